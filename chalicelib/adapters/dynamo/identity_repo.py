@@ -1,0 +1,115 @@
+"""Identities and users in DynamoDB: GetItem on keys, Query on the phone index."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+
+from chalicelib.adapters.dynamo.errors import translate
+from chalicelib.adapters.dynamo.models import IdentityRecord, UserRecord
+from chalicelib.domain.errors import Conflict
+from chalicelib.domain.identity import Identity, User
+from chalicelib.domain.roles import Role
+
+
+def _user(record: UserRecord) -> User:
+    return User(
+        user_id=record.user_id,
+        phone_hash=record.phone_hash,
+        phone_masked=record.phone_masked,
+        channels=tuple(str(c) for c in record.channels or ()),
+    )
+
+
+def _identity(record: IdentityRecord) -> Identity:
+    return Identity(
+        subject=record.subject,
+        user_id=record.user_id,
+        channel=record.channel,
+        role=Role(record.role),
+    )
+
+
+class DynamoIdentityStore:
+    def get_identity(self, subject: str) -> Identity | None:
+        with translate():
+            try:
+                return _identity(IdentityRecord.get(subject))
+            except DoesNotExist:
+                return None
+
+    def put_identity(self, identity: Identity, *, now: datetime) -> Identity:
+        record = IdentityRecord(
+            identity.subject,
+            user_id=identity.user_id,
+            channel=identity.channel,
+            role=identity.role.value,
+            created_at=now,
+            last_login_at=now,
+        )
+        with translate():
+            try:
+                record.save(condition=IdentityRecord.subject.does_not_exist())
+                return identity
+            except PutError as exc:
+                if not _conditional(exc):
+                    raise
+        existing = self.get_identity(identity.subject)
+        if existing is None:  # deleted between the two calls: a genuine conflict
+            raise Conflict("the identity changed while logging in; try again")
+        return existing
+
+    def relink_identity(self, subject: str, user_id: str, *, now: datetime) -> None:
+        with translate():
+            IdentityRecord(subject).update(
+                actions=[
+                    IdentityRecord.user_id.set(user_id),
+                    IdentityRecord.last_login_at.set(now),
+                ],
+                condition=IdentityRecord.subject.exists(),
+            )
+
+    def get_user(self, user_id: str) -> User | None:
+        with translate():
+            try:
+                return _user(UserRecord.get(user_id))
+            except DoesNotExist:
+                return None
+
+    def create_user(self, user: User, *, now: datetime) -> None:
+        with translate():
+            UserRecord(user.user_id, channels=list(user.channels), created_at=now).save(
+                condition=UserRecord.user_id.does_not_exist()
+            )
+
+    def find_user_by_phone(self, phone_hash: str) -> User | None:
+        with translate():
+            for key_only in UserRecord.by_phone.query(phone_hash, limit=1):
+                return self.get_user(key_only.user_id)
+        return None
+
+    def bind_phone(
+        self, user_id: str, *, phone_hash: str, phone_enc: str, phone_masked: str
+    ) -> User:
+        record = UserRecord(user_id)
+        with translate():
+            try:
+                record.update(
+                    actions=[
+                        UserRecord.phone_hash.set(phone_hash),
+                        UserRecord.phone_enc.set(phone_enc),
+                        UserRecord.phone_masked.set(phone_masked),
+                    ],
+                    condition=UserRecord.user_id.exists(),
+                )
+            except UpdateError as exc:
+                if _conditional(exc):
+                    raise Conflict("the account no longer exists", code="account_missing") from None
+                raise
+        return _user(record)
+
+
+def _conditional(exc: Exception) -> bool:
+    cause = getattr(exc, "cause_response_code", None)
+    return cause == "ConditionalCheckFailedException"

@@ -1,0 +1,482 @@
+"""The DynamoDB tables, as pynamodb models.
+
+Storage shapes only: nothing here is ever serialised into a response. Each
+model's ``Meta.table_name`` holds its *logical* name until the composition
+root calls :func:`bind`, which prefixes it for the stage and points the
+connection at the right region and endpoint (pynamodb fixes the table name
+at class creation, so binding has to rewrite it before first use).
+
+Every access path is a GetItem or a Query on a table key or a GSI key; the
+table of access paths lives in ``docs/data-model.md``. Items that expire
+carry a TTL attribute named ``expires`` (``expiration`` for the idempotency
+table, whose schema is aws-lambda-powertools').
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+
+class _Meta:
+    """Defaults shared by every table; ``bind`` fills in name, region and host."""
+
+    billing_mode = "PAY_PER_REQUEST"
+    region = "cn-northwest-1"
+    host: str | None = None
+    connect_timeout_seconds = 1
+    read_timeout_seconds = 2
+    max_retry_attempts = 3
+
+
+def _index(name: str, projection: Any = None) -> type:
+    class Meta:
+        index_name = name
+
+    Meta.projection = projection or AllProjection()  # type: ignore[attr-defined]
+    return Meta
+
+
+# --- identity ---------------------------------------------------------------
+
+
+class IdentityRecord(Model):
+    """A login identity (``wechat:<appid>:<openid>``, ``alipay:<uid>``, ``dev:<subject>``)."""
+
+    class Meta(_Meta):
+        table_name = "identities"
+
+    subject = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    role = UnicodeAttribute(default="citizen")
+    session_key_enc = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    last_login_at = UTCDateTimeAttribute()
+
+
+class UserByPhoneIndex(GlobalSecondaryIndex["UserRecord"]):
+    Meta = _index("by_phone", KeysOnlyProjection())
+    phone_hash = UnicodeAttribute(hash_key=True)
+
+
+class UserRecord(Model):
+    """An account holder: one per person across channels, joined by verified phone."""
+
+    class Meta(_Meta):
+        table_name = "users"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    phone_hash = UnicodeAttribute(null=True)
+    phone_enc = UnicodeAttribute(null=True)
+    phone_masked = UnicodeAttribute(null=True)
+    channels = ListAttribute(of=UnicodeAttribute, default=list)
+    created_at = UTCDateTimeAttribute()
+    by_phone = UserByPhoneIndex()
+
+
+# --- people, declarations, colours -------------------------------------------
+
+
+class PersonByOwnerIndex(GlobalSecondaryIndex["PersonRecord"]):
+    Meta = _index("by_owner")
+    owner_user_id = UnicodeAttribute(hash_key=True)
+
+
+class PersonByIdHashIndex(GlobalSecondaryIndex["PersonRecord"]):
+    Meta = _index("by_id_hash", KeysOnlyProjection())
+    id_hash = UnicodeAttribute(hash_key=True)
+
+
+class PersonByResidenceIndex(GlobalSecondaryIndex["PersonRecord"]):
+    Meta = _index("by_residence", KeysOnlyProjection())
+    residence_region = UnicodeAttribute(hash_key=True)
+    person_id = UnicodeAttribute(range_key=True)
+
+
+class PersonByHolderIndex(GlobalSecondaryIndex["PersonRecord"]):
+    Meta = _index("by_holder")
+    holder_id = UnicodeAttribute(hash_key=True)
+
+
+class PersonRecord(Model):
+    """A person with a health code: the account holder or one of up to 5 dependants."""
+
+    class Meta(_Meta):
+        table_name = "people"
+
+    person_id = UnicodeAttribute(hash_key=True)
+    owner_user_id = UnicodeAttribute()
+    relation = UnicodeAttribute(default="self")
+    holder_id = UnicodeAttribute()
+    id_hash = UnicodeAttribute()
+    id_enc = UnicodeAttribute()
+    id_masked = UnicodeAttribute()
+    name_enc = UnicodeAttribute()
+    name_masked = UnicodeAttribute()
+    residence_region = UnicodeAttribute()
+    official_status = JSONAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+    by_owner = PersonByOwnerIndex()
+    by_id_hash = PersonByIdHashIndex()
+    by_residence = PersonByResidenceIndex()
+    by_holder = PersonByHolderIndex()
+
+
+class DeclarationByPersonIndex(GlobalSecondaryIndex["DeclarationRecord"]):
+    Meta = _index("by_person")
+    person_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class DeclarationReviewQueueIndex(GlobalSecondaryIndex["DeclarationRecord"]):
+    """Sparse: only declarations waiting for a reviewer carry ``review_queue``."""
+
+    Meta = _index("review_queue")
+    review_queue = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class DeclarationRecord(Model):
+    class Meta(_Meta):
+        table_name = "declarations"
+
+    declaration_id = UnicodeAttribute(hash_key=True)
+    person_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    payload_enc = UnicodeAttribute()
+    symptoms = ListAttribute(of=UnicodeAttribute, default=list)
+    contact_with_confirmed = BooleanAttribute(default=False)
+    abroad_14d = BooleanAttribute(default=False)
+    residence_region = UnicodeAttribute()
+    review_queue = UnicodeAttribute(null=True)
+    reviewed_by = UnicodeAttribute(null=True)
+    review_note = UnicodeAttribute(null=True)
+    reviewed_at = UTCDateTimeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+    by_person = DeclarationByPersonIndex()
+    by_review_queue = DeclarationReviewQueueIndex()
+
+
+class ColourByDueIndex(GlobalSecondaryIndex["ColourRecord"]):
+    """``due_bucket`` is the UTC hour of ``valid_until``: expire_due reads a few buckets."""
+
+    Meta = _index("by_due", KeysOnlyProjection())
+    due_bucket = UnicodeAttribute(hash_key=True)
+    valid_until = UTCDateTimeAttribute(range_key=True)
+
+
+class ColourRecord(Model):
+    """The stored colour of a person, with what it was computed from."""
+
+    class Meta(_Meta):
+        table_name = "colours"
+
+    person_id = UnicodeAttribute(hash_key=True)
+    colour = UnicodeAttribute()
+    reasons = JSONAttribute(default=list)
+    valid_until = UTCDateTimeAttribute(null=True)
+    due_bucket = UnicodeAttribute(null=True)
+    computed_at = UTCDateTimeAttribute()
+    policy_version = UnicodeAttribute()
+    feed_id = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+    by_due = ColourByDueIndex()
+
+
+# --- itinerary, scans -------------------------------------------------------
+
+
+class StayRecord(Model):
+    """One carrier-reported stay of a phone (keyed hash, never the number)."""
+
+    class Meta(_Meta):
+        table_name = "stays"
+
+    phone_hash = UnicodeAttribute(hash_key=True)
+    stay_key = UnicodeAttribute(range_key=True)  # "<entered_at>#<kind>#<place>"
+    place = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    entered_at = UTCDateTimeAttribute()
+    left_at = UTCDateTimeAttribute()
+    batch_id = UnicodeAttribute()
+    received_at = UTCDateTimeAttribute()
+    expires = TTLAttribute()
+
+
+class PlaceDayRecord(Model):
+    """Index item: which phones stayed in a place on a local day (for recolouring)."""
+
+    class Meta(_Meta):
+        table_name = "place_days"
+
+    place_day = UnicodeAttribute(hash_key=True)  # "610100#2026-11-20"
+    phone_hash = UnicodeAttribute(range_key=True)
+    expires = TTLAttribute()
+
+
+class ScanByRegionDayIndex(GlobalSecondaryIndex["ScanRecord"]):
+    Meta = _index("by_region_day", KeysOnlyProjection())
+    region_day = UnicodeAttribute(hash_key=True)
+    person_id = UnicodeAttribute(range_key=True)
+
+
+class ScanRecord(Model):
+    """A checkpoint scan of a person at a venue."""
+
+    class Meta(_Meta):
+        table_name = "scans"
+
+    person_id = UnicodeAttribute(hash_key=True)
+    scan_key = UnicodeAttribute(range_key=True)  # "<scanned_at>#<scan_id>"
+    venue_id = UnicodeAttribute(null=True)
+    region_code = UnicodeAttribute(null=True)
+    region_day = UnicodeAttribute(null=True)
+    scanned_by = UnicodeAttribute()
+    colour = UnicodeAttribute()
+    scanned_at = UTCDateTimeAttribute()
+    expires = TTLAttribute()
+    by_region_day = ScanByRegionDayIndex()
+
+
+# --- feeds, status marks, appeals, tests ---------------------------------------
+
+
+class RiskFeedRecord(Model):
+    """A stored risk-area snapshot; the item ``@active`` points at the active one."""
+
+    class Meta(_Meta):
+        table_name = "risk_feeds"
+
+    feed_id = UnicodeAttribute(hash_key=True)
+    state = UnicodeAttribute()
+    published_at = UTCDateTimeAttribute(null=True)
+    stored_at = UTCDateTimeAttribute()
+    areas = JSONAttribute(default=list)
+    unresolved = JSONAttribute(default=list)
+    source = UnicodeAttribute(null=True)
+    active_feed_id = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+
+class StatusMarkByPersonIndex(GlobalSecondaryIndex["StatusMarkRecord"]):
+    Meta = _index("by_person")
+    person_id = UnicodeAttribute(hash_key=True)
+    requested_at = UTCDateTimeAttribute(range_key=True)
+
+
+class StatusMarkRecord(Model):
+    """An official's status mark; takes effect only once a second official approves."""
+
+    class Meta(_Meta):
+        table_name = "status_marks"
+
+    mark_id = UnicodeAttribute(hash_key=True)
+    person_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    category = UnicodeAttribute()
+    note = UnicodeAttribute()
+    contact_date = UnicodeAttribute(null=True)
+    state = UnicodeAttribute()
+    requested_by = UnicodeAttribute()
+    requested_at = UTCDateTimeAttribute()
+    approved_by = UnicodeAttribute(null=True)
+    approved_at = UTCDateTimeAttribute(null=True)
+    version = VersionAttribute()
+    by_person = StatusMarkByPersonIndex()
+
+
+class AppealByUserIndex(GlobalSecondaryIndex["AppealRecord"]):
+    Meta = _index("by_user")
+    user_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class AppealQueueIndex(GlobalSecondaryIndex["AppealRecord"]):
+    """Sparse: only open appeals carry ``queue``."""
+
+    Meta = _index("queue")
+    queue = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class AppealRecord(Model):
+    class Meta(_Meta):
+        table_name = "appeals"
+
+    appeal_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+    person_id = UnicodeAttribute()
+    text = UnicodeAttribute()
+    state = UnicodeAttribute()
+    queue = UnicodeAttribute(null=True)
+    answer = UnicodeAttribute(null=True)
+    answered_by = UnicodeAttribute(null=True)
+    answered_at = UTCDateTimeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+    by_user = AppealByUserIndex()
+    by_queue = AppealQueueIndex()
+
+
+class TestResultBySampleIndex(GlobalSecondaryIndex["TestResultRecord"]):
+    Meta = _index("by_sample", KeysOnlyProjection())
+    sample_ref = UnicodeAttribute(hash_key=True)  # "<lab>#<sample_id>"
+
+
+class TestResultRecord(Model):
+    """A nucleic-acid result, filed under the keyed hash of the ID number."""
+
+    __test__ = False  # not a pytest class
+
+    class Meta(_Meta):
+        table_name = "test_results"
+
+    id_hash = UnicodeAttribute(hash_key=True)
+    result_key = UnicodeAttribute(range_key=True)  # "<sampled_at>#<lab>#<sample_id>"
+    sample_ref = UnicodeAttribute()
+    lab = UnicodeAttribute()
+    sample_id = UnicodeAttribute()
+    result = UnicodeAttribute()
+    sampled_at = UTCDateTimeAttribute()
+    reported_at = UTCDateTimeAttribute()
+    batch_id = UnicodeAttribute()
+    by_sample = TestResultBySampleIndex()
+
+
+class TestSiteRecord(Model):
+    """A test site, filed under its geohash cell so a nearby query reads a few cells."""
+
+    __test__ = False
+
+    class Meta(_Meta):
+        table_name = "test_sites"
+
+    cell = UnicodeAttribute(hash_key=True)
+    site_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    address = UnicodeAttribute()
+    region_code = UnicodeAttribute()
+    lat = NumberAttribute()
+    lng = NumberAttribute()
+    hours = UnicodeAttribute(null=True)
+
+
+# --- audit, idempotency, runtime state ---------------------------------------
+
+
+class AuditByDayIndex(GlobalSecondaryIndex["AuditRecord"]):
+    Meta = _index("by_day")
+    day = UnicodeAttribute(hash_key=True)
+    event_key = UnicodeAttribute(range_key=True)
+
+
+class AuditByActorIndex(GlobalSecondaryIndex["AuditRecord"]):
+    Meta = _index("by_actor")
+    actor = UnicodeAttribute(hash_key=True)
+    event_key = UnicodeAttribute(range_key=True)
+
+
+class AuditRecord(Model):
+    """Who did what to whom, when and why, with the before and after."""
+
+    class Meta(_Meta):
+        table_name = "audit"
+
+    subject_id = UnicodeAttribute(hash_key=True)
+    event_key = UnicodeAttribute(range_key=True)  # "<at>#<event_id>"
+    actor = UnicodeAttribute()
+    actor_role = UnicodeAttribute()
+    action = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    before = JSONAttribute(null=True)
+    after = JSONAttribute(null=True)
+    at = UTCDateTimeAttribute()
+    day = UnicodeAttribute()
+    by_day = AuditByDayIndex()
+    by_actor = AuditByActorIndex()
+
+
+class IdempotencyRecord(Model):
+    """aws-lambda-powertools' idempotency table schema (key ``id``, TTL ``expiration``)."""
+
+    class Meta(_Meta):
+        table_name = "idempotency"
+
+    id = UnicodeAttribute(hash_key=True)
+    expiration = TTLAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    data = UnicodeAttribute(null=True)
+    validation = UnicodeAttribute(null=True)
+    in_progress_expiration = NumberAttribute(null=True)
+
+
+class RuntimeRecord(Model):
+    """Small shared state: job leases, the WeChat access token, rate-limit counters."""
+
+    class Meta(_Meta):
+        table_name = "runtime"
+
+    key = UnicodeAttribute(hash_key=True)
+    value = UnicodeAttribute(null=True)
+    owner = UnicodeAttribute(null=True)
+    counter = NumberAttribute(null=True)
+    lease_until = UTCDateTimeAttribute(null=True)
+    expires = TTLAttribute(null=True)
+
+
+ALL_MODELS: tuple[type[Model], ...] = (
+    IdentityRecord,
+    UserRecord,
+    PersonRecord,
+    DeclarationRecord,
+    ColourRecord,
+    StayRecord,
+    PlaceDayRecord,
+    ScanRecord,
+    RiskFeedRecord,
+    StatusMarkRecord,
+    AppealRecord,
+    TestResultRecord,
+    TestSiteRecord,
+    AuditRecord,
+    IdempotencyRecord,
+    RuntimeRecord,
+)
+
+# Logical names, captured before any binding rewrites Meta.table_name.
+LOGICAL_NAMES: dict[type[Model], str] = {m: m.Meta.table_name for m in ALL_MODELS}
+
+
+def bind(*, table_prefix: str, region: str, host: str | None) -> None:
+    """Point every model at its stage's table, region and endpoint."""
+    for model, logical in LOGICAL_NAMES.items():
+        target = (f"{table_prefix}{logical}", region, host)
+        if (model.Meta.table_name, model.Meta.region, model.Meta.host) == target:
+            continue  # already bound: keep the connection (and its botocore client)
+        model.Meta.table_name, model.Meta.region, model.Meta.host = target
+        model._connection = None  # drop a connection bound to an older name or host
+
+
+def ttl_attribute(model: type[Model]) -> str | None:
+    """The name of the model's TTL attribute, if it has one."""
+    for name, attr in model.get_attributes().items():
+        if isinstance(attr, TTLAttribute):
+            return attr.attr_name or name
+    return None

@@ -1,0 +1,102 @@
+"""The application's keys, from one AWS Secrets Manager secret (moto locally).
+
+The secret is JSON::
+
+    {"session_keys": {"s1": "<base64, 32+ bytes>"}, "session_active": "s1",
+     "hash_key": "<base64, 32+ bytes>",
+     "data_keys": {"d1": "<base64, 32 bytes>"}, "data_active": "d1"}
+
+``python -m chalicelib.cli init-secrets`` writes it with fresh random keys
+and ``rotate-session-key`` adds a key; nothing of it ever sits in the repo.
+A secret that lacks these fields (the placeholder CloudFormation creates) is
+refused with ConfigError, so a stage never runs on made-up keys.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.domain.errors import ConfigError
+from chalicelib.domain.session import KeyRing
+
+
+@dataclass(frozen=True)
+class AppSecrets:
+    session_ring: KeyRing
+    hash_key: bytes
+    data_ring: KeyRing
+
+
+def _decode_ring(doc: dict[str, Any], keys_field: str, active_field: str) -> KeyRing:
+    raw = doc.get(keys_field)
+    if not isinstance(raw, dict) or not raw:
+        raise ConfigError(f"secret field {keys_field} is missing: run `cli init-secrets`")
+    try:
+        keys = {str(kid): base64.b64decode(value, validate=True) for kid, value in raw.items()}
+        return KeyRing(keys=keys, active=str(doc.get(active_field)))
+    except (binascii.Error, ValueError, TypeError) as exc:
+        raise ConfigError(f"secret field {keys_field} is malformed: {exc}") from None
+
+
+def parse_secret(text: str) -> AppSecrets:
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        raise ConfigError("the application secret is not JSON") from None
+    if not isinstance(doc, dict):
+        raise ConfigError("the application secret is not a JSON object")
+    try:
+        hash_key = base64.b64decode(doc.get("hash_key") or "", validate=True)
+    except (binascii.Error, ValueError):
+        raise ConfigError("secret field hash_key is malformed") from None
+    if len(hash_key) < 32:
+        raise ConfigError("secret field hash_key is missing or shorter than 32 bytes")
+    data_ring = _decode_ring(doc, "data_keys", "data_active")
+    if any(len(k) != 32 for k in data_ring.keys.values()):
+        raise ConfigError("data keys must be exactly 32 bytes (AES-256)")
+    return AppSecrets(
+        session_ring=_decode_ring(doc, "session_keys", "session_active"),
+        hash_key=hash_key,
+        data_ring=data_ring,
+    )
+
+
+def new_secret_document() -> dict[str, Any]:
+    """Fresh random keys for a new stage."""
+
+    def key() -> str:
+        return base64.b64encode(secrets.token_bytes(32)).decode()
+
+    return {
+        "session_keys": {"s1": key()},
+        "session_active": "s1",
+        "hash_key": key(),
+        "data_keys": {"d1": key()},
+        "data_active": "d1",
+    }
+
+
+def rotate_session_key(doc: dict[str, Any]) -> dict[str, Any]:
+    """Add a new session key and make it active; old keys keep verifying."""
+    keys = dict(doc.get("session_keys") or {})
+    kid = f"s{len(keys) + 1}"
+    while kid in keys:
+        kid += "x"
+    keys[kid] = base64.b64encode(secrets.token_bytes(32)).decode()
+    return {**doc, "session_keys": keys, "session_active": kid}
+
+
+def load_app_secrets(client: Any, secret_id: str) -> AppSecrets:
+    """Read and parse the secret; ``client`` is a boto3 secretsmanager client."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        value = client.get_secret_value(SecretId=secret_id)
+    except (ClientError, BotoCoreError) as exc:
+        raise ConfigError(f"cannot read secret {secret_id}: {exc}") from None
+    return parse_secret(value.get("SecretString") or "")

@@ -1,0 +1,102 @@
+"""The composition root: builds settings, adapters and services on first use.
+
+Nothing is built at import time. The first request (or CLI command) calls
+:func:`get_container`, which reads the environment once, binds the pynamodb
+models to the stage's tables, loads the keys from Secrets Manager and wires
+the services. Tests install their own container with :func:`set_container`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from chalicelib.config import Settings
+from chalicelib.services.auth import AuthService
+
+_lock = threading.Lock()
+_container: Container | None = None
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Container:
+    settings: Settings
+    clock: Callable[[], datetime]
+    auth: AuthService
+    aws: AwsClients
+
+
+class AwsClients:
+    """boto3 clients for the stage, each created on first use and then reused."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._clients: dict[str, Any] = {}
+        self._session: Any = None
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            import boto3
+            from botocore.config import Config
+
+            if self._session is None:
+                self._session = boto3.session.Session(region_name=self._settings.aws_region)
+            self._clients[service] = self._session.client(
+                service,
+                endpoint_url=self._settings.aws_endpoint,
+                config=Config(
+                    connect_timeout=2,
+                    read_timeout=5,
+                    retries={"max_attempts": 3, "mode": "standard"},
+                ),
+            )
+        return self._clients[service]
+
+
+def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Container:
+    """Wire the real adapters for ``settings``."""
+    from chalicelib.adapters.crypto import AesGcmCipher
+    from chalicelib.adapters.dynamo import models
+    from chalicelib.adapters.dynamo.identity_repo import DynamoIdentityStore
+    from chalicelib.adapters.secrets import load_app_secrets
+
+    models.bind(
+        table_prefix=settings.table_prefix, region=settings.aws_region, host=settings.aws_endpoint
+    )
+    aws = AwsClients(settings)
+    secrets = load_app_secrets(aws.client("secretsmanager"), settings.secret_id)
+    auth = AuthService(
+        store=DynamoIdentityStore(),
+        cipher=AesGcmCipher(secrets.data_ring),
+        ring=secrets.session_ring,
+        hash_key=secrets.hash_key,
+        audience=settings.audience,
+        session_ttl=timedelta(seconds=settings.session_ttl_seconds),
+        dev_login_enabled=settings.is_local,
+        clock=clock,
+    )
+    return Container(settings=settings, clock=clock, auth=auth, aws=aws)
+
+
+def get_container(env: Mapping[str, str] | None = None) -> Container:
+    """The process-wide container, built once (thread-safe) on first call."""
+    global _container
+    if _container is None:
+        with _lock:
+            if _container is None:
+                _container = build(Settings.from_mapping(os.environ if env is None else env))
+    return _container
+
+
+def set_container(container: Container | None) -> None:
+    """Install a container (tests), or drop it so the next call rebuilds."""
+    global _container
+    _container = container

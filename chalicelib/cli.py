@@ -1,0 +1,167 @@
+"""Operator commands: ``python -m chalicelib.cli <command>``.
+
+Settings come from the environment, as in Lambda (``YIMA_*``, ``AWS_*``).
+
+- ``create-tables``      create every table from the pynamodb models (local stacks;
+                         deployed stages get theirs from ``infra/``)
+- ``init-secrets``       write the application secret with fresh random keys
+- ``rotate-session-key`` add a session-signing key and make it active
+- ``issue-token``        mint a staff or machine session token (never a public endpoint)
+- ``bootstrap-local``    tables, secret, feed bucket, queue and demo data for ``make run``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from chalicelib.config import Settings
+from chalicelib.domain.roles import Role
+
+
+def _settings() -> Settings:
+    return Settings.from_mapping(os.environ)
+
+
+def _aws(settings: Settings) -> Any:
+    from chalicelib.bootstrap import AwsClients
+
+    return AwsClients(settings)
+
+
+def create_tables(settings: Settings) -> list[str]:
+    """Create the missing tables (with their TTL); return the names created."""
+    from chalicelib.adapters.dynamo import models
+
+    models.bind(
+        table_prefix=settings.table_prefix, region=settings.aws_region, host=settings.aws_endpoint
+    )
+    created = []
+    for model in models.ALL_MODELS:
+        if not model.exists():
+            model.create_table(wait=True)
+            created.append(model.Meta.table_name)
+    return created
+
+
+def init_secrets(settings: Settings, *, force: bool = False) -> bool:
+    """Create the application secret unless it already holds keys; True if written."""
+    from botocore.exceptions import ClientError
+
+    from chalicelib.adapters.secrets import new_secret_document, parse_secret
+    from chalicelib.domain.errors import ConfigError
+
+    client = _aws(settings).client("secretsmanager")
+    document = json.dumps(new_secret_document())
+    try:
+        current = client.get_secret_value(SecretId=settings.secret_id)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+        client.create_secret(Name=settings.secret_id, SecretString=document)
+        return True
+    try:
+        parse_secret(current.get("SecretString") or "")
+        if not force:
+            return False  # real keys are there already: never overwrite them silently
+    except ConfigError:
+        pass  # a placeholder (e.g. from CloudFormation): fill it in
+    client.put_secret_value(SecretId=settings.secret_id, SecretString=document)
+    return True
+
+
+def rotate_session_key(settings: Settings) -> str:
+    from chalicelib.adapters.secrets import parse_secret, rotate_session_key
+
+    client = _aws(settings).client("secretsmanager")
+    doc = json.loads(client.get_secret_value(SecretId=settings.secret_id)["SecretString"])
+    new_doc = rotate_session_key(doc)
+    parse_secret(json.dumps(new_doc))
+    client.put_secret_value(SecretId=settings.secret_id, SecretString=json.dumps(new_doc))
+    return str(new_doc["session_active"])
+
+
+def issue_token(settings: Settings, *, role: Role, subject: str, hours: float) -> dict[str, str]:
+    """A staff or machine token, signed with the stage's active session key."""
+    from chalicelib.adapters.secrets import load_app_secrets
+    from chalicelib.bootstrap import utc_now
+    from chalicelib.domain.session import mint
+
+    secrets = load_app_secrets(_aws(settings).client("secretsmanager"), settings.secret_id)
+    token, claims = mint(
+        secrets.session_ring,
+        subject=f"{role.value}:{subject}",
+        role=role,
+        audience=settings.audience,
+        now=utc_now(),
+        ttl=timedelta(hours=hours),
+    )
+    return {"token": token, "expires_at": claims.expires_at.isoformat(), "role": role.value}
+
+
+def bootstrap_local(settings: Settings) -> dict[str, Any]:
+    """Everything ``make run`` needs on the embedded AWS stand-in."""
+    if not settings.is_local:
+        raise SystemExit("bootstrap-local only runs on the local and test stages")
+    from chalicelib.demo import load_demo_data
+
+    tables = create_tables(settings)
+    wrote_secret = init_secrets(settings)
+    aws = _aws(settings)
+    s3 = aws.client("s3")
+    try:
+        s3.head_bucket(Bucket=settings.feed_bucket)
+    except Exception:
+        kwargs: dict[str, Any] = {"Bucket": settings.feed_bucket}
+        if settings.aws_region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": settings.aws_region}
+        s3.create_bucket(**kwargs)
+    aws.client("sqs").create_queue(QueueName=settings.queue_name)
+    demo = load_demo_data(settings, aws)
+    return {"tables_created": len(tables), "secret_written": wrote_secret, "demo": demo}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m chalicelib.cli",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("create-tables")
+    init = sub.add_parser("init-secrets")
+    init.add_argument("--force", action="store_true", help="replace existing keys")
+    sub.add_parser("rotate-session-key")
+    tok = sub.add_parser("issue-token")
+    tok.add_argument("--role", required=True, choices=[r.value for r in Role])
+    tok.add_argument("--subject", required=True, help="who the token is for, e.g. an staff id")
+    tok.add_argument("--hours", type=float, default=8.0)
+    sub.add_parser("bootstrap-local")
+    args = parser.parse_args(argv)
+
+    settings = _settings()
+    result: Any
+    if args.command == "create-tables":
+        result = {"created": create_tables(settings)}
+    elif args.command == "init-secrets":
+        result = {"written": init_secrets(settings, force=args.force)}
+    elif args.command == "rotate-session-key":
+        result = {"active": rotate_session_key(settings)}
+    elif args.command == "issue-token":
+        if not 0 < args.hours <= 24 * 30:
+            parser.error("--hours must be between 0 and 720")
+        result = issue_token(settings, role=Role(args.role), subject=args.subject, hours=args.hours)
+    else:
+        result = bootstrap_local(settings)
+    json.dump(result, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""Typed settings: one frozen object built from a mapping.
+
+In Lambda the mapping is ``os.environ`` (filled from ``.chalice/config.json``
+for the stage); in tests it is a literal dict. Nothing here reads the
+environment by itself: the composition root passes the mapping in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from chalicelib.domain.errors import ConfigError
+
+STAGES = ("local", "test", "dev", "prod")
+_PREFIX_RE = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
+_REGION_CODE_RE = re.compile(r"^\d{6}$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service needs to know about its surroundings."""
+
+    stage: str
+    aws_region: str
+    region_code: str
+    table_prefix: str
+    secret_id: str
+    feed_bucket: str
+    feed_key: str
+    queue_name: str
+    aws_endpoint: str | None = None
+    session_ttl_seconds: int = 7200
+    max_body_bytes: int = 64 * 1024
+    log_level: str = "INFO"
+
+    @property
+    def is_local(self) -> bool:
+        """Local and test stages run against moto and may use the dev login."""
+        return self.stage in ("local", "test")
+
+    @property
+    def audience(self) -> str:
+        """The audience our session tokens are bound to: one per stage and region."""
+        return f"yima:{self.stage}:{self.region_code}"
+
+    def table_name(self, logical: str) -> str:
+        return f"{self.table_prefix}{logical}"
+
+    @classmethod
+    def from_mapping(cls, env: Mapping[str, str]) -> Settings:
+        """Build and validate settings; raise ConfigError naming the bad variable."""
+
+        def need(name: str) -> str:
+            value = env.get(name, "").strip()
+            if not value:
+                raise ConfigError(f"{name} is not set")
+            return value
+
+        def number(name: str, default: int, low: int, high: int) -> int:
+            raw = env.get(name)
+            if raw is None or raw == "":
+                return default
+            try:
+                value = int(raw)
+            except ValueError:
+                raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+            if not low <= value <= high:
+                raise ConfigError(f"{name} must be between {low} and {high}")
+            return value
+
+        stage = need("YIMA_STAGE")
+        if stage not in STAGES:
+            raise ConfigError(f"YIMA_STAGE must be one of {', '.join(STAGES)}")
+        region_code = need("YIMA_REGION_CODE")
+        if not _REGION_CODE_RE.match(region_code):
+            raise ConfigError("YIMA_REGION_CODE must be a 6-digit division code")
+        prefix = need("YIMA_TABLE_PREFIX")
+        if not _PREFIX_RE.match(prefix):
+            raise ConfigError("YIMA_TABLE_PREFIX may hold only letters, digits, '_', '.', '-'")
+        endpoint = env.get("YIMA_AWS_ENDPOINT") or None
+        if endpoint and stage not in ("local", "test"):
+            # A deployed stage must talk to real AWS, never to a stand-in.
+            raise ConfigError("YIMA_AWS_ENDPOINT is only allowed on the local and test stages")
+        aws_region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or ""
+        if not aws_region:
+            raise ConfigError("AWS_REGION is not set")
+        return cls(
+            stage=stage,
+            aws_region=aws_region,
+            region_code=region_code,
+            table_prefix=prefix,
+            secret_id=need("YIMA_SECRET_ID"),
+            feed_bucket=need("YIMA_FEED_BUCKET"),
+            feed_key=need("YIMA_FEED_KEY"),
+            queue_name=need("YIMA_QUEUE_NAME"),
+            aws_endpoint=endpoint,
+            session_ttl_seconds=number("YIMA_SESSION_TTL_SECONDS", 7200, 60, 86400),
+            max_body_bytes=number("YIMA_MAX_BODY_BYTES", 64 * 1024, 1024, 6 * 1024 * 1024),
+            log_level=env.get("YIMA_LOG_LEVEL") or "INFO",
+        )

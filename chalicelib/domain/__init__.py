@@ -1,0 +1,1 @@
+"""Pure domain: rules and value types. Imports only the standard library."""

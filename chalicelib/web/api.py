@@ -1,0 +1,369 @@
+"""Chalice glue: one route decorator that parses, authenticates, calls, and maps errors.
+
+Every route is declared through :meth:`Api.route`, which records an
+:class:`Operation` (the source of the OpenAPI document) and wraps the view so
+that:
+
+- the body is checked (size, content type, UTF-8 JSON, no duplicate keys,
+  the request schema) before the view runs;
+- the bearer token is verified and the role checked;
+- query parameters are checked against their schemas;
+- any :class:`DomainError` becomes the SPEC's error shape with its status,
+  and anything unexpected becomes a logged 500 in the same shape (never
+  Chalice's own body, never a traceback).
+
+The HTTP middleware adds a request id, writes one structured log line per
+request (never the body), and rewrites the few errors Chalice produces before
+a view runs (405, 415) into the same shape.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from chalice import Response
+
+from chalicelib.domain.errors import (
+    ConfigError,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+    Unauthenticated,
+    UnsupportedMediaType,
+    UpstreamUnavailable,
+)
+from chalicelib.domain.roles import Role
+from chalicelib.web.schema import Schema, validate
+
+if TYPE_CHECKING:
+    from chalice import Chalice
+    from chalice.app import Request
+
+    from chalicelib.bootstrap import Container
+    from chalicelib.domain.session import SessionClaims
+
+JSON_TYPE = "application/json; charset=utf-8"
+
+STATUS: dict[type[DomainError], int] = {
+    InvalidInput: 400,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    PayloadTooLarge: 413,
+    UnsupportedMediaType: 415,
+    RateLimited: 429,
+    UpstreamUnavailable: 503,
+}
+
+# Chalice's own error bodies ({"Code": ..., "Message": ...}) → our codes.
+_CHALICE_CODES = {
+    "MethodNotAllowedError": "method_not_allowed",
+    "UnsupportedMediaType": "unsupported_media_type",
+    "BadRequest": "bad_request",
+    "BadRequestError": "bad_request",
+    "NotFoundError": "not_found",
+    "InternalServerError": "internal_error",
+}
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if field is not None:
+        error["field"] = field
+    return {"error": error}
+
+
+def json_response(
+    body: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    return Response(
+        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        status_code=status,
+        headers={"Content-Type": JSON_TYPE, "Cache-Control": "no-store", **(headers or {})},
+    )
+
+
+def error_response(exc: DomainError) -> Response:
+    status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
+    headers = {}
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, Unauthenticated):
+        headers["WWW-Authenticate"] = 'Bearer realm="yima"'
+    return json_response(error_body(exc.code, exc.message, exc.field), status, headers)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One documented route: what it takes, who may call it, what it returns."""
+
+    path: str
+    method: str
+    summary: str
+    roles: frozenset[Role] | None  # None: anyone, no token needed
+    body: Schema | None
+    response: Schema
+    status: int = 200
+    query: Mapping[str, Schema] = field(default_factory=dict)
+    produces: str = "application/json"
+    tags: tuple[str, ...] = ()
+    errors: tuple[int, ...] = ()
+
+    @property
+    def operation_id(self) -> str:
+        parts = [p.strip("{}") for p in self.path.split("/") if p and p != "v1"]
+        cleaned = "_".join(p.replace(".", "_").replace("-", "_") for p in parts)
+        return f"{self.method.lower()}_{cleaned or 'root'}"
+
+    @property
+    def path_params(self) -> list[str]:
+        return [p[1:-1] for p in self.path.split("/") if p.startswith("{") and p.endswith("}")]
+
+
+@dataclass
+class Call:
+    """What a view receives: parsed input, the caller, and the services."""
+
+    services: Container
+    body: dict[str, Any]
+    query: dict[str, Any]
+    params: dict[str, str]
+    caller: SessionClaims | None
+    request: Request
+
+    @property
+    def who(self) -> SessionClaims:
+        if self.caller is None:  # a view that needs a caller is declared with roles
+            raise Unauthenticated("this route needs a session token", code="missing_credentials")
+        return self.caller
+
+
+View = Callable[[Call], Any]
+
+
+class Api:
+    def __init__(self, app: Chalice, container: Callable[[], Container]) -> None:
+        self.app = app
+        self.operations: list[Operation] = []
+        self._container = container
+        app.register_middleware(self._middleware, "http")
+
+    def route(
+        self,
+        path: str,
+        *,
+        method: str = "GET",
+        summary: str,
+        roles: frozenset[Role] | None = None,
+        body: Schema | None = None,
+        response: Schema,
+        status: int = 200,
+        query: Mapping[str, Schema] | None = None,
+        produces: str = "application/json",
+        tags: tuple[str, ...] = (),
+        errors: tuple[int, ...] = (),
+    ) -> Callable[[View], View]:
+        op = Operation(
+            path=path,
+            method=method,
+            summary=summary,
+            roles=roles,
+            body=body,
+            response=response,
+            status=status,
+            query=dict(query or {}),
+            produces=produces,
+            tags=tags,
+            errors=errors,
+        )
+
+        def decorate(view: View) -> View:
+            def handler(**params: str) -> Response:
+                return self._handle(op, view, params)
+
+            handler.__name__ = op.operation_id
+            self.operations.append(op)
+            self.app.route(path, methods=[method], content_types=["application/json"])(handler)
+            return view
+
+        return decorate
+
+    # -- per request ----------------------------------------------------------
+
+    def _handle(self, op: Operation, view: View, params: dict[str, str]) -> Response:
+        request = self.app.current_request
+        assert request is not None
+        try:
+            services = self._container()
+            caller = self._authenticate(op, request, services)
+            body = self._parse_body(op, request, services.settings.max_body_bytes)
+            query = _parse_query(op, request.query_params or {})
+            result = view(
+                Call(
+                    services=services,
+                    body=body,
+                    query=query,
+                    params=params,
+                    caller=caller,
+                    request=request,
+                )
+            )
+        except DomainError as exc:
+            return error_response(exc)
+        except ConfigError as exc:
+            _log().error("configuration error", extra={"error": str(exc)})
+            return json_response(
+                error_body("service_unavailable", "the service is not configured; try later"), 503
+            )
+        except Exception:  # the last line of defence: never Chalice's 500 body
+            _log().exception("unhandled error", extra={"route": f"{op.method} {op.path}"})
+            return json_response(error_body("internal_error", "an internal error occurred"), 500)
+        if isinstance(result, Response):
+            return result
+        return json_response(result, op.status)
+
+    @staticmethod
+    def _authenticate(op: Operation, request: Request, services: Container) -> SessionClaims | None:
+        if op.roles is None:
+            return None
+        header = request.headers.get("authorization")
+        if not header:
+            raise Unauthenticated(
+                "send Authorization: Bearer <token>",
+                code="missing_credentials",
+                field="Authorization",
+            )
+        scheme, _, token = header.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated(
+                "the Authorization header must be 'Bearer <token>'",
+                code="invalid_authorization_header",
+                field="Authorization",
+            )
+        claims = services.auth.authenticate(token.strip())
+        if claims.role not in op.roles:
+            raise Forbidden(
+                f"the {claims.role.value} role may not call this route", code="wrong_role"
+            )
+        return claims
+
+    @staticmethod
+    def _parse_body(op: Operation, request: Request, limit: int) -> dict[str, Any]:
+        raw_body = request.raw_body or b""
+        raw = raw_body.encode("utf-8") if isinstance(raw_body, str) else raw_body
+        if len(raw) > limit:
+            raise PayloadTooLarge(f"the body is larger than {limit} bytes")
+        if op.body is None:
+            if raw.strip() not in (b"", b"{}"):
+                raise InvalidInput("this route takes no body", code="unexpected_body")
+            return {}
+        content_type = (request.headers.get("content-type") or "application/json").lower()
+        if content_type.split(";")[0].strip() != "application/json":
+            raise UnsupportedMediaType("send the body as application/json", field="Content-Type")
+        if not raw.strip():
+            raise InvalidInput("a JSON body is required", code="missing_body")
+        value = parse_json(raw)
+        validate(value, op.body)
+        assert isinstance(value, dict)
+        return value
+
+    # -- middleware -----------------------------------------------------------
+
+    def _middleware(self, event: Any, get_response: Callable[[Any], Response]) -> Response:
+        started = time.perf_counter()
+        context = getattr(event, "context", None) or {}
+        request_id = str(context.get("requestId") or uuid.uuid4())
+        response = get_response(event)
+        response = _normalise_chalice_error(response)
+        response.headers["X-Request-Id"] = request_id
+        _log().info(
+            "request",
+            extra={
+                "request_id": request_id,
+                "method": getattr(event, "method", None),
+                "route": context.get("resourcePath"),
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
+        return response
+
+
+def parse_json(raw: bytes) -> Any:
+    """Strict JSON: UTF-8, no NaN/Infinity, no duplicate keys; InvalidInput otherwise."""
+
+    def no_constants(name: str) -> Any:
+        raise InvalidInput(f"{name} is not valid JSON", code="invalid_json")
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in result:
+                raise InvalidInput(
+                    f"the field {key} appears twice", field=key, code="duplicate_field"
+                )
+            result[key] = value
+        return result
+
+    try:
+        text = raw.decode("utf-8")
+        return json.loads(text, parse_constant=no_constants, object_pairs_hook=no_duplicates)
+    except UnicodeDecodeError:
+        raise InvalidInput("the body is not UTF-8", code="invalid_json") from None
+    except RecursionError:
+        raise InvalidInput("the body is nested too deeply", code="invalid_json") from None
+    except ValueError as exc:
+        raise InvalidInput(f"the body is not valid JSON: {exc}", code="invalid_json") from None
+
+
+def _parse_query(op: Operation, raw: Mapping[str, str]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for name, text in raw.items():
+        schema = op.query.get(name)
+        if schema is None:
+            raise InvalidInput(f"unknown query parameter {name}", field=name, code="unknown_field")
+        value: Any = text
+        kind = schema.get("type")
+        if kind in ("integer", "number"):
+            try:
+                value = int(text) if kind == "integer" else float(text)
+            except ValueError:
+                raise InvalidInput(
+                    f"{name} must be a {kind}", field=name, code="wrong_type"
+                ) from None
+            if kind == "number" and value != value:  # NaN
+                raise InvalidInput(f"{name} must be a number", field=name, code="wrong_type")
+        validate(value, schema, name)
+        result[name] = value
+    return result
+
+
+def _normalise_chalice_error(response: Response) -> Response:
+    body = response.body
+    if response.status_code < 400 or not isinstance(body, dict) or "Code" not in body:
+        return response
+    code = _CHALICE_CODES.get(str(body.get("Code")), "bad_request")
+    message = str(body.get("Message") or code)
+    if response.status_code >= 500:
+        message = "an internal error occurred"
+    fixed = json_response(error_body(code, message), response.status_code)
+    for name, value in response.headers.items():
+        if name.lower() != "content-type":
+            fixed.headers[name] = value
+    return fixed
+
+
+def _log() -> Any:
+    from chalicelib.logs import get_logger
+
+    return get_logger()

@@ -1,0 +1,134 @@
+"""Request-body checking against the JSON Schemas that the OpenAPI document publishes.
+
+One schema per request body serves twice: as documentation in
+``/v1/openapi.json`` and as the first gate on input. The validator covers
+the subset of JSON Schema the API uses (object with ``properties`` /
+``required`` / ``additionalProperties: false``, string, integer, number,
+boolean, array, ``enum``, ``const``, ``minLength`` / ``maxLength``,
+``pattern``, ``minimum`` / ``maximum``, ``minItems`` / ``maxItems``,
+``nullable`` via a type list) and reports the first problem as InvalidInput
+with the dotted path of the field (``stays[3].entered_at``). Anything the
+schema cannot express (checksums, calendars) is the domain's job.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from chalicelib.domain.errors import InvalidInput
+
+Schema = dict[str, Any]
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "object": (dict,),
+    "array": (list,),
+    "string": (str,),
+    "boolean": (bool,),
+    "integer": (int,),
+    "number": (int, float),
+    "null": (type(None),),
+}
+
+
+@lru_cache(maxsize=256)
+def _pattern(text: str) -> re.Pattern[str]:
+    return re.compile(text)
+
+
+def _join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def _type_ok(value: Any, expected: str) -> bool:
+    if expected in ("integer", "number") and isinstance(value, bool):
+        return False  # JSON true is not a number, although bool subclasses int
+    if expected == "integer" and isinstance(value, float):
+        return value.is_integer()
+    return isinstance(value, _TYPES[expected])
+
+
+def validate(value: Any, schema: Schema, path: str = "") -> None:
+    """Raise InvalidInput naming the first offending field; return None if valid."""
+    field = path or None
+    expected = schema.get("type")
+    if expected is not None:
+        options = expected if isinstance(expected, list) else [expected]
+        if not any(_type_ok(value, t) for t in options):
+            wanted = " or ".join(options)
+            raise InvalidInput(
+                f"{path or 'body'} must be of type {wanted}", field=field, code="wrong_type"
+            )
+    if value is None:
+        return
+    if "const" in schema and value != schema["const"]:
+        raise InvalidInput(f"{path} must be {schema['const']!r}", field=field)
+    if "enum" in schema and value not in schema["enum"]:
+        allowed = ", ".join(str(v) for v in schema["enum"])
+        raise InvalidInput(f"{path} must be one of: {allowed}", field=field)
+    if isinstance(value, str):
+        _check_string(value, schema, path)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if "minimum" in schema and value < schema["minimum"]:
+            raise InvalidInput(f"{path} must be at least {schema['minimum']}", field=field)
+        if "maximum" in schema and value > schema["maximum"]:
+            raise InvalidInput(f"{path} must be at most {schema['maximum']}", field=field)
+    elif isinstance(value, list):
+        _check_array(value, schema, path)
+    elif isinstance(value, dict):
+        _check_object(value, schema, path)
+
+
+def _check_string(value: str, schema: Schema, path: str) -> None:
+    field = path or None
+    if len(value) < schema.get("minLength", 0):
+        what = (
+            "must not be empty"
+            if schema.get("minLength") == 1
+            else (f"must be at least {schema['minLength']} characters")
+        )
+        raise InvalidInput(
+            f"{path} {what}", field=field, code="missing_field" if not value else "invalid_input"
+        )
+    if "maxLength" in schema and len(value) > schema["maxLength"]:
+        raise InvalidInput(f"{path} must be at most {schema['maxLength']} characters", field=field)
+    if "pattern" in schema and not _pattern(schema["pattern"]).search(value):
+        hint = schema.get("description") or f"the pattern {schema['pattern']}"
+        raise InvalidInput(f"{path} does not match {hint}", field=field)
+
+
+def _check_array(value: list[Any], schema: Schema, path: str) -> None:
+    field = path or None
+    if len(value) < schema.get("minItems", 0):
+        raise InvalidInput(f"{path} needs at least {schema['minItems']} items", field=field)
+    if "maxItems" in schema and len(value) > schema["maxItems"]:
+        raise InvalidInput(f"{path} may have at most {schema['maxItems']} items", field=field)
+    items = schema.get("items")
+    if items is not None:
+        for index, item in enumerate(value):
+            validate(item, items, _join(path, index))
+    if schema.get("uniqueItems") and len({repr(v) for v in value}) != len(value):
+        raise InvalidInput(f"{path} must not repeat items", field=field)
+
+
+def _check_object(value: dict[str, Any], schema: Schema, path: str) -> None:
+    properties: dict[str, Schema] = schema.get("properties", {})
+    if schema.get("additionalProperties") is False:
+        for key in value:
+            if key not in properties:
+                raise InvalidInput(
+                    f"unknown field {_join(path, key)}",
+                    field=_join(path, key),
+                    code="unknown_field",
+                )
+    for key in schema.get("required", ()):
+        if key not in value:
+            raise InvalidInput(
+                f"{_join(path, key)} is required", field=_join(path, key), code="missing_field"
+            )
+    for key, sub in properties.items():
+        if key in value:
+            validate(value[key], sub, _join(path, key))

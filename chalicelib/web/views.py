@@ -1,0 +1,32 @@
+"""Response shapes: domain objects → JSON-ready dicts. No storage record passes through."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from chalicelib.domain.identity import Session, User
+from chalicelib.domain.roles import Role
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def session(result: Session) -> dict[str, Any]:
+    return {
+        "token": result.token,
+        "expires_at": iso(result.expires_at),
+        "role": result.role.value,
+        "user": {"id": result.user.user_id, "phone_bound": result.user.phone_bound},
+    }
+
+
+def me(user: User, role: Role) -> dict[str, Any]:
+    return {
+        "id": user.user_id,
+        "role": role.value,
+        "phone_bound": user.phone_bound,
+        "phone_masked": user.phone_masked,
+        "channels": list(user.channels),
+    }

@@ -1,0 +1,454 @@
+"""Generate the AWS resources Chalice does not create, and the Lambda IAM policies.
+
+Run from the repository root::
+
+    python infra/generate.py > infra/resources.json             # what `make infra` runs
+    python infra/generate.py --policy dev > .chalice/policy-dev.json
+    python infra/generate.py --write                             # all of them at once
+
+``infra/resources.json`` is merged into Chalice's SAM template by
+``chalice package --merge-template infra/resources.json``. It holds the DynamoDB
+tables (derived from the pynamodb models, so the two cannot disagree), the
+recolour queue and its dead-letter queue, the feed bucket, the application
+secret (a placeholder until ``python -m chalicelib.cli init-secrets`` fills it)
+and the API Gateway responses that give gateway-made errors the app's shape.
+
+The ``.chalice/policy-<stage>.json`` files are the Lambda role's least-privilege
+policies; Chalice's ``autogen_policy`` is off for every stage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from chalicelib.adapters.dynamo import models  # noqa: E402 - needs the repo root on sys.path
+
+# The partition we deploy to: cn-northwest-1 (Ningxia). Data about Chinese
+# citizens' health stays in China. The template itself uses ${AWS::Partition}.
+PARTITION = "aws-cn"
+APP = "yima"
+DEPLOYED_STAGES = ("dev", "prod")
+POLICY_STAGES = ("local", "dev", "prod")
+LAMBDA_TIMEOUT_SECONDS = 30  # .chalice/config.json lambda_timeout
+REST_API_ID = "RestAPI"  # the logical id of Chalice's AWS::Serverless::Api
+
+RESOURCES_FILE = ROOT / "infra" / "resources.json"
+
+
+def policy_file(stage: str) -> Path:
+    return ROOT / ".chalice" / f"policy-{stage}.json"
+
+
+def _sub(text: str) -> dict[str, str]:
+    return {"Fn::Sub": text}
+
+
+def _tags() -> list[dict[str, Any]]:
+    return [{"Key": "app", "Value": APP}, {"Key": "stage", "Value": {"Ref": "Stage"}}]
+
+
+def _retained(resource: dict[str, Any]) -> dict[str, Any]:
+    return {**resource, "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+
+
+def _deleted(resource: dict[str, Any]) -> dict[str, Any]:
+    """Said explicitly (cfn-lint I3011): messages in flight are not worth keeping."""
+    return {**resource, "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"}
+
+
+# --- DynamoDB ------------------------------------------------------------------
+
+
+def table_logical_id(model: type[Any]) -> str:
+    """``place_days`` → ``PlaceDaysTable``."""
+    logical = models.LOGICAL_NAMES[model]
+    return "".join(part.capitalize() for part in re.split(r"[_\-]", logical)) + "Table"
+
+
+def _key_schema(elements: list[dict[str, str]]) -> list[dict[str, str]]:
+    # DynamoDB wants the HASH element first; pynamodb does not promise an order.
+    keys = [{"AttributeName": e["AttributeName"], "KeyType": e["KeyType"]} for e in elements]
+    return sorted(keys, key=lambda e: e["KeyType"])
+
+
+def table_resource(model: type[Any]) -> dict[str, Any]:
+    schema = model._get_schema()
+    definitions = {d["AttributeName"]: d["AttributeType"] for d in schema["attribute_definitions"]}
+    properties: dict[str, Any] = {
+        "TableName": _sub(f"{APP}-${{Stage}}-{models.LOGICAL_NAMES[model]}"),
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": name, "AttributeType": definitions[name]}
+            for name in sorted(definitions)
+        ],
+        "KeySchema": _key_schema(schema["key_schema"]),
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+        "SSESpecification": {"SSEEnabled": True},
+        "DeletionProtectionEnabled": {"Fn::If": ["IsProd", True, False]},
+        "Tags": _tags(),
+    }
+    if schema["local_secondary_indexes"]:
+        raise NotImplementedError(f"{model.__name__}: local secondary indexes are not generated")
+    indexes = sorted(schema["global_secondary_indexes"], key=lambda i: i["index_name"])
+    if indexes:
+        properties["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": index["index_name"],
+                "KeySchema": _key_schema(index["key_schema"]),
+                "Projection": dict(index["projection"]),
+            }
+            for index in indexes
+        ]
+    ttl = models.ttl_attribute(model)
+    if ttl is not None:
+        properties["TimeToLiveSpecification"] = {"AttributeName": ttl, "Enabled": True}
+    return _retained({"Type": "AWS::DynamoDB::Table", "Properties": properties})
+
+
+# --- queue, bucket, secret ----------------------------------------------------------
+
+
+def _queues() -> dict[str, Any]:
+    return {
+        "RecolourDeadLetterQueue": _deleted(
+            {
+                "Type": "AWS::SQS::Queue",
+                "Properties": {
+                    "QueueName": _sub(f"{APP}-${{Stage}}-recolour-dlq"),
+                    "MessageRetentionPeriod": 14 * 24 * 3600,  # the maximum
+                    "SqsManagedSseEnabled": True,
+                    "Tags": _tags(),
+                },
+            }
+        ),
+        "RecolourQueue": _deleted(
+            {
+                "Type": "AWS::SQS::Queue",
+                "Properties": {
+                    "QueueName": _sub(f"{APP}-${{Stage}}-recolour"),
+                    # AWS's advice for a queue feeding Lambda: at least 6x the function timeout.
+                    "VisibilityTimeout": 6 * LAMBDA_TIMEOUT_SECONDS,
+                    "MessageRetentionPeriod": 4 * 24 * 3600,
+                    "SqsManagedSseEnabled": True,
+                    "RedrivePolicy": {
+                        "deadLetterTargetArn": {"Fn::GetAtt": ["RecolourDeadLetterQueue", "Arn"]},
+                        "maxReceiveCount": 5,
+                    },
+                    "Tags": _tags(),
+                },
+            }
+        ),
+    }
+
+
+def _bucket() -> dict[str, Any]:
+    bucket = _retained(
+        {
+            "Type": "AWS::S3::Bucket",
+            "Properties": {
+                "BucketName": _sub(f"{APP}-${{Stage}}-feeds"),
+                "VersioningConfiguration": {"Status": "Enabled"},
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [
+                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+                    ]
+                },
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "IgnorePublicAcls": True,
+                    "RestrictPublicBuckets": True,
+                },
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                "LifecycleConfiguration": {
+                    "Rules": [
+                        {
+                            "Id": "expire-old-feed-versions",
+                            "Status": "Enabled",
+                            "NoncurrentVersionExpiration": {"NoncurrentDays": 90},
+                            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+                        }
+                    ]
+                },
+                "Tags": _tags(),
+            },
+        }
+    )
+    policy = {
+        "Type": "AWS::S3::BucketPolicy",
+        "Properties": {
+            "Bucket": {"Ref": "FeedBucket"},
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "DenyInsecureTransport",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:*",
+                        "Resource": [
+                            {"Fn::GetAtt": ["FeedBucket", "Arn"]},
+                            _sub("${FeedBucket.Arn}/*"),
+                        ],
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    }
+                ],
+            },
+        },
+    }
+    return {"FeedBucket": bucket, "FeedBucketPolicy": policy}
+
+
+def _secret() -> dict[str, Any]:
+    return {
+        "AppSecret": _retained(
+            {
+                "Type": "AWS::SecretsManager::Secret",
+                "Properties": {
+                    "Name": _sub(f"{APP}/${{Stage}}/app"),
+                    "Description": (
+                        "Yima application keys (session signing, keyed hash, data encryption). "
+                        "Created as a placeholder that the app refuses to run on: fill it with "
+                        "`python -m chalicelib.cli init-secrets` using the stage's environment."
+                    ),
+                    "GenerateSecretString": {
+                        "SecretStringTemplate": json.dumps({"placeholder": True}),
+                        "GenerateStringKey": "placeholder_nonce",
+                        "PasswordLength": 32,
+                        "ExcludePunctuation": True,
+                    },
+                    "Tags": _tags(),
+                },
+            }
+        )
+    }
+
+
+# --- API Gateway responses ----------------------------------------------------------
+
+MESSAGE = "$context.error.messageString"  # API Gateway substitutes a quoted JSON string
+
+# (response type, status to answer with or None to keep API Gateway's, code, message).
+# A message of None uses API Gateway's own message.
+GATEWAY_RESPONSES: tuple[tuple[str, int | None, str, str | None], ...] = (
+    ("DEFAULT_4XX", None, "bad_request", None),
+    ("DEFAULT_5XX", None, "internal_error", None),
+    # A REST API answers an unknown path or method with 403 "Missing Authentication Token".
+    ("MISSING_AUTHENTICATION_TOKEN", 404, "not_found", "no route matches this method and path"),
+    ("RESOURCE_NOT_FOUND", 404, "not_found", None),
+    ("THROTTLED", 429, "rate_limited", None),
+    ("REQUEST_TOO_LARGE", 413, "payload_too_large", None),
+    ("UNSUPPORTED_MEDIA_TYPE", 415, "unsupported_media_type", None),
+)
+
+
+def gateway_response_template(code: str, message: str | None) -> str:
+    """The app's error body, ``{"error": {"code": ..., "message": ...}}``, as a template."""
+    quoted = MESSAGE if message is None else json.dumps(message)
+    return f'{{"error":{{"code":{json.dumps(code)},"message":{quoted}}}}}'
+
+
+def gateway_responses() -> dict[str, Any]:
+    """The ``x-amazon-apigateway-gateway-responses`` extension for Chalice's API.
+
+    They go into the API's OpenAPI body rather than standalone
+    ``AWS::ApiGateway::GatewayResponse`` resources: SAM re-imports the body on
+    every change, which drops gateway responses the body does not carry, and a
+    standalone resource does not trigger a new deployment either.
+    """
+    responses: dict[str, Any] = {}
+    for response_type, status, code, message in GATEWAY_RESPONSES:
+        response: dict[str, Any] = {
+            "responseParameters": {"gatewayresponse.header.Cache-Control": "'no-store'"},
+            "responseTemplates": {"application/json": gateway_response_template(code, message)},
+        }
+        if status is not None:
+            response["statusCode"] = str(status)
+        responses[response_type] = response
+    return responses
+
+
+def _rest_api_overlay() -> dict[str, Any]:
+    # No Type: this only deep-merges into the resource `chalice package` emits.
+    return {
+        "Properties": {
+            "DefinitionBody": {"x-amazon-apigateway-gateway-responses": gateway_responses()}
+        }
+    }
+
+
+# --- the template -------------------------------------------------------------------
+
+
+def tables_template() -> dict[str, Any]:
+    """The CloudFormation fragment merged into Chalice's packaged SAM template."""
+    resources: dict[str, Any] = {}
+    outputs: dict[str, Any] = {}
+    for model in models.ALL_MODELS:
+        logical_id = table_logical_id(model)
+        if logical_id in resources:
+            raise ValueError(f"two models map to the resource id {logical_id}")
+        resources[logical_id] = table_resource(model)
+        outputs[f"{logical_id}Name"] = {"Value": {"Ref": logical_id}}
+    resources.update(_queues())
+    resources.update(_bucket())
+    resources.update(_secret())
+    resources[REST_API_ID] = _rest_api_overlay()
+    outputs.update(
+        {
+            "RecolourQueueUrl": {"Value": {"Ref": "RecolourQueue"}},
+            "RecolourDeadLetterQueueUrl": {"Value": {"Ref": "RecolourDeadLetterQueue"}},
+            "FeedBucketName": {"Value": {"Ref": "FeedBucket"}},
+            "AppSecretArn": {"Value": {"Ref": "AppSecret"}},
+        }
+    )
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": (
+            "Yima: the resources Chalice does not create (DynamoDB tables from the pynamodb "
+            "models, recolour queue, feed bucket, application secret, gateway responses). "
+            "Generated by infra/generate.py; do not edit by hand."
+        ),
+        "Parameters": {
+            "Stage": {
+                "Type": "String",
+                "AllowedValues": list(DEPLOYED_STAGES),
+                "Default": "dev",
+                "Description": "Must equal the stage given to `chalice package --stage`.",
+            }
+        },
+        "Conditions": {"IsProd": {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}},
+        "Resources": resources,
+        "Outputs": outputs,
+    }
+
+
+# --- IAM policies for the Lambda role ---------------------------------------------------
+
+DYNAMODB_ACTIONS = (
+    "dynamodb:BatchGetItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+)
+SQS_ACTIONS = (
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "sqs:ReceiveMessage",
+    "sqs:SendMessage",
+)
+
+
+def lambda_policy(stage: str) -> dict[str, Any]:
+    """The least-privilege policy of the stage's Lambda role (no Scan, no wildcard actions)."""
+    if stage not in POLICY_STAGES:
+        raise ValueError(f"unknown stage {stage!r}")
+    prefix = f"{APP}-{stage}-"
+    arn = f"arn:{PARTITION}"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Logs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                # Function names start with the stack name: deploy the stack as yima-<stage>.
+                "Resource": [
+                    f"{arn}:logs:*:*:log-group:/aws/lambda/{prefix}*",
+                    f"{arn}:logs:*:*:log-group:/aws/lambda/{prefix}*:log-stream:*",
+                ],
+            },
+            {
+                "Sid": "Tables",
+                "Effect": "Allow",
+                "Action": list(DYNAMODB_ACTIONS),
+                "Resource": [
+                    f"{arn}:dynamodb:*:*:table/{prefix}*",
+                    f"{arn}:dynamodb:*:*:table/{prefix}*/index/*",
+                ],
+            },
+            {
+                "Sid": "AppSecret",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue"],
+                # Secrets Manager appends "-" and six random characters to the name.
+                "Resource": [f"{arn}:secretsmanager:*:*:secret:{APP}/{stage}/app-??????"],
+            },
+            {
+                "Sid": "FeedObjects",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject"],
+                "Resource": [f"{arn}:s3:::{prefix}feeds/*"],
+            },
+            {
+                "Sid": "FeedBucket",
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket"],
+                "Resource": [f"{arn}:s3:::{prefix}feeds"],
+            },
+            {
+                "Sid": "RecolourQueue",
+                "Effect": "Allow",
+                "Action": list(SQS_ACTIONS),
+                "Resource": [f"{arn}:sqs:*:*:{prefix}recolour"],
+            },
+        ],
+    }
+
+
+def render(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def expected_files() -> dict[Path, str]:
+    """Every generated file and the text it should hold."""
+    files = {RESOURCES_FILE: render(tables_template())}
+    files.update({policy_file(stage): render(lambda_policy(stage)) for stage in POLICY_STAGES})
+    return files
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--policy", choices=POLICY_STAGES, help="print this stage's IAM policy")
+    group.add_argument(
+        "--write", action="store_true", help="write infra/resources.json and .chalice/policy-*.json"
+    )
+    group.add_argument(
+        "--check", action="store_true", help="exit 1 if a generated file is out of date"
+    )
+    args = parser.parse_args(argv)
+    if args.write or args.check:
+        stale = []
+        for path, text in expected_files().items():
+            if path.exists() and path.read_text(encoding="utf-8") == text:
+                continue
+            stale.append(path.relative_to(ROOT))
+            if args.write:
+                path.write_text(text, encoding="utf-8")
+        verb = "wrote" if args.write else "out of date:"
+        for path in stale:
+            print(f"{verb} {path}", file=sys.stderr)
+        return 1 if args.check and stale else 0
+    document = lambda_policy(args.policy) if args.policy else tables_template()
+    sys.stdout.write(render(document))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""Shared fixtures: fake AWS credentials first, then moto, then the app's container.
+
+moto must be active before any client is built, and the credentials must be
+fake before any botocore session looks for real ones (moto's getting-started
+advice), so they are set here at import time of the test session.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+for _name, _value in {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "cn-northwest-1",
+}.items():
+    os.environ[_name] = _value
+os.environ.pop("AWS_PROFILE", None)
+
+from chalicelib.config import Settings  # noqa: E402
+
+TEST_ENV = {
+    "YIMA_STAGE": "test",
+    "YIMA_REGION_CODE": "610100",
+    "YIMA_TABLE_PREFIX": "yima-test-",
+    "YIMA_SECRET_ID": "yima/test/app",
+    "YIMA_FEED_BUCKET": "yima-test-feeds",
+    "YIMA_FEED_KEY": "risk-areas/latest.json",
+    "YIMA_QUEUE_NAME": "yima-test-recolour",
+    "AWS_REGION": "cn-northwest-1",
+}
+
+
+class Clock:
+    """A settable clock: tests move time instead of sleeping."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings.from_mapping(TEST_ENV)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 11, 20, 2, 0, tzinfo=UTC))
+
+
+@pytest.fixture(scope="session")
+def _moto() -> Iterator[None]:
+    """One moto world per test process: tables and secret are created once."""
+    from moto import mock_aws
+
+    from chalicelib import cli
+
+    settings = Settings.from_mapping(TEST_ENV)
+    with mock_aws():
+        cli.create_tables(settings)
+        cli.init_secrets(settings)
+        yield
+
+
+@pytest.fixture
+def aws(_moto: None) -> Iterator[None]:
+    """moto for every AWS service; every table is emptied after each test."""
+    yield
+    _empty_tables()
+
+
+def _empty_tables() -> None:
+    from chalicelib.adapters.dynamo.models import ALL_MODELS
+
+    for model in ALL_MODELS:
+        keys = [model._hash_keyname, model._range_keyname]
+        with model.batch_write() as batch:
+            for item in model.scan(attributes_to_get=[k for k in keys if k]):
+                batch.delete(item)
+
+
+@pytest.fixture
+def container(aws: None, settings: Settings, clock: Clock) -> Iterator[object]:
+    from chalicelib import bootstrap
+
+    built = bootstrap.build(settings, clock=clock)
+    bootstrap.set_container(built)
+    yield built
+    bootstrap.set_container(None)
+
+
+@pytest.fixture
+def client(container: object) -> Iterator[object]:
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app) as test_client:
+        yield test_client

@@ -1,0 +1,81 @@
+"""Masks, keyed hashes, phone parsing, and the application secret's format."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chalicelib.adapters.crypto import AesGcmCipher
+from chalicelib.adapters.secrets import new_secret_document, parse_secret, rotate_session_key
+from chalicelib.domain.errors import ConfigError, InvalidInput
+from chalicelib.domain.phone import mask_mobile, parse_mobile
+from chalicelib.domain.pii import keyed_hash, mask_id_number, mask_name
+
+
+@pytest.mark.parametrize(
+    ("name", "masked"), [("张三", "张*"), ("张小三", "张*三"), ("欧阳小明", "欧**明"), ("王", "*")]
+)
+def test_names_are_masked_as_the_spec_shows(name, masked):
+    assert mask_name(name) == masked
+
+
+def test_id_and_phone_masks():
+    assert mask_id_number("330106199001011234") == "3301**********1234"
+    assert mask_mobile("13812345678") == "138****5678"
+
+
+@pytest.mark.parametrize("raw", ["13812345678", "+86 13812345678", " 19912345678 "])
+def test_mobile_numbers_parse(raw):
+    assert len(parse_mobile(raw)) == 11
+
+
+@pytest.mark.parametrize("raw", ["12812345678", "1381234567", "138123456789", "abc", 13812345678])
+def test_bad_mobile_numbers_name_the_field(raw):
+    with pytest.raises(InvalidInput) as caught:
+        parse_mobile(raw, field="phone")
+    assert caught.value.field == "phone"
+
+
+@given(st.text(max_size=20))
+def test_phone_parser_gives_a_number_or_invalid_input(raw):
+    with contextlib.suppress(InvalidInput):
+        assert parse_mobile(raw).isdigit()
+
+
+def test_keyed_hash_depends_on_key_and_purpose():
+    a = keyed_hash(b"a" * 32, "phone", "13812345678")
+
+    assert a == keyed_hash(b"a" * 32, "phone", "13812345678")
+    assert a != keyed_hash(b"b" * 32, "phone", "13812345678")
+    assert a != keyed_hash(b"a" * 32, "id", "13812345678")
+
+
+def test_secret_round_trip_and_rotation():
+    doc = new_secret_document()
+    secrets = parse_secret(json.dumps(doc))
+    rotated = parse_secret(json.dumps(rotate_session_key(doc)))
+
+    assert rotated.session_ring.active != secrets.session_ring.active
+    assert set(secrets.session_ring.keys) < set(rotated.session_ring.keys)
+
+
+@pytest.mark.parametrize(
+    "text", ['{"placeholder": true}', "not json", "[]", '{"hash_key": "short"}']
+)
+def test_placeholder_or_broken_secrets_are_refused(text):
+    with pytest.raises(ConfigError):
+        parse_secret(text)
+
+
+def test_field_cipher_round_trips_and_binds_the_context():
+    cipher = AesGcmCipher(parse_secret(json.dumps(new_secret_document())).data_ring)
+    sealed = cipher.encrypt("13812345678", context="phone")
+
+    assert "13812345678" not in sealed
+    assert cipher.decrypt(sealed, context="phone") == "13812345678"
+    with pytest.raises(ValueError):
+        cipher.decrypt(sealed, context="id_number")

@@ -1,0 +1,104 @@
+"""Session tokens: signing, verification, rotation; garbage never escapes as another error."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chalicelib.domain import session as tokens
+from chalicelib.domain.errors import Unauthenticated
+from chalicelib.domain.roles import Role
+from chalicelib.domain.session import KeyRing
+
+NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+RING = KeyRing(keys={"s1": b"k" * 32}, active="s1")
+AUD = "yima:test:610100"
+
+
+def _mint(ring: KeyRing = RING, **overrides) -> str:
+    args = {
+        "subject": "u_1",
+        "role": Role.OFFICIAL,
+        "audience": AUD,
+        "now": NOW,
+        "ttl": timedelta(hours=2),
+    } | overrides
+    return tokens.mint(ring, **args)[0]
+
+
+def test_round_trip_keeps_subject_role_and_lifetime():
+    claims = tokens.verify(RING, _mint(), audience=AUD, now=NOW + timedelta(minutes=5))
+
+    assert (claims.subject, claims.role) == ("u_1", Role.OFFICIAL)
+    assert claims.expires_at == NOW + timedelta(hours=2)
+
+
+def test_expired_token_is_refused():
+    with pytest.raises(Unauthenticated) as caught:
+        tokens.verify(RING, _mint(), audience=AUD, now=NOW + timedelta(hours=2, minutes=1))
+    assert caught.value.code == "token_expired"
+
+
+def test_token_from_the_future_is_refused():
+    with pytest.raises(Unauthenticated):
+        tokens.verify(RING, _mint(now=NOW + timedelta(hours=1)), audience=AUD, now=NOW)
+
+
+def test_other_audience_is_refused():
+    with pytest.raises(Unauthenticated) as caught:
+        tokens.verify(RING, _mint(audience="yima:prod:110100"), audience=AUD, now=NOW)
+    assert caught.value.code == "wrong_audience"
+
+
+def test_a_changed_payload_breaks_the_signature():
+    head, _payload, sig = _mint().split(".")
+    forged_payload = _mint(role=Role.ADMIN).split(".")[1]
+
+    with pytest.raises(Unauthenticated):
+        tokens.verify(RING, f"{head}.{forged_payload}.{sig}", audience=AUD, now=NOW)
+
+
+def test_alg_none_is_refused():
+    import base64
+    import json
+
+    head = base64.urlsafe_b64encode(json.dumps({"alg": "none", "kid": "s1"}).encode())
+    _, payload, _ = _mint().split(".")
+    with pytest.raises(Unauthenticated):
+        tokens.verify(RING, f"{head.decode().rstrip('=')}.{payload}.", audience=AUD, now=NOW)
+
+
+def test_rotation_old_key_verifies_new_key_signs():
+    old_token = _mint()
+    rotated = KeyRing(keys={"s1": b"k" * 32, "s2": b"n" * 32}, active="s2")
+
+    assert tokens.verify(rotated, old_token, audience=AUD, now=NOW).subject == "u_1"
+    with pytest.raises(Unauthenticated):
+        tokens.verify(RING, _mint(rotated), audience=AUD, now=NOW)  # unknown kid s2
+
+
+def test_short_keys_are_refused():
+    with pytest.raises(ValueError):
+        KeyRing(keys={"s1": b"short"}, active="s1")
+
+
+@given(st.text(max_size=300))
+def test_any_string_is_either_valid_or_unauthenticated(text):
+    with contextlib.suppress(Unauthenticated):
+        tokens.verify(RING, text, audience=AUD, now=NOW)
+
+
+@given(
+    st.lists(
+        st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef0123456789-_=", max_size=60),
+        min_size=3,
+        max_size=3,
+    )
+)
+def test_three_part_garbage_is_unauthenticated(parts):
+    with pytest.raises(Unauthenticated):
+        tokens.verify(RING, ".".join(parts), audience=AUD, now=NOW)
