@@ -7,7 +7,7 @@ Settings come from the environment, as in Lambda (``YIMA_*``, ``AWS_*``).
 - ``init-secrets``       write the application secret with fresh random keys
 - ``rotate-session-key`` add a session-signing key and make it active
 - ``issue-token``        mint a staff or machine session token (never a public endpoint)
-- ``bootstrap-local``    tables, secret, feed bucket, queue and demo data for ``make run``
+- ``bootstrap-local``    tables, secret, feed bucket and queue for ``make run``
 """
 
 from __future__ import annotations
@@ -105,11 +105,9 @@ def issue_token(settings: Settings, *, role: Role, subject: str, hours: float) -
 
 
 def bootstrap_local(settings: Settings) -> dict[str, Any]:
-    """Everything ``make run`` needs on the embedded AWS stand-in."""
+    """The AWS resources ``make run`` needs on the embedded AWS stand-in (idempotent)."""
     if not settings.is_local:
         raise SystemExit("bootstrap-local only runs on the local and test stages")
-    from chalicelib.demo import load_demo_data
-
     tables = create_tables(settings)
     wrote_secret = init_secrets(settings)
     aws = _aws(settings)
@@ -122,8 +120,7 @@ def bootstrap_local(settings: Settings) -> dict[str, Any]:
             kwargs["CreateBucketConfiguration"] = {"LocationConstraint": settings.aws_region}
         s3.create_bucket(**kwargs)
     aws.client("sqs").create_queue(QueueName=settings.queue_name)
-    demo = load_demo_data(settings, aws)
-    return {"tables_created": len(tables), "secret_written": wrote_secret, "demo": demo}
+    return {"tables_created": len(tables), "secret_written": wrote_secret}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

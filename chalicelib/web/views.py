@@ -10,7 +10,8 @@ from chalicelib.domain.roles import Role
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    """UTC, to the second, with a Z: ``2026-11-20T02:00:00Z``."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def session(result: Session) -> dict[str, Any]:

@@ -1,0 +1,36 @@
+"""Demo data for ``make run``: the risk feed in the feed bucket and a few accounts.
+
+Goes through the same services the API uses (no hand-written table items),
+so the demo can never hold data the API would have refused.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from chalicelib.bootstrap import Container
+from chalicelib.domain.roles import Role
+
+DATA = Path(__file__).resolve().parent / "demo_data"
+
+
+def load(container: Container) -> dict[str, Any]:
+    settings = container.settings
+    feed = (DATA / "risk-areas.json").read_bytes()
+    container.aws.client("s3").put_object(
+        Bucket=settings.feed_bucket,
+        Key=settings.feed_key,
+        Body=feed,
+        ContentType="application/json",
+    )
+    accounts = []
+    for person in json.loads((DATA / "citizens.json").read_text()):
+        session = container.auth.dev_login(
+            subject=person["subject"], role=Role(person["role"]), phone=person.get("phone")
+        )
+        accounts.append(
+            {"subject": person["subject"], "role": person["role"], "user_id": session.user.user_id}
+        )
+    return {"risk_feed": f"s3://{settings.feed_bucket}/{settings.feed_key}", "accounts": accounts}

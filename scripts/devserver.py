@@ -1,0 +1,138 @@
+"""``make run``: the whole stack on this machine, no AWS account needed.
+
+1. starts moto's server mode on 127.0.0.1 (DynamoDB, S3, SQS, Secrets Manager,
+   KMS over their real wire protocols) on a free port;
+2. creates the tables, the secret with fresh keys, the feed bucket and the
+   queue (``python -m chalicelib.cli bootstrap-local``), and loads demo data;
+3. serves the API with ``chalice local --stage local`` on 127.0.0.1:PORT.
+
+Ctrl-C (or SIGTERM) stops everything it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+FAKE_AWS = {
+    # moto accepts any credentials; these only keep botocore from looking for real ones.
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_DEFAULT_REGION": "cn-northwest-1",
+    "AWS_REGION": "cn-northwest-1",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def stage_env(stage: str) -> dict[str, str]:
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    env = dict(config.get("environment_variables", {}))
+    env.update(config["stages"][stage].get("environment_variables", {}))
+    return env
+
+
+def wait_for(port: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return True
+        time.sleep(0.2)
+    return False
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--port", type=int, default=8000, help="API port (default 8000)")
+    parser.add_argument("--moto-port", type=int, default=0, help="AWS stand-in port (free one)")
+    parser.add_argument("--no-demo", action="store_true", help="skip the demo data")
+    args = parser.parse_args()
+
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
+    moto_port = args.moto_port or free_port()
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    moto.start()
+    env = {
+        **os.environ,
+        **FAKE_AWS,
+        **stage_env("local"),
+        "YIMA_AWS_ENDPOINT": f"http://127.0.0.1:{moto_port}",
+    }
+    os.environ.update(env)
+    child: subprocess.Popen[bytes] | None = None
+
+    def stop(*_args: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        from chalicelib import bootstrap, cli
+
+        print(f"yima: AWS stand-in (moto) on http://127.0.0.1:{moto_port}", flush=True)
+        print(
+            f"yima: {json.dumps(cli.bootstrap_local(cli.Settings.from_mapping(env)))}", flush=True
+        )
+        if not args.no_demo:
+            import demo
+
+            loaded = demo.load(bootstrap.get_container(env))
+            print(
+                f"yima: demo data: {len(loaded['accounts'])} accounts, "
+                f"risk feed at {loaded['risk_feed']}",
+                flush=True,
+            )
+        chalice = Path(sys.executable).with_name("chalice")
+        command = [
+            str(chalice),
+            "local",
+            "--stage",
+            "local",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(args.port),
+        ]
+        child = subprocess.Popen(command, cwd=ROOT, env=env)
+        if wait_for(args.port, 30):
+            base = f"http://127.0.0.1:{args.port}"
+            print(f"yima: API on {base}  (try: curl {base}/v1/openapi.json)", flush=True)
+            print("yima: Ctrl-C stops everything", flush=True)
+        return child.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if child is not None and child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        moto.stop()
+        print("yima: stopped", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""End to end over HTTP: `make run`'s server (moto server + chalice local) really serves.
+
+Starts ``scripts/devserver.py`` exactly as ``make run`` does, on free ports,
+and stops it the way Ctrl-C does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.e2e
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "YIMA_"))}
+    process = subprocess.Popen(
+        [sys.executable, "scripts/devserver.py", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/v1/openapi.json", timeout=2).status_code == 200:
+                break
+        except requests.ConnectionError:
+            if process.poll() is not None:
+                pytest.fail(f"devserver exited: {process.stdout.read() if process.stdout else ''}")
+        time.sleep(0.3)
+    else:
+        os.killpg(process.pid, signal.SIGKILL)
+        pytest.fail("the API did not answer /v1/openapi.json within 60 s")
+    yield base, process
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def _login(base: str, **payload: Any) -> dict[str, Any]:
+    response = requests.post(f"{base}/v1/auth/dev", json=payload, timeout=5)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_openapi_is_served(server):
+    base, _ = server
+    document = requests.get(f"{base}/v1/openapi.json", timeout=5).json()
+
+    assert "/v1/auth/dev" in document["paths"]
+
+
+def test_dev_login_and_me_over_http(server):
+    base, _ = server
+    session = _login(base, subject="e2e-citizen", phone="13612345678")
+
+    me = requests.get(
+        f"{base}/v1/me", timeout=5, headers={"Authorization": f"Bearer {session['token']}"}
+    )
+
+    assert me.status_code == 200
+    assert me.json()["phone_masked"] == "136****5678"
+
+
+def test_demo_accounts_are_loaded(server):
+    base, _ = server
+    # The demo citizen's phone is already bound, so a new login with it joins that account.
+    first = _login(base, subject="demo-zhang")
+    again = _login(base, subject="someone-else", phone="13800138000")
+
+    assert first["user"]["phone_bound"] is True
+    assert again["user"]["id"] == first["user"]["id"]
+
+
+def test_bad_input_over_http_gets_the_error_shape(server):
+    base, _ = server
+    response = requests.post(
+        f"{base}/v1/auth/dev",
+        data=b"{oops",
+        timeout=5,
+        headers={"Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 400
+    assert json.loads(response.text)["error"]["code"] == "invalid_json"
+
+
+def test_ctrl_c_stops_everything(server):
+    base, process = server
+    os.killpg(process.pid, signal.SIGINT)  # what the terminal sends on Ctrl-C
+
+    process.wait(timeout=20)
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{base}/v1/openapi.json", timeout=2)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # chalice local's reloader workers too
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("processes of the local stack are still running after Ctrl-C")
