@@ -12,6 +12,7 @@ from chalice import Chalice
 
 from chalicelib import bootstrap
 from chalicelib.domain.roles import Role
+from chalicelib.services.auth import PhoneProof
 from chalicelib.web import contract, views
 from chalicelib.web.api import Api, Call
 
@@ -48,6 +49,47 @@ def dev_login(call: Call) -> dict[str, Any]:
         phone=call.body.get("phone"),
     )
     return views.session(result)
+
+
+@api.route(
+    "/v1/auth/wechat",
+    method="POST",
+    tags=("auth",),
+    body=contract.WECHAT_LOGIN,
+    response=contract.SESSION,
+    errors=(502,),
+    summary="WeChat mini-program login: code2session; the session_key stays on the server",
+)
+def wechat_login(call: Call) -> dict[str, Any]:
+    return views.session(call.services.auth.wechat_login(call.body["code"]))
+
+
+@api.route(
+    "/v1/auth/alipay",
+    method="POST",
+    tags=("auth",),
+    body=contract.ALIPAY_LOGIN,
+    response=contract.SESSION,
+    errors=(502,),
+    summary="Alipay mini-program login: alipay.system.oauth.token (RSA2, verified answer)",
+)
+def alipay_login(call: Call) -> dict[str, Any]:
+    return views.session(call.services.auth.alipay_login(call.body["auth_code"]))
+
+
+@api.route(
+    "/v1/me/phone",
+    method="POST",
+    roles=frozenset({Role.CITIZEN}),
+    tags=("me",),
+    body=contract.BIND_PHONE,
+    response=contract.ME,
+    errors=(404, 502),
+    summary="Bind a verified phone from the WeChat or Alipay phone proof; answers masked",
+)
+def bind_phone(call: Call) -> dict[str, Any]:
+    user = call.services.auth.bind_phone(call.who, PhoneProof(**call.body))
+    return views.me(user, call.who.role)
 
 
 @api.route(

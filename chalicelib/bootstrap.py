@@ -13,10 +13,14 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.config import Settings
 from chalicelib.services.auth import AuthService
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.secrets import AppSecrets
 
 _lock = threading.Lock()
 _container: Container | None = None
@@ -74,6 +78,8 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     aws = AwsClients(settings)
     secrets = load_app_secrets(aws.client("secretsmanager"), settings.secret_id)
     auth = AuthService(
+        wechat=_wechat_factory(secrets, clock),
+        alipay=_alipay_factory(secrets, clock),
         store=DynamoIdentityStore(),
         cipher=AesGcmCipher(secrets.data_ring),
         ring=secrets.session_ring,
@@ -84,6 +90,38 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         clock=clock,
     )
     return Container(settings=settings, clock=clock, auth=auth, aws=aws)
+
+
+def _wechat_factory(secrets: AppSecrets, clock: Callable[[], datetime]) -> Callable[[], Any]:
+    """The WeChat gateway, built (and wechatpy imported) on the first WeChat call."""
+    creds = secrets.wechat
+    if creds is None:
+        return lambda: None
+
+    @cache
+    def build_gateway() -> Any:
+        from chalicelib.adapters.wechat import DynamoTokenStorage, WeChatGateway
+
+        return WeChatGateway(creds.appid, creds.secret, storage=DynamoTokenStorage(clock))
+
+    return build_gateway
+
+
+def _alipay_factory(secrets: AppSecrets, clock: Callable[[], datetime]) -> Callable[[], Any]:
+    """The Alipay gateway, built (and the SDK imported) on the first Alipay call."""
+    creds = secrets.alipay
+    if creds is None:
+        return lambda: None
+
+    @cache
+    def build_gateway() -> Any:
+        from chalicelib.adapters.alipay import AlipayGateway
+
+        return AlipayGateway(
+            creds.appid, creds.app_private_key, creds.alipay_public_key, creds.aes_key, clock=clock
+        )
+
+    return build_gateway
 
 
 def get_container(env: Mapping[str, str] | None = None) -> Container:

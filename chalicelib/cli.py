@@ -7,6 +7,8 @@ Settings come from the environment, as in Lambda (``YIMA_*``, ``AWS_*``).
 - ``init-secrets``       write the application secret with fresh random keys
 - ``rotate-session-key`` add a session-signing key and make it active
 - ``issue-token``        mint a staff or machine session token (never a public endpoint)
+- ``set-wechat``         store the WeChat mini-program AppID and AppSecret in the secret
+- ``set-alipay``         store the Alipay app id, RSA2 keys and AES key in the secret
 - ``bootstrap-local``    tables, secret, feed bucket and queue for ``make run``
 """
 
@@ -16,8 +18,9 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from chalicelib.config import Settings
@@ -75,15 +78,51 @@ def init_secrets(settings: Settings, *, force: bool = False) -> bool:
     return True
 
 
-def rotate_session_key(settings: Settings) -> str:
-    from chalicelib.adapters.secrets import parse_secret, rotate_session_key
+def _update_secret(
+    settings: Settings, change: Callable[[dict[str, Any]], dict[str, Any]]
+) -> dict[str, Any]:
+    """Read the secret, apply ``change``, check the result parses, write it back."""
+    from chalicelib.adapters.secrets import parse_secret
 
     client = _aws(settings).client("secretsmanager")
     doc = json.loads(client.get_secret_value(SecretId=settings.secret_id)["SecretString"])
-    new_doc = rotate_session_key(doc)
-    parse_secret(json.dumps(new_doc))
+    new_doc = change(doc)
+    parse_secret(json.dumps(new_doc))  # raises ConfigError before anything is written
     client.put_secret_value(SecretId=settings.secret_id, SecretString=json.dumps(new_doc))
-    return str(new_doc["session_active"])
+    return new_doc
+
+
+def rotate_session_key(settings: Settings) -> str:
+    from chalicelib.adapters.secrets import rotate_session_key as rotate
+
+    return str(_update_secret(settings, rotate)["session_active"])
+
+
+def _read(path: str) -> str:
+    """A credential from a file, or from standard input for ``-`` (never an argument)."""
+    return (sys.stdin.read() if path == "-" else Path(path).read_text()).strip()
+
+
+def set_wechat(settings: Settings, *, appid: str, secret_file: str) -> None:
+    section = {"appid": appid, "secret": _read(secret_file)}
+    _update_secret(settings, lambda doc: {**doc, "wechat": section})
+
+
+def set_alipay(
+    settings: Settings,
+    *,
+    appid: str,
+    private_key_file: str,
+    alipay_public_key_file: str,
+    aes_key_file: str,
+) -> None:
+    section = {
+        "appid": appid,
+        "app_private_key": _read(private_key_file),
+        "alipay_public_key": _read(alipay_public_key_file),
+        "aes_key": _read(aes_key_file),
+    }
+    _update_secret(settings, lambda doc: {**doc, "alipay": section})
 
 
 def issue_token(settings: Settings, *, role: Role, subject: str, hours: float) -> dict[str, str]:
@@ -139,6 +178,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     tok.add_argument("--subject", required=True, help="who the token is for, e.g. an staff id")
     tok.add_argument("--hours", type=float, default=8.0)
     sub.add_parser("bootstrap-local")
+    wx = sub.add_parser("set-wechat", help="store the WeChat mini-program credentials")
+    wx.add_argument("--appid", required=True)
+    wx.add_argument("--secret-file", required=True, help="file with the AppSecret, - for stdin")
+    ali = sub.add_parser("set-alipay", help="store the Alipay mini-program credentials")
+    ali.add_argument("--appid", required=True)
+    ali.add_argument("--private-key-file", required=True, help="the app's RSA2 private key")
+    ali.add_argument("--alipay-public-key-file", required=True, help="Alipay's public key")
+    ali.add_argument("--aes-key-file", required=True, help="the content-encryption AES key")
     args = parser.parse_args(argv)
 
     settings = _settings()
@@ -149,6 +196,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = {"written": init_secrets(settings, force=args.force)}
     elif args.command == "rotate-session-key":
         result = {"active": rotate_session_key(settings)}
+    elif args.command == "set-wechat":
+        set_wechat(settings, appid=args.appid, secret_file=args.secret_file)
+        result = {"wechat": "stored"}
+    elif args.command == "set-alipay":
+        set_alipay(
+            settings,
+            appid=args.appid,
+            private_key_file=args.private_key_file,
+            alipay_public_key_file=args.alipay_public_key_file,
+            aes_key_file=args.aes_key_file,
+        )
+        result = {"alipay": "stored"}
     elif args.command == "issue-token":
         if not 0 < args.hours <= 24 * 30:
             parser.error("--hours must be between 0 and 720")

@@ -72,9 +72,15 @@ def _moto() -> Iterator[None]:
 
 @pytest.fixture
 def aws(_moto: None) -> Iterator[None]:
-    """moto for every AWS service; every table is emptied after each test."""
+    """moto for every AWS service; tables are emptied and the secret restored after each test."""
+    import boto3
+
+    secrets = boto3.client("secretsmanager", region_name=TEST_ENV["AWS_REGION"])
+    original = secrets.get_secret_value(SecretId=TEST_ENV["YIMA_SECRET_ID"])["SecretString"]
     yield
     _empty_tables()
+    if secrets.get_secret_value(SecretId=TEST_ENV["YIMA_SECRET_ID"])["SecretString"] != original:
+        secrets.put_secret_value(SecretId=TEST_ENV["YIMA_SECRET_ID"], SecretString=original)
 
 
 def _empty_tables() -> None:

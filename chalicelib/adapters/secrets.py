@@ -6,8 +6,15 @@ The secret is JSON::
      "hash_key": "<base64, 32+ bytes>",
      "data_keys": {"d1": "<base64, 32 bytes>"}, "data_active": "d1"}
 
-``python -m chalicelib.cli init-secrets`` writes it with fresh random keys
-and ``rotate-session-key`` adds a key; nothing of it ever sits in the repo.
+Optionally, the mini-program channels' credentials::
+
+     "wechat": {"appid": "wx…", "secret": "…"},
+     "alipay": {"appid": "2021…", "app_private_key": "<PEM or base64>",
+                "alipay_public_key": "<PEM or base64>", "aes_key": "<base64, 16 bytes>"}
+
+``python -m chalicelib.cli init-secrets`` writes it with fresh random keys,
+``rotate-session-key`` adds a key, and ``set-wechat`` / ``set-alipay`` add the
+channel credentials; nothing of it ever sits in the repo.
 A secret that lacks these fields (the placeholder CloudFormation creates) is
 refused with ConfigError, so a stage never runs on made-up keys.
 """
@@ -26,10 +33,62 @@ from chalicelib.domain.session import KeyRing
 
 
 @dataclass(frozen=True)
+class WeChatCredentials:
+    appid: str
+    secret: str
+
+
+@dataclass(frozen=True)
+class AlipayCredentials:
+    appid: str
+    app_private_key: str
+    alipay_public_key: str
+    aes_key: bytes
+
+
+@dataclass(frozen=True)
 class AppSecrets:
     session_ring: KeyRing
     hash_key: bytes
     data_ring: KeyRing
+    wechat: WeChatCredentials | None = None
+    alipay: AlipayCredentials | None = None
+
+
+_PLACEHOLDERS = ("placeholder", "changeme", "change-me", "replace", "todo", "xxx")
+
+
+def _text(section: dict[str, Any], name: str, where: str) -> str:
+    value = section.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"secret field {where}.{name} is missing")
+    if any(marker in value.lower() for marker in _PLACEHOLDERS) and len(value) < 64:
+        raise ConfigError(f"secret field {where}.{name} is a placeholder, not a credential")
+    return value.strip()
+
+
+def _channels(doc: dict[str, Any]) -> tuple[WeChatCredentials | None, AlipayCredentials | None]:
+    wechat = alipay = None
+    if isinstance(doc.get("wechat"), dict):
+        section = doc["wechat"]
+        wechat = WeChatCredentials(
+            _text(section, "appid", "wechat"), _text(section, "secret", "wechat")
+        )
+    if isinstance(doc.get("alipay"), dict):
+        section = doc["alipay"]
+        try:
+            aes_key = base64.b64decode(_text(section, "aes_key", "alipay"), validate=True)
+        except (binascii.Error, ValueError):
+            raise ConfigError("secret field alipay.aes_key is not base64") from None
+        if len(aes_key) not in (16, 24, 32):
+            raise ConfigError("secret field alipay.aes_key must be a 128/192/256-bit key")
+        alipay = AlipayCredentials(
+            appid=_text(section, "appid", "alipay"),
+            app_private_key=_text(section, "app_private_key", "alipay"),
+            alipay_public_key=_text(section, "alipay_public_key", "alipay"),
+            aes_key=aes_key,
+        )
+    return wechat, alipay
 
 
 def _decode_ring(doc: dict[str, Any], keys_field: str, active_field: str) -> KeyRing:
@@ -59,10 +118,13 @@ def parse_secret(text: str) -> AppSecrets:
     data_ring = _decode_ring(doc, "data_keys", "data_active")
     if any(len(k) != 32 for k in data_ring.keys.values()):
         raise ConfigError("data keys must be exactly 32 bytes (AES-256)")
+    wechat, alipay = _channels(doc)
     return AppSecrets(
         session_ring=_decode_ring(doc, "session_keys", "session_active"),
         hash_key=hash_key,
         data_ring=data_ring,
+        wechat=wechat,
+        alipay=alipay,
     )
 
 

@@ -79,5 +79,11 @@ class UpstreamUnavailable(DomainError):
     code = "upstream_unavailable"
 
 
+class UpstreamBadResponse(DomainError):
+    """A dependency answered something we cannot trust, e.g. a bad signature (HTTP 502)."""
+
+    code = "upstream_bad_response"
+
+
 class ConfigError(Exception):
     """The deployment is misconfigured: an operator problem, never a client's."""

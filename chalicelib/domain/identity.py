@@ -40,3 +40,29 @@ class Session:
     expires_at: datetime
     user: User
     role: Role
+
+
+@dataclass(frozen=True)
+class WeChatSession:
+    """What code2session answers: the openid, maybe a unionid, and the session key."""
+
+    openid: str
+    session_key: str
+    unionid: str | None = None
+
+
+@dataclass(frozen=True)
+class AlipayUser:
+    """What alipay.system.oauth.token answers: ``user_id`` (2088…) or the newer ``open_id``."""
+
+    user_id: str | None
+    open_id: str | None
+
+    @property
+    def stable_id(self) -> str:
+        """``uid:<user_id>`` when Alipay still sends it, else ``oid:<open_id>``."""
+        if self.user_id:
+            return f"uid:{self.user_id}"
+        if self.open_id:
+            return f"oid:{self.open_id}"
+        raise ValueError("Alipay sent neither user_id nor open_id")

@@ -32,6 +32,7 @@ class SessionClaims:
     audience: str
     issued_at: datetime
     expires_at: datetime
+    identity: str | None = None  # the login identity (e.g. wechat:<appid>:<openid>)
 
 
 @dataclass(frozen=True)
@@ -61,11 +62,23 @@ def _sign(key: bytes, signing_input: bytes) -> bytes:
 
 
 def mint(
-    ring: KeyRing, *, subject: str, role: Role, audience: str, now: datetime, ttl: timedelta
+    ring: KeyRing,
+    *,
+    subject: str,
+    role: Role,
+    audience: str,
+    now: datetime,
+    ttl: timedelta,
+    identity: str | None = None,
 ) -> tuple[str, SessionClaims]:
     """Sign a session token; returns the token and the claims it carries."""
     claims = SessionClaims(
-        subject=subject, role=role, audience=audience, issued_at=now, expires_at=now + ttl
+        subject=subject,
+        role=role,
+        audience=audience,
+        issued_at=now,
+        expires_at=now + ttl,
+        identity=identity,
     )
     header = {"alg": "HS256", "typ": "JWT", "kid": ring.active}
     payload = {
@@ -76,6 +89,8 @@ def mint(
         "iat": int(now.timestamp()),
         "exp": int(claims.expires_at.timestamp()),
     }
+    if identity is not None:
+        payload["sid"] = identity
     signing_input = ".".join(
         _b64(json.dumps(part, separators=(",", ":"), sort_keys=True).encode())
         for part in (header, payload)
@@ -120,6 +135,14 @@ def verify(ring: KeyRing, token: str, *, audience: str, now: datetime) -> Sessio
         raise Unauthenticated("the session token has expired", code="token_expired")
     if issued > now + _LEEWAY:
         raise bad
+    identity = payload.get("sid")
+    if identity is not None and not isinstance(identity, str):
+        raise bad
     return SessionClaims(
-        subject=subject, role=role, audience=audience, issued_at=issued, expires_at=expires
+        subject=subject,
+        role=role,
+        audience=audience,
+        issued_at=issued,
+        expires_at=expires,
+        identity=identity,
     )

@@ -1,30 +1,48 @@
-"""Logins and sessions: who is calling, and with which role.
+"""Logins, sessions and phone binding: who is calling, and with which role.
 
 Every channel (WeChat, Alipay, the local dev login) ends in the same place:
-an identity that points at one user, and a session token we sign ourselves.
+one or more identities that point at one user, and a session token we sign
+ourselves. A verified phone joins accounts: whoever verified a phone first
+owns the account, and any later login that verifies the same phone is
+relinked to it, so WeChat and Alipay see the same declarations and code.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from chalicelib.domain import session as tokens
-from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.errors import InvalidInput, NotFound, UpstreamUnavailable
 from chalicelib.domain.identity import Identity, Session, User
 from chalicelib.domain.phone import mask_mobile, parse_mobile
 from chalicelib.domain.pii import keyed_hash
 from chalicelib.domain.roles import Role
 from chalicelib.domain.session import KeyRing, SessionClaims
-from chalicelib.services.ports import FieldCipher, IdentityStore
+from chalicelib.services.ports import Alipay, FieldCipher, IdentityStore, WeChat
 
 _SUBJECT_MAX = 64
+T = TypeVar("T")
 
 
 def new_user_id() -> str:
     return "u_" + secrets.token_hex(10)
+
+
+@dataclass(frozen=True)
+class PhoneProof:
+    """What a mini-program sends to prove a phone number (exactly one form)."""
+
+    channel: str  # "wechat" or "alipay"
+    code: str | None = None  # WeChat getPhoneNumber code
+    encrypted_data: str | None = None  # WeChat legacy encryptedData
+    iv: str | None = None
+    response: str | None = None  # Alipay my.getPhoneNumber ciphertext
+    sign: str | None = None
+    sign_type: str = "RSA2"
 
 
 @dataclass
@@ -37,6 +55,8 @@ class AuthService:
     session_ttl: timedelta
     dev_login_enabled: bool
     clock: Callable[[], datetime]
+    wechat: Callable[[], WeChat | None] = lambda: None
+    alipay: Callable[[], Alipay | None] = lambda: None
 
     def authenticate(self, token: str) -> SessionClaims:
         """Verify a bearer token; raises Unauthenticated."""
@@ -49,6 +69,8 @@ class AuthService:
             raise NotFound("this account does not exist", code="account_missing")
         return user
 
+    # -- logins ----------------------------------------------------------------
+
     def dev_login(self, *, subject: str, role: Role, phone: str | None) -> Session:
         """The local stage's login: any role, and an optional phone bound as verified."""
         if not self.dev_login_enabled:
@@ -58,13 +80,92 @@ class AuthService:
             raise InvalidInput(f"subject must be 1 to {_SUBJECT_MAX} characters", field="subject")
         number = parse_mobile(phone, field="phone") if phone is not None else None
         now = self.clock()
-        user = self._login(f"dev:{subject}", channel="dev", role=role, now=now)
+        identity = f"dev:{subject}"
+        user = self._login([identity], channel="dev", role=role, now=now)
         if number is not None:
-            user = self.bind_verified_phone(f"dev:{subject}", user, number, now=now)
-        return self._session(user, role, now)
+            user = self._bind_verified_phone(identity, user, number, channel="dev", now=now)
+        return self._session(user, role, identity, now)
 
-    def bind_verified_phone(self, subject: str, user: User, phone: str, *, now: datetime) -> User:
-        """Bind a phone the channel has verified; join the account that already has it."""
+    def wechat_login(self, code: str) -> Session:
+        """code2session → the openid's identity (and the unionid's, when WeChat sends one)."""
+        gateway = self._gateway(self.wechat, "WeChat")
+        result = gateway.code_to_session(code)
+        now = self.clock()
+        primary = f"wechat:{gateway.appid}:{result.openid}"
+        aliases = [primary] + ([f"wechat:union:{result.unionid}"] if result.unionid else [])
+        # The session key decrypts this login's phone data; it never leaves the server.
+        sealed = self.cipher.encrypt(result.session_key, context="wechat_session_key")
+        user = self._login(
+            aliases, channel="wechat", role=Role.CITIZEN, now=now, session_key_enc=sealed
+        )
+        return self._session(user, Role.CITIZEN, primary, now)
+
+    def alipay_login(self, auth_code: str) -> Session:
+        """alipay.system.oauth.token → the user_id and/or per-app open_id identities."""
+        gateway = self._gateway(self.alipay, "Alipay")
+        result = gateway.oauth_token(auth_code)
+        now = self.clock()
+        aliases = []
+        if result.open_id:
+            aliases.append(f"alipay:{gateway.appid}:oid:{result.open_id}")
+        if result.user_id:
+            aliases.append(f"alipay:uid:{result.user_id}")
+        user = self._login(aliases, channel="alipay", role=Role.CITIZEN, now=now)
+        return self._session(user, Role.CITIZEN, aliases[0], now)
+
+    # -- phone -----------------------------------------------------------------
+
+    def bind_phone(self, claims: SessionClaims, proof: PhoneProof) -> User:
+        """Verify the channel's phone proof and bind the number to the caller's account."""
+        identity = claims.identity or ""
+        if not identity.startswith(f"{proof.channel}:"):
+            raise InvalidInput(
+                f"this session did not log in through {proof.channel}",
+                field="channel",
+                code="channel_mismatch",
+            )
+        user = self.profile(claims.subject)
+        if proof.channel == "wechat":
+            country, number = self._wechat_phone(identity, proof)
+            if country not in ("86", "+86", ""):
+                raise InvalidInput(
+                    "only mainland (+86) mobile numbers can be bound",
+                    field="phone",
+                    code="phone_not_mainland",
+                )
+        else:
+            if not proof.response or not proof.sign:
+                raise InvalidInput(
+                    "send Alipay's response and sign", field="response", code="missing_field"
+                )
+            gateway = self._gateway(self.alipay, "Alipay")
+            number = gateway.phone_from_response(proof.response, proof.sign, proof.sign_type)
+        phone = parse_mobile(number, field="phone")
+        return self._bind_verified_phone(
+            identity, user, phone, channel=proof.channel, now=self.clock()
+        )
+
+    def _wechat_phone(self, identity: str, proof: PhoneProof) -> tuple[str, str]:
+        gateway = self._gateway(self.wechat, "WeChat")
+        if proof.code:
+            return gateway.phone_from_code(proof.code)
+        if not proof.encrypted_data or not proof.iv:
+            raise InvalidInput(
+                "send either code, or encrypted_data with iv", field="code", code="missing_field"
+            )
+        sealed = self.store.get_session_key(identity)
+        if sealed is None:
+            raise InvalidInput(
+                "no WeChat session key for this login; log in again",
+                field="encrypted_data",
+                code="wechat_session_missing",
+            )
+        session_key = self.cipher.decrypt(sealed, context="wechat_session_key")
+        return gateway.phone_from_encrypted(session_key, proof.encrypted_data, proof.iv)
+
+    def _bind_verified_phone(
+        self, identity: str, user: User, phone: str, *, channel: str, now: datetime
+    ) -> User:
         phone_hash = keyed_hash(self.hash_key, "phone", phone)
         if user.phone_hash == phone_hash:
             return user
@@ -72,8 +173,9 @@ class AuthService:
         if holder is not None and holder.user_id != user.user_id:
             # One account per person: this login now leads to the account that
             # verified the phone first, with its declarations and code.
-            self.store.relink_identity(subject, holder.user_id, now=now)
-            return holder
+            self.store.relink_identity(identity, holder.user_id, now=now)
+            self.store.add_channel(holder.user_id, channel)
+            return self.profile(holder.user_id)
         return self.store.bind_phone(
             user.user_id,
             phone_hash=phone_hash,
@@ -81,20 +183,54 @@ class AuthService:
             phone_masked=mask_mobile(phone),
         )
 
-    def _login(self, subject: str, *, channel: str, role: Role, now: datetime) -> User:
-        identity = self.store.get_identity(subject)
-        if identity is None:
-            user = User(user_id=new_user_id(), channels=(channel,))
-            self.store.create_user(user, now=now)
-            identity = self.store.put_identity(
-                Identity(subject=subject, user_id=user.user_id, channel=channel, role=role), now=now
-            )
-        found = self.store.get_user(identity.user_id)
-        if found is None:
-            raise NotFound("the account for this login is missing", code="account_missing")
-        return found
+    # -- shared ----------------------------------------------------------------
 
-    def _session(self, user: User, role: Role, now: datetime) -> Session:
+    @staticmethod
+    def _gateway(factory: Callable[[], T | None], name: str) -> T:
+        gateway = factory()
+        if gateway is None:
+            raise UpstreamUnavailable(
+                f"{name} login is not configured on this stage", code="channel_not_configured"
+            )
+        return gateway
+
+    def _login(
+        self,
+        subjects: Sequence[str],
+        *,
+        channel: str,
+        role: Role,
+        now: datetime,
+        session_key_enc: str | None = None,
+    ) -> User:
+        """Find the user behind any of the identities, creating what is missing.
+
+        ``subjects[0]`` is the identity this login is for; the others are aliases
+        (a WeChat unionid, an Alipay user_id next to its open_id) that lead to
+        the same user when the channel sends them.
+        """
+        found = [(s, self.store.get_identity(s)) for s in subjects]
+        known = next((identity for _, identity in found if identity is not None), None)
+        if known is None:
+            user_id = new_user_id()
+            self.store.create_user(User(user_id=user_id, channels=(channel,)), now=now)
+        else:
+            user_id = known.user_id
+        for subject, identity in found:
+            if identity is None:
+                won = self.store.put_identity(
+                    Identity(subject=subject, user_id=user_id, channel=channel, role=role), now=now
+                )
+                if known is None:  # a concurrent first login may have won the race
+                    user_id = won.user_id
+        self.store.touch_identity(subjects[0], now=now, session_key_enc=session_key_enc)
+        user = self.profile(user_id)
+        if channel not in user.channels:
+            self.store.add_channel(user_id, channel)
+            user = replace(user, channels=(*user.channels, channel))
+        return user
+
+    def _session(self, user: User, role: Role, identity: str, now: datetime) -> Session:
         token, claims = tokens.mint(
             self.ring,
             subject=user.user_id,
@@ -102,5 +238,6 @@ class AuthService:
             audience=self.audience,
             now=now,
             ttl=self.session_ttl,
+            identity=identity,
         )
         return Session(token=token, expires_at=claims.expires_at, user=user, role=role)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from chalicelib.domain.identity import Identity, User
-from chalicelib.domain.roles import Role
+from chalicelib.domain.identity import AlipayUser, Identity, User, WeChatSession
 
 
 class IdentityStore(Protocol):
@@ -18,9 +17,21 @@ class IdentityStore(Protocol):
 
     def relink_identity(self, subject: str, user_id: str, *, now: datetime) -> None: ...
 
+    def touch_identity(
+        self, subject: str, *, now: datetime, session_key_enc: str | None = None
+    ) -> None:
+        """Record a login, and the channel's new session key if it sent one."""
+        ...
+
+    def get_session_key(self, subject: str) -> str | None:
+        """The encrypted WeChat session key of the identity's latest login."""
+        ...
+
     def get_user(self, user_id: str) -> User | None: ...
 
     def create_user(self, user: User, *, now: datetime) -> None: ...
+
+    def add_channel(self, user_id: str, channel: str) -> None: ...
 
     def find_user_by_phone(self, phone_hash: str) -> User | None: ...
 
@@ -37,4 +48,33 @@ class FieldCipher(Protocol):
     def decrypt(self, token: str, *, context: str) -> str: ...
 
 
-__all__ = ["FieldCipher", "IdentityStore", "Role"]
+class WeChat(Protocol):
+    """The WeChat mini-program server APIs we use."""
+
+    appid: str
+
+    def code_to_session(self, code: str) -> WeChatSession:
+        """Raises Unauthenticated (bad code) or UpstreamUnavailable."""
+        ...
+
+    def phone_from_code(self, code: str) -> tuple[str, str]:
+        """(country code, number) from a getPhoneNumber code."""
+        ...
+
+    def phone_from_encrypted(
+        self, session_key: str, encrypted_data: str, iv: str
+    ) -> tuple[str, str]:
+        """(country code, number) from legacy encryptedData + iv."""
+        ...
+
+
+class Alipay(Protocol):
+    """The Alipay mini-program server APIs we use."""
+
+    appid: str
+
+    def oauth_token(self, auth_code: str) -> AlipayUser: ...
+
+    def phone_from_response(self, response: str, sign: str, sign_type: str) -> str:
+        """Verify Alipay's signature, then decrypt the phone number."""
+        ...

@@ -39,6 +39,7 @@ from chalicelib.domain.errors import (
     RateLimited,
     Unauthenticated,
     UnsupportedMediaType,
+    UpstreamBadResponse,
     UpstreamUnavailable,
 )
 from chalicelib.domain.roles import Role
@@ -62,6 +63,7 @@ STATUS: dict[type[DomainError], int] = {
     PayloadTooLarge: 413,
     UnsupportedMediaType: 415,
     RateLimited: 429,
+    UpstreamBadResponse: 502,
     UpstreamUnavailable: 503,
 }
 

@@ -67,6 +67,51 @@ DEV_LOGIN: Schema = {
     },
 }
 
+WECHAT_LOGIN: Schema = {
+    "type": "object",
+    "required": ["code"],
+    "additionalProperties": False,
+    "properties": {
+        "code": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 128,
+            "description": "the code from wx.login()",
+        },
+    },
+}
+
+ALIPAY_LOGIN: Schema = {
+    "type": "object",
+    "required": ["auth_code"],
+    "additionalProperties": False,
+    "properties": {
+        "auth_code": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 128,
+            "description": "the authCode from my.getAuthCode()",
+        },
+    },
+}
+
+BIND_PHONE: Schema = {
+    "type": "object",
+    "required": ["channel"],
+    "additionalProperties": False,
+    "description": "WeChat: `code` (getPhoneNumber) or `encrypted_data` + `iv` (legacy); "
+    "Alipay: `response` + `sign` from my.getPhoneNumber",
+    "properties": {
+        "channel": {"type": "string", "enum": ["wechat", "alipay"]},
+        "code": {"type": "string", "minLength": 1, "maxLength": 256},
+        "encrypted_data": {"type": "string", "minLength": 1, "maxLength": 4096},
+        "iv": {"type": "string", "minLength": 1, "maxLength": 64},
+        "response": {"type": "string", "minLength": 1, "maxLength": 4096},
+        "sign": {"type": "string", "minLength": 1, "maxLength": 1024},
+        "sign_type": {"type": "string", "enum": ["RSA2"]},
+    },
+}
+
 ME: Schema = {
     "type": "object",
     "required": ["id", "role", "phone_bound", "phone_masked", "channels"],

@@ -22,6 +22,7 @@ _REASONS = {
     413: "Body larger than the limit (64 KiB)",
     415: "Body is not application/json",
     429: "Rate limited; see Retry-After",
+    502: "An upstream (WeChat, Alipay) answered something we cannot trust",
     503: "An upstream (database, WeChat, Alipay) is unavailable",
 }
 

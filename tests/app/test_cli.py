@@ -63,3 +63,30 @@ def test_bootstrap_local_refuses_a_deployed_stage(monkeypatch, env):
 
     with pytest.raises(SystemExit):
         cli.main(["bootstrap-local"])
+
+
+def test_channel_credentials_go_into_the_secret_and_switch_the_channels_on(
+    aws, env, settings, tmp_path, capsys
+):
+    from chalicelib import bootstrap
+
+    secret = tmp_path / "wx"
+    secret.write_text("0123456789abcdef0123456789abcdef\n")
+    _run(capsys, "set-wechat", "--appid", "wx0123456789abcdef", "--secret-file", str(secret))
+
+    rebuilt = bootstrap.build(settings)
+    assert rebuilt.auth.wechat().appid == "wx0123456789abcdef"
+    assert rebuilt.auth.alipay() is None
+
+
+def test_a_placeholder_credential_is_refused_and_nothing_is_written(aws, env, settings, tmp_path):
+    from chalicelib.domain.errors import ConfigError
+
+    secret = tmp_path / "wx"
+    secret.write_text("REPLACE_ME")
+    with pytest.raises(ConfigError):
+        cli.main(["set-wechat", "--appid", "wx1", "--secret-file", str(secret)])
+
+    from chalicelib import bootstrap
+
+    assert bootstrap.build(settings).auth.wechat() is None

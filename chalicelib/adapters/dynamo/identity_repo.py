@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib.adapters.dynamo.errors import translate
 from chalicelib.adapters.dynamo.models import IdentityRecord, UserRecord
@@ -69,6 +70,34 @@ class DynamoIdentityStore:
                 ],
                 condition=IdentityRecord.subject.exists(),
             )
+
+    def touch_identity(
+        self, subject: str, *, now: datetime, session_key_enc: str | None = None
+    ) -> None:
+        actions: list[Action] = [IdentityRecord.last_login_at.set(now)]
+        if session_key_enc is not None:
+            actions.append(IdentityRecord.session_key_enc.set(session_key_enc))
+        with translate():
+            IdentityRecord(subject).update(actions=actions)
+
+    def get_session_key(self, subject: str) -> str | None:
+        with translate():
+            try:
+                record = IdentityRecord.get(subject, attributes_to_get=["session_key_enc"])
+            except DoesNotExist:
+                return None
+        return record.session_key_enc
+
+    def add_channel(self, user_id: str, channel: str) -> None:
+        with translate():
+            try:
+                UserRecord(user_id).update(
+                    actions=[UserRecord.channels.set(UserRecord.channels.append([channel]))],
+                    condition=UserRecord.user_id.exists() & ~UserRecord.channels.contains(channel),
+                )
+            except UpdateError as exc:
+                if not _conditional(exc):  # already listed, or gone: nothing to add
+                    raise
 
     def get_user(self, user_id: str) -> User | None:
         with translate():

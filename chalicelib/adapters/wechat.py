@@ -1,0 +1,177 @@
+"""WeChat mini-program login and phone binding, through wechatpy.
+
+wechatpy's client adds an app ``access_token`` to every call, code2session
+included, and fetches one when its session storage has none. Each Lambda
+container fetching its own token would make WeChat invalidate the others'
+(and burn the daily quota), so the token lives in DynamoDB
+(:class:`DynamoTokenStorage`), shared by every container.
+
+WeChat's answers become domain errors: a bad or used code → 401
+``wechat_code_invalid``; busy, rate limited, unreachable or timing out → 503
+``wechat_unavailable``; a credential WeChat refuses → 503
+``wechat_misconfigured`` (an operator problem, logged).
+"""
+
+from __future__ import annotations
+
+import binascii
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import requests
+from pynamodb.exceptions import DoesNotExist
+from wechatpy import WeChatClient
+from wechatpy.crypto import WeChatWxaCrypto
+from wechatpy.exceptions import APILimitedException, InvalidAppIdException, WeChatClientException
+from wechatpy.session import SessionStorage
+
+from chalicelib.adapters.dynamo.errors import translate
+from chalicelib.adapters.dynamo.models import RuntimeRecord
+from chalicelib.domain.errors import Forbidden, InvalidInput, Unauthenticated, UpstreamUnavailable
+from chalicelib.domain.identity import WeChatSession
+
+# https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-login/code2Session.html
+_BAD_CODE = {40029, 40163}  # invalid code, code already used
+_BLOCKED = {40226}  # a high-risk user WeChat blocks from logging in
+_BUSY = {-1, 45011, 45009}  # system busy, rate limit, daily quota
+_MARGIN = timedelta(minutes=5)  # refresh before WeChat's 2 h expiry
+
+
+class DynamoTokenStorage(SessionStorage):
+    """wechatpy session storage on the ``runtime`` table, shared by all containers.
+
+    ``get`` hides an expired token itself (DynamoDB's TTL deletes lazily), so
+    wechatpy fetches a fresh one instead of using a stale one.
+    """
+
+    def __init__(self, clock: Callable[[], datetime]) -> None:
+        self._clock = clock
+
+    def get(self, key: str, default: Any = None) -> Any:
+        with translate():
+            try:
+                record = RuntimeRecord.get(f"wechat:{key}", consistent_read=True)
+            except DoesNotExist:
+                return default
+        if record.expires is not None and record.expires <= self._clock():
+            return default
+        return json.loads(record.value) if record.value else default
+
+    def set(self, key: str, value: Any, ttl: int | None = None) -> None:
+        expires = self._clock() + timedelta(seconds=ttl or 7200) - _MARGIN
+        with translate():
+            RuntimeRecord(f"wechat:{key}", value=json.dumps(value), expires=expires).save()
+
+    def delete(self, key: str) -> None:
+        with translate():
+            RuntimeRecord(f"wechat:{key}").delete()
+
+
+def _errcode(exc: WeChatClientException) -> int | None:
+    code = getattr(exc, "errcode", None)
+    try:
+        return int(code) if code is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+class WeChatGateway:
+    def __init__(
+        self, appid: str, secret: str, *, storage: SessionStorage, timeout: float = 3.0
+    ) -> None:
+        self.appid = appid
+        self._client = WeChatClient(appid, secret, session=storage, timeout=timeout)
+
+    def _call(self, what: str, call: Callable[[], Any]) -> Any:
+        from chalicelib.logs import get_logger
+
+        try:
+            return call()
+        except APILimitedException:
+            raise UpstreamUnavailable(
+                "WeChat is rate limiting us; try again shortly", code="wechat_unavailable"
+            ) from None
+        except WeChatClientException as exc:
+            code = _errcode(exc)
+            if code in _BAD_CODE:
+                raise Unauthenticated(
+                    f"WeChat rejected the {what} code", code="wechat_code_invalid", field="code"
+                ) from None
+            if code in _BLOCKED:
+                raise Forbidden(
+                    "WeChat blocks this account from logging in", code="wechat_user_blocked"
+                ) from None
+            if code is None or code in _BUSY:
+                raise UpstreamUnavailable(
+                    "WeChat is unavailable; try again shortly", code="wechat_unavailable"
+                ) from None
+            get_logger().error("wechat refused our credentials", extra={"errcode": code})
+            raise UpstreamUnavailable(
+                "WeChat login is not available right now", code="wechat_misconfigured"
+            ) from None
+        except (requests.RequestException, ValueError):
+            # timeouts, connection errors, and replies that are not JSON
+            raise UpstreamUnavailable(
+                "WeChat is unreachable; try again shortly", code="wechat_unavailable"
+            ) from None
+
+    def code_to_session(self, code: str) -> WeChatSession:
+        result = self._call("login", lambda: self._client.wxa.code_to_session(code))
+        if not isinstance(result, dict):
+            result = {}
+        openid, session_key = result.get("openid"), result.get("session_key")
+        if not openid or not session_key:
+            raise UpstreamUnavailable(
+                "WeChat answered without an openid", code="wechat_unavailable"
+            )
+        return WeChatSession(
+            openid=str(openid),
+            session_key=str(session_key),
+            unionid=str(result["unionid"]) if result.get("unionid") else None,
+        )
+
+    def phone_from_code(self, code: str) -> tuple[str, str]:
+        # https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-info/phone-number/getPhoneNumber.html
+        try:
+            result = self._call(
+                "phone",
+                lambda: self._client.post(
+                    "wxa/business/getuserphonenumber",
+                    data={"code": code},
+                    api_base_url="https://api.weixin.qq.com/",
+                ),
+            )
+        except Unauthenticated as exc:  # a bad phone code is bad input, not a bad login
+            raise InvalidInput(exc.message, code=exc.code, field="code") from None
+        info = result.get("phone_info") if isinstance(result, dict) else None
+        if not isinstance(info, dict) or not info.get("purePhoneNumber"):
+            raise UpstreamUnavailable(
+                "WeChat answered without a phone number", code="wechat_unavailable"
+            )
+        self._check_watermark(info)
+        return str(info.get("countryCode", "")), str(info["purePhoneNumber"])
+
+    def phone_from_encrypted(
+        self, session_key: str, encrypted_data: str, iv: str
+    ) -> tuple[str, str]:
+        bad = InvalidInput(
+            "encrypted_data does not decrypt with this login's session key; log in again and retry",
+            field="encrypted_data",
+            code="wechat_decrypt_failed",
+        )
+        try:
+            data = WeChatWxaCrypto(session_key, iv, self.appid).decrypt_message(encrypted_data)
+        except InvalidAppIdException:
+            raise bad from None
+        except (ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError, binascii.Error):
+            raise bad from None
+        if not isinstance(data, dict) or not data.get("purePhoneNumber"):
+            raise bad
+        return str(data.get("countryCode", "")), str(data["purePhoneNumber"])
+
+    def _check_watermark(self, info: dict[str, Any]) -> None:
+        watermark = info.get("watermark")
+        if isinstance(watermark, dict) and watermark.get("appid") not in (None, self.appid):
+            raise UpstreamUnavailable("WeChat answered for another app", code="wechat_unavailable")
