@@ -88,8 +88,8 @@ def alipay_login(call: Call) -> dict[str, Any]:
     summary="Bind a verified phone from the WeChat or Alipay phone proof; answers masked",
 )
 def bind_phone(call: Call) -> dict[str, Any]:
-    user = call.services.auth.bind_phone(call.who, PhoneProof(**call.body))
-    return views.me(user, call.who.role)
+    user, new_session = call.services.auth.bind_phone(call.who, PhoneProof(**call.body))
+    return views.me(user, call.who.role, new_session)
 
 
 @api.route(

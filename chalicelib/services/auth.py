@@ -115,8 +115,13 @@ class AuthService:
 
     # -- phone -----------------------------------------------------------------
 
-    def bind_phone(self, claims: SessionClaims, proof: PhoneProof) -> User:
-        """Verify the channel's phone proof and bind the number to the caller's account."""
+    def bind_phone(self, claims: SessionClaims, proof: PhoneProof) -> tuple[User, Session | None]:
+        """Verify the channel's phone proof and bind the number to the caller's account.
+
+        When the phone already belongs to another account, this login joins that
+        account, and the caller gets a new session for it (the old token names
+        the account it left).
+        """
         identity = claims.identity or ""
         if not identity.startswith(f"{proof.channel}:"):
             raise InvalidInput(
@@ -141,9 +146,11 @@ class AuthService:
             gateway = self._gateway(self.alipay, "Alipay")
             number = gateway.phone_from_response(proof.response, proof.sign, proof.sign_type)
         phone = parse_mobile(number, field="phone")
-        return self._bind_verified_phone(
-            identity, user, phone, channel=proof.channel, now=self.clock()
-        )
+        now = self.clock()
+        bound = self._bind_verified_phone(identity, user, phone, channel=proof.channel, now=now)
+        if bound.user_id == user.user_id:
+            return bound, None
+        return bound, self._session(bound, claims.role, identity, now)
 
     def _wechat_phone(self, identity: str, proof: PhoneProof) -> tuple[str, str]:
         gateway = self._gateway(self.wechat, "WeChat")

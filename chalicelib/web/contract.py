@@ -121,6 +121,11 @@ ME: Schema = {
         "phone_bound": {"type": "boolean"},
         "phone_masked": {"type": ["string", "null"]},
         "channels": {"type": "array", "items": {"type": "string"}},
+        "session": {
+            **SESSION,
+            "description": "present when binding joined the account that already had this "
+            "phone: the old token names the account left behind, use this one",
+        },
     },
 }
 

@@ -23,11 +23,14 @@ def session(result: Session) -> dict[str, Any]:
     }
 
 
-def me(user: User, role: Role) -> dict[str, Any]:
-    return {
+def me(user: User, role: Role, new_session: Session | None = None) -> dict[str, Any]:
+    view: dict[str, Any] = {
         "id": user.user_id,
         "role": role.value,
         "phone_bound": user.phone_bound,
         "phone_masked": user.phone_masked,
         "channels": list(user.channels),
     }
+    if new_session is not None:  # the login joined another account: use this token from now
+        view["session"] = session(new_session)
+    return view

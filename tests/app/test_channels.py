@@ -191,6 +191,7 @@ def test_bind_phone_from_a_wechat_phone_code(client, wechat):
 
     assert response.status_code == 200
     assert body(response)["phone_masked"] == "138****5678"
+    assert "session" not in body(response)  # same account: the current token stays valid
     assert json.loads(_calls(wechat, PHONE_URL)[0].request.body) == {"code": "phonecode"}
     assert body(get(client, "/v1/me", token))["phone_bound"] is True
 
@@ -495,5 +496,6 @@ def test_wechat_and_alipay_with_one_verified_phone_are_one_account(
     again = body(post(client, "/v1/auth/alipay", {"auth_code": "b"}))
 
     assert joined["id"] == wx_user["id"]
+    assert body(get(client, "/v1/me", joined["session"]["token"]))["id"] == wx_user["id"]
     assert again["user"]["id"] == wx_user["id"]
     assert set(body(get(client, "/v1/me", again["token"]))["channels"]) == {"wechat", "alipay"}
