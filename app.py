@@ -103,3 +103,191 @@ def bind_phone(call: Call) -> dict[str, Any]:
 def me(call: Call) -> dict[str, Any]:
     user = call.services.auth.profile(call.who.subject)
     return views.me(user, call.who.role)
+
+
+# --- declarations and review ----------------------------------------------------
+
+CITIZEN = frozenset({Role.CITIZEN})
+REVIEWER = frozenset({Role.REVIEWER})
+OFFICIAL = frozenset({Role.OFFICIAL})
+ADMIN = frozenset({Role.ADMIN})
+
+
+def _paging(call: Call) -> dict[str, Any]:
+    return {"limit": call.query.get("limit", 20), "cursor": call.query.get("cursor")}
+
+
+@api.route(
+    "/v1/declarations",
+    method="POST",
+    roles=CITIZEN,
+    tags=("declarations",),
+    body=contract.DECLARE,
+    response=contract.DECLARED,
+    status=201,
+    errors=(409,),
+    summary="Declare health; rules approve clear cases, others wait for a reviewer",
+)
+def declare(call: Call) -> dict[str, Any]:
+    return views.declared(call.services.declarations.declare(call.who, call.body))
+
+
+@api.route(
+    "/v1/declarations",
+    roles=CITIZEN,
+    tags=("declarations",),
+    query=contract.PAGING,
+    response=contract.page_of(contract.DECLARATION),
+    summary="The caller's own declarations, newest first",
+)
+def my_declarations(call: Call) -> dict[str, Any]:
+    result = call.services.declarations.own(call.who, **_paging(call))
+    return views.page(result, views.declaration)
+
+
+@api.route(
+    "/v1/admin/reviews",
+    roles=REVIEWER,
+    tags=("review",),
+    query=contract.PAGING,
+    response=contract.page_of(contract.REVIEW_ITEM),
+    summary="Declarations waiting for a reviewer, oldest first",
+)
+def review_queue(call: Call) -> dict[str, Any]:
+    return views.page(call.services.reviews.queue(**_paging(call)), views.review_item)
+
+
+@api.route(
+    "/v1/admin/reviews/{declaration_id}",
+    method="POST",
+    roles=REVIEWER,
+    tags=("review",),
+    body=contract.REVIEW_DECISION,
+    response=contract.REVIEWED,
+    errors=(404, 409),
+    summary="Approve or reject a pending declaration, with a note; recolours at once",
+)
+def review_decide(call: Call) -> dict[str, Any]:
+    outcome = call.services.reviews.decide(
+        call.who,
+        call.params["declaration_id"],
+        decision=call.body["decision"],
+        note=call.body["note"],
+    )
+    return views.reviewed(outcome)
+
+
+# --- official status marks ----------------------------------------------------------
+
+
+@api.route(
+    "/v1/admin/status",
+    method="POST",
+    roles=OFFICIAL,
+    tags=("officials",),
+    body=contract.STATUS_REQUEST,
+    response=contract.MARK,
+    status=201,
+    summary="Request a status mark for a person by ID number; a second official approves",
+)
+def status_request(call: Call) -> dict[str, Any]:
+    mark = call.services.status.request(
+        call.who,
+        id_number=call.body["id_number"],
+        status=call.body["status"],
+        category=call.body["category"],
+        note=call.body["note"],
+        contact_date=call.body.get("contact_date"),
+    )
+    return views.mark(mark)
+
+
+@api.route(
+    "/v1/admin/status/{mark_id}/approve",
+    method="POST",
+    roles=OFFICIAL,
+    tags=("officials",),
+    response=contract.MARK,
+    errors=(404, 409),
+    summary="A second, different official approves; the person is recoloured at once",
+)
+def status_approve(call: Call) -> dict[str, Any]:
+    return views.mark_outcome(call.services.status.approve(call.who, call.params["mark_id"]))
+
+
+# --- appeals and audit -----------------------------------------------------------------
+
+
+@api.route(
+    "/v1/me/appeals",
+    method="POST",
+    roles=CITIZEN,
+    tags=("appeals",),
+    body=contract.APPEAL_REQUEST,
+    response=contract.APPEAL,
+    status=201,
+    errors=(409,),
+    summary="Contest the current colour; a reviewer answers",
+)
+def appeal_file(call: Call) -> dict[str, Any]:
+    return views.appeal(call.services.appeals.file(call.who, call.body["reason"]))
+
+
+@api.route(
+    "/v1/me/appeals",
+    roles=CITIZEN,
+    tags=("appeals",),
+    query=contract.PAGING,
+    response=contract.page_of(contract.APPEAL),
+    summary="The caller's own appeals and their answers, newest first",
+)
+def appeal_own(call: Call) -> dict[str, Any]:
+    return views.page(call.services.appeals.own(call.who, **_paging(call)), views.appeal)
+
+
+@api.route(
+    "/v1/admin/appeals",
+    roles=REVIEWER,
+    tags=("appeals",),
+    query=contract.PAGING,
+    response=contract.page_of(contract.APPEAL),
+    summary="Open appeals, oldest first",
+)
+def appeal_queue(call: Call) -> dict[str, Any]:
+    return views.page(call.services.appeals.queue(**_paging(call)), views.appeal)
+
+
+@api.route(
+    "/v1/admin/appeals/{appeal_id}",
+    method="POST",
+    roles=REVIEWER,
+    tags=("appeals",),
+    body=contract.APPEAL_ANSWER,
+    response=contract.APPEAL,
+    errors=(404, 409),
+    summary="Answer an appeal: upheld or dismissed, with the answer the citizen reads",
+)
+def appeal_answer(call: Call) -> dict[str, Any]:
+    answered = call.services.appeals.answer(
+        call.who, call.params["appeal_id"], outcome=call.body["outcome"], answer=call.body["answer"]
+    )
+    return views.appeal(answered)
+
+
+@api.route(
+    "/v1/admin/audit",
+    roles=ADMIN,
+    tags=("audit",),
+    query={
+        **contract.PAGING,
+        "subject": {"type": "string", "minLength": 1, "maxLength": 80},
+        "day": {"type": "string", "minLength": 10, "maxLength": 10},
+    },
+    response=contract.page_of(contract.AUDIT_EVENT),
+    summary="Who did what to whom, when and why: by subject, or by day (newest first)",
+)
+def audit_trail(call: Call) -> dict[str, Any]:
+    result = call.services.audit.query(
+        subject=call.query.get("subject"), day=call.query.get("day"), **_paging(call)
+    )
+    return views.page(result, views.audit_event)

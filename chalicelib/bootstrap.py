@@ -17,7 +17,11 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.config import Settings
+from chalicelib.domain.colour import Policy
 from chalicelib.services.auth import AuthService
+from chalicelib.services.colours import ColourService
+from chalicelib.services.declarations import DeclarationService, ReviewService
+from chalicelib.services.officials import AppealService, AuditService, StatusService
 
 if TYPE_CHECKING:
     from chalicelib.adapters.secrets import AppSecrets
@@ -36,6 +40,12 @@ class Container:
     clock: Callable[[], datetime]
     auth: AuthService
     aws: AwsClients
+    colours: ColourService
+    declarations: DeclarationService
+    reviews: ReviewService
+    status: StatusService
+    appeals: AppealService
+    audit: AuditService
 
 
 class AwsClients:
@@ -67,8 +77,18 @@ class AwsClients:
 
 def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Container:
     """Wire the real adapters for ``settings``."""
+    from chalicelib.adapters import reference_data
     from chalicelib.adapters.crypto import AesGcmCipher
     from chalicelib.adapters.dynamo import models
+    from chalicelib.adapters.dynamo.health_repo import (
+        DynamoAppeals,
+        DynamoAudit,
+        DynamoColours,
+        DynamoDeclarations,
+        DynamoFacts,
+        DynamoMarks,
+        DynamoPeople,
+    )
     from chalicelib.adapters.dynamo.identity_repo import DynamoIdentityStore
     from chalicelib.adapters.secrets import load_app_secrets
 
@@ -89,7 +109,53 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         dev_login_enabled=settings.is_local,
         clock=clock,
     )
-    return Container(settings=settings, clock=clock, auth=auth, aws=aws)
+    people, declarations, audit = DynamoPeople(), DynamoDeclarations(), DynamoAudit()
+    colours = ColourService(
+        people=people,
+        declarations=declarations,
+        colours=DynamoColours(),
+        marks=DynamoMarks(),
+        facts=DynamoFacts(),
+        audit=audit,
+        policy=Policy(),
+        clock=clock,
+    )
+    cipher = auth.cipher
+    return Container(
+        settings=settings,
+        clock=clock,
+        auth=auth,
+        aws=aws,
+        colours=colours,
+        declarations=DeclarationService(
+            people=people,
+            declarations=declarations,
+            facts=colours.facts,
+            audit=audit,
+            colours=colours,
+            cipher=cipher,
+            hash_key=secrets.hash_key,
+            divisions=reference_data.divisions,
+            parse_id_number=reference_data.parse_id_number,
+            clock=clock,
+        ),
+        reviews=ReviewService(
+            people=people, declarations=declarations, audit=audit, colours=colours, clock=clock
+        ),
+        status=StatusService(
+            people=people,
+            marks=colours.marks,
+            audit=audit,
+            colours=colours,
+            hash_key=secrets.hash_key,
+            parse_id_number=reference_data.parse_id_number,
+            clock=clock,
+        ),
+        appeals=AppealService(
+            people=people, appeals=DynamoAppeals(), audit=audit, colours=colours, clock=clock
+        ),
+        audit=AuditService(audit=audit, clock=clock),
+    )
 
 
 def _wechat_factory(secrets: AppSecrets, clock: Callable[[], datetime]) -> Callable[[], Any]:

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
+from chalicelib.domain.colour import (
+    Assessment,
+    RiskArea,
+    StatusMark,
+    Stay,
+    TestResult,
+    VenueScan,
+)
+from chalicelib.domain.health import (
+    Appeal,
+    AuditEvent,
+    Declaration,
+    MarkRequest,
+    Page,
+    Person,
+    StoredColour,
+)
 from chalicelib.domain.identity import AlipayUser, Identity, User, WeChatSession
 
 
@@ -78,3 +95,102 @@ class Alipay(Protocol):
     def phone_from_response(self, response: str, sign: str, sign_type: str) -> str:
         """Verify Alipay's signature, then decrypt the phone number."""
         ...
+
+
+class People(Protocol):
+    def get(self, person_id: str) -> Person | None: ...
+
+    def self_of(self, user_id: str) -> Person | None: ...
+
+    def ids_by_id_hash(self, id_hash: str) -> list[str]: ...
+
+    def create(
+        self, person: Person, *, id_enc: str, name_enc: str, address_enc: str, now: datetime
+    ) -> Person: ...
+
+    def update_details(
+        self,
+        person: Person,
+        *,
+        name_enc: str,
+        name_masked: str,
+        address_enc: str,
+        residence_region: str,
+        now: datetime,
+    ) -> Person: ...
+
+
+class Declarations(Protocol):
+    def add(self, declaration: Declaration, *, payload_enc: str) -> None: ...
+
+    def get(self, declaration_id: str) -> Declaration | None: ...
+
+    def latest(self, person_id: str) -> Declaration | None: ...
+
+    def for_person(
+        self, person_id: str, *, limit: int, cursor: str | None
+    ) -> Page[Declaration]: ...
+
+    def queue(self, *, limit: int, cursor: str | None) -> Page[Declaration]: ...
+
+    def decide(
+        self, declaration_id: str, *, status: str, reviewer: str, note: str, now: datetime
+    ) -> Declaration: ...
+
+
+class Colours(Protocol):
+    def get(self, person_id: str, *, consistent: bool = False) -> StoredColour | None: ...
+
+    def save(
+        self, person_id: str, assessment: Assessment, *, expected_version: int | None
+    ) -> StoredColour:
+        """Raises a Conflict (stale_write) if another write came first."""
+        ...
+
+
+class Marks(Protocol):
+    def add(self, mark: MarkRequest) -> None: ...
+
+    def get(self, mark_id: str) -> MarkRequest | None: ...
+
+    def approve(
+        self, mark: MarkRequest, *, approver: str, person_id: str | None, now: datetime
+    ) -> MarkRequest: ...
+
+    def approved_for(self, id_hash: str) -> list[StatusMark]: ...
+
+
+class Appeals(Protocol):
+    def add(self, appeal: Appeal) -> None: ...
+
+    def get(self, appeal_id: str) -> Appeal | None: ...
+
+    def for_user(self, user_id: str, *, limit: int, cursor: str | None) -> Page[Appeal]: ...
+
+    def queue(self, *, limit: int, cursor: str | None) -> Page[Appeal]: ...
+
+    def answer(
+        self, appeal_id: str, *, outcome: str, answer: str, reviewer: str, now: datetime
+    ) -> Appeal: ...
+
+
+class Audit(Protocol):
+    def append(self, event: AuditEvent) -> AuditEvent: ...
+
+    def by_day(self, day: date, *, limit: int, cursor: str | None) -> Page[AuditEvent]: ...
+
+    def by_subject(
+        self, subject_id: str, *, limit: int, cursor: str | None
+    ) -> Page[AuditEvent]: ...
+
+
+class FactsSource(Protocol):
+    def phone_hash_of(self, user_id: str) -> str | None: ...
+
+    def stays(self, phone_hash: str, *, since: datetime) -> list[Stay]: ...
+
+    def scans(self, person_id: str, *, since: datetime) -> list[VenueScan]: ...
+
+    def tests(self, id_hash: str) -> list[TestResult]: ...
+
+    def active_risk(self) -> tuple[str | None, tuple[RiskArea, ...]]: ...

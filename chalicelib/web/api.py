@@ -20,6 +20,7 @@ a view runs (405, 415) into the same shape.
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.session import SessionClaims
 
 JSON_TYPE = "application/json; charset=utf-8"
+_PATH_PARAM = re.compile(r"^[A-Za-z0-9_.:-]{1,80}$")
 
 STATUS: dict[type[DomainError], int] = {
     InvalidInput: 400,
@@ -208,6 +210,9 @@ class Api:
         try:
             services = self._container()
             caller = self._authenticate(op, request, services)
+            for value in params.values():
+                if not _PATH_PARAM.match(value):  # no such id can exist: never reach the table
+                    raise NotFound("no such resource", code="not_found")
             body = self._parse_body(op, request, services.settings.max_body_bytes)
             query = _parse_query(op, request.query_params or {})
             result = view(

@@ -6,6 +6,7 @@ first gate on input (``chalicelib.web.schema.validate``).
 
 from __future__ import annotations
 
+from chalicelib.domain.health import MARK_CATEGORIES, MARK_STATUSES, SYMPTOMS
 from chalicelib.domain.roles import Role
 from chalicelib.web.schema import Schema
 
@@ -136,5 +137,228 @@ OPENAPI_DOC: Schema = {
         "openapi": {"type": "string"},
         "info": {"type": "object"},
         "paths": {"type": "object"},
+    },
+}
+
+
+# --- declarations, colours, review, marks, appeals, audit ---------------------------
+
+PAGING: dict[str, Schema] = {
+    "limit": {"type": "integer", "minimum": 1, "maximum": 100},
+    "cursor": {"type": "string", "minLength": 1, "maxLength": 1024},
+}
+
+REASON: Schema = {
+    "type": "object",
+    "required": ["code", "colour", "text", "text_en", "until"],
+    "properties": {
+        "code": {"type": "string"},
+        "colour": {"type": "string", "enum": ["green", "pending", "yellow", "red"]},
+        "text": {"type": "string", "description": "Chinese"},
+        "text_en": {"type": "string"},
+        "until": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "when this reason stops applying; null: until a person acts",
+        },
+    },
+}
+
+COLOUR = {"type": "string", "enum": ["green", "pending", "yellow", "red"]}
+
+DECLARE: Schema = {
+    "type": "object",
+    "required": [
+        "name",
+        "id_number",
+        "phone",
+        "residence_region",
+        "address",
+        "symptoms",
+        "contact_with_confirmed",
+        "abroad_14d",
+    ],
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 50},
+        "id_number": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 32,
+            "description": "18-character GB 11643 resident ID number",
+        },
+        "phone": PHONE,
+        "residence_region": {
+            "type": "string",
+            "minLength": 6,
+            "maxLength": 6,
+            "description": "GB/T 2260 county or city code in force",
+        },
+        "address": {"type": "string", "minLength": 1, "maxLength": 200},
+        "symptoms": {
+            "type": "array",
+            "maxItems": 7,
+            "uniqueItems": True,
+            "items": {"type": "string", "enum": list(SYMPTOMS)},
+        },
+        "contact_with_confirmed": {"type": "boolean"},
+        "abroad_14d": {"type": "boolean"},
+        "dependant": {"type": "null", "description": "reserved: declaring for dependants"},
+    },
+}
+
+DECLARATION: Schema = {
+    "type": "object",
+    "required": ["id", "status", "created_at", "review_reasons"],
+    "properties": {
+        "id": {"type": "string"},
+        "status": {"type": "string", "enum": ["approved", "pending_review", "rejected"]},
+        "created_at": TIMESTAMP,
+        "symptoms": {"type": "array", "items": {"type": "string"}},
+        "contact_with_confirmed": {"type": "boolean"},
+        "abroad_14d": {"type": "boolean"},
+        "residence_region": {"type": "string"},
+        "review_reasons": {"type": "array", "items": {"type": "string"}},
+        "review_note": {"type": ["string", "null"]},
+        "reviewed_at": {"type": ["string", "null"]},
+    },
+}
+
+DECLARED: Schema = {
+    "type": "object",
+    "required": ["id", "status", "colour", "reasons", "valid_until", "review_reasons"],
+    "properties": {
+        "id": {"type": "string"},
+        "status": {"type": "string", "enum": ["approved", "pending_review", "rejected"]},
+        "colour": COLOUR,
+        "reasons": {"type": "array", "items": REASON},
+        "valid_until": {"type": ["string", "null"]},
+        "review_reasons": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
+def page_of(item: Schema) -> Schema:
+    return {
+        "type": "object",
+        "required": ["items", "cursor"],
+        "properties": {
+            "items": {"type": "array", "items": item},
+            "cursor": {"type": ["string", "null"]},
+        },
+    }
+
+
+REVIEW_ITEM: Schema = {
+    "type": "object",
+    "required": ["id", "submitted_at", "review_reasons", "person", "answers"],
+    "properties": {
+        "id": {"type": "string"},
+        "submitted_at": TIMESTAMP,
+        "review_reasons": {"type": "array", "items": {"type": "string"}},
+        "person": {"type": "object"},
+        "answers": {"type": "object"},
+    },
+}
+
+REVIEW_DECISION: Schema = {
+    "type": "object",
+    "required": ["decision", "note"],
+    "additionalProperties": False,
+    "properties": {
+        "decision": {"type": "string", "enum": ["approve", "reject"]},
+        "note": {"type": "string", "minLength": 1, "maxLength": 1000},
+    },
+}
+
+REVIEWED: Schema = {
+    "type": "object",
+    "required": ["id", "status", "colour"],
+    "properties": {
+        "id": {"type": "string"},
+        "status": {"type": "string"},
+        "colour": COLOUR,
+        "reasons": {"type": "array", "items": REASON},
+    },
+}
+
+STATUS_REQUEST: Schema = {
+    "type": "object",
+    "required": ["id_number", "status", "category", "note"],
+    "additionalProperties": False,
+    "properties": {
+        "id_number": {"type": "string", "minLength": 1, "maxLength": 32},
+        "status": {"type": "string", "enum": list(MARK_STATUSES)},
+        "category": {
+            "type": "string",
+            "enum": list(MARK_CATEGORIES),
+            "description": "the epidemic reason for the mark",
+        },
+        "note": {"type": "string", "minLength": 1, "maxLength": 1000},
+        "contact_date": {
+            "type": "string",
+            "minLength": 10,
+            "maxLength": 10,
+            "description": "YYYY-MM-DD; required for contact statuses",
+        },
+    },
+}
+
+MARK: Schema = {
+    "type": "object",
+    "required": ["id", "state"],
+    "properties": {
+        "id": {"type": "string"},
+        "state": {"type": "string", "enum": ["awaiting_approval", "approved"]},
+        "status": {"type": "string"},
+        "people_recoloured": {"type": "integer"},
+        "colours": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+APPEAL_REQUEST: Schema = {
+    "type": "object",
+    "required": ["reason"],
+    "additionalProperties": False,
+    "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 2000}},
+}
+
+APPEAL: Schema = {
+    "type": "object",
+    "required": ["id", "state", "reason", "created_at"],
+    "properties": {
+        "id": {"type": "string"},
+        "state": {"type": "string", "enum": ["open", "upheld", "dismissed"]},
+        "reason": {"type": "string"},
+        "colour": {"type": ["string", "null"]},
+        "created_at": TIMESTAMP,
+        "answer": {"type": ["string", "null"]},
+        "answered_at": {"type": ["string", "null"]},
+    },
+}
+
+APPEAL_ANSWER: Schema = {
+    "type": "object",
+    "required": ["outcome", "answer"],
+    "additionalProperties": False,
+    "properties": {
+        "outcome": {"type": "string", "enum": ["upheld", "dismissed"]},
+        "answer": {"type": "string", "minLength": 1, "maxLength": 2000},
+    },
+}
+
+AUDIT_EVENT: Schema = {
+    "type": "object",
+    "required": ["id", "at", "actor", "actor_role", "action", "subject"],
+    "properties": {
+        "id": {"type": "string"},
+        "at": TIMESTAMP,
+        "actor": {"type": "string"},
+        "actor_role": {"type": "string"},
+        "action": {"type": "string"},
+        "subject": {"type": "string"},
+        "reason": {"type": ["string", "null"]},
+        "before": {"type": ["object", "null"]},
+        "after": {"type": ["object", "null"]},
     },
 }

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from chalicelib.domain.colour import Reason
+from chalicelib.domain.health import Appeal, AuditEvent, Declaration, MarkRequest, Page
 from chalicelib.domain.identity import Session, User
 from chalicelib.domain.roles import Role
+from chalicelib.services.declarations import DeclarationOutcome, QueueItem
+from chalicelib.services.officials import MarkOutcome
 
 
 def iso(moment: datetime) -> str:
@@ -34,3 +39,118 @@ def me(user: User, role: Role, new_session: Session | None = None) -> dict[str, 
     if new_session is not None:  # the login joined another account: use this token from now
         view["session"] = session(new_session)
     return view
+
+
+def _maybe_iso(moment: datetime | None) -> str | None:
+    return iso(moment) if moment else None
+
+
+def reason(item: Reason) -> dict[str, Any]:
+    return {
+        "code": item.code,
+        "colour": item.colour.value,
+        "text": item.text_zh,
+        "text_en": item.text_en,
+        "until": _maybe_iso(item.until),
+    }
+
+
+def declared(outcome: DeclarationOutcome) -> dict[str, Any]:
+    assessment = outcome.assessment
+    return {
+        "id": outcome.declaration.declaration_id,
+        "status": outcome.declaration.status,
+        "colour": assessment.colour.value,
+        "reasons": [reason(r) for r in assessment.reasons],
+        "valid_until": _maybe_iso(assessment.valid_until),
+        "review_reasons": list(outcome.declaration.review_reasons),
+    }
+
+
+def declaration(item: Declaration) -> dict[str, Any]:
+    return {
+        "id": item.declaration_id,
+        "status": item.status,
+        "created_at": iso(item.created_at),
+        "symptoms": list(item.symptoms),
+        "contact_with_confirmed": item.contact_with_confirmed,
+        "abroad_14d": item.abroad_14d,
+        "residence_region": item.residence_region,
+        "review_reasons": list(item.review_reasons),
+        "review_note": item.review_note,
+        "reviewed_at": _maybe_iso(item.reviewed_at),
+    }
+
+
+def page(result: Page[Any], convert: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    return {"items": [convert(item) for item in result.items], "cursor": result.cursor}
+
+
+def review_item(item: QueueItem) -> dict[str, Any]:
+    d, person = item.declaration, item.person
+    return {
+        "id": d.declaration_id,
+        "submitted_at": iso(d.created_at),
+        "review_reasons": list(d.review_reasons),
+        "person": {
+            "id": d.person_id,
+            "name_masked": person.name_masked if person else None,
+            "id_masked": person.id_masked if person else None,
+        },
+        "answers": {
+            "symptoms": list(d.symptoms),
+            "contact_with_confirmed": d.contact_with_confirmed,
+            "abroad_14d": d.abroad_14d,
+            "residence_region": d.residence_region,
+        },
+    }
+
+
+def reviewed(outcome: DeclarationOutcome) -> dict[str, Any]:
+    return {
+        "id": outcome.declaration.declaration_id,
+        "status": outcome.declaration.status,
+        "colour": outcome.assessment.colour.value,
+        "reasons": [reason(r) for r in outcome.assessment.reasons],
+    }
+
+
+def mark(item: MarkRequest) -> dict[str, Any]:
+    return {"id": item.mark_id, "state": item.state, "status": item.status}
+
+
+def mark_outcome(outcome: MarkOutcome) -> dict[str, Any]:
+    return {
+        **mark(outcome.mark),
+        "people_recoloured": len(outcome.recoloured),
+        "colours": [
+            {"person": person_id, "colour": a.colour.value, "reasons": [r.code for r in a.reasons]}
+            for person_id, a in outcome.recoloured
+        ],
+    }
+
+
+def appeal(item: Appeal) -> dict[str, Any]:
+    return {
+        "id": item.appeal_id,
+        "state": item.state,
+        "reason": item.text,
+        "colour": item.colour,
+        "created_at": iso(item.created_at),
+        "answer": item.answer,
+        "answered_at": _maybe_iso(item.answered_at),
+    }
+
+
+def audit_event(item: AuditEvent) -> dict[str, Any]:
+    return {
+        "id": item.event_id,
+        "at": iso(item.at),
+        "actor": item.actor,
+        "actor_role": item.actor_role,
+        "action": item.action,
+        "subject": item.subject_id,
+        "reason": item.reason,
+        "before": item.before,
+        "after": item.after,
+    }

@@ -127,7 +127,7 @@ class PersonRecord(Model):
     name_enc = UnicodeAttribute()
     name_masked = UnicodeAttribute()
     residence_region = UnicodeAttribute()
-    official_status = JSONAttribute(null=True)
+    address_enc = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
@@ -164,12 +164,12 @@ class DeclarationRecord(Model):
     contact_with_confirmed = BooleanAttribute(default=False)
     abroad_14d = BooleanAttribute(default=False)
     residence_region = UnicodeAttribute()
+    review_reasons = ListAttribute(of=UnicodeAttribute, default=list)
     review_queue = UnicodeAttribute(null=True)
     reviewed_by = UnicodeAttribute(null=True)
     review_note = UnicodeAttribute(null=True)
     reviewed_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
-    version = VersionAttribute()
     by_person = DeclarationByPersonIndex()
     by_review_queue = DeclarationReviewQueueIndex()
 
@@ -275,9 +275,11 @@ class RiskFeedRecord(Model):
     version = VersionAttribute()
 
 
-class StatusMarkByPersonIndex(GlobalSecondaryIndex["StatusMarkRecord"]):
-    Meta = _index("by_person")
-    person_id = UnicodeAttribute(hash_key=True)
+class StatusMarkBySubjectIndex(GlobalSecondaryIndex["StatusMarkRecord"]):
+    """Marks by the keyed hash of the ID number: a mark may precede the declaration."""
+
+    Meta = _index("by_subject")
+    id_hash = UnicodeAttribute(hash_key=True)
     requested_at = UTCDateTimeAttribute(range_key=True)
 
 
@@ -288,7 +290,8 @@ class StatusMarkRecord(Model):
         table_name = "status_marks"
 
     mark_id = UnicodeAttribute(hash_key=True)
-    person_id = UnicodeAttribute()
+    id_hash = UnicodeAttribute()
+    person_id = UnicodeAttribute(null=True)
     status = UnicodeAttribute()
     category = UnicodeAttribute()
     note = UnicodeAttribute()
@@ -298,8 +301,7 @@ class StatusMarkRecord(Model):
     requested_at = UTCDateTimeAttribute()
     approved_by = UnicodeAttribute(null=True)
     approved_at = UTCDateTimeAttribute(null=True)
-    version = VersionAttribute()
-    by_person = StatusMarkByPersonIndex()
+    by_subject = StatusMarkBySubjectIndex()
 
 
 class AppealByUserIndex(GlobalSecondaryIndex["AppealRecord"]):
@@ -324,13 +326,13 @@ class AppealRecord(Model):
     user_id = UnicodeAttribute()
     person_id = UnicodeAttribute()
     text = UnicodeAttribute()
+    colour = UnicodeAttribute(null=True)
     state = UnicodeAttribute()
     queue = UnicodeAttribute(null=True)
     answer = UnicodeAttribute(null=True)
     answered_by = UnicodeAttribute(null=True)
     answered_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
-    version = VersionAttribute()
     by_user = AppealByUserIndex()
     by_queue = AppealQueueIndex()
 

@@ -1,0 +1,476 @@
+"""The colour engine: a pure function of the facts about a person, the policy and the time.
+
+``assess(facts, policy, as_of)`` applies every rule of the table below to the
+facts and returns the active reasons, the colour (the worst active reason,
+red > yellow > pending > green) and ``valid_until``, the earliest moment at
+which the result can change by the passing of time alone.
+
+The rule table (SPEC section 3) lives here as data, in ``RULES``: the code,
+the colour, the Chinese and English texts. The numbers (windows, stay
+threshold, quarantine lengths) are in :class:`Policy`, which carries a
+version that every stored colour records.
+
+Days are counted on the Asia/Shanghai calendar: "N days after E" ends at
+00:00 local time on ``date(E) + N``. China has kept UTC+8 without daylight
+saving since 1991, so a fixed offset is exact for every date we handle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from enum import StrEnum
+
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+class Colour(StrEnum):
+    GREEN = "green"
+    PENDING = "pending"
+    YELLOW = "yellow"
+    RED = "red"
+
+    @property
+    def severity(self) -> int:
+        return _SEVERITY[self]
+
+
+_SEVERITY = {Colour.GREEN: 0, Colour.PENDING: 1, Colour.YELLOW: 2, Colour.RED: 3}
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    colour: Colour
+    text_zh: str
+    text_en: str
+    variant: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.code}/{self.variant}" if self.variant else self.code
+
+
+# The rule table, in one place. Texts may name {place} and {date}. A code may
+# have variants with another colour (a city-level stay is yellow where a
+# venue or residence in the same high-risk area is red).
+RULES: dict[str, Rule] = {
+    rule.key: rule
+    for rule in (
+        Rule(
+            "status_confirmed",
+            Colour.RED,
+            "经卫生健康部门确认为确诊、疑似或无症状感染者",
+            "Marked by health officials as a confirmed, suspected or asymptomatic case",
+        ),
+        Rule(
+            "status_close_contact",
+            Colour.RED,
+            "经卫生健康部门判定为密切接触者（接触日期 {date}）",
+            "Marked by health officials as a close contact (contact on {date})",
+        ),
+        Rule(
+            "status_secondary_contact",
+            Colour.YELLOW,
+            "经卫生健康部门判定为密接的密接（接触日期 {date}）",
+            "Marked by health officials as a secondary contact (contact on {date})",
+        ),
+        Rule(
+            "declared_contact",
+            Colour.RED,
+            "申报与确诊病例有接触，待审核",
+            "Declared contact with a confirmed case; awaiting review",
+        ),
+        Rule(
+            "declared_symptoms",
+            Colour.YELLOW,
+            "申报有发热或呼吸道等症状，需在申报后进行核酸检测且结果为阴性",
+            "Declared fever or respiratory symptoms; a negative test taken after the "
+            "declaration clears this",
+        ),
+        Rule(
+            "abroad_14d",
+            Colour.RED,
+            "14天内有境外（{place}）旅居史",
+            "Outside the mainland ({place}) in the last 14 days",
+        ),
+        Rule(
+            "high_risk_area_stay",
+            Colour.RED,
+            "14天内到访或居住在高风险区（{place}）",
+            "Visited or lives in a high-risk area ({place}) in the last 14 days",
+        ),
+        Rule(
+            "high_risk_area_stay",
+            Colour.YELLOW,
+            "14天内在有高风险区的城市（{place}）停留超过4小时",
+            "Stayed over 4 hours in a city with a high-risk area ({place}) in the last 14 days",
+            variant="city",
+        ),
+        Rule(
+            "medium_risk_area_stay",
+            Colour.YELLOW,
+            "7天内到访、居住或停留于中风险区或其所在城市（{place}）",
+            "Visited, lives in, or stayed in the city of a medium-risk area ({place}) "
+            "in the last 7 days",
+        ),
+        Rule(
+            "positive_test",
+            Colour.RED,
+            "核酸检测结果为阳性（采样日期 {date}）",
+            "Positive nucleic-acid test (sampled on {date})",
+        ),
+        Rule(
+            "pending_review", Colour.PENDING, "申报正在审核中", "Your declaration is being reviewed"
+        ),
+        Rule("no_declaration", Colour.PENDING, "尚未完成健康申报", "No health declaration yet"),
+        Rule(
+            "declaration_rejected",
+            Colour.PENDING,
+            "健康申报未通过审核，请重新申报",
+            "Your declaration was not approved; please declare again",
+        ),
+    )
+}
+
+OFFICIAL_STATUSES = ("confirmed", "close_contact", "secondary_contact", "cleared")
+# Places outside the mainland that count as abroad although not foreign countries.
+OUTSIDE_MAINLAND_REGIONS = ("HK", "MO", "TW")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The numbers of the rules, versioned so a stored colour can be replayed."""
+
+    version: str = "2026.11-1"
+    window_days: int = 14
+    min_stay_hours: float = 4.0
+    close_contact_days: int = 14
+    secondary_contact_days: int = 7
+    high_risk_days: int = 14
+    medium_risk_days: int = 7
+    abroad_days: int = 14
+
+
+# --- the facts ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusMark:
+    """An approved official mark. ``effective_at`` is the second official's approval."""
+
+    status: str  # one of OFFICIAL_STATUSES
+    effective_at: datetime
+    contact_date: date | None = None
+
+
+@dataclass(frozen=True)
+class DeclarationFacts:
+    declared_at: datetime
+    status: str  # approved | pending_review | rejected
+    symptoms: tuple[str, ...] = ()
+    contact_with_confirmed: bool = False
+    abroad_14d: bool = False
+    residence_region: str | None = None
+    reviewed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Stay:
+    kind: str  # city | country
+    place: str  # division code of a city (6 digits ending 00) or ISO 3166-1 alpha-2
+    entered_at: datetime
+    left_at: datetime
+
+
+@dataclass(frozen=True)
+class VenueScan:
+    region_code: str  # the county / district of the venue
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RiskArea:
+    region_code: str  # county / district code
+    level: str  # high | medium | low
+    since: datetime
+    area: str = ""
+
+
+@dataclass(frozen=True)
+class TestResult:
+    __test__ = False  # not a pytest class
+
+    sampled_at: datetime
+    result: str  # negative | positive | invalid
+
+
+@dataclass(frozen=True)
+class Facts:
+    marks: tuple[StatusMark, ...] = ()
+    declaration: DeclarationFacts | None = None
+    stays: tuple[Stay, ...] = ()
+    scans: tuple[VenueScan, ...] = ()
+    risk_areas: tuple[RiskArea, ...] = ()
+    tests: tuple[TestResult, ...] = ()
+    feed_id: str | None = None
+
+
+# --- the result ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    colour: Colour
+    text_zh: str
+    text_en: str
+    until: datetime | None  # None: until a person (official, reviewer) or an event acts
+    since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Assessment:
+    colour: Colour
+    reasons: tuple[Reason, ...]
+    valid_until: datetime | None
+    policy_version: str
+    feed_id: str | None
+    as_of: datetime = field(compare=False)
+
+
+def local_day(moment: datetime) -> date:
+    return moment.astimezone(SHANGHAI).date()
+
+
+def local_midnight(day: date, days: int = 0) -> datetime:
+    """00:00 Asia/Shanghai on ``day + days``, as an aware UTC datetime."""
+    return datetime.combine(day + timedelta(days=days), time(0), SHANGHAI).astimezone(UTC)
+
+
+def days_after(moment: datetime, days: int) -> datetime:
+    """ "N days after E": 00:00 Asia/Shanghai on ``date(E) + N``."""
+    return local_midnight(local_day(moment), days)
+
+
+def _reason(
+    key: str,
+    until: datetime | None,
+    *,
+    since: datetime | None = None,
+    place: str = "",
+    on: date | None = None,
+) -> Reason:
+    rule = RULES[key]
+    params = {"place": place, "date": on.isoformat() if on else ""}
+    return Reason(
+        code=rule.code,
+        colour=rule.colour,
+        text_zh=rule.text_zh.format(**params),
+        text_en=rule.text_en.format(**params),
+        until=until,
+        since=since,
+    )
+
+
+# --- the rules ------------------------------------------------------------------
+
+
+def _official(facts: Facts, as_of: datetime, policy: Policy) -> Iterable[Reason]:
+    marks = sorted(facts.marks, key=lambda m: m.effective_at)
+    cleared_at = max((m.effective_at for m in marks if m.status == "cleared"), default=None)
+    for mark in marks:
+        if mark.status == "cleared" or (cleared_at and mark.effective_at <= cleared_at):
+            continue
+        if mark.effective_at > as_of:
+            continue
+        if mark.status == "confirmed":
+            yield _reason("status_confirmed", None, since=mark.effective_at)
+        elif mark.status in ("close_contact", "secondary_contact") and mark.contact_date:
+            close = mark.status == "close_contact"
+            days = policy.close_contact_days if close else policy.secondary_contact_days
+            end = local_midnight(mark.contact_date, days)
+            if close:
+                # 14 days from the contact *and* a negative test sampled after the contact
+                # day (the contact's hour is unknown, so the day after at the earliest).
+                after = local_midnight(mark.contact_date, 1)
+                tested = any(
+                    t.result == "negative" and after <= t.sampled_at <= as_of for t in facts.tests
+                )
+                if as_of < end or not tested:
+                    yield _reason(
+                        "status_close_contact",
+                        end if tested else None,
+                        since=mark.effective_at,
+                        on=mark.contact_date,
+                    )
+            elif as_of < end:
+                yield _reason(
+                    "status_secondary_contact", end, since=mark.effective_at, on=mark.contact_date
+                )
+
+
+def _positive_tests(facts: Facts, as_of: datetime) -> Iterable[Reason]:
+    cleared_at = max(
+        (m.effective_at for m in facts.marks if m.status == "cleared" and m.effective_at <= as_of),
+        default=None,
+    )
+    positives = [
+        t
+        for t in facts.tests
+        if t.result == "positive"
+        and t.sampled_at <= as_of
+        and (cleared_at is None or t.sampled_at > cleared_at)
+    ]
+    if positives:
+        latest = max(positives, key=lambda t: t.sampled_at)
+        yield _reason(
+            "positive_test", None, since=latest.sampled_at, on=local_day(latest.sampled_at)
+        )
+
+
+def _declaration(facts: Facts, as_of: datetime, policy: Policy) -> Iterable[Reason]:
+    decl = facts.declaration
+    if decl is None:
+        yield _reason("no_declaration", None)
+        return
+    if decl.status == "rejected":
+        yield _reason("declaration_rejected", None, since=decl.reviewed_at)
+        return
+    pending = decl.status == "pending_review"
+    if pending:
+        yield _reason("pending_review", None, since=decl.declared_at)
+    if decl.contact_with_confirmed and pending:
+        yield _reason("declared_contact", None, since=decl.declared_at)
+    if decl.symptoms:
+        cleared = any(
+            t.result == "negative" and decl.declared_at < t.sampled_at <= as_of for t in facts.tests
+        )
+        if not cleared:
+            yield _reason("declared_symptoms", None, since=decl.declared_at)
+    if decl.abroad_14d:
+        end = days_after(decl.declared_at, policy.abroad_days)
+        if as_of < end:
+            yield _reason("abroad_14d", end, since=decl.declared_at, place="declared")
+
+
+def is_outside_mainland(place: str) -> bool:
+    return len(place) == 2 and place.isalpha() and place.upper() != "CN"
+
+
+def _abroad_stays(facts: Facts, as_of: datetime, policy: Policy) -> Iterable[Reason]:
+    for stay in facts.stays:
+        if stay.kind != "country" or not is_outside_mainland(stay.place):
+            continue
+        if stay.entered_at > as_of:
+            continue
+        end = days_after(min(stay.left_at, as_of), policy.abroad_days)
+        if as_of < end:
+            yield _reason("abroad_14d", end, since=stay.entered_at, place=stay.place.upper())
+
+
+def city_of(region_code: str) -> str:
+    """The city (prefecture) code of a county code: ``610113`` → ``610100``."""
+    return region_code[:4] + "00"
+
+
+def _window_hours(stays: Sequence[Stay], start: datetime, end: datetime) -> float:
+    seconds = 0.0
+    for stay in stays:
+        overlap = min(stay.left_at, end) - max(stay.entered_at, start)
+        seconds += max(overlap.total_seconds(), 0.0)
+    return seconds / 3600
+
+
+def _risk(facts: Facts, as_of: datetime, policy: Policy) -> Iterable[Reason]:
+    decl = facts.declaration
+    residence = decl.residence_region if decl and decl.status != "rejected" else None
+    for level, code_area, code_city, days in (
+        ("high", "high_risk_area_stay", "high_risk_area_stay/city", policy.high_risk_days),
+        ("medium", "medium_risk_area_stay", "medium_risk_area_stay", policy.medium_risk_days),
+    ):
+        areas = [a for a in facts.risk_areas if a.level == level and a.since <= as_of]
+        if not areas:
+            continue
+        county_areas = {a.region_code: a for a in areas}
+        # Residence inside a risk area: as long as the area stands.
+        if residence and residence in county_areas:
+            yield _reason(code_area, None, since=county_areas[residence].since, place=residence)
+        # Venue scans inside a risk area after it was declared one.
+        for scan in facts.scans:
+            area = county_areas.get(scan.region_code)
+            if area is None or not area.since <= scan.at <= as_of:
+                continue
+            end = days_after(scan.at, days)
+            if as_of < end:
+                yield _reason(code_area, end, since=scan.at, place=scan.region_code)
+        # Itinerary: more than the threshold in a city that had such an area then.
+        by_city: dict[str, list[RiskArea]] = {}
+        for area in areas:
+            by_city.setdefault(city_of(area.region_code), []).append(area)
+        window_start = days_after(as_of, -days)
+        for city, city_areas in by_city.items():
+            since = min(a.since for a in city_areas)
+            relevant = [
+                s
+                for s in facts.stays
+                if s.kind == "city"
+                and s.place == city
+                and s.left_at > since
+                and s.entered_at <= as_of
+            ]
+            if not relevant:
+                continue
+            hours = _window_hours(relevant, max(since, window_start), as_of)
+            if hours <= policy.min_stay_hours:
+                continue
+            last = max(min(s.left_at, as_of) for s in relevant)
+            end = days_after(last, days)
+            if as_of < end:
+                yield _reason(code_city, end, since=last, place=city)
+
+
+# --- the assessment -----------------------------------------------------------
+
+
+def assess(facts: Facts, policy: Policy, as_of: datetime) -> Assessment:
+    """Apply every rule; the colour is the worst active reason."""
+    reasons = [
+        *_official(facts, as_of, policy),
+        *_positive_tests(facts, as_of),
+        *_declaration(facts, as_of, policy),
+        *_abroad_stays(facts, as_of, policy),
+        *_risk(facts, as_of, policy),
+    ]
+    reasons = _dedupe(reasons)
+    reasons.sort(
+        key=lambda r: (-r.colour.severity, r.code, r.until or datetime.max.replace(tzinfo=UTC))
+    )
+    colour = max((r.colour for r in reasons), key=lambda c: c.severity, default=Colour.GREEN)
+    ends = [r.until for r in reasons if r.until is not None]
+    return Assessment(
+        colour=colour,
+        reasons=tuple(reasons),
+        valid_until=min(ends) if ends else None,
+        policy_version=policy.version,
+        feed_id=facts.feed_id,
+        as_of=as_of,
+    )
+
+
+def _dedupe(reasons: list[Reason]) -> list[Reason]:
+    """One reason per (code, colour, text): the one that lasts longest."""
+    best: dict[tuple[str, Colour, str], Reason] = {}
+    for reason in reasons:
+        key = (reason.code, reason.colour, reason.text_en)
+        current = best.get(key)
+        if current is None or _lasts_longer(reason, current):
+            best[key] = reason
+    return list(best.values())
+
+
+def _lasts_longer(a: Reason, b: Reason) -> bool:
+    if a.until is None:
+        return b.until is not None
+    return b.until is not None and a.until > b.until

@@ -1,0 +1,121 @@
+"""Recolouring a person: read the facts, assess, store with an optimistic lock, audit.
+
+The stored colour carries a version. We read it *before* the facts, so any
+write that lands between our read and our write (a declaration, a review, a
+recolour job) bumps the version and our write fails; we then read again and
+recompute from the fresher facts. Neither update is lost: whichever write
+comes last was computed from facts that include the other's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from chalicelib.domain.colour import (
+    Assessment,
+    DeclarationFacts,
+    Facts,
+    Policy,
+    assess,
+    days_after,
+)
+from chalicelib.domain.errors import Conflict, NotFound, UpstreamUnavailable
+from chalicelib.domain.health import AuditEvent, Person, StoredColour
+from chalicelib.services.ports import Audit, Colours, Declarations, FactsSource, Marks, People
+
+MAX_ATTEMPTS = 5
+
+
+def summary(assessment: Assessment) -> dict[str, Any]:
+    """What the audit trail keeps of a colour: no personal data, no free text."""
+    return {
+        "colour": assessment.colour.value,
+        "reasons": [r.code for r in assessment.reasons],
+        "policy_version": assessment.policy_version,
+        "feed_id": assessment.feed_id,
+    }
+
+
+@dataclass
+class ColourService:
+    people: People
+    declarations: Declarations
+    colours: Colours
+    marks: Marks
+    facts: FactsSource
+    audit: Audit
+    policy: Policy
+    clock: Callable[[], datetime]
+
+    def facts_for(self, person: Person, now: datetime) -> Facts:
+        declaration = self.declarations.latest(person.person_id)
+        since = days_after(now, -(self.policy.window_days + 1))
+        phone_hash = (
+            self.facts.phone_hash_of(person.owner_user_id) if person.relation == "self" else None
+        )
+        feed_id, areas = self.facts.active_risk()
+        return Facts(
+            marks=tuple(self.marks.approved_for(person.id_hash)),
+            declaration=None
+            if declaration is None
+            else DeclarationFacts(
+                declared_at=declaration.created_at,
+                status=declaration.status,
+                symptoms=declaration.symptoms,
+                contact_with_confirmed=declaration.contact_with_confirmed,
+                abroad_14d=declaration.abroad_14d,
+                residence_region=declaration.residence_region,
+                reviewed_at=declaration.reviewed_at,
+            ),
+            stays=tuple(self.facts.stays(phone_hash, since=since)) if phone_hash else (),
+            scans=tuple(self.facts.scans(person.person_id, since=since)),
+            risk_areas=areas,
+            tests=tuple(self.facts.tests(person.id_hash)),
+            feed_id=feed_id,
+        )
+
+    def current(self, person_id: str) -> StoredColour | None:
+        return self.colours.get(person_id)
+
+    def recolour(self, person_id: str, *, actor: str, actor_role: str, reason: str) -> Assessment:
+        """Recompute and store; audit the change when the colour or its reasons moved."""
+        for _ in range(MAX_ATTEMPTS):
+            person = self.people.get(person_id)
+            if person is None:
+                raise NotFound("no such person", code="person_not_found")
+            previous = self.colours.get(person_id, consistent=True)
+            now = self.clock()
+            assessment = assess(self.facts_for(person, now), self.policy, now)
+            try:
+                self.colours.save(
+                    person_id, assessment, expected_version=previous.version if previous else None
+                )
+            except Conflict as exc:
+                if exc.code == "stale_write":
+                    continue  # someone wrote first: read their result and the new facts
+                raise
+            before = summary(previous.assessment) if previous else None
+            after = summary(assessment)
+            if before is None or (before["colour"], before["reasons"]) != (
+                after["colour"],
+                after["reasons"],
+            ):
+                self.audit.append(
+                    AuditEvent(
+                        subject_id=person_id,
+                        actor=actor,
+                        actor_role=actor_role,
+                        action="colour_changed",
+                        at=now,
+                        reason=reason,
+                        before=before,
+                        after=after,
+                    )
+                )
+            return assessment
+        raise UpstreamUnavailable(
+            "the colour is being updated by others; try again", code="recolour_contended"
+        )
