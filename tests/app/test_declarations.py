@@ -47,7 +47,8 @@ def test_personal_data_is_encrypted_at_rest_and_only_masks_are_stored_plain(clie
     assert "张小三" not in stored and "610113199001011" not in stored
     assert person.name_masked == "张*三"
     assert person.id_masked.startswith("6101") and person.id_masked.endswith(
-        make_id_number("61011319900101123")[-4:])
+        make_id_number("61011319900101123")[-4:]
+    )
     record = next(iter(DeclarationRecord.scan()))
     assert "13812345678" not in str(record.attribute_values)
 
@@ -64,15 +65,19 @@ def test_contact_waits_for_a_reviewer_who_approves_it(client, citizen):
     assert [item["id"] for item in queue["items"]] == [declared["id"]]
     assert queue["items"][0]["person"]["name_masked"] == "张*三"
 
-    decided = post(client, f"/v1/admin/reviews/{declared['id']}",
-                   {"decision": "approve", "note": "contact was with a recovered case"},
-                   reviewer)
+    decided = post(
+        client,
+        f"/v1/admin/reviews/{declared['id']}",
+        {"decision": "approve", "note": "contact was with a recovered case"},
+        reviewer,
+    )
 
     assert decided.status_code == 200
     assert body(decided)["colour"] == "green"
     assert body(get(client, "/v1/admin/reviews", reviewer))["items"] == []
-    again = post(client, f"/v1/admin/reviews/{declared['id']}",
-                 {"decision": "reject", "note": "x"}, reviewer)
+    again = post(
+        client, f"/v1/admin/reviews/{declared['id']}", {"decision": "reject", "note": "x"}, reviewer
+    )
     assert_error(again, 409, code="already_decided")
 
 
@@ -80,8 +85,14 @@ def test_a_rejected_declaration_leaves_the_code_pending(client, citizen):
     declared = body(_declare(client, citizen, contact_with_confirmed=True))
     reviewer = login(client, "rev-1", role="reviewer")
 
-    result = body(post(client, f"/v1/admin/reviews/{declared['id']}",
-                       {"decision": "reject", "note": "answers inconsistent"}, reviewer))
+    result = body(
+        post(
+            client,
+            f"/v1/admin/reviews/{declared['id']}",
+            {"decision": "reject", "note": "answers inconsistent"},
+            reviewer,
+        )
+    )
 
     assert result["colour"] == "pending"
     assert [r["code"] for r in result["reasons"]] == ["declaration_rejected"]
@@ -98,16 +109,27 @@ def test_two_officials_mark_a_close_contact_red_and_it_is_audited(client, citize
     official_b = login(client, "official-b", role="official")
     contact = (clock.now + timedelta(hours=8)).date() - timedelta(days=2)
 
-    requested = post(client, "/v1/admin/status", {
-        "id_number": make_id_number("61011319900101123"), "status": "close_contact",
-        "category": "contact_tracing", "note": "同一航班 MU2101", "contact_date":
-        contact.isoformat()}, official_a)
+    requested = post(
+        client,
+        "/v1/admin/status",
+        {
+            "id_number": make_id_number("61011319900101123"),
+            "status": "close_contact",
+            "category": "contact_tracing",
+            "note": "同一航班 MU2101",
+            "contact_date": contact.isoformat(),
+        },
+        official_a,
+    )
     assert requested.status_code == 201
     mark = body(requested)
     assert mark["state"] == "awaiting_approval"
 
-    assert_error(post(client, f"/v1/admin/status/{mark['id']}/approve", {}, official_a), 403,
-                 code="self_approval")
+    assert_error(
+        post(client, f"/v1/admin/status/{mark['id']}/approve", {}, official_a),
+        403,
+        code="self_approval",
+    )
     approved = post(client, f"/v1/admin/status/{mark['id']}/approve", {}, official_b)
 
     assert approved.status_code == 200
@@ -118,17 +140,30 @@ def test_two_officials_mark_a_close_contact_red_and_it_is_audited(client, citize
     person = outcome["colours"][0]["person"]
     actions = [event["action"] for event in _audit(client, person)]
     assert {"status_requested", "status_approved", "colour_changed"} <= set(actions)
-    change = next(e for e in _audit(client, person) if e["action"] == "colour_changed"
-                  and e["after"]["colour"] == "red")
+    change = next(
+        e
+        for e in _audit(client, person)
+        if e["action"] == "colour_changed" and e["after"]["colour"] == "red"
+    )
     assert change["before"]["colour"] == "green" and change["reason"] == "status:close_contact"
 
 
 def test_a_mark_before_the_declaration_applies_when_the_person_declares(client, citizen):
     official_a = login(client, "official-a", role="official")
     official_b = login(client, "official-b", role="official")
-    mark = body(post(client, "/v1/admin/status", {
-        "id_number": make_id_number("61011319900101123"), "status": "confirmed",
-        "category": "case_report", "note": "报告病例"}, official_a))
+    mark = body(
+        post(
+            client,
+            "/v1/admin/status",
+            {
+                "id_number": make_id_number("61011319900101123"),
+                "status": "confirmed",
+                "category": "case_report",
+                "note": "报告病例",
+            },
+            official_a,
+        )
+    )
     post(client, f"/v1/admin/status/{mark['id']}/approve", {}, official_b)
 
     declared = body(_declare(client, citizen))
@@ -137,38 +172,47 @@ def test_a_mark_before_the_declaration_applies_when_the_person_declares(client, 
     assert [r["code"] for r in declared["reasons"]] == ["status_confirmed"]
 
 
-@pytest.mark.parametrize(("payload", "field"), [
-    ({"status": "close_contact"}, "contact_date"),
-    ({"status": "confirmed", "contact_date": "2026-11-19"}, "contact_date"),
-    ({"status": "close_contact", "contact_date": "2030-01-01"}, "contact_date"),
-    ({"status": "close_contact", "contact_date": "yesterday"}, "contact_date"),
-    ({"status": "confirmed", "category": "bank_protest"}, "category"),
-    ({"status": "confirmed", "note": "   "}, "note"),
-    ({"status": "confirmed", "id_number": "610113199001011231"}, "id_number"),
-    ({"status": "quarantine"}, "status"),
-])
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"status": "close_contact"}, "contact_date"),
+        ({"status": "confirmed", "contact_date": "2026-11-19"}, "contact_date"),
+        ({"status": "close_contact", "contact_date": "2030-01-01"}, "contact_date"),
+        ({"status": "close_contact", "contact_date": "yesterday"}, "contact_date"),
+        ({"status": "confirmed", "category": "bank_protest"}, "category"),
+        ({"status": "confirmed", "note": "   "}, "note"),
+        ({"status": "confirmed", "id_number": "610113199001011231"}, "id_number"),
+        ({"status": "quarantine"}, "status"),
+    ],
+)
 def test_bad_status_requests_name_the_field(client, payload, field):
     official = login(client, "official-a", role="official")
-    request = {"id_number": make_id_number("61011319900101123"), "category": "case_report",
-               "note": "n"} | payload
+    request = {
+        "id_number": make_id_number("61011319900101123"),
+        "category": "case_report",
+        "note": "n",
+    } | payload
 
     assert_error(post(client, "/v1/admin/status", request, official), 400, field=field)
 
 
-@pytest.mark.parametrize(("overrides", "field"), [
-    ({"id_number": "610113199001011231"}, "id_number"),  # wrong check digit
-    ({"id_number": make_id_number("61011320990101123")}, "id_number"),  # born in 2099
-    ({"id_number": make_id_number("99999919900101123")}, "id_number"),  # no such place
-    ({"residence_region": "999999"}, "residence_region"),
-    ({"residence_region": "610121"}, "residence_region"),  # 长安县, abolished in 2002
-    ({"residence_region": "61011"}, "residence_region"),
-    ({"phone": "12345678901"}, "phone"),
-    ({"symptoms": ["headache"]}, "symptoms[0]"),
-    ({"symptoms": ["fever", "fever"]}, "symptoms"),
-    ({"contact_with_confirmed": "no"}, "contact_with_confirmed"),
-    ({"name": "   "}, "name"),
-    ({"extra": 1}, "extra"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"id_number": "610113199001011231"}, "id_number"),  # wrong check digit
+        ({"id_number": make_id_number("61011320990101123")}, "id_number"),  # born in 2099
+        ({"id_number": make_id_number("99999919900101123")}, "id_number"),  # no such place
+        ({"residence_region": "999999"}, "residence_region"),
+        ({"residence_region": "610121"}, "residence_region"),  # 长安县, abolished in 2002
+        ({"residence_region": "61011"}, "residence_region"),
+        ({"phone": "12345678901"}, "phone"),
+        ({"symptoms": ["headache"]}, "symptoms[0]"),
+        ({"symptoms": ["fever", "fever"]}, "symptoms"),
+        ({"contact_with_confirmed": "no"}, "contact_with_confirmed"),
+        ({"name": "   "}, "name"),
+        ({"extra": 1}, "extra"),
+    ],
+)
 def test_bad_declarations_name_the_field_and_store_nothing(client, citizen, overrides, field):
     response = _declare(client, citizen, **overrides)
 
@@ -207,15 +251,17 @@ def test_declarations_are_listed_newest_first_and_paged(client, citizen, clock):
 def test_a_forged_cursor_is_400(client, citizen):
     _declare(client, citizen)
 
-    assert_error(get(client, "/v1/declarations?cursor=eyJub3QiOiJvdXJzIn0", citizen), 400,
-                 field="cursor")
+    assert_error(
+        get(client, "/v1/declarations?cursor=eyJub3QiOiJvdXJzIn0", citizen), 400, field="cursor"
+    )
 
 
 def test_ids_that_cannot_exist_are_404_without_touching_the_table(client):
     reviewer = login(client, "rev-1", role="reviewer")
 
-    response = post(client, "/v1/admin/reviews/" + "x" * 300, {"decision": "approve",
-                                                              "note": "n"}, reviewer)
+    response = post(
+        client, "/v1/admin/reviews/" + "x" * 300, {"decision": "approve", "note": "n"}, reviewer
+    )
 
     assert_error(response, 404)
 
@@ -225,10 +271,17 @@ def test_the_itinerary_can_send_a_declaration_to_review(client, citizen, contain
     from chalicelib.domain.pii import keyed_hash
 
     phone_hash = keyed_hash(container.auth.hash_key, "phone", "13812345678")
-    StayRecord(phone_hash, "x#country#JP", place="JP", kind="country",
-               entered_at=clock.now - timedelta(days=5), left_at=clock.now - timedelta(days=3),
-               batch_id="b1", received_at=clock.now, expires=clock.now + timedelta(days=15)
-               ).save()
+    StayRecord(
+        phone_hash,
+        "x#country#JP",
+        place="JP",
+        kind="country",
+        entered_at=clock.now - timedelta(days=5),
+        left_at=clock.now - timedelta(days=3),
+        batch_id="b1",
+        received_at=clock.now,
+        expires=clock.now + timedelta(days=15),
+    ).save()
 
     declared = body(_declare(client, citizen, abroad_14d=False))
 
@@ -247,9 +300,14 @@ def test_appeals_reach_a_reviewer_and_the_answer_reaches_the_citizen(client, cit
 
     reviewer = login(client, "rev-1", role="reviewer")
     assert [a["id"] for a in body(get(client, "/v1/admin/appeals", reviewer))["items"]] == [
-        appeal["id"]]
-    post(client, f"/v1/admin/appeals/{appeal['id']}",
-         {"outcome": "dismissed", "answer": "请在申报后进行核酸检测，阴性后自动转绿"}, reviewer)
+        appeal["id"]
+    ]
+    post(
+        client,
+        f"/v1/admin/appeals/{appeal['id']}",
+        {"outcome": "dismissed", "answer": "请在申报后进行核酸检测，阴性后自动转绿"},
+        reviewer,
+    )
 
     mine = body(get(client, "/v1/me/appeals", citizen))["items"]
     assert mine[0]["state"] == "dismissed"
@@ -272,6 +330,8 @@ def test_audit_by_day_lists_the_days_events_newest_first(client, citizen, clock)
 
     assert [e["at"] for e in events] == sorted((e["at"] for e in events), reverse=True)
     assert [e["after"].get("colour") for e in events if e["action"] == "colour_changed"] == [
-        "yellow", "green"]
+        "yellow",
+        "green",
+    ]
     assert all("13812345678" not in str(e) and "张小三" not in str(e) for e in events)
     assert_error(get(client, "/v1/admin/audit?day=yesterday", admin), 400, field="day")
