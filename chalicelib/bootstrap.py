@@ -78,7 +78,7 @@ class AwsClients:
 def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Container:
     """Wire the real adapters for ``settings``."""
     from chalicelib.adapters import reference_data
-    from chalicelib.adapters.crypto import AesGcmCipher
+    from chalicelib.adapters.crypto import KmsEnvelopeCipher
     from chalicelib.adapters.dynamo import models
     from chalicelib.adapters.dynamo.health_repo import (
         DynamoAppeals,
@@ -101,7 +101,8 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         wechat=_wechat_factory(secrets, clock),
         alipay=_alipay_factory(secrets, clock),
         store=DynamoIdentityStore(),
-        cipher=AesGcmCipher(secrets.data_ring),
+        cipher=KmsEnvelopeCipher(aws.client("kms"), settings.kms_key_id, stage=settings.stage,
+                                 clock=clock),
         ring=secrets.session_ring,
         hash_key=secrets.hash_key,
         audience=settings.audience,

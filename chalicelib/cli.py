@@ -143,12 +143,32 @@ def issue_token(settings: Settings, *, role: Role, subject: str, hours: float) -
     return {"token": token, "expires_at": claims.expires_at.isoformat(), "role": role.value}
 
 
+def ensure_kms_key(settings: Settings) -> bool:
+    """Create the data-key KMS key and its alias on the AWS stand-in; True if created.
+
+    Deployed stages get the key from ``infra/`` (CloudFormation), never from here.
+    """
+    from botocore.exceptions import ClientError
+
+    kms = _aws(settings).client("kms")
+    try:
+        kms.describe_key(KeyId=settings.kms_key_id)
+        return False
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "NotFoundException":
+            raise
+    key = kms.create_key(Description=f"yima {settings.stage}: wraps field data keys")
+    kms.create_alias(AliasName=settings.kms_key_id, TargetKeyId=key["KeyMetadata"]["KeyId"])
+    return True
+
+
 def bootstrap_local(settings: Settings) -> dict[str, Any]:
     """The AWS resources ``make run`` needs on the embedded AWS stand-in (idempotent)."""
     if not settings.is_local:
         raise SystemExit("bootstrap-local only runs on the local and test stages")
     tables = create_tables(settings)
     wrote_secret = init_secrets(settings)
+    ensure_kms_key(settings)
     aws = _aws(settings)
     s3 = aws.client("s3")
     try:

@@ -27,6 +27,7 @@ class Settings:
     region_code: str
     table_prefix: str
     secret_id: str
+    kms_key_id: str
     feed_bucket: str
     feed_key: str
     queue_name: str
@@ -92,6 +93,7 @@ class Settings:
             region_code=region_code,
             table_prefix=prefix,
             secret_id=need("YIMA_SECRET_ID"),
+            kms_key_id=need("YIMA_KMS_KEY_ID"),
             feed_bucket=need("YIMA_FEED_BUCKET"),
             feed_key=need("YIMA_FEED_KEY"),
             queue_name=need("YIMA_QUEUE_NAME"),

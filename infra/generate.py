@@ -233,6 +233,48 @@ def _secret() -> dict[str, Any]:
     }
 
 
+def _data_key() -> dict[str, Any]:
+    """The KMS key that wraps the field-encryption data keys (envelope encryption)."""
+    return {
+        "DataKey": _retained(
+            {
+                "Type": "AWS::KMS::Key",
+                "Properties": {
+                    "Description": _sub(
+                        f"{APP} ${{Stage}}: wraps the data keys that encrypt personal fields"
+                    ),
+                    "EnableKeyRotation": True,
+                    "KeySpec": "SYMMETRIC_DEFAULT",
+                    "KeyUsage": "ENCRYPT_DECRYPT",
+                    "KeyPolicy": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                # The account administers the key; IAM policies grant use.
+                                "Sid": "AccountAdministers",
+                                "Effect": "Allow",
+                                "Principal": {
+                                    "AWS": _sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
+                                },
+                                "Action": "kms:*",
+                                "Resource": "*",
+                            }
+                        ],
+                    },
+                    "Tags": _tags(),
+                },
+            }
+        ),
+        "DataKeyAlias": {
+            "Type": "AWS::KMS::Alias",
+            "Properties": {
+                "AliasName": _sub(f"alias/{APP}-${{Stage}}-data"),
+                "TargetKeyId": {"Ref": "DataKey"},
+            },
+        },
+    }
+
+
 # --- API Gateway responses ----------------------------------------------------------
 
 MESSAGE = "$context.error.messageString"  # API Gateway substitutes a quoted JSON string
@@ -302,6 +344,7 @@ def tables_template() -> dict[str, Any]:
     resources.update(_queues())
     resources.update(_bucket())
     resources.update(_secret())
+    resources.update(_data_key())
     resources[REST_API_ID] = _rest_api_overlay()
     outputs.update(
         {
@@ -309,6 +352,7 @@ def tables_template() -> dict[str, Any]:
             "RecolourDeadLetterQueueUrl": {"Value": {"Ref": "RecolourDeadLetterQueue"}},
             "FeedBucketName": {"Value": {"Ref": "FeedBucket"}},
             "AppSecretArn": {"Value": {"Ref": "AppSecret"}},
+            "DataKeyArn": {"Value": {"Fn::GetAtt": ["DataKey", "Arn"]}},
         }
     )
     return {
@@ -388,6 +432,17 @@ def lambda_policy(stage: str) -> dict[str, Any]:
                 "Action": ["secretsmanager:GetSecretValue"],
                 # Secrets Manager appends "-" and six random characters to the name.
                 "Resource": [f"{arn}:secretsmanager:*:*:secret:{APP}/{stage}/app-??????"],
+            },
+            {
+                "Sid": "DataKeys",
+                "Effect": "Allow",
+                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                "Resource": [f"{arn}:kms:*:*:key/*"],
+                # Only the stage's key, named by its alias, and only for this stage's context.
+                "Condition": {
+                    "ForAnyValue:StringEquals": {"kms:ResourceAliases": f"alias/{prefix}data"},
+                    "StringEquals": {"kms:EncryptionContext:stage": stage},
+                },
             },
             {
                 "Sid": "FeedObjects",

@@ -29,6 +29,7 @@ TEST_ENV = {
     "YIMA_REGION_CODE": "610100",
     "YIMA_TABLE_PREFIX": "yima-test-",
     "YIMA_SECRET_ID": "yima/test/app",
+    "YIMA_KMS_KEY_ID": "alias/yima-test-data",
     "YIMA_FEED_BUCKET": "yima-test-feeds",
     "YIMA_FEED_KEY": "risk-areas/latest.json",
     "YIMA_QUEUE_NAME": "yima-test-recolour",
@@ -67,6 +68,7 @@ def _moto() -> Iterator[None]:
     with mock_aws():
         cli.create_tables(settings)
         cli.init_secrets(settings)
+        cli.ensure_kms_key(settings)
         yield
 
 

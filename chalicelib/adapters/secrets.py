@@ -3,8 +3,10 @@
 The secret is JSON::
 
     {"session_keys": {"s1": "<base64, 32+ bytes>"}, "session_active": "s1",
-     "hash_key": "<base64, 32+ bytes>",
-     "data_keys": {"d1": "<base64, 32 bytes>"}, "data_active": "d1"}
+     "hash_key": "<base64, 32+ bytes>"}
+
+(Field encryption keys are not here: they are KMS data keys, see
+``chalicelib/adapters/crypto.py``.)
 
 Optionally, the mini-program channels' credentials::
 
@@ -50,7 +52,6 @@ class AlipayCredentials:
 class AppSecrets:
     session_ring: KeyRing
     hash_key: bytes
-    data_ring: KeyRing
     wechat: WeChatCredentials | None = None
     alipay: AlipayCredentials | None = None
 
@@ -115,14 +116,10 @@ def parse_secret(text: str) -> AppSecrets:
         raise ConfigError("secret field hash_key is malformed") from None
     if len(hash_key) < 32:
         raise ConfigError("secret field hash_key is missing or shorter than 32 bytes")
-    data_ring = _decode_ring(doc, "data_keys", "data_active")
-    if any(len(k) != 32 for k in data_ring.keys.values()):
-        raise ConfigError("data keys must be exactly 32 bytes (AES-256)")
     wechat, alipay = _channels(doc)
     return AppSecrets(
         session_ring=_decode_ring(doc, "session_keys", "session_active"),
         hash_key=hash_key,
-        data_ring=data_ring,
         wechat=wechat,
         alipay=alipay,
     )
@@ -138,8 +135,6 @@ def new_secret_document() -> dict[str, Any]:
         "session_keys": {"s1": key()},
         "session_active": "s1",
         "hash_key": key(),
-        "data_keys": {"d1": key()},
-        "data_active": "d1",
     }
 
 

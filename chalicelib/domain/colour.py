@@ -279,7 +279,12 @@ def _reason(
 
 def _official(facts: Facts, as_of: datetime, policy: Policy) -> Iterable[Reason]:
     marks = sorted(facts.marks, key=lambda m: m.effective_at)
-    cleared_at = max((m.effective_at for m in marks if m.status == "cleared"), default=None)
+    # Only a clear that has taken effect by ``as_of`` counts (a replay at an earlier
+    # moment must not see a later clear).
+    cleared_at = max(
+        (m.effective_at for m in marks if m.status == "cleared" and m.effective_at <= as_of),
+        default=None,
+    )
     for mark in marks:
         if mark.status == "cleared" or (cleared_at and mark.effective_at <= cleared_at):
             continue
@@ -287,14 +292,17 @@ def _official(facts: Facts, as_of: datetime, policy: Policy) -> Iterable[Reason]
             continue
         if mark.status == "confirmed":
             yield _reason("status_confirmed", None, since=mark.effective_at)
-        elif mark.status in ("close_contact", "secondary_contact") and mark.contact_date:
+        elif mark.status in ("close_contact", "secondary_contact"):
             close = mark.status == "close_contact"
             days = policy.close_contact_days if close else policy.secondary_contact_days
-            end = local_midnight(mark.contact_date, days)
+            # An approved mark is never ignored: without a contact date, count from the
+            # local day the mark took effect (the latest the contact can have been).
+            contact_date = mark.contact_date or local_day(mark.effective_at)
+            end = local_midnight(contact_date, days)
             if close:
                 # 14 days from the contact *and* a negative test sampled after the contact
                 # day (the contact's hour is unknown, so the day after at the earliest).
-                after = local_midnight(mark.contact_date, 1)
+                after = local_midnight(contact_date, 1)
                 tested = any(
                     t.result == "negative" and after <= t.sampled_at <= as_of for t in facts.tests
                 )
@@ -303,11 +311,11 @@ def _official(facts: Facts, as_of: datetime, policy: Policy) -> Iterable[Reason]
                         "status_close_contact",
                         end if tested else None,
                         since=mark.effective_at,
-                        on=mark.contact_date,
+                        on=contact_date,
                     )
             elif as_of < end:
                 yield _reason(
-                    "status_secondary_contact", end, since=mark.effective_at, on=mark.contact_date
+                    "status_secondary_contact", end, since=mark.effective_at, on=contact_date
                 )
 
 
@@ -375,12 +383,13 @@ def city_of(region_code: str) -> str:
     return region_code[:4] + "00"
 
 
-def _window_hours(stays: Sequence[Stay], start: datetime, end: datetime) -> float:
-    seconds = 0.0
+def _window_time(stays: Sequence[Stay], start: datetime, end: datetime) -> timedelta:
+    """The time the stays spent between ``start`` and ``end`` (exact, to the microsecond)."""
+    total = timedelta(0)
     for stay in stays:
         overlap = min(stay.left_at, end) - max(stay.entered_at, start)
-        seconds += max(overlap.total_seconds(), 0.0)
-    return seconds / 3600
+        total += max(overlap, timedelta(0))
+    return total
 
 
 def _risk(facts: Facts, as_of: datetime, policy: Policy) -> Iterable[Reason]:
@@ -393,7 +402,10 @@ def _risk(facts: Facts, as_of: datetime, policy: Policy) -> Iterable[Reason]:
         areas = [a for a in facts.risk_areas if a.level == level and a.since <= as_of]
         if not areas:
             continue
-        county_areas = {a.region_code: a for a in areas}
+        # One area per county: the earliest ``since`` (the feed may list a county twice).
+        county_areas: dict[str, RiskArea] = {}
+        for listed in sorted(areas, key=lambda a: a.since, reverse=True):
+            county_areas[listed.region_code] = listed
         # Residence inside a risk area: as long as the area stands.
         if residence and residence in county_areas:
             yield _reason(code_area, None, since=county_areas[residence].since, place=residence)
@@ -409,7 +421,7 @@ def _risk(facts: Facts, as_of: datetime, policy: Policy) -> Iterable[Reason]:
         by_city: dict[str, list[RiskArea]] = {}
         for area in areas:
             by_city.setdefault(city_of(area.region_code), []).append(area)
-        window_start = days_after(as_of, -days)
+        threshold = timedelta(hours=policy.min_stay_hours)
         for city, city_areas in by_city.items():
             since = min(a.since for a in city_areas)
             relevant = [
@@ -420,15 +432,40 @@ def _risk(facts: Facts, as_of: datetime, policy: Policy) -> Iterable[Reason]:
                 and s.left_at > since
                 and s.entered_at <= as_of
             ]
-            if not relevant:
-                continue
-            hours = _window_hours(relevant, max(since, window_start), as_of)
-            if hours <= policy.min_stay_hours:
-                continue
-            last = max(min(s.left_at, as_of) for s in relevant)
-            end = days_after(last, days)
-            if as_of < end:
-                yield _reason(code_city, end, since=last, place=city)
+            until = _city_stay_until(relevant, since, as_of, days, threshold)
+            if until is not None:
+                last = max(min(s.left_at, as_of) for s in relevant)
+                yield _reason(code_city, until, since=last, place=city)
+
+
+def _city_stay_until(
+    stays: Sequence[Stay], since: datetime, as_of: datetime, days: int, threshold: timedelta
+) -> datetime | None:
+    """When a city-level stay stops counting; None if it does not count at ``as_of``.
+
+    It counts while the time spent in the city since the area existed, inside the
+    window of the last ``days`` local days, exceeds the threshold, and ends ``days``
+    after the last stay. As the window's start moves (at each local midnight) older
+    stays slide out of it, so it can end earlier: at the first local midnight where
+    what is left no longer exceeds the threshold. Only what is known at ``as_of``
+    counts.
+    """
+
+    def counts(moment: datetime) -> bool:
+        start = max(since, days_after(moment, -days))
+        return _window_time(stays, start, as_of) > threshold
+
+    if not stays or not counts(as_of):
+        return None
+    end = days_after(max(min(s.left_at, as_of) for s in stays), days)
+    if as_of >= end:
+        return None
+    midnight = days_after(as_of, 1)
+    while midnight < end:
+        if not counts(midnight):
+            return midnight
+        midnight = days_after(midnight, 1)
+    return end
 
 
 # --- the assessment -----------------------------------------------------------

@@ -347,6 +347,16 @@ def test_policy_is_least_privilege_and_names_only_the_stage(stage: str) -> None:
             [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
         )
         res = statement["Resource"]
+        if statement["Sid"] == "DataKeys":
+            # KMS keys have random ids: the statement is pinned to the stage's key by its
+            # alias and to the stage's encryption context instead of by resource name.
+            assert res == ["arn:aws-cn:kms:*:*:key/*"]
+            condition = statement["Condition"]
+            assert condition["ForAnyValue:StringEquals"] == {
+                "kms:ResourceAliases": f"alias/yima-{stage}-data"
+            }
+            assert condition["StringEquals"] == {"kms:EncryptionContext:stage": stage}
+            continue
         resources += [res] if isinstance(res, str) else res
 
     assert "dynamodb:Scan" not in actions
@@ -354,7 +364,14 @@ def test_policy_is_least_privilege_and_names_only_the_stage(stage: str) -> None:
     for action in actions:
         assert "*" not in action, action  # no "*", no "service:*", no "service:Get*"
         assert re.fullmatch(r"[a-z0-9-]+:[A-Za-z]+", action), action
-    assert {a.split(":")[0] for a in actions} == {"logs", "dynamodb", "secretsmanager", "s3", "sqs"}
+    assert {a.split(":")[0] for a in actions} == {
+        "logs",
+        "dynamodb",
+        "secretsmanager",
+        "s3",
+        "sqs",
+        "kms",
+    }
 
     others = [s for s in POLICY_STAGES if s != stage]
     for resource in resources:

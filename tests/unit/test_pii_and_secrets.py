@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.adapters.crypto import AesGcmCipher
 from chalicelib.adapters.secrets import new_secret_document, parse_secret, rotate_session_key
 from chalicelib.domain.errors import ConfigError, InvalidInput
 from chalicelib.domain.phone import mask_mobile, parse_mobile
@@ -69,13 +68,3 @@ def test_secret_round_trip_and_rotation():
 def test_placeholder_or_broken_secrets_are_refused(text):
     with pytest.raises(ConfigError):
         parse_secret(text)
-
-
-def test_field_cipher_round_trips_and_binds_the_context():
-    cipher = AesGcmCipher(parse_secret(json.dumps(new_secret_document())).data_ring)
-    sealed = cipher.encrypt("13812345678", context="phone")
-
-    assert "13812345678" not in sealed
-    assert cipher.decrypt(sealed, context="phone") == "13812345678"
-    with pytest.raises(ValueError):
-        cipher.decrypt(sealed, context="id_number")
