@@ -109,6 +109,83 @@ def test_bad_input_over_http_gets_the_error_shape(server):
     assert json.loads(response.text)["error"]["code"] == "invalid_json"
 
 
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_declaration_review_and_two_official_mark_over_http(server):
+    from tests.helpers import declaration, make_id_number
+
+    base, _ = server
+    id_number = make_id_number("61011319850505321")
+    citizen = _login(base, subject="e2e-declarer", phone="13512345678")["token"]
+    clean = requests.post(
+        f"{base}/v1/declarations",
+        json=declaration(id_number=id_number),
+        headers=_auth(citizen),
+        timeout=10,
+    )
+    assert clean.status_code == 201, clean.text
+    assert (clean.json()["status"], clean.json()["colour"]) == ("approved", "green")
+
+    sick = requests.post(
+        f"{base}/v1/declarations",
+        headers=_auth(citizen),
+        timeout=10,
+        json=declaration(id_number=id_number, symptoms=["fever"]),
+    )
+    assert sick.json()["colour"] == "yellow"
+    assert [r["code"] for r in sick.json()["reasons"]] == ["declared_symptoms"]
+
+    contact = requests.post(
+        f"{base}/v1/declarations",
+        headers=_auth(citizen),
+        timeout=10,
+        json=declaration(id_number=id_number, contact_with_confirmed=True),
+    )
+    assert contact.json()["status"] == "pending_review"
+    reviewer = _login(base, subject="e2e-reviewer", role="reviewer")["token"]
+    queue = requests.get(f"{base}/v1/admin/reviews", headers=_auth(reviewer), timeout=10).json()
+    assert contact.json()["id"] in [item["id"] for item in queue["items"]]
+    decided = requests.post(
+        f"{base}/v1/admin/reviews/{contact.json()['id']}",
+        json={"decision": "approve", "note": "checked with CDC"},
+        headers=_auth(reviewer),
+        timeout=10,
+    )
+    assert decided.status_code == 200 and decided.json()["colour"] == "green"
+
+    official_a = _login(base, subject="e2e-official-a", role="official")["token"]
+    official_b = _login(base, subject="e2e-official-b", role="official")["token"]
+    yesterday = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600 - 86400))
+    mark = requests.post(
+        f"{base}/v1/admin/status",
+        headers=_auth(official_a),
+        timeout=10,
+        json={
+            "id_number": id_number,
+            "status": "close_contact",
+            "category": "contact_tracing",
+            "note": "same bus K101",
+            "contact_date": yesterday,
+        },
+    ).json()
+    approved = requests.post(
+        f"{base}/v1/admin/status/{mark['id']}/approve", headers=_auth(official_b), timeout=10
+    )
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["colours"][0]["colour"] == "red"
+    assert "status_close_contact" in approved.json()["colours"][0]["reasons"]
+
+    bad = requests.post(
+        f"{base}/v1/declarations",
+        headers=_auth(citizen),
+        timeout=10,
+        json=declaration(id_number=id_number, residence_region="999999"),
+    )
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "residence_region"
+
+
 def test_ctrl_c_stops_everything(server):
     base, process = server
     os.killpg(process.pid, signal.SIGINT)  # what the terminal sends on Ctrl-C

@@ -1,0 +1,55 @@
+"""Writes that race: a recolour job and a status approval must not lose either update."""
+
+from __future__ import annotations
+
+from chalicelib.adapters.dynamo.health_repo import DynamoColours, DynamoMarks
+from chalicelib.domain.colour import Colour
+from chalicelib.domain.health import MarkRequest
+from tests.helpers import body, declaration, login, post
+
+
+def test_a_write_that_lands_between_read_and_write_is_not_overwritten(
+    client, container, clock, monkeypatch
+):
+    token = login(client, "racer", phone="13812345678")
+    assert body(post(client, "/v1/declarations", declaration(), token))["colour"] == "green"
+    person = container.declarations.people.self_of(container.auth.authenticate(token).subject)
+    real_save = DynamoColours.save
+    interleaved = []
+
+    def save_after_a_rival(self, person_id, assessment, *, expected_version):
+        if not interleaved:
+            interleaved.append(assessment.colour)
+            # While the job held its green result, an official's mark was approved and
+            # its own recolour wrote red.
+            marks = DynamoMarks()
+            mark = MarkRequest(
+                mark_id="m_race",
+                id_hash=person.id_hash,
+                person_id=None,
+                status="confirmed",
+                category="case_report",
+                note="n",
+                contact_date=None,
+                state="awaiting_approval",
+                requested_by="official-a",
+                requested_at=clock.now,
+            )
+            marks.add(mark)
+            marks.approve(mark, approver="official-b", person_id=person.person_id, now=clock.now)
+            container.colours.recolour(
+                person_id, actor="official-b", actor_role="official", reason="status:confirmed"
+            )
+        return real_save(self, person_id, assessment, expected_version=expected_version)
+
+    monkeypatch.setattr(DynamoColours, "save", save_after_a_rival)
+
+    result = container.colours.recolour(
+        person.person_id, actor="job", actor_role="system", reason="expire_due"
+    )
+
+    assert interleaved == [Colour.GREEN]  # the job had computed green from older facts
+    assert result.colour is Colour.RED  # and recomputed after losing the race
+    stored = container.colours.current(person.person_id)
+    assert stored.assessment.colour is Colour.RED
+    assert [r.code for r in stored.assessment.reasons] == ["status_confirmed"]
