@@ -101,8 +101,9 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         wechat=_wechat_factory(secrets, clock),
         alipay=_alipay_factory(secrets, clock),
         store=DynamoIdentityStore(),
-        cipher=KmsEnvelopeCipher(aws.client("kms"), settings.kms_key_id, stage=settings.stage,
-                                 clock=clock),
+        cipher=KmsEnvelopeCipher(
+            aws.client("kms"), settings.kms_key_id, stage=settings.stage, clock=clock
+        ),
         ring=secrets.session_ring,
         hash_key=secrets.hash_key,
         audience=settings.audience,

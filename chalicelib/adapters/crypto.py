@@ -32,8 +32,7 @@ from chalicelib.domain.errors import ConfigError, UpstreamUnavailable
 
 
 class KmsEnvelopeCipher:
-    def __init__(self, kms: Any, key_id: str, *, stage: str,
-                 clock: Callable[[], datetime]) -> None:
+    def __init__(self, kms: Any, key_id: str, *, stage: str, clock: Callable[[], datetime]) -> None:
         self._kms = kms
         self._key_id = key_id
         self._context = {"app": "yima", "stage": stage}
@@ -75,13 +74,18 @@ class KmsEnvelopeCipher:
 
     def _create(self, kid: str) -> bytes:
         """Generate this period's data key; if another container won, use theirs."""
-        result = self._call("GenerateDataKey", lambda: self._kms.generate_data_key(
-            KeyId=self._key_id, KeySpec="AES_256", EncryptionContext=self._context))
+        result = self._call(
+            "GenerateDataKey",
+            lambda: self._kms.generate_data_key(
+                KeyId=self._key_id, KeySpec="AES_256", EncryptionContext=self._context
+            ),
+        )
         wrapped = result["CiphertextBlob"]
         with translate():
             try:
                 RuntimeRecord(f"datakey:{kid}", value=base64.b64encode(wrapped).decode()).save(
-                    condition=RuntimeRecord.key.does_not_exist())
+                    condition=RuntimeRecord.key.does_not_exist()
+                )
                 return bytes(wrapped)
             except PutError as exc:
                 if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
@@ -92,8 +96,12 @@ class KmsEnvelopeCipher:
         return winner
 
     def _unwrap(self, wrapped: bytes) -> bytes:
-        result = self._call("Decrypt", lambda: self._kms.decrypt(
-            CiphertextBlob=wrapped, KeyId=self._key_id, EncryptionContext=self._context))
+        result = self._call(
+            "Decrypt",
+            lambda: self._kms.decrypt(
+                CiphertextBlob=wrapped, KeyId=self._key_id, EncryptionContext=self._context
+            ),
+        )
         return bytes(result["Plaintext"])
 
     @staticmethod
@@ -104,8 +112,13 @@ class KmsEnvelopeCipher:
             return call()
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
-            if code in ("NotFoundException", "DisabledException", "AccessDeniedException",
-                        "InvalidCiphertextException", "IncorrectKeyException"):
+            if code in (
+                "NotFoundException",
+                "DisabledException",
+                "AccessDeniedException",
+                "InvalidCiphertextException",
+                "IncorrectKeyException",
+            ):
                 raise ConfigError(f"KMS {what} failed: {code}") from None
             raise UpstreamUnavailable("the key service is busy; try again") from None
         except BotoCoreError:
@@ -127,7 +140,8 @@ class KmsEnvelopeCipher:
             raise ValueError("not a field ciphertext")
         try:
             raw = base64.b64decode(body, validate=True)
-            return str(self._aead(kid, create=False).decrypt(raw[:12], raw[12:],
-                                                             context.encode()).decode())
+            return str(
+                self._aead(kid, create=False).decrypt(raw[:12], raw[12:], context.encode()).decode()
+            )
         except (binascii.Error, InvalidTag) as exc:
             raise ValueError("ciphertext does not decrypt under its key") from exc

@@ -135,6 +135,15 @@ RULES: dict[str, Rule] = {
 }
 
 OFFICIAL_STATUSES = ("confirmed", "close_contact", "secondary_contact", "cleared")
+# The epidemic reasons an official mark must name, as the citizen reads them. No other
+# ground exists: a colour cannot be set for any purpose outside this list.
+MARK_GROUNDS: dict[str, tuple[str, str]] = {
+    "case_report": ("病例报告", "case report"),
+    "contact_tracing": ("流行病学调查", "contact tracing"),
+    "lab_result": ("实验室检测结果", "laboratory result"),
+    "quarantine_order": ("隔离管控决定", "quarantine order"),
+    "correction": ("更正此前的判定", "correction of an earlier mark"),
+}
 # Places outside the mainland that count as abroad although not foreign countries.
 OUTSIDE_MAINLAND_REGIONS = ("HK", "MO", "TW")
 
@@ -163,6 +172,7 @@ class StatusMark:
     status: str  # one of OFFICIAL_STATUSES
     effective_at: datetime
     contact_date: date | None = None
+    category: str = ""  # the epidemic reason the officials gave (shown to the citizen)
 
 
 @dataclass(frozen=True)
@@ -261,14 +271,19 @@ def _reason(
     since: datetime | None = None,
     place: str = "",
     on: date | None = None,
+    grounds: str = "",
 ) -> Reason:
     rule = RULES[key]
     params = {"place": place, "date": on.isoformat() if on else ""}
+    text_zh, text_en = rule.text_zh.format(**params), rule.text_en.format(**params)
+    if grounds in MARK_GROUNDS:  # an official mark is shown with its epidemic reason
+        zh, en = MARK_GROUNDS[grounds]
+        text_zh, text_en = f"{text_zh}；依据：{zh}", f"{text_en}; grounds: {en}"
     return Reason(
         code=rule.code,
         colour=rule.colour,
-        text_zh=rule.text_zh.format(**params),
-        text_en=rule.text_en.format(**params),
+        text_zh=text_zh,
+        text_en=text_en,
         until=until,
         since=since,
     )
@@ -291,7 +306,7 @@ def _official(facts: Facts, as_of: datetime, policy: Policy) -> Iterable[Reason]
         if mark.effective_at > as_of:
             continue
         if mark.status == "confirmed":
-            yield _reason("status_confirmed", None, since=mark.effective_at)
+            yield _reason("status_confirmed", None, since=mark.effective_at, grounds=mark.category)
         elif mark.status in ("close_contact", "secondary_contact"):
             close = mark.status == "close_contact"
             days = policy.close_contact_days if close else policy.secondary_contact_days
@@ -312,10 +327,15 @@ def _official(facts: Facts, as_of: datetime, policy: Policy) -> Iterable[Reason]
                         end if tested else None,
                         since=mark.effective_at,
                         on=contact_date,
+                        grounds=mark.category,
                     )
             elif as_of < end:
                 yield _reason(
-                    "status_secondary_contact", end, since=mark.effective_at, on=contact_date
+                    "status_secondary_contact",
+                    end,
+                    since=mark.effective_at,
+                    on=contact_date,
+                    grounds=mark.category,
                 )
 
 
@@ -344,8 +364,9 @@ def _declaration(facts: Facts, as_of: datetime, policy: Policy) -> Iterable[Reas
         yield _reason("no_declaration", None)
         return
     if decl.status == "rejected":
+        # The code waits for a new declaration, but a rejection never hides what the
+        # citizen declared against themselves (symptoms, abroad, residence).
         yield _reason("declaration_rejected", None, since=decl.reviewed_at)
-        return
     pending = decl.status == "pending_review"
     if pending:
         yield _reason("pending_review", None, since=decl.declared_at)
@@ -394,7 +415,7 @@ def _window_time(stays: Sequence[Stay], start: datetime, end: datetime) -> timed
 
 def _risk(facts: Facts, as_of: datetime, policy: Policy) -> Iterable[Reason]:
     decl = facts.declaration
-    residence = decl.residence_region if decl and decl.status != "rejected" else None
+    residence = decl.residence_region if decl else None
     for level, code_area, code_city, days in (
         ("high", "high_risk_area_stay", "high_risk_area_stay/city", policy.high_risk_days),
         ("medium", "medium_risk_area_stay", "medium_risk_area_stay", policy.medium_risk_days),

@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from chalicelib.domain.colour import Assessment, Stay, days_after, is_outside_mainland
+from chalicelib.domain.colour import (
+    MARK_GROUNDS,
+    OFFICIAL_STATUSES,
+    Assessment,
+    Stay,
+    days_after,
+    is_outside_mainland,
+)
 
 SYMPTOMS = (
     "fever",
@@ -23,8 +30,8 @@ SYMPTOMS = (
     "shortness_of_breath",
     "diarrhoea",
 )
-MARK_STATUSES = ("confirmed", "close_contact", "secondary_contact", "cleared")
-MARK_CATEGORIES = ("case_report", "contact_tracing", "lab_result", "quarantine_order", "correction")
+MARK_STATUSES = OFFICIAL_STATUSES
+MARK_CATEGORIES = tuple(MARK_GROUNDS)
 T = TypeVar("T")
 
 

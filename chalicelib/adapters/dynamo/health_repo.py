@@ -471,6 +471,7 @@ class DynamoMarks:
             return [
                 StatusMark(
                     status=r.status,
+                    category=r.category,
                     effective_at=r.approved_at,
                     contact_date=date.fromisoformat(r.contact_date) if r.contact_date else None,
                 )
