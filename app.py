@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Chalice
+from chalice import Chalice, Response
 
 from chalicelib import bootstrap
 from chalicelib.domain.roles import Role
@@ -291,3 +291,109 @@ def audit_trail(call: Call) -> dict[str, Any]:
         subject=call.query.get("subject"), day=call.query.get("day"), **_paging(call)
     )
     return views.page(result, views.audit_event)
+
+
+# --- the health code --------------------------------------------------------------------
+
+
+@api.route(
+    "/v1/code",
+    roles=CITIZEN,
+    tags=("code",),
+    query=contract.CODE_QUERY,
+    response=contract.CODE,
+    errors=(404,),
+    summary="The caller's health code: colour, reasons, signed token (refresh before expiry)",
+)
+def code(call: Call) -> dict[str, Any]:
+    return views.code(call.services.codes.show(call.who, call.query.get("person")))
+
+
+def _image(call: Call, kind: str) -> Response:
+    from chalicelib.adapters import qr
+    from chalicelib.domain.colour import local_time
+
+    shown = call.services.codes.show(call.who, call.query.get("person"))
+    colour = shown.stored.assessment.colour.value
+    issued = local_time(shown.claims.issued_at)
+    if kind == "svg":
+        caption = issued.strftime("%Y-%m-%d %H:%M:%S") + " 签发"
+        body, content_type = qr.svg(shown.token, colour, caption), "image/svg+xml"
+    else:
+        body, content_type = (
+            qr.png_image(shown.token, colour, issued.strftime("%m-%d %H:%M")),
+            ("image/png"),
+        )
+    return Response(
+        body=body,
+        status_code=200,
+        headers={"Content-Type": content_type, "Cache-Control": "no-store"},
+    )
+
+
+@api.route(
+    "/v1/code.svg",
+    roles=CITIZEN,
+    tags=("code",),
+    query=contract.CODE_QUERY,
+    response=contract.IMAGE,
+    produces="image/svg+xml",
+    errors=(404,),
+    summary="The code as an SVG in its colour, captioned with the issue time",
+)
+def code_svg(call: Call) -> Response:
+    return _image(call, "svg")
+
+
+@api.route(
+    "/v1/code.png",
+    roles=CITIZEN,
+    tags=("code",),
+    query=contract.CODE_QUERY,
+    response=contract.IMAGE,
+    produces="image/png",
+    errors=(404,),
+    summary="The code as a PNG in its colour (send Accept: image/png)",
+)
+def code_png(call: Call) -> Response:
+    return _image(call, "png")
+
+
+@api.route(
+    "/v1/keys",
+    tags=("code",),
+    response=contract.KEYS,
+    summary="Public keys that verify codes offline; old keys stay until not_after",
+)
+def keys(call: Call) -> dict[str, Any]:
+    return {"keys": [views.public_key(k) for k in call.services.codes.public_keys()]}
+
+
+@api.route(
+    "/v1/verify",
+    method="POST",
+    roles=frozenset({Role.CHECKPOINT}),
+    tags=("code",),
+    body=contract.VERIFY,
+    response=contract.VERIFIED,
+    summary="A checkpoint checks a code: validity, current colour, masked holder; logs the scan",
+)
+def verify(call: Call) -> dict[str, Any]:
+    result = call.services.codes.verify(call.who, call.body["token"], call.body.get("venue_id"))
+    return views.verification(result)
+
+
+@api.route(
+    "/v1/pass",
+    roles=CITIZEN,
+    tags=("code",),
+    response=contract.PASS,
+    errors=(404,),
+    summary="One screen: the code, the itinerary card and the latest test (null until fed)",
+)
+def one_pass(call: Call) -> dict[str, Any]:
+    return {
+        "code": views.code(call.services.codes.show(call.who)),
+        "itinerary": None,
+        "latest_test": None,
+    }

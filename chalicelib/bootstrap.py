@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.config import Settings
 from chalicelib.domain.colour import Policy
 from chalicelib.services.auth import AuthService
+from chalicelib.services.codes import CodeService
 from chalicelib.services.colours import ColourService
 from chalicelib.services.declarations import DeclarationService, ReviewService
 from chalicelib.services.officials import AppealService, AuditService, StatusService
@@ -46,6 +47,7 @@ class Container:
     status: StatusService
     appeals: AppealService
     audit: AuditService
+    codes: CodeService
 
 
 class AwsClients:
@@ -88,9 +90,11 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         DynamoFacts,
         DynamoMarks,
         DynamoPeople,
+        DynamoScans,
     )
     from chalicelib.adapters.dynamo.identity_repo import DynamoIdentityStore
     from chalicelib.adapters.secrets import load_app_secrets
+    from chalicelib.adapters.signing import ed25519_verify, load_signer
 
     models.bind(
         table_prefix=settings.table_prefix, region=settings.aws_region, host=settings.aws_endpoint
@@ -112,6 +116,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         clock=clock,
     )
     people, declarations, audit = DynamoPeople(), DynamoDeclarations(), DynamoAudit()
+    signer = load_signer(secrets.document, region=settings.region_code)
     colours = ColourService(
         people=people,
         declarations=declarations,
@@ -157,6 +162,17 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
             people=people, appeals=DynamoAppeals(), audit=audit, colours=colours, clock=clock
         ),
         audit=AuditService(audit=audit, clock=clock),
+        codes=CodeService(
+            colours=colours.colours,
+            recolour=colours,
+            signer=lambda: signer,
+            verifier=ed25519_verify,
+            scans=DynamoScans(),
+            divisions=reference_data.divisions,
+            region=settings.region_code,
+            lifetime_minutes=settings.code_lifetime_minutes,
+            clock=clock,
+        ),
     )
 
 

@@ -6,6 +6,7 @@ Settings come from the environment, as in Lambda (``YIMA_*``, ``AWS_*``).
                          deployed stages get theirs from ``infra/``)
 - ``init-secrets``       write the application secret with fresh random keys
 - ``rotate-session-key`` add a session-signing key and make it active
+- ``rotate-code-key``    a new health-code signing key; the old one stays published an hour
 - ``issue-token``        mint a staff or machine session token (never a public endpoint)
 - ``set-wechat``         store the WeChat mini-program AppID and AppSecret in the secret
 - ``set-alipay``         store the Alipay app id, RSA2 keys and AES key in the secret
@@ -60,7 +61,9 @@ def init_secrets(settings: Settings, *, force: bool = False) -> bool:
     from chalicelib.domain.errors import ConfigError
 
     client = _aws(settings).client("secretsmanager")
-    document = json.dumps(new_secret_document())
+    from chalicelib.bootstrap import utc_now
+
+    document = json.dumps(new_secret_document(utc_now()))
     try:
         current = client.get_secret_value(SecretId=settings.secret_id)
     except ClientError as exc:
@@ -96,6 +99,17 @@ def rotate_session_key(settings: Settings) -> str:
     from chalicelib.adapters.secrets import rotate_session_key as rotate
 
     return str(_update_secret(settings, rotate)["session_active"])
+
+
+def rotate_code_key(settings: Settings) -> str:
+    """A new health-code signing key; the old one verifies for another hour."""
+    from datetime import timedelta
+
+    from chalicelib.adapters.signing import rotate_code_key as rotate
+    from chalicelib.bootstrap import utc_now
+
+    doc = _update_secret(settings, lambda d: rotate(d, now=utc_now(), grace=timedelta(hours=1)))
+    return str(doc["code_active"])
 
 
 def _read(path: str) -> str:
@@ -193,6 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     init = sub.add_parser("init-secrets")
     init.add_argument("--force", action="store_true", help="replace existing keys")
     sub.add_parser("rotate-session-key")
+    sub.add_parser("rotate-code-key", help="new health-code signing key; old one kept 1 h")
     tok = sub.add_parser("issue-token")
     tok.add_argument("--role", required=True, choices=[r.value for r in Role])
     tok.add_argument("--subject", required=True, help="who the token is for, e.g. an staff id")
@@ -216,6 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = {"written": init_secrets(settings, force=args.force)}
     elif args.command == "rotate-session-key":
         result = {"active": rotate_session_key(settings)}
+    elif args.command == "rotate-code-key":
+        result = {"active": rotate_code_key(settings)}
     elif args.command == "set-wechat":
         set_wechat(settings, appid=args.appid, secret_file=args.secret_file)
         result = {"wechat": "stored"}

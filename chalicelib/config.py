@@ -33,6 +33,7 @@ class Settings:
     queue_name: str
     aws_endpoint: str | None = None
     session_ttl_seconds: int = 7200
+    code_lifetime_minutes: int = 5
     max_body_bytes: int = 64 * 1024
     log_level: str = "INFO"
 
@@ -99,6 +100,7 @@ class Settings:
             queue_name=need("YIMA_QUEUE_NAME"),
             aws_endpoint=endpoint,
             session_ttl_seconds=number("YIMA_SESSION_TTL_SECONDS", 7200, 60, 86400),
+            code_lifetime_minutes=number("YIMA_CODE_LIFETIME_MINUTES", 5, 1, 23),
             max_body_bytes=number("YIMA_MAX_BODY_BYTES", 64 * 1024, 1024, 6 * 1024 * 1024),
             log_level=env.get("YIMA_LOG_LEVEL") or "INFO",
         )

@@ -28,6 +28,7 @@ import binascii
 import json
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.errors import ConfigError
@@ -52,6 +53,7 @@ class AlipayCredentials:
 class AppSecrets:
     session_ring: KeyRing
     hash_key: bytes
+    document: dict[str, Any]  # the whole secret, for the code-signing keys
     wechat: WeChatCredentials | None = None
     alipay: AlipayCredentials | None = None
 
@@ -120,21 +122,26 @@ def parse_secret(text: str) -> AppSecrets:
     return AppSecrets(
         session_ring=_decode_ring(doc, "session_keys", "session_active"),
         hash_key=hash_key,
+        document=doc,
         wechat=wechat,
         alipay=alipay,
     )
 
 
-def new_secret_document() -> dict[str, Any]:
+def new_secret_document(now: datetime) -> dict[str, Any]:
     """Fresh random keys for a new stage."""
+    from chalicelib.adapters.signing import new_code_key
 
     def key() -> str:
         return base64.b64encode(secrets.token_bytes(32)).decode()
 
+    code_key = new_code_key(now)
     return {
         "session_keys": {"s1": key()},
         "session_active": "s1",
         "hash_key": key(),
+        "code_keys": [code_key],
+        "code_active": code_key["kid"],
     }
 
 

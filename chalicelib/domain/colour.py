@@ -96,6 +96,13 @@ RULES: dict[str, Rule] = {
             "Outside the mainland ({place}) in the last 14 days",
         ),
         Rule(
+            "abroad_14d",
+            Colour.RED,
+            "申报14天内有境外旅居史",
+            "Declared a stay outside the mainland in the last 14 days",
+            variant="declared",
+        ),
+        Rule(
             "high_risk_area_stay",
             Colour.RED,
             "14天内到访或居住在高风险区（{place}）",
@@ -254,6 +261,11 @@ def local_day(moment: datetime) -> date:
     return moment.astimezone(SHANGHAI).date()
 
 
+def local_time(moment: datetime) -> datetime:
+    """The same instant on the Asia/Shanghai wall clock."""
+    return moment.astimezone(SHANGHAI)
+
+
 def local_midnight(day: date, days: int = 0) -> datetime:
     """00:00 Asia/Shanghai on ``day + days``, as an aware UTC datetime."""
     return datetime.combine(day + timedelta(days=days), time(0), SHANGHAI).astimezone(UTC)
@@ -381,7 +393,7 @@ def _declaration(facts: Facts, as_of: datetime, policy: Policy) -> Iterable[Reas
     if decl.abroad_14d:
         end = days_after(decl.declared_at, policy.abroad_days)
         if as_of < end:
-            yield _reason("abroad_14d", end, since=decl.declared_at, place="declared")
+            yield _reason("abroad_14d/declared", end, since=decl.declared_at)
 
 
 def is_outside_mainland(place: str) -> bool:

@@ -162,3 +162,7 @@ class StoredColour:
     assessment: Assessment
     computed_at: datetime
     version: int | None
+    holder_id: str | None = None
+    name_masked: str | None = None
+    id_masked: str | None = None
+    owner_user_id: str | None = None

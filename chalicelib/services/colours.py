@@ -91,7 +91,7 @@ class ColourService:
             assessment = assess(self.facts_for(person, now), self.policy, now)
             try:
                 self.colours.save(
-                    person_id, assessment, expected_version=previous.version if previous else None
+                    person, assessment, expected_version=previous.version if previous else None
                 )
             except Conflict as exc:
                 if exc.code == "stale_write":

@@ -147,7 +147,7 @@ class DeclarationService:
             candidate = Person(
                 person_id=self_person_id(user_id),
                 owner_user_id=user_id,
-                holder_id="h_" + secrets.token_urlsafe(12),
+                holder_id=secrets.token_hex(8),  # the token's pseudonymous holder: random
                 id_hash=id_hash,
                 id_masked=mask_id_number(answers.id_number),
                 name_masked=mask_name(answers.name),

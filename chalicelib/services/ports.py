@@ -141,8 +141,10 @@ class Declarations(Protocol):
 class Colours(Protocol):
     def get(self, person_id: str, *, consistent: bool = False) -> StoredColour | None: ...
 
+    def by_holder(self, holder_id: str) -> StoredColour | None: ...
+
     def save(
-        self, person_id: str, assessment: Assessment, *, expected_version: int | None
+        self, person: Person, assessment: Assessment, *, expected_version: int | None
     ) -> StoredColour:
         """Raises a Conflict (stale_write) if another write came first."""
         ...

@@ -362,3 +362,105 @@ AUDIT_EVENT: Schema = {
         "after": {"type": ["object", "null"]},
     },
 }
+
+
+# --- the health code --------------------------------------------------------------
+
+HOLDER: Schema = {
+    "type": "object",
+    "required": ["name_masked", "id_masked"],
+    "properties": {
+        "name_masked": {"type": ["string", "null"]},
+        "id_masked": {"type": ["string", "null"]},
+    },
+}
+
+CODE: Schema = {
+    "type": "object",
+    "required": ["colour", "reasons", "issued_at", "expires_at", "valid_until", "token", "holder"],
+    "properties": {
+        "colour": COLOUR,
+        "reasons": {"type": "array", "items": REASON},
+        "issued_at": TIMESTAMP,
+        "expires_at": {**TIMESTAMP, "description": "the token's expiry: refresh before it"},
+        "valid_until": {
+            "type": ["string", "null"],
+            "description": "the earliest time the colour itself can change",
+        },
+        "token": {"type": "string", "description": "YM1: signed token, QR version <= 7 at M"},
+        "holder": HOLDER,
+        "policy_version": {"type": "string"},
+        "feed_id": {"type": ["string", "null"]},
+    },
+}
+
+CODE_QUERY: dict[str, Schema] = {"person": {"type": "string", "minLength": 1, "maxLength": 64}}
+
+IMAGE: Schema = {"type": "string", "format": "binary"}
+
+KEYS: Schema = {
+    "type": "object",
+    "required": ["keys"],
+    "properties": {
+        "keys": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["kid", "alg", "public_key", "region", "not_after"],
+                "properties": {
+                    "kid": {"type": "string", "description": "hex"},
+                    "alg": {"type": "string", "enum": ["EdDSA"]},
+                    "public_key": {"type": "string", "description": "raw Ed25519 key, base64url"},
+                    "region": {"type": "string"},
+                    "not_after": {"type": ["string", "null"]},
+                },
+            },
+        }
+    },
+}
+
+VERIFY: Schema = {
+    "type": "object",
+    "required": ["token"],
+    "additionalProperties": False,
+    "properties": {
+        "token": {"type": "string", "minLength": 1, "maxLength": 512},
+        "venue_id": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 64,
+            "description": "<division code>-<local id>, e.g. 610113-0042",
+        },
+    },
+}
+
+VERIFIED: Schema = {
+    "type": "object",
+    "required": ["valid", "colour", "token_colour", "holder", "itinerary_starred", "latest_test"],
+    "properties": {
+        "valid": {"type": "boolean"},
+        "reason": {
+            "type": "string",
+            "description": "why not valid: wrong_prefix, malformed, "
+            "unknown_key, bad_signature, not_yet_valid, expired, unknown_holder",
+        },
+        "colour": {"type": ["string", "null"]},
+        "token_colour": {"type": ["string", "null"]},
+        "holder": {"type": ["object", "null"]},
+        "issued_at": {"type": ["string", "null"]},
+        "expires_at": {"type": ["string", "null"]},
+        "region": {"type": ["string", "null"]},
+        "itinerary_starred": {"type": ["boolean", "null"]},
+        "latest_test": {"type": ["object", "null"]},
+    },
+}
+
+PASS: Schema = {
+    "type": "object",
+    "required": ["code", "itinerary", "latest_test"],
+    "properties": {
+        "code": CODE,
+        "itinerary": {"type": ["object", "null"]},
+        "latest_test": {"type": ["object", "null"]},
+    },
+}

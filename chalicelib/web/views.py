@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.domain.colour import Reason
 from chalicelib.domain.health import Appeal, AuditEvent, Declaration, MarkRequest, Page
+from chalicelib.domain.healthcode import PublicKey
 from chalicelib.domain.identity import Session, User
 from chalicelib.domain.roles import Role
+from chalicelib.services.codes import ShownCode, Verification
 from chalicelib.services.declarations import DeclarationOutcome, QueueItem
 from chalicelib.services.officials import MarkOutcome
 
@@ -154,3 +157,50 @@ def audit_event(item: AuditEvent) -> dict[str, Any]:
         "before": item.before,
         "after": item.after,
     }
+
+
+def code(shown: ShownCode) -> dict[str, Any]:
+    assessment = shown.stored.assessment
+    return {
+        "colour": assessment.colour.value,
+        "reasons": [reason(r) for r in assessment.reasons],
+        "issued_at": iso(shown.claims.issued_at),
+        "expires_at": iso(shown.claims.expires_at),
+        "valid_until": _maybe_iso(assessment.valid_until),
+        "token": shown.token,
+        "holder": {"name_masked": shown.stored.name_masked, "id_masked": shown.stored.id_masked},
+        "policy_version": assessment.policy_version,
+        "feed_id": assessment.feed_id,
+    }
+
+
+def public_key(key: PublicKey) -> dict[str, Any]:
+    return {
+        "kid": key.kid.hex(),
+        "alg": "EdDSA",
+        "public_key": base64.urlsafe_b64encode(key.key).rstrip(b"=").decode(),
+        "region": key.region,
+        "not_after": _maybe_iso(key.not_after),
+    }
+
+
+def verification(result: Verification) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "valid": result.valid,
+        "colour": result.colour.value if result.colour else None,
+        "token_colour": result.token_colour.value if result.token_colour else None,
+        "holder": None,
+        "issued_at": _maybe_iso(result.issued_at),
+        "expires_at": _maybe_iso(result.expires_at),
+        "region": result.region,
+        "itinerary_starred": None,  # from the itinerary card, once carriers feed it
+        "latest_test": None,  # from lab results, once labs feed them
+    }
+    if result.reason:
+        view["reason"] = result.reason
+    if result.stored is not None:  # masked only; never the reasons, which are the citizen's
+        view["holder"] = {
+            "name_masked": result.stored.name_masked,
+            "id_masked": result.stored.id_masked,
+        }
+    return view

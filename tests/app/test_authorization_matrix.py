@@ -38,6 +38,12 @@ MATRIX: dict[tuple[str, str], object] = {
     ("POST", "/v1/admin/status"): OFFICIAL,
     ("POST", "/v1/admin/status/{mark_id}/approve"): OFFICIAL,
     ("GET", "/v1/admin/audit"): ADMIN,
+    ("GET", "/v1/code"): CITIZEN,
+    ("GET", "/v1/code.svg"): CITIZEN,
+    ("GET", "/v1/code.png"): CITIZEN,
+    ("GET", "/v1/pass"): CITIZEN,
+    ("GET", "/v1/keys"): ANYONE,
+    ("POST", "/v1/verify"): frozenset({Role.CHECKPOINT}),
 }
 
 CASES = [(method, path, role) for (method, path) in MATRIX for role in [None, *Role]]

@@ -17,7 +17,7 @@ def test_a_write_that_lands_between_read_and_write_is_not_overwritten(
     real_save = DynamoColours.save
     interleaved = []
 
-    def save_after_a_rival(self, person_id, assessment, *, expected_version):
+    def save_after_a_rival(self, saved, assessment, *, expected_version):
         if not interleaved:
             interleaved.append(assessment.colour)
             # While the job held its green result, an official's mark was approved and
@@ -38,9 +38,12 @@ def test_a_write_that_lands_between_read_and_write_is_not_overwritten(
             marks.add(mark)
             marks.approve(mark, approver="official-b", person_id=person.person_id, now=clock.now)
             container.colours.recolour(
-                person_id, actor="official-b", actor_role="official", reason="status:confirmed"
+                saved.person_id,
+                actor="official-b",
+                actor_role="official",
+                reason="status:confirmed",
             )
-        return real_save(self, person_id, assessment, expected_version=expected_version)
+        return real_save(self, saved, assessment, expected_version=expected_version)
 
     monkeypatch.setattr(DynamoColours, "save", save_after_a_rival)
 

@@ -52,7 +52,7 @@ def test_services_import_no_sdk_and_no_adapter():
 
 def test_nothing_below_bootstrap_reads_the_clock():
     for path in (ROOT / "chalicelib").rglob("*.py"):
-        if path.name in ("bootstrap.py", "cli.py"):
+        if path.name in ("bootstrap.py", "cli.py", "verify.py"):  # entry points own the clock
             continue
         text = path.read_text()
         assert "datetime.now(" not in text and "utcnow(" not in text, path

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
@@ -54,7 +55,7 @@ def test_keyed_hash_depends_on_key_and_purpose():
 
 
 def test_secret_round_trip_and_rotation():
-    doc = new_secret_document()
+    doc = new_secret_document(datetime(2026, 11, 20, tzinfo=UTC))
     secrets = parse_secret(json.dumps(doc))
     rotated = parse_secret(json.dumps(rotate_session_key(doc)))
 

@@ -356,6 +356,10 @@ def _stored(record: ColourRecord) -> StoredColour:
         assessment=assessment,
         computed_at=record.computed_at,
         version=record.version,
+        holder_id=record.holder_id,
+        name_masked=record.name_masked,
+        id_masked=record.id_masked,
+        owner_user_id=record.owner_user_id,
     )
 
 
@@ -368,11 +372,15 @@ class DynamoColours:
                 return None
 
     def save(
-        self, person_id: str, assessment: Assessment, *, expected_version: int | None
+        self, person: Person, assessment: Assessment, *, expected_version: int | None
     ) -> StoredColour:
         """Write the assessment if nobody wrote since ``expected_version`` was read."""
         record = ColourRecord(
-            person_id,
+            person.person_id,
+            holder_id=person.holder_id,
+            name_masked=person.name_masked,
+            id_masked=person.id_masked,
+            owner_user_id=person.owner_user_id,
             colour=assessment.colour.value,
             reasons=reasons_to_json(assessment.reasons),
             valid_until=assessment.valid_until,
@@ -393,6 +401,40 @@ class DynamoColours:
                     raise StaleWrite("the colour changed meanwhile") from None
                 raise
         return _stored(record)
+
+    def by_holder(self, holder_id: str) -> StoredColour | None:
+        with translate():
+            for record in ColourRecord.by_holder.query(holder_id, limit=1):
+                return _stored(record)
+        return None
+
+
+class DynamoScans:
+    def add(
+        self,
+        *,
+        person_id: str,
+        scan_id: str,
+        venue_id: str | None,
+        region_code: str | None,
+        scanned_by: str,
+        colour: str,
+        at: datetime,
+        expires: datetime,
+    ) -> None:
+        record = ScanRecord(
+            person_id,
+            f"{at.isoformat()}#{scan_id}",
+            venue_id=venue_id,
+            region_code=region_code,
+            region_day=f"{region_code}#{local_day(at).isoformat()}" if region_code else None,
+            scanned_by=scanned_by,
+            colour=colour,
+            scanned_at=at,
+            expires=expires,
+        )
+        with translate():
+            record.save()
 
 
 # --- status marks --------------------------------------------------------------------

@@ -182,13 +182,28 @@ class ColourByDueIndex(GlobalSecondaryIndex["ColourRecord"]):
     valid_until = UTCDateTimeAttribute(range_key=True)
 
 
+class ColourByHolderIndex(GlobalSecondaryIndex["ColourRecord"]):
+    """A checkpoint's scan: the token's pseudonymous holder id → the current colour."""
+
+    Meta = _index("by_holder")
+    holder_id = UnicodeAttribute(hash_key=True)
+
+
 class ColourRecord(Model):
-    """The stored colour of a person, with what it was computed from."""
+    """The stored colour of a person, with what it was computed from.
+
+    It also carries the holder id and the masked name and ID number, so that
+    showing a code is one GetItem and verifying one is one Query.
+    """
 
     class Meta(_Meta):
         table_name = "colours"
 
     person_id = UnicodeAttribute(hash_key=True)
+    holder_id = UnicodeAttribute(null=True)
+    name_masked = UnicodeAttribute(null=True)
+    id_masked = UnicodeAttribute(null=True)
+    owner_user_id = UnicodeAttribute(null=True)
     colour = UnicodeAttribute()
     reasons = JSONAttribute(default=list)
     valid_until = UTCDateTimeAttribute(null=True)
@@ -198,6 +213,7 @@ class ColourRecord(Model):
     feed_id = UnicodeAttribute(null=True)
     version = VersionAttribute()
     by_due = ColourByDueIndex()
+    by_holder = ColourByHolderIndex()
 
 
 # --- itinerary, scans -------------------------------------------------------

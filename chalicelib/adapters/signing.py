@@ -1,0 +1,113 @@
+"""Ed25519 signing keys for health codes, from the stage's Secrets Manager secret.
+
+The secret holds ``code_keys``: a list of ``{kid, private_key, created_at,
+not_after}`` (kid: 4 hex characters, private key: base64 of the raw 32
+bytes). The key named by ``code_active`` signs; every key whose
+``not_after`` has not passed is published at ``GET /v1/keys``, so a token
+signed just before a rotation keeps verifying until it expires. Keys are
+loaded once per container with the rest of the secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from chalicelib.domain.errors import ConfigError
+from chalicelib.domain.healthcode import PublicKey
+
+
+def kid_for(public_key: bytes) -> bytes:
+    """A 2-byte key id derived from the public key (collisions are tolerated: the
+    verifier tries every key with the id)."""
+    return hashlib.sha256(public_key).digest()[:2]
+
+
+def raw_public(private: Ed25519PrivateKey) -> bytes:
+    return private.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+
+
+def ed25519_verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+        return True
+    except (InvalidSignature, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class CodeSigner:
+    kid: bytes
+    private: Ed25519PrivateKey
+    keys: tuple[PublicKey, ...]  # every key still published, the active one included
+
+    def sign(self, message: bytes) -> bytes:
+        return self.private.sign(message)
+
+    def published(self, now: datetime) -> tuple[PublicKey, ...]:
+        return tuple(k for k in self.keys if k.not_after is None or k.not_after > now)
+
+
+def new_code_key(now: datetime) -> dict[str, Any]:
+    private = Ed25519PrivateKey.generate()
+    raw = private.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    return {
+        "kid": kid_for(raw_public(private)).hex(),
+        "private_key": base64.b64encode(raw).decode(),
+        "created_at": now.isoformat(),
+        "not_after": None,
+    }
+
+
+def load_signer(doc: dict[str, Any], *, region: str) -> CodeSigner:
+    entries = doc.get("code_keys")
+    active = doc.get("code_active")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError("secret field code_keys is missing: run `cli init-secrets`")
+    signer_key: Ed25519PrivateKey | None = None
+    keys = []
+    for entry in entries:
+        try:
+            private = Ed25519PrivateKey.from_private_bytes(
+                base64.b64decode(entry["private_key"], validate=True)
+            )
+            not_after = (
+                datetime.fromisoformat(entry["not_after"]) if entry.get("not_after") else None
+            )
+        except (KeyError, TypeError, ValueError, binascii.Error):
+            raise ConfigError("secret field code_keys holds a malformed key") from None
+        public = raw_public(private)
+        keys.append(PublicKey(kid=kid_for(public), key=public, region=region, not_after=not_after))
+        if entry.get("kid") == active:
+            signer_key = private
+    if signer_key is None:
+        raise ConfigError("secret field code_active names no key in code_keys")
+    return CodeSigner(kid=kid_for(raw_public(signer_key)), private=signer_key, keys=tuple(keys))
+
+
+def rotate_code_key(doc: dict[str, Any], *, now: datetime, grace: timedelta) -> dict[str, Any]:
+    """Sign with a new key from now on; the old one stays published for ``grace`` (longer
+    than any token lives) and is dropped from the secret a day after that."""
+    fresh = new_code_key(now)
+    kept = []
+    for entry in doc.get("code_keys") or []:
+        entry = dict(entry)
+        if entry.get("kid") == doc.get("code_active"):
+            entry["not_after"] = (now + grace).isoformat()
+        not_after = entry.get("not_after")
+        if not_after and datetime.fromisoformat(not_after) < now - timedelta(days=1):
+            continue
+        kept.append(entry)
+    return {**doc, "code_keys": [*kept, fresh], "code_active": fresh["kid"]}

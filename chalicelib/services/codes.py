@@ -1,0 +1,161 @@
+"""Showing and verifying health codes.
+
+Showing a code is one GetItem (the stored colour carries the holder id and
+masks) and one Ed25519 signature. Verifying one is a signature check, one
+Query on the holder id, and one PutItem for the scan log. The checkpoint
+sees the current colour, which may be newer than the token's, the masked
+holder, and never the reasons, which are the citizen's.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from chalicelib.domain.colour import Colour
+from chalicelib.domain.divisions import DivisionIndex
+from chalicelib.domain.errors import NotFound
+from chalicelib.domain.health import StoredColour
+from chalicelib.domain.healthcode import (
+    CodeClaims,
+    PublicKey,
+    TokenError,
+    Verifier,
+    build,
+    verify,
+)
+from chalicelib.domain.session import SessionClaims
+from chalicelib.services.colours import ColourService
+from chalicelib.services.declarations import self_person_id
+from chalicelib.services.ports import Colours
+
+SCAN_RETENTION = timedelta(days=15)  # 14-day window plus a margin
+
+
+class Signer(Protocol):
+    @property
+    def kid(self) -> bytes: ...
+
+    def sign(self, message: bytes) -> bytes: ...
+
+    def published(self, now: datetime) -> tuple[PublicKey, ...]: ...
+
+
+class ScanLog(Protocol):
+    def add(
+        self,
+        *,
+        person_id: str,
+        scan_id: str,
+        venue_id: str | None,
+        region_code: str | None,
+        scanned_by: str,
+        colour: str,
+        at: datetime,
+        expires: datetime,
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class ShownCode:
+    stored: StoredColour
+    token: str
+    claims: CodeClaims
+
+
+@dataclass(frozen=True)
+class Verification:
+    valid: bool
+    reason: str | None = None
+    colour: Colour | None = None
+    token_colour: Colour | None = None
+    stored: StoredColour | None = None
+    issued_at: datetime | None = None
+    expires_at: datetime | None = None
+    region: str | None = None
+
+
+@dataclass
+class CodeService:
+    colours: Colours
+    recolour: ColourService
+    signer: Callable[[], Signer]
+    verifier: Verifier
+    scans: ScanLog
+    divisions: Callable[[], DivisionIndex]
+    region: str
+    lifetime_minutes: int
+    clock: Callable[[], datetime]
+
+    def show(self, citizen: SessionClaims, person: str | None = None) -> ShownCode:
+        person_id = self_person_id(citizen.subject)
+        if person is not None and person != person_id:
+            raise NotFound(
+                "no such person on this account", field="person", code="person_not_found"
+            )
+        stored = self.colours.get(person_id)
+        if stored is None:
+            raise NotFound("no code yet: declare first", code="no_code")
+        now = self.clock()
+        valid_until = stored.assessment.valid_until
+        if valid_until is not None and valid_until <= now:
+            # The scheduled expiry has not reached this person yet: never show a stale colour.
+            self.recolour.recolour(
+                person_id, actor="system", actor_role="system", reason="expired_on_read"
+            )
+            stored = self.colours.get(person_id) or stored
+        signer = self.signer()
+        claims = CodeClaims(
+            holder=stored.holder_id or "",
+            colour=stored.assessment.colour,
+            issued_at=now.replace(microsecond=0),
+            lifetime_minutes=self.lifetime_minutes,
+            region=self.region,
+        )
+        return ShownCode(
+            stored=stored, token=build(claims, kid=signer.kid, sign=signer.sign), claims=claims
+        )
+
+    def public_keys(self) -> tuple[PublicKey, ...]:
+        return self.signer().published(self.clock())
+
+    def verify(self, checkpoint: SessionClaims, token: str, venue_id: str | None) -> Verification:
+        now = self.clock()
+        try:
+            verified = verify(token, self.public_keys(), now=now, verifier=self.verifier)
+        except TokenError as exc:
+            return Verification(valid=False, reason=exc.reason)
+        claims = verified.claims
+        stored = self.colours.by_holder(claims.holder)
+        if stored is None:
+            return Verification(valid=False, reason="unknown_holder", token_colour=claims.colour)
+        self.scans.add(
+            person_id=stored.person_id,
+            scan_id=secrets.token_hex(6),
+            venue_id=venue_id,
+            region_code=self._venue_region(venue_id),
+            scanned_by=checkpoint.subject,
+            colour=stored.assessment.colour.value,
+            at=now,
+            expires=now + SCAN_RETENTION,
+        )
+        return Verification(
+            valid=True,
+            colour=stored.assessment.colour,
+            token_colour=claims.colour,
+            stored=stored,
+            issued_at=claims.issued_at,
+            expires_at=claims.expires_at,
+            region=claims.region,
+        )
+
+    def _venue_region(self, venue_id: str | None) -> str | None:
+        """Venue ids read ``<division code>-<local id>`` (``610113-0042``); the division
+        is what the risk-area rules match a scan against."""
+        if not venue_id or len(venue_id) < 7 or venue_id[6] != "-":
+            return None
+        division = self.divisions().get(venue_id[:6])
+        return division.code if division and not division.is_province else None
