@@ -186,6 +186,50 @@ def test_declaration_review_and_two_official_mark_over_http(server):
     assert bad.status_code == 400 and bad.json()["error"]["field"] == "residence_region"
 
 
+def test_a_checkpoint_verifies_a_code_online_and_offline(server, tmp_path):
+    from tests.helpers import declaration, make_id_number
+
+    base, _ = server
+    citizen = _login(base, subject="e2e-holder", phone="13612340000")["token"]
+    requests.post(
+        f"{base}/v1/declarations",
+        headers=_auth(citizen),
+        timeout=10,
+        json=declaration(id_number=make_id_number("61011319920202222")),
+    )
+    shown = requests.get(f"{base}/v1/code", headers=_auth(citizen), timeout=10).json()
+    gate = _login(base, subject="e2e-gate", role="checkpoint")["token"]
+
+    online = requests.post(
+        f"{base}/v1/verify",
+        headers=_auth(gate),
+        timeout=10,
+        json={"token": shown["token"], "venue_id": "610113-0001"},
+    ).json()
+    forbidden = requests.post(
+        f"{base}/v1/verify", headers=_auth(citizen), timeout=10, json={"token": shown["token"]}
+    )
+    keys = tmp_path / "keys.json"
+    keys.write_text(requests.get(f"{base}/v1/keys", timeout=10).text)
+    offline = subprocess.run(
+        [sys.executable, "-m", "chalicelib.verify", shown["token"], "--keys", str(keys)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert online["valid"] is True and online["colour"] == "green"
+    assert online["holder"]["name_masked"] == "张*三"
+    assert forbidden.status_code == 403
+    assert offline.returncode == 0, offline.stdout + offline.stderr
+    assert json.loads(offline.stdout)["colour"] == "green"
+    png = requests.get(
+        f"{base}/v1/code.png", timeout=10, headers={**_auth(citizen), "Accept": "image/png"}
+    )
+    assert png.status_code == 200 and png.content[:4] == b"\x89PNG"
+
+
 def test_ctrl_c_stops_everything(server):
     base, process = server
     os.killpg(process.pid, signal.SIGINT)  # what the terminal sends on Ctrl-C

@@ -1,0 +1,222 @@
+"""Generate the published test vectors: ``python tests/vectors/generate.py``.
+
+Like the EU ``dgc-testdata`` project, each file holds a token, the keys to
+check it with, the moment to check it at, and the expected outcome of every
+decoding step, so that any other verifier (a checkpoint app, a partner
+region) can test itself against ours. The signing key is a *test* key,
+derived from a fixed seed and published on purpose; Ed25519 signatures are
+deterministic, so running this again rewrites identical files
+(``tests/unit/test_vectors.py`` checks that, and that our verifier agrees).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
+
+from chalicelib.adapters.signing import kid_for, raw_public  # noqa: E402
+from chalicelib.domain import healthcode as hc  # noqa: E402
+from chalicelib.domain.colour import Colour  # noqa: E402
+
+ISSUED = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
+HOLDER = "8f3a2c71d4e05b96"
+
+
+def _key(label: str) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(hashlib.sha256(label.encode()).digest())
+
+
+KEY = _key("yima test vector key 1")
+OTHER = _key("yima test vector key 2 (not published)")
+
+
+def keys_document(*keys: Ed25519PrivateKey, not_after: datetime | None = None) -> dict[str, Any]:
+    return {
+        "keys": [
+            {
+                "kid": kid_for(raw_public(k)).hex(),
+                "alg": "EdDSA",
+                "public_key": base64.urlsafe_b64encode(raw_public(k)).rstrip(b"=").decode(),
+                "region": "610100",
+                "not_after": not_after.isoformat().replace("+00:00", "Z") if not_after else None,
+            }
+            for k in keys
+        ]
+    }
+
+
+def token(
+    key: Ed25519PrivateKey = KEY,
+    *,
+    colour: Colour = Colour.GREEN,
+    issued: datetime = ISSUED,
+    kid: bytes | None = None,
+) -> str:
+    claims = hc.CodeClaims(
+        holder=HOLDER, colour=colour, issued_at=issued, lifetime_minutes=5, region="610100"
+    )
+    return hc.build(claims, kid=kid or kid_for(raw_public(key)), sign=key.sign)
+
+
+def _flip_last_signature_bit(text: str) -> str:
+    raw = bytearray(hc.b45decode(text[len(hc.PREFIX) :]))
+    raw[-1] ^= 1
+    return hc.PREFIX + hc.b45encode(bytes(raw))
+
+
+def _at(minutes: float) -> str:
+    return (ISSUED + timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
+
+
+def _expect(
+    *,
+    prefix: bool = True,
+    base45: bool = True,
+    cbor: bool = True,
+    key: bool = True,
+    signature: bool = True,
+    time: bool = True,
+    reason: str | None = None,
+    colour: str = "green",
+) -> dict[str, Any]:
+    valid = reason is None
+    expected: dict[str, Any] = {
+        "prefix": prefix,
+        "base45": base45,
+        "cbor": cbor,
+        "key_known": key,
+        "signature": signature,
+        "time": time,
+        "valid": valid,
+        "reason": reason,
+    }
+    if valid:
+        expected["claims"] = {
+            "holder": HOLDER,
+            "colour": colour,
+            "region": "610100",
+            "issued_at": _at(0),
+            "expires_at": _at(5),
+        }
+    return expected
+
+
+def vectors() -> dict[str, dict[str, Any]]:
+    good = token()
+    published = keys_document(KEY)
+    return {
+        "01-valid": {
+            "description": "a green code checked two minutes after issue",
+            "token": good,
+            "keys": published,
+            "now": _at(2),
+            "expected": _expect(),
+        },
+        "02-valid-red": {
+            "description": "a red code",
+            "token": token(colour=Colour.RED),
+            "keys": published,
+            "now": _at(1),
+            "expected": _expect(colour="red"),
+        },
+        "03-bad-signature": {
+            "description": "the last signature bit flipped",
+            "token": _flip_last_signature_bit(good),
+            "keys": published,
+            "now": _at(2),
+            "expected": _expect(signature=False, time=False, reason="bad_signature"),
+        },
+        "04-unknown-key": {
+            "description": "signed by a key that is not published",
+            "token": token(OTHER),
+            "keys": published,
+            "now": _at(2),
+            "expected": _expect(key=False, signature=False, time=False, reason="unknown_key"),
+        },
+        "05-forged-kid": {
+            "description": "another key signs but claims the published kid",
+            "token": token(OTHER, kid=kid_for(raw_public(KEY))),
+            "keys": published,
+            "now": _at(2),
+            "expected": _expect(signature=False, time=False, reason="bad_signature"),
+        },
+        "06-expired": {
+            "description": "checked at issue + 5 minutes: exactly expired",
+            "token": good,
+            "keys": published,
+            "now": _at(5),
+            "expected": _expect(time=False, reason="expired"),
+        },
+        "07-not-yet-valid": {
+            "description": "issued two minutes in the checker's future "
+            "(more than the 60 s allowed skew)",
+            "token": good,
+            "keys": published,
+            "now": _at(-2),
+            "expected": _expect(time=False, reason="not_yet_valid"),
+        },
+        "08-truncated": {
+            "description": "the last 8 characters (5 bytes) cut off",
+            "token": good[:-8],
+            "keys": published,
+            "now": _at(2),
+            "expected": _expect(
+                base45=True, cbor=False, key=False, signature=False, time=False, reason="malformed"
+            ),
+        },
+        "09-wrong-prefix": {
+            "description": "an EU DCC prefix",
+            "token": "HC1:" + good[len(hc.PREFIX) :],
+            "keys": published,
+            "now": _at(2),
+            "expected": _expect(
+                prefix=False,
+                base45=False,
+                cbor=False,
+                key=False,
+                signature=False,
+                time=False,
+                reason="wrong_prefix",
+            ),
+        },
+        "10-not-base45": {
+            "description": "a lower-case letter is not base45",
+            "token": good[:20] + "a" + good[21:],
+            "keys": published,
+            "now": _at(2),
+            "expected": _expect(
+                base45=False, cbor=False, key=False, signature=False, time=False, reason="malformed"
+            ),
+        },
+        "11-retired-key": {
+            "description": "signed after its key's not_after",
+            "token": good,
+            "keys": keys_document(KEY, not_after=ISSUED - timedelta(minutes=1)),
+            "now": _at(2),
+            "expected": _expect(time=False, reason="unknown_key"),
+        },
+    }
+
+
+def render(vector: dict[str, Any]) -> str:
+    return json.dumps(vector, indent=2, ensure_ascii=False) + "\n"
+
+
+def main() -> int:
+    for name, vector in vectors().items():
+        (HERE / f"{name}.json").write_text(render(vector))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
