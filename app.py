@@ -11,12 +11,13 @@ from typing import Any
 from chalice import Chalice, Response
 
 from chalicelib import bootstrap
+from chalicelib.domain.errors import Conflict
 from chalicelib.domain.roles import Role
 from chalicelib.services.auth import PhoneProof
 from chalicelib.web import contract, views
 from chalicelib.web.api import Api, Call
 
-app = Chalice(app_name="yima")
+app = Chalice(app_name="yima", configure_logs=False)  # powertools writes the JSON log lines
 api = Api(app, container=bootstrap.get_container)
 
 
@@ -316,14 +317,13 @@ def _image(call: Call, kind: str) -> Response:
     shown = call.services.codes.show(call.who, call.query.get("person"))
     colour = shown.stored.assessment.colour.value
     issued = local_time(shown.claims.issued_at)
+    body: str | bytes
     if kind == "svg":
         caption = issued.strftime("%Y-%m-%d %H:%M:%S") + " 签发"
         body, content_type = qr.svg(shown.token, colour, caption), "image/svg+xml"
     else:
-        body, content_type = (
-            qr.png_image(shown.token, colour, issued.strftime("%m-%d %H:%M")),
-            ("image/png"),
-        )
+        body = qr.png_image(shown.token, colour, issued.strftime("%m-%d %H:%M"))
+        content_type = "image/png"
     return Response(
         body=body,
         status_code=200,
@@ -392,8 +392,42 @@ def verify(call: Call) -> dict[str, Any]:
     summary="One screen: the code, the itinerary card and the latest test (null until fed)",
 )
 def one_pass(call: Call) -> dict[str, Any]:
-    return {
-        "code": views.code(call.services.codes.show(call.who)),
-        "itinerary": None,
-        "latest_test": None,
-    }
+    shown = views.code(call.services.codes.show(call.who))
+    service = call.services.itinerary
+    try:
+        card = views.itinerary(service.card(call.who), service.divisions(), service.country_names)
+    except Conflict:  # no verified phone: no card, which the pass shows as null
+        card = None
+    return {"code": shown, "itinerary": card, "latest_test": None}
+
+
+# --- carrier feeds and the itinerary card ------------------------------------------------
+
+
+@api.route(
+    "/v1/feeds/carrier",
+    method="POST",
+    roles=frozenset({Role.CARRIER}),
+    tags=("feeds",),
+    body=contract.CARRIER_BATCH,
+    response=contract.CARRIER_RESULT,
+    errors=(409,),
+    max_body=contract.CARRIER_MAX_BODY,
+    summary="A carrier's batch of stays (up to 10,000); idempotent by batch_id; a bad row "
+    "rejects the batch naming stays[i].field",
+)
+def carrier_feed(call: Call) -> dict[str, Any]:
+    return dict(call.services.itinerary.ingest(call.who, call.body))
+
+
+@api.route(
+    "/v1/itinerary",
+    roles=CITIZEN,
+    tags=("itinerary",),
+    response=contract.ITINERARY,
+    errors=(409,),
+    summary="The itinerary card of the verified phone: cities over 4 h and countries, 14 days",
+)
+def itinerary(call: Call) -> dict[str, Any]:
+    service = call.services.itinerary
+    return views.itinerary(service.card(call.who), service.divisions(), service.country_names)

@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.config import Settings
 from chalicelib.domain.colour import Policy
+from chalicelib.domain.itinerary import CardPolicy
 from chalicelib.services.auth import AuthService
 from chalicelib.services.codes import CodeService
 from chalicelib.services.colours import ColourService
 from chalicelib.services.declarations import DeclarationService, ReviewService
+from chalicelib.services.itinerary import ItineraryService
 from chalicelib.services.officials import AppealService, AuditService, StatusService
 
 if TYPE_CHECKING:
@@ -48,6 +50,7 @@ class Container:
     appeals: AppealService
     audit: AuditService
     codes: CodeService
+    itinerary: ItineraryService
 
 
 class AwsClients:
@@ -93,6 +96,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         DynamoScans,
     )
     from chalicelib.adapters.dynamo.identity_repo import DynamoIdentityStore
+    from chalicelib.adapters.dynamo.stays_repo import DynamoIdempotency, DynamoStays
     from chalicelib.adapters.secrets import load_app_secrets
     from chalicelib.adapters.signing import ed25519_verify, load_signer
 
@@ -125,6 +129,18 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         facts=DynamoFacts(),
         audit=audit,
         policy=Policy(),
+        clock=clock,
+    )
+    itinerary = ItineraryService(
+        stays=DynamoStays(retention=timedelta(days=Policy().window_days + 1)),
+        idempotency=DynamoIdempotency(),
+        facts=colours.facts,
+        users=auth.store.get_user,
+        hash_key=secrets.hash_key,
+        divisions=reference_data.divisions,
+        is_country=reference_data.is_country,
+        country_names=reference_data.country_names,
+        policy=CardPolicy(),
         clock=clock,
     )
     cipher = auth.cipher
@@ -162,6 +178,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
             people=people, appeals=DynamoAppeals(), audit=audit, colours=colours, clock=clock
         ),
         audit=AuditService(audit=audit, clock=clock),
+        itinerary=itinerary,
         codes=CodeService(
             colours=colours.colours,
             recolour=colours,

@@ -55,49 +55,57 @@ def version(token: str) -> int:
 
 
 def svg(token: str, colour: str, caption: str) -> str:
-    """One path of horizontal runs (``M x y h n v1 h-n z``), the caption below."""
+    """One stroked path of horizontal runs: one absolute move per row, relative moves
+    between runs (``M4 0.5h7m2 0h1``); the caption below the code."""
     grid = matrix(token)
     size = len(grid)
-    runs = []
+    parts = []
     for y, row in enumerate(grid):
-        x = 0
+        x, pen = 0, -1  # pen: where this row's previous run ended (-1: none yet)
         while x < size:
-            if row[x]:
-                start = x
-                while x < size and row[x]:
-                    x += 1
-                runs.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
-            else:
+            if not row[x]:
                 x += 1
+                continue
+            start = x
+            while x < size and row[x]:
+                x += 1
+            if pen < 0:
+                parts.append(f"M{start} {y}.5h{x - start}")
+            else:
+                parts.append(f"m{start - pen} 0h{x - start}")
+            pen = x
     height = size + 4
     text = caption.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {height}" '
         f'shape-rendering="crispEdges"><rect width="{size}" height="{height}" fill="#fff"/>'
-        f'<path fill="{FILL[colour]}" d="{"".join(runs)}"/>'
+        f'<path stroke="{FILL[colour]}" d="{"".join(parts)}"/>'
         f'<text x="{size / 2}" y="{size + 2}" font-size="2" text-anchor="middle" '
         f'font-family="sans-serif" fill="#333">{text}</text></svg>'
     )
 
 
 def png_image(token: str, colour: str, caption: str, *, scale: int = 8) -> bytes:
-    """A 1-bit palette PNG (white, code colour): small and quick to write."""
+    """A 1-bit palette PNG (white, code colour). Each module row is packed to bytes once
+    and repeated ``scale`` times, so pypng only compresses."""
     grid = matrix(token)
     size = len(grid)
-    caption_rows = _caption_rows(caption, size)
-    rows = []
-    for row in grid + caption_rows:
-        line = [1 if cell else 0 for cell in row for _ in range(scale)]
-        rows.extend([line] * scale)
+    width = size * scale
+    packed_rows = []
+    for row in grid + _caption_rows(caption, size):
+        bits = "".join(("1" if cell else "0") * scale for cell in row)
+        bits += "0" * (-len(bits) % 8)
+        packed = int(bits, 2).to_bytes(len(bits) // 8, "big")
+        packed_rows.extend([packed] * scale)
     out = io.BytesIO()
     writer = png.Writer(
-        width=size * scale,
-        height=len(rows),
+        width=width,
+        height=len(packed_rows),
         bitdepth=1,
         palette=[(255, 255, 255), _RGB[colour]],
         compression=9,
     )
-    writer.write(out, rows)
+    writer.write_packed(out, packed_rows)
     return out.getvalue()
 
 

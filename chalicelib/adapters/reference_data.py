@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from chalicelib.domain.divisions import DivisionIndex
 from chalicelib.domain.errors import InvalidInput
@@ -70,3 +71,32 @@ def parse_id_number(raw: object, *, today: date, field: str = "id_number") -> st
             "the ID number's birth date is implausibly old", field=field, code="invalid_id_number"
         )
     return number
+
+
+@lru_cache(maxsize=1)
+def _countries() -> dict[str, str]:
+    """ISO 3166-1 alpha-2 → English name, from pycountry (the ISO tables, maintained)."""
+    import pycountry
+
+    return {c.alpha_2: c.name for c in pycountry.countries}
+
+
+def is_country(code: str) -> bool:
+    return isinstance(code, str) and code.upper() in _countries()
+
+
+@lru_cache(maxsize=1)
+def _chinese() -> Any:
+    import gettext
+
+    import pycountry
+
+    return gettext.translation(
+        "iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"], fallback=True
+    )
+
+
+def country_names(code: str) -> tuple[str, str]:
+    """(Chinese, English) names of a country or region."""
+    english = _countries().get(code.upper(), code)
+    return _chinese().gettext(english), english

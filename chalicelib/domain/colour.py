@@ -416,13 +416,27 @@ def city_of(region_code: str) -> str:
     return region_code[:4] + "00"
 
 
-def _window_time(stays: Sequence[Stay], start: datetime, end: datetime) -> timedelta:
-    """The time the stays spent between ``start`` and ``end`` (exact, to the microsecond)."""
+def merged_duration(intervals: Iterable[tuple[datetime, datetime]]) -> timedelta:
+    """The length of the union of intervals: the same hours sent twice count once."""
     total = timedelta(0)
-    for stay in stays:
-        overlap = min(stay.left_at, end) - max(stay.entered_at, start)
-        total += max(overlap, timedelta(0))
+    current: tuple[datetime, datetime] | None = None
+    for start, end in sorted(intervals):
+        if end <= start:
+            continue
+        if current is None or start > current[1]:
+            if current is not None:
+                total += current[1] - current[0]
+            current = (start, end)
+        else:
+            current = (current[0], max(current[1], end))
+    if current is not None:
+        total += current[1] - current[0]
     return total
+
+
+def _window_time(stays: Sequence[Stay], start: datetime, end: datetime) -> timedelta:
+    """The time the stays spent between ``start`` and ``end`` (exact, overlaps once)."""
+    return merged_duration((max(stay.entered_at, start), min(stay.left_at, end)) for stay in stays)
 
 
 def _risk(facts: Facts, as_of: datetime, policy: Policy) -> Iterable[Reason]:

@@ -166,3 +166,4 @@ class StoredColour:
     name_masked: str | None = None
     id_masked: str | None = None
     owner_user_id: str | None = None
+    itinerary_starred: bool | None = None

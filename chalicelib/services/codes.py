@@ -76,6 +76,7 @@ class Verification:
     issued_at: datetime | None = None
     expires_at: datetime | None = None
     region: str | None = None
+    starred: bool | None = None  # the holder's itinerary card stars a city
 
 
 @dataclass
@@ -150,6 +151,7 @@ class CodeService:
             issued_at=claims.issued_at,
             expires_at=claims.expires_at,
             region=claims.region,
+            starred=stored.itinerary_starred,
         )
 
     def _venue_region(self, venue_id: str | None) -> str | None:

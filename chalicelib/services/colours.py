@@ -24,6 +24,7 @@ from chalicelib.domain.colour import (
 )
 from chalicelib.domain.errors import Conflict, NotFound, UpstreamUnavailable
 from chalicelib.domain.health import AuditEvent, Person, StoredColour
+from chalicelib.domain.itinerary import CardPolicy, build_card
 from chalicelib.services.ports import Audit, Colours, Declarations, FactsSource, Marks, People
 
 MAX_ATTEMPTS = 5
@@ -77,6 +78,21 @@ class ColourService:
             feed_id=feed_id,
         )
 
+    def _starred(self, facts: Facts, now: datetime) -> bool | None:
+        """The checkpoint's star: the holder's card stars a city. Kept with the colour so a
+        scan reads nothing more; stays and risk changes recolour, which refreshes it."""
+        if not facts.stays:
+            return None
+        card = build_card(
+            facts.stays,
+            as_of=now,
+            risk_areas=facts.risk_areas,
+            policy=CardPolicy(
+                window_days=self.policy.window_days, min_stay_hours=self.policy.min_stay_hours
+            ),
+        )
+        return any(city.starred for city in card.cities)
+
     def current(self, person_id: str) -> StoredColour | None:
         return self.colours.get(person_id)
 
@@ -88,10 +104,14 @@ class ColourService:
                 raise NotFound("no such person", code="person_not_found")
             previous = self.colours.get(person_id, consistent=True)
             now = self.clock()
-            assessment = assess(self.facts_for(person, now), self.policy, now)
+            facts = self.facts_for(person, now)
+            assessment = assess(facts, self.policy, now)
             try:
                 self.colours.save(
-                    person, assessment, expected_version=previous.version if previous else None
+                    person,
+                    assessment,
+                    expected_version=previous.version if previous else None,
+                    itinerary_starred=self._starred(facts, now),
                 )
             except Conflict as exc:
                 if exc.code == "stale_write":

@@ -144,7 +144,12 @@ class Colours(Protocol):
     def by_holder(self, holder_id: str) -> StoredColour | None: ...
 
     def save(
-        self, person: Person, assessment: Assessment, *, expected_version: int | None
+        self,
+        person: Person,
+        assessment: Assessment,
+        *,
+        expected_version: int | None,
+        itinerary_starred: bool | None = None,
     ) -> StoredColour:
         """Raises a Conflict (stale_write) if another write came first."""
         ...

@@ -122,6 +122,7 @@ class Operation:
     produces: str = "application/json"
     tags: tuple[str, ...] = ()
     errors: tuple[int, ...] = ()
+    max_body: int | None = None  # None: the stage's limit (64 KiB by default)
 
     @property
     def operation_id(self) -> str:
@@ -176,6 +177,7 @@ class Api:
         produces: str = "application/json",
         tags: tuple[str, ...] = (),
         errors: tuple[int, ...] = (),
+        max_body: int | None = None,
     ) -> Callable[[View], View]:
         op = Operation(
             path=path,
@@ -189,6 +191,7 @@ class Api:
             produces=produces,
             tags=tags,
             errors=errors,
+            max_body=max_body,
         )
 
         def decorate(view: View) -> View:
@@ -213,7 +216,7 @@ class Api:
             for value in params.values():
                 if not _PATH_PARAM.match(value):  # no such id can exist: never reach the table
                     raise NotFound("no such resource", code="not_found")
-            body = self._parse_body(op, request, services.settings.max_body_bytes)
+            body = self._parse_body(op, request, op.max_body or services.settings.max_body_bytes)
             query = _parse_query(op, request.query_params or {})
             result = view(
                 Call(

@@ -464,3 +464,104 @@ PASS: Schema = {
         "latest_test": {"type": ["object", "null"]},
     },
 }
+
+
+# --- carrier feeds and the itinerary card ---------------------------------------------
+
+CARRIER_MAX_ROWS = 10_000
+CARRIER_MAX_BODY = 2 * 1024 * 1024
+
+CARRIER_BATCH: Schema = {
+    "type": "object",
+    "required": ["batch_id", "stays"],
+    "additionalProperties": False,
+    "properties": {
+        "batch_id": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 128,
+            "pattern": "^[A-Za-z0-9_.:-]+$",
+            "description": "letters, digits and _ . : -",
+        },
+        "stays": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": CARRIER_MAX_ROWS,
+            "items": {
+                "type": "object",
+                "required": ["phone", "kind", "place", "entered_at", "left_at"],
+                "additionalProperties": False,
+                "properties": {
+                    "phone": PHONE,
+                    "kind": {"type": "string", "enum": ["city", "country"]},
+                    "place": {
+                        "type": "string",
+                        "minLength": 2,
+                        "maxLength": 6,
+                        "description": "a city code ending in 00, or ISO 3166-1 alpha-2",
+                    },
+                    "entered_at": {"type": "string", "minLength": 10, "maxLength": 40},
+                    "left_at": {"type": "string", "minLength": 10, "maxLength": 40},
+                },
+            },
+        },
+    },
+}
+
+CARRIER_RESULT: Schema = {
+    "type": "object",
+    "required": ["batch_id", "accepted", "duplicate"],
+    "properties": {
+        "batch_id": {"type": "string"},
+        "accepted": {"type": "integer"},
+        "items_written": {"type": "integer"},
+        "phones": {"type": "integer"},
+        "duplicate": {
+            "type": "boolean",
+            "description": "true: this batch_id was already taken; nothing changed",
+        },
+    },
+}
+
+ITINERARY: Schema = {
+    "type": "object",
+    "required": [
+        "phone_masked",
+        "window_days",
+        "min_stay_hours",
+        "updated_at",
+        "countries",
+        "cities",
+    ],
+    "properties": {
+        "phone_masked": {"type": "string"},
+        "window_days": {"type": "integer"},
+        "min_stay_hours": {"type": "number"},
+        "updated_at": {"type": ["string", "null"]},
+        "countries": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["code", "name"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "name": {"type": "string"},
+                    "name_en": {"type": "string"},
+                },
+            },
+        },
+        "cities": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["region_code", "name", "starred"],
+                "properties": {
+                    "region_code": {"type": "string"},
+                    "name": {"type": "string"},
+                    "starred": {"type": "boolean"},
+                },
+            },
+        },
+        "note": {"type": "string"},
+    },
+}

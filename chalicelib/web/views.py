@@ -8,12 +8,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.domain.colour import Reason
+from chalicelib.domain.divisions import DivisionIndex
 from chalicelib.domain.health import Appeal, AuditEvent, Declaration, MarkRequest, Page
 from chalicelib.domain.healthcode import PublicKey
 from chalicelib.domain.identity import Session, User
 from chalicelib.domain.roles import Role
 from chalicelib.services.codes import ShownCode, Verification
 from chalicelib.services.declarations import DeclarationOutcome, QueueItem
+from chalicelib.services.itinerary import ItineraryView
 from chalicelib.services.officials import MarkOutcome
 
 
@@ -193,7 +195,7 @@ def verification(result: Verification) -> dict[str, Any]:
         "issued_at": _maybe_iso(result.issued_at),
         "expires_at": _maybe_iso(result.expires_at),
         "region": result.region,
-        "itinerary_starred": None,  # from the itinerary card, once carriers feed it
+        "itinerary_starred": result.starred,
         "latest_test": None,  # from lab results, once labs feed them
     }
     if result.reason:
@@ -204,3 +206,34 @@ def verification(result: Verification) -> dict[str, Any]:
             "id_masked": result.stored.id_masked,
         }
     return view
+
+
+CARD_NOTE = (
+    "行程卡仅提示14天内到访地，不作为健康码颜色判定依据。"
+    "The card reminds you where you have been; it assigns no health colour."
+)
+
+
+def itinerary(
+    view: ItineraryView, divisions: DivisionIndex, country_names: Callable[[str], tuple[str, str]]
+) -> dict[str, Any]:
+    countries = []
+    for country in view.card.countries:
+        zh, en = country_names(country.code)
+        countries.append({"code": country.code, "name": zh, "name_en": en})
+    return {
+        "phone_masked": view.phone_masked,
+        "window_days": view.policy.window_days,
+        "min_stay_hours": view.policy.min_stay_hours,
+        "updated_at": _maybe_iso(view.updated_at),
+        "countries": countries,
+        "cities": [
+            {
+                "region_code": c.region_code,
+                "name": divisions.display_name(c.region_code) or c.region_code,
+                "starred": c.starred,
+            }
+            for c in view.card.cities
+        ],
+        "note": CARD_NOTE,
+    }

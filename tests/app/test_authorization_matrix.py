@@ -44,6 +44,8 @@ MATRIX: dict[tuple[str, str], object] = {
     ("GET", "/v1/pass"): CITIZEN,
     ("GET", "/v1/keys"): ANYONE,
     ("POST", "/v1/verify"): frozenset({Role.CHECKPOINT}),
+    ("POST", "/v1/feeds/carrier"): frozenset({Role.CARRIER}),
+    ("GET", "/v1/itinerary"): CITIZEN,
 }
 
 CASES = [(method, path, role) for (method, path) in MATRIX for role in [None, *Role]]

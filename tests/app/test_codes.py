@@ -184,7 +184,7 @@ def test_svg_image_is_coloured_and_captioned(client, citizen):
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "image/svg+xml"
     svg = response.body.decode() if isinstance(response.body, bytes) else response.body
-    assert 'fill="#1a9e3f"' in svg and "2026-11-20 10:00:00 签发" in svg
+    assert 'stroke="#1a9e3f"' in svg and "2026-11-20 10:00:00 签发" in svg
 
 
 def test_png_image_needs_the_accept_header_and_is_a_png(client, citizen):
@@ -196,11 +196,24 @@ def test_png_image_needs_the_accept_header_and_is_a_png(client, citizen):
     assert response.body[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_the_pass_shows_code_and_explicit_nulls(client, citizen):
+def test_the_pass_shows_code_card_and_explicit_nulls(client, citizen):
     shown = body(get(client, "/v1/pass", citizen))
 
     assert shown["code"]["colour"] == "green" and shown["code"]["token"].startswith("YM1:")
-    assert shown["itinerary"] is None and shown["latest_test"] is None
+    assert shown["itinerary"]["phone_masked"] == "138****5678"
+    assert shown["itinerary"]["cities"] == [] and shown["latest_test"] is None
+
+
+def test_the_pass_without_a_bound_phone_has_no_card(client):
+    token = login(client, "no-phone")
+    post(
+        client,
+        "/v1/declarations",
+        declaration(id_number=make_id_number("61011319900101789")),
+        token,
+    )
+
+    assert body(get(client, "/v1/pass", token))["itinerary"] is None
 
 
 def test_a_colour_past_valid_until_is_recomputed_on_read(client, clock):

@@ -17,7 +17,7 @@ def test_a_write_that_lands_between_read_and_write_is_not_overwritten(
     real_save = DynamoColours.save
     interleaved = []
 
-    def save_after_a_rival(self, saved, assessment, *, expected_version):
+    def save_after_a_rival(self, saved, assessment, *, expected_version, **extra):
         if not interleaved:
             interleaved.append(assessment.colour)
             # While the job held its green result, an official's mark was approved and
@@ -43,7 +43,7 @@ def test_a_write_that_lands_between_read_and_write_is_not_overwritten(
                 actor_role="official",
                 reason="status:confirmed",
             )
-        return real_save(self, saved, assessment, expected_version=expected_version)
+        return real_save(self, saved, assessment, expected_version=expected_version, **extra)
 
     monkeypatch.setattr(DynamoColours, "save", save_after_a_rival)
 

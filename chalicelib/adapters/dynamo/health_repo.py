@@ -360,6 +360,7 @@ def _stored(record: ColourRecord) -> StoredColour:
         name_masked=record.name_masked,
         id_masked=record.id_masked,
         owner_user_id=record.owner_user_id,
+        itinerary_starred=record.itinerary_starred,
     )
 
 
@@ -372,7 +373,12 @@ class DynamoColours:
                 return None
 
     def save(
-        self, person: Person, assessment: Assessment, *, expected_version: int | None
+        self,
+        person: Person,
+        assessment: Assessment,
+        *,
+        expected_version: int | None,
+        itinerary_starred: bool | None = None,
     ) -> StoredColour:
         """Write the assessment if nobody wrote since ``expected_version`` was read."""
         record = ColourRecord(
@@ -381,6 +387,7 @@ class DynamoColours:
             name_masked=person.name_masked,
             id_masked=person.id_masked,
             owner_user_id=person.owner_user_id,
+            itinerary_starred=itinerary_starred,
             colour=assessment.colour.value,
             reasons=reasons_to_json(assessment.reasons),
             valid_until=assessment.valid_until,

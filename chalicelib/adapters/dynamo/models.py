@@ -204,6 +204,7 @@ class ColourRecord(Model):
     name_masked = UnicodeAttribute(null=True)
     id_masked = UnicodeAttribute(null=True)
     owner_user_id = UnicodeAttribute(null=True)
+    itinerary_starred = BooleanAttribute(null=True)
     colour = UnicodeAttribute()
     reasons = JSONAttribute(default=list)
     valid_until = UTCDateTimeAttribute(null=True)

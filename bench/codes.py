@@ -1,0 +1,411 @@
+"""The health code: the two hot endpoints against their floor, the token, the images.
+
+One in-process moto world, built like ``tests/conftest.py``: a citizen logs
+in with the dev login and declares, a checkpoint logs in. Then, side by side
+in the same run, with warm-up and interleaved sides:
+
+- ``GET /v1/code`` through ``chalice.test.Client`` vs its floor, one bare
+  ``ColourRecord.get`` (a pynamodb GetItem on the same moto) plus one Ed25519
+  signature of a message of the same size with the container's signer;
+- ``POST /v1/verify`` vs its floor, one ``ColourRecord.by_holder.query``
+  (``limit=1``, as the adapter asks) consumed plus one Ed25519 verify. The
+  endpoint also writes the scan log (a PutItem), which the floor does not;
+- offline verification (``chalicelib.verify.verify_offline``) per token;
+- the token's length and QR version;
+- the PNG and SVG renderings next to segno's for the same token.
+
+Each round times every side ``PER_ROUND`` times, alternating call by call;
+a round's figure is the median of its calls, the reported figure the median
+of the rounds. Ratios are ratios of those medians. The endpoint rows also
+list the DynamoDB operations each side makes (counted once, untimed), which
+is where a ratio over its goal usually comes from. The request log lines
+are written as on Lambda, to a stdout pointed at /dev/null.
+
+To see where an endpoint's time goes::
+
+    import cProfile, pstats, codes  # with bench/ and the repo root on sys.path
+    with codes.world() as w:  # stdout is /dev/null in here: print after
+        profile = cProfile.Profile()
+        profile.runcall(lambda: [w.sides["verify"]() for _ in range(300)])
+    pstats.Stats(profile).sort_stats("cumtime").print_stats(30)
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # app, chalicelib and tests.helpers
+
+FAKE_AWS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "cn-northwest-1",
+}
+
+ENV = {
+    "YIMA_STAGE": "test",
+    "YIMA_REGION_CODE": "610100",
+    "YIMA_TABLE_PREFIX": "yima-test-",
+    "YIMA_SECRET_ID": "yima/test/app",
+    "YIMA_KMS_KEY_ID": "alias/yima-test-data",
+    "YIMA_FEED_BUCKET": "yima-test-feeds",
+    "YIMA_FEED_KEY": "risk-areas/latest.json",
+    "YIMA_QUEUE_NAME": "yima-test-recolour",
+    "AWS_REGION": "cn-northwest-1",
+}
+
+NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # a fixed clock: tokens never expire mid-run
+PNG_CAPTION = "11-20 10:00"
+SVG_CAPTION = "2026-11-20 10:00:00 签发"
+
+WARMUP = 20
+ROUNDS = 11
+PER_ROUND = 25
+
+
+def _median_of_rounds(
+    sides: dict[str, Callable[[], object]], *, rounds: int, per_round: int, warmup: int
+) -> dict[str, float]:
+    """Seconds per call for each side: the median over rounds of each round's median."""
+    for _ in range(warmup):
+        for fn in sides.values():
+            fn()
+    per_side: dict[str, list[float]] = {name: [] for name in sides}
+    clock = time.perf_counter
+    for _ in range(rounds):
+        samples: dict[str, list[float]] = {name: [] for name in sides}
+        for _ in range(per_round):
+            for name, fn in sides.items():
+                t = clock()
+                fn()
+                samples[name].append(clock() - t)
+        for name, values in samples.items():
+            per_side[name].append(statistics.median(values))
+    return {name: statistics.median(values) for name, values in per_side.items()}
+
+
+def _us(seconds: float) -> float:
+    return round(seconds * 1e6, 1)
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1e3, 2)
+
+
+@contextmanager
+def _fake_aws() -> Iterator[None]:
+    """Fake credentials before boto3 is imported (never look for real ones), then moto."""
+    saved = {name: os.environ.get(name) for name in (*FAKE_AWS, "AWS_PROFILE")}
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.update(FAKE_AWS)
+    try:
+        from moto import mock_aws
+
+        with mock_aws():
+            yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextmanager
+def _stdout_to_devnull() -> Iterator[None]:
+    """Each request writes its log line(s) to stdout, as on Lambda; here they go to
+    /dev/null at the descriptor level, so the formatting and the write are still paid
+    but the terminal does not scroll (and the bench's own output stays readable)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _dynamo_calls(fn: Callable[[], object]) -> list[str]:
+    """The DynamoDB operations one call makes (counted once, outside the timed loop)."""
+    from pynamodb.connection.base import Connection
+
+    original = Connection._make_api_call
+    seen: list[str] = []
+
+    def counting(self: Connection, operation_name: str, operation_kwargs: dict[str, Any]) -> Any:
+        seen.append(operation_name)
+        return original(self, operation_name, operation_kwargs)
+
+    Connection._make_api_call = counting  # type: ignore[method-assign]
+    try:
+        fn()
+    finally:
+        Connection._make_api_call = original  # type: ignore[method-assign]
+    return seen
+
+
+@dataclass
+class World:
+    """A declared citizen's token and the four timed calls, in one moto world."""
+
+    token: str
+    keys_doc: dict[str, Any]
+    sides: dict[str, Callable[[], object]]
+
+
+@contextmanager
+def world() -> Iterator[World]:
+    """Build the moto world like tests/conftest.py (also the entry point for profiling)."""
+    with _fake_aws(), _stdout_to_devnull():
+        from chalice.test import Client
+
+        from app import app
+        from chalicelib import bootstrap, cli
+        from chalicelib.adapters.dynamo.models import ColourRecord
+        from chalicelib.adapters.signing import ed25519_verify
+        from chalicelib.config import Settings
+        from chalicelib.domain import healthcode
+        from chalicelib.verify import verify_offline
+        from tests.helpers import body, declaration, get, login, post
+
+        settings = Settings.from_mapping(ENV)
+        cli.create_tables(settings)
+        cli.init_secrets(settings)
+        cli.ensure_kms_key(settings)
+        container = bootstrap.build(settings, clock=lambda: NOW)
+        bootstrap.set_container(container)
+        try:
+            with Client(app) as client:
+                citizen = login(client, "bench-holder", phone="13812345678")
+                created = post(client, "/v1/declarations", declaration(), citizen)
+                assert created.status_code == 201, created.body
+                checkpoint = login(client, "bench-gate", role="checkpoint")
+                shown = get(client, "/v1/code", citizen)
+                assert shown.status_code == 200, shown.body
+                token = body(shown)["token"]
+                keys_doc = body(get(client, "/v1/keys"))
+
+                # The floors work on exactly what the endpoints work on: the one stored
+                # colour (the only declaration), the token's signing input, signature, key.
+                person_id = next(iter(ColourRecord.scan())).person_id
+                parsed = healthcode.parse(token)
+                message = healthcode.signing_input(parsed.protected, parsed.payload)
+                signer = container.codes.signer()
+                public = next(k.key for k in signer.published(NOW) if k.kid == parsed.kid)
+                holder = parsed.claims.holder
+                assert ColourRecord.get(person_id).holder_id == holder
+                verify_body = json.dumps({"token": token, "venue_id": "610113-0042"})
+                verify_headers = {
+                    "Content-Type": "application/json",
+                    "Authorization": f"Bearer {checkpoint}",
+                }
+                code_headers = {"Authorization": f"Bearer {citizen}"}
+
+                def code_endpoint() -> None:
+                    response = client.http.get("/v1/code", headers=code_headers)
+                    assert response.status_code == 200
+
+                def code_floor() -> None:
+                    ColourRecord.get(person_id)
+                    signer.sign(message)
+
+                def verify_endpoint() -> None:
+                    response = client.http.post(
+                        "/v1/verify", headers=verify_headers, body=verify_body
+                    )
+                    assert response.status_code == 200
+
+                def verify_floor() -> None:
+                    for _ in ColourRecord.by_holder.query(holder, limit=1):
+                        pass
+                    ed25519_verify(public, message, parsed.signature)
+
+                assert body(post(client, "/v1/verify", {"token": token}, checkpoint))["valid"]
+                assert verify_offline(token, keys_doc, now=NOW)["valid"]
+                yield World(
+                    token=token,
+                    keys_doc=keys_doc,
+                    sides={
+                        "code": code_endpoint,
+                        "code_floor": code_floor,
+                        "verify": verify_endpoint,
+                        "verify_floor": verify_floor,
+                    },
+                )
+        finally:
+            bootstrap.set_container(None)
+
+
+def run() -> list[dict[str, Any]]:
+    import segno
+
+    from chalicelib.adapters import qr
+    from chalicelib.verify import verify_offline
+
+    with world() as w:
+        calls = {name: _dynamo_calls(fn) for name, fn in w.sides.items()}
+        endpoints = _median_of_rounds(w.sides, rounds=ROUNDS, per_round=PER_ROUND, warmup=WARMUP)
+    token, keys_doc = w.token, w.keys_doc
+
+    offline = _median_of_rounds(
+        {"offline": lambda: verify_offline(token, keys_doc, now=NOW)},
+        rounds=ROUNDS,
+        per_round=200,
+        warmup=200,
+    )["offline"]
+
+    def segno_png() -> bytes:
+        out = io.BytesIO()
+        segno.make(token, error="m").save(out, kind="png", scale=8)
+        return out.getvalue()
+
+    def segno_svg() -> bytes:
+        out = io.BytesIO()
+        segno.make(token, error="m").save(out, kind="svg")
+        return out.getvalue()
+
+    images = _median_of_rounds(
+        {
+            "png": lambda: qr.png_image(token, "green", PNG_CAPTION),
+            "segno_png": segno_png,
+            "svg": lambda: qr.svg(token, "green", SVG_CAPTION),
+            "segno_svg": segno_svg,
+        },
+        rounds=ROUNDS,
+        per_round=5,
+        warmup=3,
+    )
+    svg_bytes = len(qr.svg(token, "green", SVG_CAPTION).encode())
+    segno_svg_bytes = len(segno_svg())
+    png_bytes = len(qr.png_image(token, "green", PNG_CAPTION))
+    segno_png_bytes = len(segno_png())
+    segno_qr = segno.make(token, error="m")
+    version = qr.version(token)
+
+    code_ratio = endpoints["code"] / endpoints["code_floor"]
+    verify_ratio = endpoints["verify"] / endpoints["verify_floor"]
+    return [
+        {
+            "name": "code_endpoint_ratio",
+            "value": round(code_ratio, 2),
+            "unit": "ratio",
+            "goal": "<= 2.0",
+            "detail": {
+                "endpoint": _us(endpoints["code"]),
+                "floor": _us(endpoints["code_floor"]),
+                "unit": "µs",
+                "floor_is": "ColourRecord.get + Ed25519 sign, same moto",
+                "dynamo_calls": {"endpoint": calls["code"], "floor": calls["code_floor"]},
+            },
+        },
+        {
+            "name": "verify_endpoint_ratio",
+            "value": round(verify_ratio, 2),
+            "unit": "ratio",
+            "goal": "<= 2.0",
+            "detail": {
+                "endpoint": _us(endpoints["verify"]),
+                "floor": _us(endpoints["verify_floor"]),
+                "unit": "µs",
+                "floor_is": "ColourRecord.by_holder.query(limit=1) + Ed25519 verify, same moto",
+                "note": "the endpoint also writes the scan log (a PutItem); the floor does not",
+                "dynamo_calls": {"endpoint": calls["verify"], "floor": calls["verify_floor"]},
+            },
+        },
+        {
+            "name": "offline_verify_us",
+            "value": _us(offline),
+            "unit": "µs",
+            "goal": "< 1000",
+        },
+        {
+            "name": "token_chars",
+            "value": len(token),
+            "unit": "chars",
+            "goal": "<= 154",
+            "detail": {
+                "why": "154 is the alphanumeric capacity of QR version 6 at level M "
+                "(version 7-M holds 178): at 154 or less the code stays at version 6"
+            },
+        },
+        {
+            "name": "qr_version",
+            "value": version,
+            "unit": "",
+            "goal": "<= 7",
+            "detail": {"segno_version": segno_qr.version, "segno_error": segno_qr.error},
+        },
+        {
+            "name": "png_ms",
+            "value": _ms(images["png"]),
+            "unit": "ms",
+            "goal": "informational",
+            "detail": {"bytes": png_bytes, "scale": 8, "caption": True},
+        },
+        {
+            "name": "segno_png_ms",
+            "value": _ms(images["segno_png"]),
+            "unit": "ms",
+            "goal": "informational",
+            "detail": {"bytes": segno_png_bytes, "scale": 8, "caption": False},
+        },
+        {
+            "name": "png_vs_segno",
+            "value": round(images["png"] / images["segno_png"], 2),
+            "unit": "ratio",
+            "goal": "informational",
+        },
+        {
+            "name": "svg_ms",
+            "value": _ms(images["svg"]),
+            "unit": "ms",
+            "goal": "informational",
+        },
+        {
+            "name": "segno_svg_ms",
+            "value": _ms(images["segno_svg"]),
+            "unit": "ms",
+            "goal": "informational",
+        },
+        {
+            "name": "svg_vs_segno",
+            "value": round(images["svg"] / images["segno_svg"], 2),
+            "unit": "ratio",
+            "goal": "informational",
+        },
+        {
+            "name": "svg_bytes",
+            "value": svg_bytes,
+            "unit": "bytes",
+            "goal": "informational",
+        },
+        {
+            "name": "segno_svg_bytes",
+            "value": segno_svg_bytes,
+            "unit": "bytes",
+            "goal": "informational",
+        },
+    ]
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(row)
