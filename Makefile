@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/python scripts/devserver.py --port $(PORT)
 
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -n 2 tests
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -11,6 +11,7 @@ Settings come from the environment, as in Lambda (``YIMA_*``, ``AWS_*``).
 - ``set-wechat``         store the WeChat mini-program AppID and AppSecret in the secret
 - ``set-alipay``         store the Alipay app id, RSA2 keys and AES key in the secret
 - ``bootstrap-local``    tables, secret, feed bucket and queue for ``make run``
+- ``load-carrier-feed``  load a carrier batch file in idempotent chunks, with a progress bar
 """
 
 from __future__ import annotations
@@ -110,6 +111,42 @@ def rotate_code_key(settings: Settings) -> str:
 
     doc = _update_secret(settings, lambda d: rotate(d, now=utc_now(), grace=timedelta(hours=1)))
     return str(doc["code_active"])
+
+
+def load_carrier_feed(
+    path: str, *, chunk: int = 5000, subject: str = "operator", progress: Any = None
+) -> dict[str, int]:
+    """Load a carrier batch file (the SPEC's shape) through the same service as the API,
+    in chunks (each its own idempotent batch ``<batch_id>.<n>``), with a progress bar."""
+    from chalicelib.bootstrap import get_container, utc_now
+    from chalicelib.domain.session import SessionClaims
+
+    document = json.loads(Path(path).read_text(encoding="utf-8"))
+    rows, batch_id = document["stays"], str(document["batch_id"])
+    container = get_container()
+    now = utc_now()
+    carrier = SessionClaims(
+        subject=f"carrier:{subject}",
+        role=Role.CARRIER,
+        audience=container.settings.audience,
+        issued_at=now,
+        expires_at=now,
+    )
+    out = progress or sys.stderr
+    totals = {"rows": len(rows), "accepted": 0, "duplicates": 0}
+    for start in range(0, len(rows), chunk):
+        part = rows[start : start + chunk]
+        result = container.itinerary.ingest(
+            carrier, {"batch_id": f"{batch_id}.{start // chunk}", "stays": part}
+        )
+        totals["accepted"] += int(result["accepted"])
+        totals["duplicates"] += int(bool(result.get("duplicate")))
+        done = start + len(part)
+        bar = "#" * (30 * done // len(rows))
+        out.write(f"\r[{bar:<30}] {done}/{len(rows)} rows")
+        out.flush()
+    out.write("\n")
+    return totals
 
 
 def _read(path: str) -> str:
@@ -213,6 +250,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     tok.add_argument("--subject", required=True, help="who the token is for, e.g. an staff id")
     tok.add_argument("--hours", type=float, default=8.0)
     sub.add_parser("bootstrap-local")
+    load = sub.add_parser("load-carrier-feed", help="load a carrier batch file in chunks")
+    load.add_argument("file")
+    load.add_argument("--chunk", type=int, default=5000)
     wx = sub.add_parser("set-wechat", help="store the WeChat mini-program credentials")
     wx.add_argument("--appid", required=True)
     wx.add_argument("--secret-file", required=True, help="file with the AppSecret, - for stdin")
@@ -233,6 +273,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = {"active": rotate_session_key(settings)}
     elif args.command == "rotate-code-key":
         result = {"active": rotate_code_key(settings)}
+    elif args.command == "load-carrier-feed":
+        if not 1 <= args.chunk <= 10_000:
+            parser.error("--chunk must be between 1 and 10000")
+        result = load_carrier_feed(args.file, chunk=args.chunk)
     elif args.command == "set-wechat":
         set_wechat(settings, appid=args.appid, secret_file=args.secret_file)
         result = {"wechat": "stored"}

@@ -1,4 +1,5 @@
-"""Demo data for ``make run``: the risk feed in the feed bucket and a few accounts.
+"""Demo data for ``make run``: the risk feed in the feed bucket, a few accounts, and a
+carrier feed of a few hundred phones (``scripts/demo_carrier.py``).
 
 Goes through the same services the API uses (no hand-written table items),
 so the demo can never hold data the API would have refused.
@@ -33,4 +34,21 @@ def load(container: Container) -> dict[str, Any]:
         accounts.append(
             {"subject": person["subject"], "role": person["role"], "user_id": session.user.user_id}
         )
-    return {"risk_feed": f"s3://{settings.feed_bucket}/{settings.feed_key}", "accounts": accounts}
+    from demo_carrier import generate
+
+    from chalicelib.domain.session import SessionClaims
+
+    now = container.clock()
+    carrier = SessionClaims(
+        subject="carrier:demo",
+        role=Role.CARRIER,
+        audience=settings.audience,
+        issued_at=now,
+        expires_at=now,
+    )
+    stays = container.itinerary.ingest(carrier, generate(phones=300, seed=7, now=now))
+    return {
+        "risk_feed": f"s3://{settings.feed_bucket}/{settings.feed_key}",
+        "accounts": accounts,
+        "carrier_rows": stays["accepted"],
+    }

@@ -101,7 +101,7 @@ def main() -> int:
             loaded = demo.load(bootstrap.get_container(env))
             print(
                 f"yima: demo data: {len(loaded['accounts'])} accounts, "
-                f"risk feed at {loaded['risk_feed']}",
+                f"{loaded['carrier_rows']} carrier stays, risk feed at {loaded['risk_feed']}",
                 flush=True,
             )
         chalice = Path(sys.executable).with_name("chalice")

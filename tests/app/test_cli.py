@@ -90,3 +90,25 @@ def test_a_placeholder_credential_is_refused_and_nothing_is_written(aws, env, se
     from chalicelib import bootstrap
 
     assert bootstrap.build(settings).auth.wechat() is None
+
+
+def test_load_carrier_feed_in_chunks_with_a_progress_bar(aws, env, container, tmp_path, capsys):
+    import io
+
+    from chalicelib.adapters.dynamo.models import StayRecord
+    from scripts.demo_carrier import generate
+
+    feed = generate(phones=20, seed=1, now=container.clock())
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps(feed))
+    bar = io.StringIO()
+
+    first = cli.load_carrier_feed(str(path), chunk=40, progress=bar)
+    again = cli.load_carrier_feed(str(path), chunk=40, progress=io.StringIO())
+
+    assert first["accepted"] == len(feed["stays"])
+    assert StayRecord.count() == len(
+        {(s["phone"], s["entered_at"], s["kind"], s["place"]) for s in feed["stays"]}
+    )
+    assert again["duplicates"] == -(-len(feed["stays"]) // 40)  # every chunk seen before
+    assert f"{len(feed['stays'])}/{len(feed['stays'])} rows" in bar.getvalue()

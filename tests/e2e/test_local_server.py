@@ -230,6 +230,17 @@ def test_a_checkpoint_verifies_a_code_online_and_offline(server, tmp_path):
     assert png.status_code == 200 and png.content[:4] == b"\x89PNG"
 
 
+def test_a_demo_citizen_sees_their_itinerary_card(server):
+    base, _ = server
+    token = _login(base, subject="demo-zhang")["token"]  # phone 13800138000, bound at start
+
+    card = requests.get(f"{base}/v1/itinerary", headers=_auth(token), timeout=10).json()
+
+    assert card["phone_masked"] == "138****8000"
+    assert [c["region_code"] for c in card["cities"]] == ["110100", "610100"]
+    assert card["cities"][1]["name"] == "西安市"
+
+
 def test_ctrl_c_stops_everything(server):
     base, process = server
     os.killpg(process.pid, signal.SIGINT)  # what the terminal sends on Ctrl-C
