@@ -50,26 +50,42 @@ def run() -> list[dict[str, Any]]:
         feed = generate(phones=1200, seed=3, now=NOW)
         rows = feed["stays"][:ROWS]
         assert len(rows) == ROWS, len(rows)
-        carrier = SessionClaims(subject="carrier:bench", role=Role.CARRIER,
-                                audience=settings.audience, issued_at=NOW, expires_at=NOW)
+        carrier = SessionClaims(
+            subject="carrier:bench",
+            role=Role.CARRIER,
+            audience=settings.audience,
+            issued_at=NOW,
+            expires_at=NOW,
+        )
         policy = CardPolicy()
-        parsed = parse_stays(rows, divisions=divisions(), is_country=is_country, now=NOW,
-                             policy=policy)
-        stays = [Stay(kind=r.kind, place=r.place, entered_at=r.entered_at, left_at=r.left_at)
-                 for r in parsed]
+        parsed = parse_stays(
+            rows, divisions=divisions(), is_country=is_country, now=NOW, policy=policy
+        )
+        stays = [
+            Stay(kind=r.kind, place=r.place, entered_at=r.entered_at, left_at=r.left_at)
+            for r in parsed
+        ]
 
         def ingest(n: int) -> None:
-            result = container.itinerary.ingest(carrier, {"batch_id": f"bench-{n}",
-                                                          "stays": rows})
+            result = container.itinerary.ingest(carrier, {"batch_id": f"bench-{n}", "stays": rows})
             assert result["accepted"] == ROWS and not result["duplicate"]
 
         def floor() -> None:
             with StayRecord.batch_write() as batch:
                 for i, stay in enumerate(stays):
-                    batch.save(StayRecord(f"floor-{i % 1200}", f"{stay.entered_at}#{i}",
-                                          place=stay.place, kind=stay.kind,
-                                          entered_at=stay.entered_at, left_at=stay.left_at,
-                                          batch_id="floor", received_at=NOW, expires=NOW))
+                    batch.save(
+                        StayRecord(
+                            f"floor-{i % 1200}",
+                            f"{stay.entered_at}#{i}",
+                            place=stay.place,
+                            kind=stay.kind,
+                            entered_at=stay.entered_at,
+                            left_at=stay.left_at,
+                            batch_id="floor",
+                            received_at=NOW,
+                            expires=NOW,
+                        )
+                    )
 
         ingest(-1)  # warm-up: tables, key, caches
         ingest_times, floor_times = [], []
@@ -89,22 +105,44 @@ def run() -> list[dict[str, Any]]:
                 samples.append(time.perf_counter() - started)
             return statistics.median(samples)
 
-        parse_s = pure(lambda: parse_stays(rows, divisions=divisions(), is_country=is_country,
-                                           now=NOW, policy=policy))
+        parse_s = pure(
+            lambda: parse_stays(
+                rows, divisions=divisions(), is_country=is_country, now=NOW, policy=policy
+            )
+        )
         card_s = pure(lambda: build_card(stays, as_of=NOW, policy=policy))
 
     ingest_s, floor_s = statistics.median(ingest_times), statistics.median(floor_times)
     return [
-        {"name": "carrier_ingest_rows_per_s", "value": round(ROWS / ingest_s), "unit": "rows/s",
-         "goal": "informational (moto, one process)",
-         "detail": {"batch_rows": ROWS, "ingest_s": round(ingest_s, 2),
-                    "bare_batch_write_s": round(floor_s, 2)}},
-        {"name": "carrier_ingest_vs_bare_batch_write", "value": round(ingest_s / floor_s, 2),
-         "unit": "ratio", "goal": "informational: validation + ~1.6 index items per stay"},
-        {"name": "carrier_parse_rows_per_s", "value": round(ROWS / parse_s), "unit": "rows/s",
-         "goal": "informational"},
-        {"name": "card_aggregation_rows_per_s", "value": round(ROWS / card_s), "unit": "rows/s",
-         "goal": "informational"},
+        {
+            "name": "carrier_ingest_rows_per_s",
+            "value": round(ROWS / ingest_s),
+            "unit": "rows/s",
+            "goal": "informational (moto, one process)",
+            "detail": {
+                "batch_rows": ROWS,
+                "ingest_s": round(ingest_s, 2),
+                "bare_batch_write_s": round(floor_s, 2),
+            },
+        },
+        {
+            "name": "carrier_ingest_vs_bare_batch_write",
+            "value": round(ingest_s / floor_s, 2),
+            "unit": "ratio",
+            "goal": "informational: validation + ~1.6 index items per stay",
+        },
+        {
+            "name": "carrier_parse_rows_per_s",
+            "value": round(ROWS / parse_s),
+            "unit": "rows/s",
+            "goal": "informational",
+        },
+        {
+            "name": "card_aggregation_rows_per_s",
+            "value": round(ROWS / card_s),
+            "unit": "rows/s",
+            "goal": "informational",
+        },
     ]
 
 
