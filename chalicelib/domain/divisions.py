@@ -88,6 +88,31 @@ class DivisionIndex:
             return f"{division.province}{division.name}"
         return f"{city.name}{division.name}"
 
+    def resolve(self, province: str, city: str, county: str) -> str | None:
+        """Names → the code in force, or None. Handles municipalities (the city repeats
+        the province), county-level cities directly under a province, and county names
+        that repeat across cities (the named city decides)."""
+        province, city, county = (" ".join(x.split()) for x in (province, city, county))
+        prefixes = [
+            d.code[:2]
+            for d in self._divisions.values()
+            if d.province == province and d.code[:2] + "0000" == d.code
+        ] or sorted({d.code[:2] for d in self._divisions.values() if d.province == province})
+        if not prefixes:
+            return None
+        in_province = [d for d in self._divisions.values() if d.code[:2] in prefixes]
+        city_codes = [d.code for d in in_province if d.is_city and d.name == city]
+        if not county:
+            if len(city_codes) == 1:
+                return city_codes[0]
+            county = city  # a county-level city named as the city (仙桃市 under 湖北省)
+        matches = [d for d in in_province if d.name == county and not d.is_province]
+        if city_codes:
+            narrowed = [d for d in matches if d.code[:4] + "00" in city_codes]
+            matches = narrowed or matches
+        codes = sorted({d.code for d in matches})
+        return codes[0] if len(codes) == 1 else None
+
     def parse_region(self, raw: object, *, field: str, city_only: bool = False) -> str:
         """A division code in force today, or InvalidInput naming ``field``."""
         if not isinstance(raw, str) or not _CODE_RE.match(raw):

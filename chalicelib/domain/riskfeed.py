@@ -1,0 +1,232 @@
+"""Risk-area feeds: both published shapes into one normalised snapshot, and the diff.
+
+Our own shape (SPEC section 5)::
+
+    {"feed_id": "2026-11-20T10", "published_at": "2026-11-20T10:00:00+08:00",
+     "areas": [{"region_code": "610113", "area": "电子城街道", "level": "high",
+                "since": "2026-11-18T00:00:00+08:00"}]}
+
+The national risk-level query's shape (2022)::
+
+    {"code": 0, "data": {"end_update_time": "2022-04-20 12时",
+      "highlist": [{"province": "上海市", "city": "上海市", "county": "浦东新区",
+                    "area_name": "上海市 浦东新区 …", "communitys": ["…"]}],
+      "middlelist": [...], "lowlist": [...]}}
+
+National rows name places, not codes; names resolve through the offline
+division dataset. Municipalities repeat the province as the city; county-level
+cities and development zones often are not divisions at all. A row that does
+not resolve is kept in ``unresolved``, counted and reported, never dropped.
+The national list has no ``since``: an area keeps the ``since`` it had in the
+previous snapshot, or takes the snapshot's publication time when it is new.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from chalicelib.domain.colour import RiskArea
+from chalicelib.domain.divisions import DivisionIndex
+from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.itinerary import parse_time
+
+CST = timezone(timedelta(hours=8))
+LEVELS = ("high", "medium", "low")
+_NATIONAL_LISTS = {"highlist": "high", "middlelist": "medium", "lowlist": "low"}
+_STAMP_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2}) (\d{1,2})时$")
+_FEED_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    level: str
+    province: str
+    city: str
+    county: str
+    area: str
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    feed_id: str
+    published_at: datetime
+    areas: tuple[RiskArea, ...]
+    unresolved: tuple[Unresolved, ...] = ()
+    source: str = "yima"
+
+
+@dataclass(frozen=True)
+class Diff:
+    raised: tuple[RiskArea, ...] = ()  # new, or a higher level than before
+    lowered: tuple[RiskArea, ...] = ()  # still listed, at a lower level
+    lifted: tuple[RiskArea, ...] = ()  # no longer listed
+    unchanged: int = 0
+    changed_regions: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.raised or self.lowered or self.lifted)
+
+
+def _text(row: Mapping[str, Any], name: str) -> str:
+    value = row.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def parse_feed(
+    document: Any, *, divisions: DivisionIndex, previous: Snapshot | None = None
+) -> Snapshot:
+    """Either shape → Snapshot; InvalidInput names the bad field."""
+    if not isinstance(document, dict):
+        raise InvalidInput("a risk feed is a JSON object", field="body")
+    if "data" in document and isinstance(document.get("data"), dict):
+        return _national(document, divisions=divisions, previous=previous)
+    return _ours(document, divisions=divisions)
+
+
+def _ours(document: Mapping[str, Any], *, divisions: DivisionIndex) -> Snapshot:
+    feed_id = document.get("feed_id")
+    if not isinstance(feed_id, str) or not _FEED_ID_RE.match(feed_id):
+        raise InvalidInput("feed_id: letters, digits and _ . : - (1 to 64)", field="feed_id")
+    published = parse_time(document.get("published_at"), field="published_at")
+    rows = document.get("areas")
+    if not isinstance(rows, list):
+        raise InvalidInput("areas must be a list", field="areas")
+    areas = []
+    for index, row in enumerate(rows):
+        where = f"areas[{index}]"
+        if not isinstance(row, dict):
+            raise InvalidInput("each area is an object", field=where)
+        level = row.get("level")
+        if level not in LEVELS:
+            raise InvalidInput("level must be high, medium or low", field=f"{where}.level")
+        code = divisions.parse_region(row.get("region_code"), field=f"{where}.region_code")
+        since = parse_time(row.get("since"), field=f"{where}.since")
+        if since > published:
+            raise InvalidInput("since is after the feed was published", field=f"{where}.since")
+        areas.append(
+            RiskArea(region_code=code, level=str(level), since=since, area=_text(row, "area")[:200])
+        )
+    return Snapshot(feed_id=feed_id, published_at=published, areas=_dedupe(areas))
+
+
+def national_stamp(raw: object) -> datetime:
+    """``"2022-04-20 12时"`` → 2022-04-20T12:00+08:00 (the list is stamped to the hour)."""
+    match = _STAMP_RE.match(raw.strip()) if isinstance(raw, str) else None
+    if not match:
+        raise InvalidInput(
+            'end_update_time must read like "2022-04-20 12时"', field="data.end_update_time"
+        )
+    year, month, day, hour = (int(g) for g in match.groups())
+    try:
+        return datetime(year, month, day, hour, tzinfo=CST)
+    except ValueError:
+        raise InvalidInput(
+            "end_update_time is not a real date and hour", field="data.end_update_time"
+        ) from None
+
+
+def _national(
+    document: Mapping[str, Any], *, divisions: DivisionIndex, previous: Snapshot | None
+) -> Snapshot:
+    if document.get("code", 0) not in (0, "0"):
+        raise InvalidInput("the national feed reports an error code", field="code")
+    data = document["data"]
+    published = national_stamp(data.get("end_update_time"))
+    earlier = (
+        {(a.region_code, a.area, a.level): a.since for a in previous.areas} if (previous) else {}
+    )
+    areas, unresolved = [], []
+    for list_name, level in _NATIONAL_LISTS.items():
+        rows = data.get(list_name) or []
+        if not isinstance(rows, list):
+            raise InvalidInput(f"{list_name} must be a list", field=f"data.{list_name}")
+        for index, row in enumerate(rows):
+            if not isinstance(row, dict):
+                raise InvalidInput("each row is an object", field=f"data.{list_name}[{index}]")
+            province, city, county = (
+                _text(row, "province"),
+                _text(row, "city"),
+                _text(row, "county"),
+            )
+            names = [c for c in row.get("communitys") or [] if isinstance(c, str) and c.strip()]
+            label = "、".join(names) or _text(row, "area_name")
+            code = divisions.resolve(province, city, county)
+            if code is None:
+                unresolved.append(
+                    Unresolved(
+                        level=level, province=province, city=city, county=county, area=label[:200]
+                    )
+                )
+                continue
+            since = earlier.get((code, label[:200], level), published)
+            areas.append(RiskArea(region_code=code, level=level, since=since, area=label[:200]))
+    stamp = published.strftime("%Y-%m-%dT%H")
+    return Snapshot(
+        feed_id=f"national-{stamp}",
+        published_at=published,
+        areas=_dedupe(areas),
+        unresolved=tuple(unresolved),
+        source="national",
+    )
+
+
+def _dedupe(areas: Iterable[RiskArea]) -> tuple[RiskArea, ...]:
+    """One entry per (region, area, level): the earliest ``since`` wins."""
+    best: dict[tuple[str, str, str], RiskArea] = {}
+    for area in areas:
+        key = (area.region_code, area.area, area.level)
+        if key not in best or area.since < best[key].since:
+            best[key] = area
+    return tuple(sorted(best.values(), key=lambda a: (a.region_code, a.area, a.level)))
+
+
+def region_levels(areas: Iterable[RiskArea]) -> dict[str, str]:
+    """The highest level per county code."""
+    rank = {"low": 0, "medium": 1, "high": 2}
+    levels: dict[str, str] = {}
+    for area in areas:
+        current = levels.get(area.region_code)
+        if current is None or rank[area.level] > rank[current]:
+            levels[area.region_code] = area.level
+    return levels
+
+
+def diff(old: Sequence[RiskArea], new: Sequence[RiskArea]) -> Diff:
+    """What changed between two snapshots, area by area (region + area name)."""
+    rank = {"low": 0, "medium": 1, "high": 2}
+    before = {(a.region_code, a.area): a for a in old}
+    after = {(a.region_code, a.area): a for a in new}
+    raised, lowered, lifted, unchanged = [], [], [], 0
+    for key, area in after.items():
+        prior = before.get(key)
+        if prior is None or rank[area.level] > rank[prior.level]:
+            raised.append(area)
+        elif rank[area.level] < rank[prior.level]:
+            lowered.append(area)
+        else:
+            unchanged += 1
+    lifted = [area for key, area in before.items() if key not in after]
+    regions = frozenset(a.region_code for a in (*raised, *lowered, *lifted))
+    return Diff(
+        raised=tuple(raised),
+        lowered=tuple(lowered),
+        lifted=tuple(lifted),
+        unchanged=unchanged,
+        changed_regions=regions,
+    )
+
+
+def lifts_too_much(old: Sequence[RiskArea], new: Sequence[RiskArea]) -> bool:
+    """More than half of the active medium/high areas lifted at once (an empty feed too):
+    such a snapshot is held until an official confirms it."""
+    watched = [a for a in old if a.level in ("high", "medium")]
+    if not watched:
+        return False
+    remaining = {(a.region_code, a.area) for a in new}
+    lifted = sum(1 for a in watched if (a.region_code, a.area) not in remaining)
+    return lifted * 2 > len(watched)
