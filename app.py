@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Chalice, Response
+from chalice import Chalice, Rate, Response
 
 from chalicelib import bootstrap
 from chalicelib.domain.errors import Conflict
@@ -431,3 +431,63 @@ def carrier_feed(call: Call) -> dict[str, Any]:
 def itinerary(call: Call) -> dict[str, Any]:
     service = call.services.itinerary
     return views.itinerary(service.card(call.who), service.divisions(), service.country_names)
+
+
+# --- risk areas and recolouring -----------------------------------------------------------
+
+RISK_FEED: dict[str, Any] = {
+    "type": "object",
+    "description": "a snapshot in our shape ({feed_id, published_at, areas}) or the "
+    "national risk-level query's ({code, data: {end_update_time, highlist, middlelist, "
+    "lowlist}}); checked field by field by the feed parser",
+}
+
+
+@api.route(
+    "/v1/feeds/risk-areas",
+    method="POST",
+    roles=OFFICIAL,
+    tags=("feeds",),
+    body=RISK_FEED,
+    response=contract.REFRESH_REPORT,
+    errors=(409,),
+    max_body=contract.CARRIER_MAX_BODY,
+    summary="Push a risk-area snapshot and refresh at once; an older one, or one lifting "
+    "more than half of the active areas, is held until an official confirms",
+)
+def risk_feed_push(call: Call) -> dict[str, Any]:
+    return call.services.risk.push(call.who, call.body)
+
+
+@api.route(
+    "/v1/feeds/risk-areas/{feed_id}/confirm",
+    method="POST",
+    roles=OFFICIAL,
+    tags=("feeds",),
+    response=contract.REFRESH_REPORT,
+    errors=(404, 409),
+    summary="Confirm a held snapshot: it becomes active and the refresh runs",
+)
+def risk_feed_confirm(call: Call) -> dict[str, Any]:
+    return call.services.risk.confirm(call.who, call.params["feed_id"])
+
+
+@app.schedule(Rate(10, unit=Rate.MINUTES))
+def refresh_risk_areas(event: Any) -> dict[str, Any]:
+    """Pull the feed object from S3 and recolour the people it affects."""
+    return bootstrap.get_container().risk.refresh_scheduled()
+
+
+@app.on_sqs_message(queue="yima-recolour", batch_size=1)
+def recolour(event: Any) -> None:
+    """Recompute the people in each message; a failure makes SQS redeliver the chunk."""
+    import json
+
+    container = bootstrap.get_container()
+    for record in event:
+        message = json.loads(record.body)
+        counts = container.colours.recolour_many(
+            list(message["person_ids"]), str(message.get("reason", "queued"))
+        )
+        if counts["failed"]:
+            raise RuntimeError(f"{counts['failed']} people failed; SQS will redeliver")

@@ -25,6 +25,7 @@ from chalicelib.services.colours import ColourService
 from chalicelib.services.declarations import DeclarationService, ReviewService
 from chalicelib.services.itinerary import ItineraryService
 from chalicelib.services.officials import AppealService, AuditService, StatusService
+from chalicelib.services.risk import RiskService
 
 if TYPE_CHECKING:
     from chalicelib.adapters.secrets import AppSecrets
@@ -51,6 +52,7 @@ class Container:
     audit: AuditService
     codes: CodeService
     itinerary: ItineraryService
+    risk: RiskService
 
 
 class AwsClients:
@@ -96,7 +98,13 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         DynamoScans,
     )
     from chalicelib.adapters.dynamo.identity_repo import DynamoIdentityStore
+    from chalicelib.adapters.dynamo.risk_repo import DynamoAffected, DynamoLease, DynamoRiskFeeds
     from chalicelib.adapters.dynamo.stays_repo import DynamoIdempotency, DynamoStays
+    from chalicelib.adapters.recolour_queue import (
+        InlineRecolourQueue,
+        S3FeedSource,
+        SqsRecolourQueue,
+    )
     from chalicelib.adapters.secrets import load_app_secrets
     from chalicelib.adapters.signing import ed25519_verify, load_signer
 
@@ -179,6 +187,19 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         ),
         audit=AuditService(audit=audit, clock=clock),
         itinerary=itinerary,
+        risk=RiskService(
+            feeds=DynamoRiskFeeds(),
+            affected=DynamoAffected(),
+            lease=DynamoLease(),
+            queue=InlineRecolourQueue(colours.recolour_many)
+            if settings.is_local
+            else SqsRecolourQueue(lambda: aws.client("sqs"), settings.queue_name),
+            source=S3FeedSource(lambda: aws.client("s3"), settings.feed_bucket, settings.feed_key),
+            audit=audit,
+            divisions=reference_data.divisions,
+            window_days=Policy().window_days,
+            clock=clock,
+        ),
         codes=CodeService(
             colours=colours.colours,
             recolour=colours,

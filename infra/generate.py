@@ -40,6 +40,8 @@ DEPLOYED_STAGES = ("dev", "prod")
 POLICY_STAGES = ("local", "dev", "prod")
 LAMBDA_TIMEOUT_SECONDS = 30  # .chalice/config.json lambda_timeout
 REST_API_ID = "RestAPI"  # the logical id of Chalice's AWS::Serverless::Api
+RECOLOUR_FUNCTION = "Recolour"  # the logical id Chalice gives @app.on_sqs_message recolour
+RECOLOUR_EVENT = "RecolourSqsEventSource"
 
 RESOURCES_FILE = ROOT / "infra" / "resources.json"
 
@@ -328,6 +330,29 @@ def _rest_api_overlay() -> dict[str, Any]:
     }
 
 
+def _recolour_overlay() -> dict[str, Any]:
+    """Point the recolour worker at the stage's queue. app.py has to name a queue at import
+    time, when the stage is unknown (``yima-recolour``); this deep-merges the stage's queue
+    ARN over that name in the function Chalice packages (same ``Fn::Sub`` key, so the merge
+    replaces it), and makes the function wait for the queue."""
+    return {
+        "DependsOn": ["RecolourQueue"],
+        "Properties": {
+            "Events": {
+                RECOLOUR_EVENT: {
+                    "Properties": {
+                        "Queue": _sub(
+                            "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:"
+                            + APP
+                            + "-${Stage}-recolour"
+                        )
+                    }
+                }
+            }
+        },
+    }
+
+
 # --- the template -------------------------------------------------------------------
 
 
@@ -346,6 +371,7 @@ def tables_template() -> dict[str, Any]:
     resources.update(_secret())
     resources.update(_data_key())
     resources[REST_API_ID] = _rest_api_overlay()
+    resources[RECOLOUR_FUNCTION] = _recolour_overlay()
     outputs.update(
         {
             "RecolourQueueUrl": {"Value": {"Ref": "RecolourQueue"}},

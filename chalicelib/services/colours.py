@@ -93,6 +93,22 @@ class ColourService:
         )
         return any(city.starred for city in card.cities)
 
+    def recolour_many(self, person_ids: list[str], reason: str) -> dict[str, int]:
+        """The worker's loop: every person recomputed; failures collected, not fatal."""
+        counts = {"recoloured": 0, "skipped": 0, "failed": 0}
+        for person_id in person_ids:
+            try:
+                self.recolour(person_id, actor="system", actor_role="system", reason=reason)
+                counts["recoloured"] += 1
+            except NotFound:
+                counts["skipped"] += 1  # a phone whose owner never declared: no code to colour
+            except Exception:
+                from chalicelib.logs import get_logger
+
+                get_logger().exception("recolour failed", extra={"person": person_id})
+                counts["failed"] += 1
+        return counts
+
     def current(self, person_id: str) -> StoredColour | None:
         return self.colours.get(person_id)
 

@@ -565,3 +565,31 @@ ITINERARY: Schema = {
         "note": {"type": "string"},
     },
 }
+
+REFRESH_REPORT: Schema = {
+    "type": "object",
+    "required": ["state"],
+    "properties": {
+        "feed_id": {"type": "string"},
+        "state": {
+            "type": "string",
+            "enum": [
+                "active",
+                "held",
+                "unchanged",
+                "refused_stale",
+                "missing",
+                "invalid",
+                "skipped",
+            ],
+        },
+        "raised": {"type": "integer"},
+        "lowered": {"type": "integer"},
+        "lifted": {"type": "integer"},
+        "unresolved": {"type": "integer", "description": "national rows no code matched"},
+        "people_recoloured": {"type": "integer"},
+        "people_queued": {"type": "integer"},
+        "failed": {"type": "integer"},
+        "duration_ms": {"type": "number"},
+    },
+}

@@ -46,6 +46,8 @@ MATRIX: dict[tuple[str, str], object] = {
     ("POST", "/v1/verify"): frozenset({Role.CHECKPOINT}),
     ("POST", "/v1/feeds/carrier"): frozenset({Role.CARRIER}),
     ("GET", "/v1/itinerary"): CITIZEN,
+    ("POST", "/v1/feeds/risk-areas"): OFFICIAL,
+    ("POST", "/v1/feeds/risk-areas/{feed_id}/confirm"): OFFICIAL,
 }
 
 CASES = [(method, path, role) for (method, path) in MATRIX for role in [None, *Role]]

@@ -251,12 +251,13 @@ def test_gateway_errors_have_the_app_error_shape(template: dict[str, Any]) -> No
 
 
 def test_resources_json_passes_cfn_lint(template: dict[str, Any]) -> None:
-    # The RestAPI entry has no Type: it is an overlay on Chalice's API, linted in the
-    # merged template below. Everything else must lint on its own.
+    # The RestAPI and Recolour entries have no Type: they are overlays on what Chalice
+    # packages, linted in the merged template below. Everything else lints on its own.
     standalone = json.loads(json.dumps(template))
     overlays = [k for k, v in standalone["Resources"].items() if "Type" not in v]
-    assert overlays == ["RestAPI"]
-    del standalone["Resources"]["RestAPI"]
+    assert sorted(overlays) == ["Recolour", "RestAPI"]
+    for overlay in overlays:
+        del standalone["Resources"][overlay]
     assert _lint(standalone) == []
 
 
@@ -309,6 +310,13 @@ def test_packaged_template_passes_cfn_lint(stage: str, tmp_path: Path) -> None:
 
     # The overlay landed on Chalice's API, whose logical id is RestAPI.
     assert resources["RestAPI"]["Type"] == "AWS::Serverless::Api"
+    # The recolour worker listens to the stage's queue, not the import-time placeholder.
+    events = resources["Recolour"]["Properties"]["Events"]["RecolourSqsEventSource"]
+    assert events["Properties"]["Queue"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:yima-${Stage}-recolour"
+    }
+    assert resources["Recolour"]["DependsOn"] == ["RecolourQueue"]
+    assert events["Properties"]["BatchSize"] == 1
     body = resources["RestAPI"]["Properties"]["DefinitionBody"]
     assert body["paths"], "the merge must not replace Chalice's routes"
     assert body["x-amazon-apigateway-gateway-responses"] == generate.gateway_responses()

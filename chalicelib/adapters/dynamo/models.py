@@ -289,7 +289,7 @@ class RiskFeedRecord(Model):
     unresolved = JSONAttribute(default=list)
     source = UnicodeAttribute(null=True)
     active_feed_id = UnicodeAttribute(null=True)
-    version = VersionAttribute()
+    confirmed_by = UnicodeAttribute(null=True)
 
 
 class StatusMarkBySubjectIndex(GlobalSecondaryIndex["StatusMarkRecord"]):

@@ -1,0 +1,85 @@
+"""Handing people to the recolour worker: SQS in AWS, inline on the local stack.
+
+``SqsRecolourQueue`` sends ``{"person_ids": [...], "reason": ...}`` messages
+of up to 100 people, ten messages per SendMessageBatch call; the
+``recolour`` handler (``@app.on_sqs_message``) recomputes them, and SQS
+redelivers a chunk whose handler failed (recomputing is idempotent).
+``InlineRecolourQueue`` recolours at once, in the same process: ``chalice
+local`` runs no queue consumers, so the local stack and the API tests use it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+CHUNK = 100
+
+
+def chunks(items: list[str], size: int = CHUNK) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+class SqsRecolourQueue:
+    def __init__(self, client: Callable[[], Any], queue_name: str) -> None:
+        self._client = client  # built on first use: most requests never touch the queue
+        self._name = queue_name
+        self._url: str | None = None
+
+    def _queue_url(self) -> str:
+        if self._url is None:
+            self._url = str(self._client().get_queue_url(QueueName=self._name)["QueueUrl"])
+        return self._url
+
+    def submit(self, person_ids: list[str], *, reason: str) -> dict[str, int]:
+        from chalicelib.domain.errors import UpstreamUnavailable
+
+        messages = [
+            {"Id": str(n), "MessageBody": json.dumps({"person_ids": part, "reason": reason})}
+            for n, part in enumerate(chunks(person_ids))
+        ]
+        for start in range(0, len(messages), 10):
+            batch = messages[start : start + 10]
+            for _attempt in range(3):
+                result = self._client().send_message_batch(
+                    QueueUrl=self._queue_url(), Entries=batch
+                )
+                failed = {f["Id"] for f in result.get("Failed", [])}
+                batch = [m for m in batch if m["Id"] in failed]
+                if not batch:
+                    break
+            if batch:
+                raise UpstreamUnavailable("the recolour queue refused messages; try again")
+        return {"queued": len(person_ids)}
+
+
+class InlineRecolourQueue:
+    def __init__(self, recolour_many: Callable[[list[str], str], dict[str, int]]) -> None:
+        self._recolour_many = recolour_many
+
+    def submit(self, person_ids: list[str], *, reason: str) -> dict[str, int]:
+        return self._recolour_many(person_ids, reason)
+
+
+class S3FeedSource:
+    """The risk-area feed object the scheduled refresh pulls."""
+
+    def __init__(self, client: Callable[[], Any], bucket: str, key: str) -> None:
+        self._client, self._bucket, self._key = client, bucket, key
+
+    def read(self) -> Any:
+        from botocore.exceptions import ClientError
+
+        from chalicelib.domain.errors import InvalidInput, UpstreamUnavailable
+
+        try:
+            raw = self._client().get_object(Bucket=self._bucket, Key=self._key)["Body"].read()
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NoSuchBucket"):
+                return None
+            raise UpstreamUnavailable("the feed bucket is unavailable") from None
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidInput("the feed object is not JSON", field="body") from None

@@ -1,0 +1,281 @@
+"""Refreshing the risk areas, and recolouring exactly the people a change affects.
+
+lock → plan (pure: parse, compare, diff) → apply (store, switch, queue) → report.
+
+- The scheduled pull reads the feed object from S3 and refuses a snapshot
+  older than the active one. An official's push of an older one (the
+  national list is stamped only to the hour), or of one that lifts more than
+  half of the active areas at once (an empty one included), is *held*:
+  stored, changing nothing, until an official confirms it.
+- The active pointer switches with a conditional write, so two overlapping
+  refreshes cannot both switch; a lease lock keeps them from both working.
+- The people affected are found through key indexes only: phones that
+  stayed in a changed city on a day of the window (the place-day index),
+  residents of a changed district, and venue scans there. They go to the
+  recolour queue in chunks; the cost grows with them, never with the
+  population.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from chalicelib.domain.colour import city_of, days_after, local_day
+from chalicelib.domain.divisions import DivisionIndex
+from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
+from chalicelib.domain.health import AuditEvent
+from chalicelib.domain.riskfeed import Snapshot, diff, lifts_too_much, parse_feed
+from chalicelib.domain.session import SessionClaims
+from chalicelib.services.declarations import self_person_id
+from chalicelib.services.ports import Audit
+
+LEASE = timedelta(minutes=9)  # shorter than the 10-minute schedule
+
+
+class RiskFeeds(Protocol):
+    def active(self) -> Snapshot | None: ...
+
+    def get(self, feed_id: str) -> Snapshot | None: ...
+
+    def state(self, feed_id: str) -> str | None: ...
+
+    def store(self, snapshot: Snapshot, *, state: str, now: datetime) -> bool: ...
+
+    def set_state(self, feed_id: str, state: str, *, confirmed_by: str | None = None) -> None: ...
+
+    def switch(self, new_id: str, *, expected: str | None, now: datetime) -> None: ...
+
+
+class Affected(Protocol):
+    def phones_in(self, place: str, day: str) -> list[str]: ...
+
+    def users_with_phone(self, phone_hash: str) -> list[str]: ...
+
+    def residents(self, region_code: str) -> list[str]: ...
+
+    def scanned(self, region_code: str, day: str) -> list[str]: ...
+
+
+class Lease(Protocol):
+    def acquire(self, name: str, *, owner: str, until: datetime, now: datetime) -> bool: ...
+
+    def release(self, name: str, *, owner: str) -> None: ...
+
+
+class RecolourQueue(Protocol):
+    def submit(self, person_ids: list[str], *, reason: str) -> dict[str, int]:
+        """Hand people to the recolour worker; returns counts (queued / recoloured / failed)."""
+        ...
+
+
+class FeedSource(Protocol):
+    def read(self) -> Any:
+        """The feed document, or None when the object is missing."""
+        ...
+
+
+@dataclass
+class RiskService:
+    feeds: RiskFeeds
+    affected: Affected
+    lease: Lease
+    queue: RecolourQueue
+    source: FeedSource
+    audit: Audit
+    divisions: Callable[[], DivisionIndex]
+    window_days: int
+    clock: Callable[[], datetime]
+
+    # -- entry points ----------------------------------------------------------------
+
+    def refresh_scheduled(self) -> dict[str, Any]:
+        """The 10-minute pull from S3. Never raises for bad feed content: it reports."""
+        started = time.perf_counter()
+        owner = secrets.token_hex(6)
+        now = self.clock()
+        if not self.lease.acquire("refresh_risk_areas", owner=owner, until=now + LEASE, now=now):
+            return {"state": "skipped", "reason": "another refresh holds the lease"}
+        try:
+            document = self.source.read()
+            if document is None:
+                return self._report({"state": "missing"}, started)
+            try:
+                snapshot = parse_feed(
+                    document, divisions=self.divisions(), previous=self.feeds.active()
+                )
+            except InvalidInput as exc:
+                return self._report(
+                    {"state": "invalid", "field": exc.field, "error": exc.message}, started
+                )
+            return self._apply(
+                snapshot, actor="system", role="system", scheduled=True, started=started
+            )
+        finally:
+            self.lease.release("refresh_risk_areas", owner=owner)
+
+    def push(self, official: SessionClaims, document: Any) -> dict[str, Any]:
+        """An official's snapshot: stored at once, held if suspicious, else applied."""
+        started = time.perf_counter()
+        snapshot = parse_feed(document, divisions=self.divisions(), previous=self.feeds.active())
+        return self._apply(
+            snapshot,
+            actor=official.subject,
+            role=official.role.value,
+            scheduled=False,
+            started=started,
+        )
+
+    def confirm(self, official: SessionClaims, feed_id: str) -> dict[str, Any]:
+        started = time.perf_counter()
+        state = self.feeds.state(feed_id)
+        if state is None:
+            raise NotFound("no such snapshot", code="feed_not_found")
+        if state != "held":
+            raise Conflict(f"this snapshot is {state}, not held", code="not_held")
+        snapshot = self.feeds.get(feed_id)
+        assert snapshot is not None
+        self.feeds.set_state(feed_id, "active", confirmed_by=official.subject)
+        return self._activate(
+            snapshot,
+            actor=official.subject,
+            role=official.role.value,
+            started=started,
+            confirmed=True,
+        )
+
+    # -- plan and apply ------------------------------------------------------------------
+
+    def _apply(
+        self, snapshot: Snapshot, *, actor: str, role: str, scheduled: bool, started: float
+    ) -> dict[str, Any]:
+        now = self.clock()
+        active = self.feeds.active()
+        if active is not None and snapshot.feed_id == active.feed_id:
+            return self._report({"feed_id": snapshot.feed_id, "state": "unchanged"}, started)
+        older = active is not None and snapshot.published_at < active.published_at
+        if older and scheduled:
+            return self._report(
+                {
+                    "feed_id": snapshot.feed_id,
+                    "state": "refused_stale",
+                    "active_feed_id": active.feed_id if active else None,
+                },
+                started,
+            )
+        held = older or (active is not None and lifts_too_much(active.areas, snapshot.areas))
+        if not self.feeds.store(snapshot, state="held" if held else "active", now=now):
+            existing = self.feeds.state(snapshot.feed_id)
+            raise Conflict(
+                f"snapshot {snapshot.feed_id} is already stored ({existing})",
+                field="feed_id",
+                code="feed_id_reused",
+            )
+        if held:
+            self.audit.append(
+                AuditEvent(
+                    subject_id=f"feed:{snapshot.feed_id}",
+                    actor=actor,
+                    actor_role=role,
+                    action="risk_feed_held",
+                    at=now,
+                    reason="older than the active snapshot"
+                    if older
+                    else "lifts more than half of the active areas",
+                    after={"feed_id": snapshot.feed_id, "areas": len(snapshot.areas)},
+                )
+            )
+            return self._report(
+                {
+                    "feed_id": snapshot.feed_id,
+                    "state": "held",
+                    "raised": 0,
+                    "lowered": 0,
+                    "lifted": 0,
+                    "unresolved": len(snapshot.unresolved),
+                    "people_recoloured": 0,
+                    "people_queued": 0,
+                },
+                started,
+            )
+        return self._activate(snapshot, actor=actor, role=role, started=started, previous=active)
+
+    def _activate(
+        self,
+        snapshot: Snapshot,
+        *,
+        actor: str,
+        role: str,
+        started: float,
+        previous: Snapshot | None = None,
+        confirmed: bool = False,
+    ) -> dict[str, Any]:
+        now = self.clock()
+        if confirmed:
+            previous = self.feeds.active()
+        self.feeds.switch(
+            snapshot.feed_id, expected=previous.feed_id if previous else None, now=now
+        )
+        change = diff(previous.areas if previous else (), snapshot.areas)
+        people = self.affected_people(change.changed_regions, now)
+        counts = self.queue.submit(sorted(people), reason=f"risk_feed:{snapshot.feed_id}")
+        self.audit.append(
+            AuditEvent(
+                subject_id=f"feed:{snapshot.feed_id}",
+                actor=actor,
+                actor_role=role,
+                action="risk_feed_activated",
+                at=now,
+                reason="confirmed" if confirmed else None,
+                before={"feed_id": previous.feed_id if previous else None},
+                after={
+                    "feed_id": snapshot.feed_id,
+                    "raised": len(change.raised),
+                    "lowered": len(change.lowered),
+                    "lifted": len(change.lifted),
+                    "people": len(people),
+                },
+            )
+        )
+        return self._report(
+            {
+                "feed_id": snapshot.feed_id,
+                "state": "active",
+                "raised": len(change.raised),
+                "lowered": len(change.lowered),
+                "lifted": len(change.lifted),
+                "unresolved": len(snapshot.unresolved),
+                "people_recoloured": counts.get("recoloured", 0),
+                "people_queued": counts.get("queued", 0),
+                "failed": counts.get("failed", 0),
+            },
+            started,
+        )
+
+    def affected_people(self, regions: Iterable[str], now: datetime) -> set[str]:
+        """Everyone a change in these districts can recolour, from key indexes only."""
+        days = [local_day(days_after(now, -n)).isoformat() for n in range(self.window_days + 1)]
+        people: set[str] = set()
+        regions = sorted(set(regions))
+        for city in sorted({city_of(r) for r in regions}):
+            phones = {p for day in days for p in self.affected.phones_in(city, day)}
+            for phone in phones:
+                people.update(self_person_id(u) for u in self.affected.users_with_phone(phone))
+        for region in regions:
+            people.update(self.affected.residents(region))
+            for day in days:
+                people.update(self.affected.scanned(region, day))
+        return people
+
+    @staticmethod
+    def _report(report: dict[str, Any], started: float) -> dict[str, Any]:
+        from chalicelib.logs import get_logger
+
+        report["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        get_logger().info("refresh_risk_areas", extra={"report": json.dumps(report)})
+        return report

@@ -1,0 +1,292 @@
+"""Risk-area refresh: push, hold, confirm, the scheduled pull, and who gets recoloured."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import assert_error, body, declaration, get, login, make_id_number, post
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def snapshot(feed_id, published, *areas):
+    return {
+        "feed_id": feed_id,
+        "published_at": published,
+        "areas": [
+            {
+                "region_code": code,
+                "area": name,
+                "level": level,
+                "since": "2026-11-15T00:00:00+08:00",
+            }
+            for code, name, level in areas
+        ],
+    }
+
+
+HIGH_YANTA = ("610113", "电子城街道", "high")
+
+
+@pytest.fixture
+def official(client):
+    return login(client, "official-1", role="official")
+
+
+def _citizen(client, subject, phone, residence, seq):
+    token = login(client, subject, phone=phone)
+    answers = declaration(
+        residence_region=residence, phone=phone, id_number=make_id_number(f"61011319900101{seq}")
+    )
+    assert post(client, "/v1/declarations", answers, token).status_code == 201
+    return token
+
+
+def _colour(client, token):
+    return body(get(client, "/v1/code", token))["colour"]
+
+
+def test_a_new_high_risk_area_reddens_its_residents_and_spares_bystanders(client, official):
+    resident = _citizen(client, "resident", "13811110001", "610113", "111")
+    bystander = _citizen(client, "bystander", "13811110002", "610103", "222")
+
+    report = body(
+        post(
+            client,
+            "/v1/feeds/risk-areas",
+            snapshot("f1", "2026-11-20T09:00:00+08:00", HIGH_YANTA),
+            official,
+        )
+    )
+
+    assert report == report | {
+        "feed_id": "f1",
+        "state": "active",
+        "raised": 1,
+        "lowered": 0,
+        "lifted": 0,
+        "people_recoloured": 1,
+    }
+    assert _colour(client, resident) == "red"
+    assert _colour(client, bystander) == "green"
+
+
+def test_a_stay_in_the_city_is_found_through_the_place_day_index(client, official):
+    traveller = _citizen(client, "traveller", "13811110003", "610103", "333")
+    carrier = login(client, "cmcc", role="carrier")
+    post(
+        client,
+        "/v1/feeds/carrier",
+        {
+            "batch_id": "b1",
+            "stays": [
+                {
+                    "phone": "13811110003",
+                    "kind": "city",
+                    "place": "610100",
+                    "entered_at": "2026-11-17T08:00:00+08:00",
+                    "left_at": "2026-11-17T18:00:00+08:00",
+                }
+            ],
+        },
+        carrier,
+    )
+
+    report = body(
+        post(
+            client,
+            "/v1/feeds/risk-areas",
+            snapshot("f1", "2026-11-20T09:00:00+08:00", HIGH_YANTA),
+            official,
+        )
+    )
+
+    assert report["people_recoloured"] == 1
+    code = body(get(client, "/v1/code", traveller))
+    assert code["colour"] == "yellow"
+    assert [r["code"] for r in code["reasons"]] == ["high_risk_area_stay"]
+
+
+def test_lifting_everything_is_held_until_confirmed_then_people_return_to_green(client, official):
+    resident = _citizen(client, "resident", "13811110001", "610113", "111")
+    post(
+        client,
+        "/v1/feeds/risk-areas",
+        snapshot("f1", "2026-11-20T09:00:00+08:00", HIGH_YANTA),
+        official,
+    )
+    assert _colour(client, resident) == "red"
+
+    held = body(
+        post(client, "/v1/feeds/risk-areas", snapshot("f2", "2026-11-20T10:00:00+08:00"), official)
+    )
+    assert held["state"] == "held" and _colour(client, resident) == "red"
+
+    second = login(client, "official-2", role="official")
+    confirmed = body(post(client, "/v1/feeds/risk-areas/f2/confirm", {}, second))
+
+    assert confirmed == confirmed | {"state": "active", "lifted": 1, "people_recoloured": 1}
+    assert _colour(client, resident) == "green"
+    assert_error(post(client, "/v1/feeds/risk-areas/f2/confirm", {}, second), 409, code="not_held")
+
+
+def test_an_older_snapshot_pushed_by_an_official_is_held(client, official):
+    post(
+        client,
+        "/v1/feeds/risk-areas",
+        snapshot("f1", "2026-11-20T09:00:00+08:00", HIGH_YANTA),
+        official,
+    )
+
+    older = body(
+        post(
+            client,
+            "/v1/feeds/risk-areas",
+            snapshot("f0", "2026-11-20T08:00:00+08:00", HIGH_YANTA),
+            official,
+        )
+    )
+
+    assert older["state"] == "held"
+
+
+def test_a_feed_id_reused_for_other_content_is_a_conflict(client, official):
+    post(
+        client,
+        "/v1/feeds/risk-areas",
+        snapshot("f1", "2026-11-20T09:00:00+08:00", HIGH_YANTA),
+        official,
+    )
+    post(
+        client,
+        "/v1/feeds/risk-areas",
+        snapshot("f2", "2026-11-20T10:00:00+08:00", HIGH_YANTA),
+        official,
+    )
+
+    again = post(
+        client,
+        "/v1/feeds/risk-areas",
+        snapshot("f1", "2026-11-20T11:00:00+08:00", HIGH_YANTA),
+        official,
+    )
+
+    assert_error(again, 409, code="feed_id_reused")
+
+
+def test_the_national_shape_reports_unresolved_rows(client, official):
+    national = json.loads((DATA / "national-risk-2022-04-20.json").read_text())
+    national["data"]["end_update_time"] = "2026-11-20 09时"
+
+    report = body(post(client, "/v1/feeds/risk-areas", national, official))
+
+    assert report["state"] == "active" and report["unresolved"] == 1
+    assert report["raised"] == 7
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        (
+            {
+                "feed_id": "x",
+                "published_at": "2026-11-20T09:00:00+08:00",
+                "areas": [
+                    {"region_code": "999999", "level": "high", "since": "2026-11-19T00:00+08:00"}
+                ],
+            },
+            "areas[0].region_code",
+        ),
+        ({"code": 0, "data": {"end_update_time": "yesterday"}}, "data.end_update_time"),
+        ([], None),
+    ],
+)
+def test_bad_feeds_are_400_and_change_nothing(client, official, payload, field):
+    from chalicelib.adapters.dynamo.models import RiskFeedRecord
+
+    response = post(client, "/v1/feeds/risk-areas", payload, official)
+
+    assert_error(response, 400, field=field)
+    assert RiskFeedRecord.count() == 0
+
+
+# --- the scheduled pull -----------------------------------------------------------------
+
+
+@pytest.fixture
+def bucket(container):
+    s3 = container.aws.client("s3")
+    s3.create_bucket(
+        Bucket=container.settings.feed_bucket,
+        CreateBucketConfiguration={"LocationConstraint": "cn-northwest-1"},
+    )
+    yield lambda document: s3.put_object(
+        Bucket=container.settings.feed_bucket,
+        Key=container.settings.feed_key,
+        Body=json.dumps(document).encode(),
+    )
+    for item in s3.list_objects_v2(Bucket=container.settings.feed_bucket).get("Contents", []):
+        s3.delete_object(Bucket=container.settings.feed_bucket, Key=item["Key"])
+    s3.delete_bucket(Bucket=container.settings.feed_bucket)
+
+
+def test_the_scheduled_pull_applies_then_refuses_stale_then_reports_missing(container, bucket):
+    risk = container.risk
+    bucket(snapshot("s1", "2026-11-20T09:00:00+08:00", HIGH_YANTA))
+    assert risk.refresh_scheduled()["state"] == "active"
+    assert risk.refresh_scheduled()["state"] == "unchanged"
+    bucket(snapshot("s0", "2026-11-20T08:00:00+08:00"))
+    assert risk.refresh_scheduled()["state"] == "refused_stale"
+    container.aws.client("s3").delete_object(
+        Bucket=container.settings.feed_bucket, Key=container.settings.feed_key
+    )
+    assert risk.refresh_scheduled()["state"] == "missing"
+
+
+def test_a_broken_feed_object_is_reported_not_raised(container, bucket):
+    bucket({"feed_id": "s1", "published_at": "soon", "areas": []})
+
+    report = container.risk.refresh_scheduled()
+
+    assert report["state"] == "invalid" and report["field"] == "published_at"
+
+
+def test_a_second_refresh_while_one_holds_the_lease_skips(container, bucket, clock):
+    assert container.risk.lease.acquire(
+        "refresh_risk_areas", owner="other", until=clock.now + timedelta(minutes=5), now=clock.now
+    )
+
+    assert container.risk.refresh_scheduled()["state"] == "skipped"
+    clock.now += timedelta(minutes=6)  # the other run's lease has run out
+    bucket(snapshot("s1", "2026-11-20T09:00:00+08:00", HIGH_YANTA))
+    assert container.risk.refresh_scheduled()["state"] == "active"
+
+
+def test_the_schedule_and_the_queue_worker_are_wired(client, container):
+    from chalicelib.adapters.recolour_queue import SqsRecolourQueue
+
+    sqs = container.aws.client("sqs")
+    url = sqs.create_queue(QueueName=container.settings.queue_name)["QueueUrl"]
+    people = [f"p_{n:020d}" for n in range(250)]
+
+    counts = SqsRecolourQueue(lambda: sqs, container.settings.queue_name).submit(
+        people, reason="test"
+    )
+    messages = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
+        messages += batch
+        for message in batch:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    sqs.delete_queue(QueueUrl=url)
+
+    assert counts == {"queued": 250}
+    assert sorted(len(json.loads(m["Body"])["person_ids"]) for m in messages) == [50, 100, 100]
+    event = client.events.generate_sqs_event(
+        message_bodies=[messages[0]["Body"]], queue_name=container.settings.queue_name
+    )
+    result = client.lambda_.invoke("recolour", event)  # unknown people: skipped, no failure
+    assert result.payload is None
