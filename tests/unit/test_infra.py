@@ -313,7 +313,8 @@ def test_packaged_template_passes_cfn_lint(stage: str, tmp_path: Path) -> None:
     # The recolour worker listens to the stage's queue, not the import-time placeholder.
     events = resources["Recolour"]["Properties"]["Events"]["RecolourSqsEventSource"]
     assert events["Properties"]["Queue"] == {
-        "Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:yima-${Stage}-recolour"
+        "Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:"
+        "yima-${Stage}-recolour"
     }
     assert resources["Recolour"]["DependsOn"] == ["RecolourQueue"]
     assert events["Properties"]["BatchSize"] == 1
