@@ -485,9 +485,6 @@ def recolour(event: Any) -> None:
 
     container = bootstrap.get_container()
     for record in event:
-        message = json.loads(record.body)
-        counts = container.colours.recolour_many(
-            list(message["person_ids"]), str(message.get("reason", "queued"))
-        )
-        if counts["failed"]:
+        counts = container.risk.process(json.loads(record.body))
+        if counts.get("failed"):
             raise RuntimeError(f"{counts['failed']} people failed; SQS will redeliver")

@@ -151,6 +151,21 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         policy=CardPolicy(),
         clock=clock,
     )
+    risk = RiskService(
+        feeds=DynamoRiskFeeds(),
+        affected=DynamoAffected(),
+        lease=DynamoLease(),
+        queue=SqsRecolourQueue(lambda: aws.client("sqs"), settings.queue_name),
+        source=S3FeedSource(lambda: aws.client("s3"), settings.feed_bucket, settings.feed_key),
+        audit=audit,
+        divisions=reference_data.divisions,
+        window_days=Policy().window_days,
+        clock=clock,
+        recolour_many=colours.recolour_many,
+    )
+    if settings.is_local:  # chalice local runs no queue consumer: do the worker's job inline
+        risk.queue = InlineRecolourQueue(risk.process)
+    itinerary.recolour = risk.queue
     cipher = auth.cipher
     return Container(
         settings=settings,
@@ -187,19 +202,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         ),
         audit=AuditService(audit=audit, clock=clock),
         itinerary=itinerary,
-        risk=RiskService(
-            feeds=DynamoRiskFeeds(),
-            affected=DynamoAffected(),
-            lease=DynamoLease(),
-            queue=InlineRecolourQueue(colours.recolour_many)
-            if settings.is_local
-            else SqsRecolourQueue(lambda: aws.client("sqs"), settings.queue_name),
-            source=S3FeedSource(lambda: aws.client("s3"), settings.feed_bucket, settings.feed_key),
-            audit=audit,
-            divisions=reference_data.divisions,
-            window_days=Policy().window_days,
-            clock=clock,
-        ),
+        risk=risk,
         codes=CodeService(
             colours=colours.colours,
             recolour=colours,

@@ -33,11 +33,20 @@ class SqsRecolourQueue:
         return self._url
 
     def submit(self, person_ids: list[str], *, reason: str) -> dict[str, int]:
+        self._send("person_ids", person_ids, reason)
+        return {"queued": len(person_ids)}
+
+    def submit_phones(self, phone_hashes: list[str], *, reason: str) -> dict[str, int]:
+        """The worker finds the people behind the phones (a carrier batch names phones)."""
+        self._send("phone_hashes", phone_hashes, reason)
+        return {"queued_phones": len(phone_hashes)}
+
+    def _send(self, kind: str, items: list[str], reason: str) -> None:
         from chalicelib.domain.errors import UpstreamUnavailable
 
         messages = [
-            {"Id": str(n), "MessageBody": json.dumps({"person_ids": part, "reason": reason})}
-            for n, part in enumerate(chunks(person_ids))
+            {"Id": str(n), "MessageBody": json.dumps({kind: part, "reason": reason})}
+            for n, part in enumerate(chunks(items))
         ]
         for start in range(0, len(messages), 10):
             batch = messages[start : start + 10]
@@ -51,15 +60,19 @@ class SqsRecolourQueue:
                     break
             if batch:
                 raise UpstreamUnavailable("the recolour queue refused messages; try again")
-        return {"queued": len(person_ids)}
 
 
 class InlineRecolourQueue:
-    def __init__(self, recolour_many: Callable[[list[str], str], dict[str, int]]) -> None:
-        self._recolour_many = recolour_many
+    """Does the worker's job at once (``process`` is the worker's own entry point)."""
+
+    def __init__(self, process: Callable[[dict[str, Any]], dict[str, int]]) -> None:
+        self._process = process
 
     def submit(self, person_ids: list[str], *, reason: str) -> dict[str, int]:
-        return self._recolour_many(person_ids, reason)
+        return self._process({"person_ids": person_ids, "reason": reason})
+
+    def submit_phones(self, phone_hashes: list[str], *, reason: str) -> dict[str, int]:
+        return self._process({"phone_hashes": phone_hashes, "reason": reason})
 
 
 class S3FeedSource:

@@ -63,6 +63,7 @@ class ItineraryService:
     country_names: Callable[[str], tuple[str, str]]
     policy: CardPolicy
     clock: Callable[[], datetime]
+    recolour: Any = None  # the recolour queue: new stays can change colours
 
     def ingest(self, carrier: SessionClaims, body: dict[str, Any]) -> dict[str, Any]:
         now = self.clock()
@@ -83,11 +84,12 @@ class ItineraryService:
         )
         if earlier is not None:
             return {**earlier, "duplicate": True}
+        hashed = {r.phone: keyed_hash(self.hash_key, "phone", r.phone) for r in rows}
         try:
             written = self.stays.write(
                 (
                     (
-                        keyed_hash(self.hash_key, "phone", r.phone),
+                        hashed[r.phone],
                         Stay(
                             kind=r.kind, place=r.place, entered_at=r.entered_at, left_at=r.left_at
                         ),
@@ -97,7 +99,13 @@ class ItineraryService:
                 batch_id=batch_id,
                 received_at=now,
             )
+            if self.recolour is not None:  # new stays can change these people's colours
+                self.recolour.submit_phones(
+                    sorted(set(hashed.values())), reason=f"carrier:{batch_id}"
+                )
         except Exception:
+            # Nothing is lost by retrying: every write is idempotent. Release the claim so
+            # the carrier's retry is not told the batch is still in progress.
             self.idempotency.abandon(key)
             raise
         result = {

@@ -73,6 +73,10 @@ class RecolourQueue(Protocol):
         """Hand people to the recolour worker; returns counts (queued / recoloured / failed)."""
         ...
 
+    def submit_phones(self, phone_hashes: list[str], *, reason: str) -> dict[str, int]:
+        """Hand phones to the worker, which finds their people (carrier batches)."""
+        ...
+
 
 class FeedSource(Protocol):
     def read(self) -> Any:
@@ -91,6 +95,17 @@ class RiskService:
     divisions: Callable[[], DivisionIndex]
     window_days: int
     clock: Callable[[], datetime]
+    recolour_many: Callable[[list[str], str], dict[str, int]] = lambda ids, reason: {}
+
+    # -- the recolour worker ----------------------------------------------------------
+
+    def process(self, message: dict[str, Any]) -> dict[str, int]:
+        """One queue message: people by id, or phones whose people to find first."""
+        reason = str(message.get("reason") or "queued")
+        people = {str(p) for p in message.get("person_ids") or []}
+        for phone in message.get("phone_hashes") or []:
+            people.update(self_person_id(u) for u in self.affected.users_with_phone(str(phone)))
+        return self.recolour_many(sorted(people), reason)
 
     # -- entry points ----------------------------------------------------------------
 

@@ -207,3 +207,21 @@ def test_a_checkpoint_sees_the_itinerary_star(client, carrier, citizen, clock):
 
     assert result["itinerary_starred"] is True
     assert result["colour"] == "yellow"  # 6.5 h in a city with a medium-risk area
+
+
+def test_new_stays_recolour_the_people_behind_the_phones(client, carrier, citizen):
+    assert (
+        body(post(client, "/v1/declarations", declaration(phone=PHONE), citizen))["colour"]
+        == "green"
+    )
+
+    feed(
+        client,
+        carrier,
+        "cmcc-9",
+        row("JP", "country", entered="2026-11-18T08:00:00+08:00", left="2026-11-19T08:00:00+08:00"),
+    )
+
+    code = body(get(client, "/v1/code", citizen))
+    assert code["colour"] == "red"
+    assert [r["code"] for r in code["reasons"]] == ["abroad_14d"]
