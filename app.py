@@ -30,7 +30,8 @@ api = Api(app, container=bootstrap.get_container)
 def openapi(call: Call) -> dict[str, Any]:
     from chalicelib.web.openapi import build_document
 
-    return build_document(api.operations)
+    local = call.services.settings.is_local
+    return build_document([op for op in api.operations if local or not op.local_only])
 
 
 @api.route(
@@ -40,6 +41,7 @@ def openapi(call: Call) -> dict[str, Any]:
     body=contract.DEV_LOGIN,
     response=contract.SESSION,
     errors=(404,),
+    local_only=True,
     summary="Local-stage login for any role; `phone` binds that phone as verified. "
     "404 on every other stage.",
 )

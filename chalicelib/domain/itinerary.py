@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.colour import RiskArea, Stay, city_of, days_after, merged_duration
@@ -25,6 +25,7 @@ from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.phone import parse_mobile
 
 FUTURE_SKEW = timedelta(minutes=5)
+MAX_STAY = timedelta(days=31)  # longer "stays" are carrier errors, and would index every day
 
 
 @dataclass(frozen=True)
@@ -73,10 +74,14 @@ def parse_time(raw: object, *, field: str) -> datetime:
         raise InvalidInput("must be an ISO 8601 time with an offset", field=field)
     try:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
+        if value.tzinfo is not None:
+            value.astimezone(UTC)  # year 1 at +14:00 overflows here, not later
+    except (ValueError, OverflowError):
         raise InvalidInput("must be an ISO 8601 time with an offset", field=field) from None
     if value.tzinfo is None:
         raise InvalidInput("the time needs an offset such as +08:00", field=field)
+    if not 2000 <= value.year <= 2100:
+        raise InvalidInput("the time is outside 2000..2100", field=field)
     return value
 
 
@@ -111,6 +116,12 @@ def parse_stays(
         left = parse_time(row.get("left_at"), field=f"{where}.left_at")
         if not entered < left:
             raise InvalidInput("left_at must be after entered_at", field=f"{where}.left_at")
+        if left - entered > MAX_STAY:
+            raise InvalidInput(
+                "a stay may last at most 31 days; split longer ones",
+                field=f"{where}.entered_at",
+                code="stay_too_long",
+            )
         if left > now + FUTURE_SKEW:
             raise InvalidInput("left_at is in the future", field=f"{where}.left_at")
         if left < oldest:

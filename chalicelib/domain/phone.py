@@ -7,7 +7,7 @@ import re
 from chalicelib.domain.errors import InvalidInput
 
 # 11 digits, starting 1, second digit 3-9 (MIIT numbering plan for mobile).
-_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")  # ASCII digits only: \d matches any script
 
 
 def parse_mobile(raw: object, *, field: str = "phone") -> str:

@@ -78,14 +78,28 @@ def _text(row: Mapping[str, Any], name: str) -> str:
 
 
 def parse_feed(
-    document: Any, *, divisions: DivisionIndex, previous: Snapshot | None = None
+    document: Any,
+    *,
+    divisions: DivisionIndex,
+    previous: Snapshot | None = None,
+    now: datetime | None = None,
 ) -> Snapshot:
-    """Either shape → Snapshot; InvalidInput names the bad field."""
+    """Either shape → Snapshot; InvalidInput names the bad field.
+
+    A snapshot published in the future (beyond an hour of clock skew) is refused: once
+    active it would make every real snapshot look older and stop all updates.
+    """
     if not isinstance(document, dict):
         raise InvalidInput("a risk feed is a JSON object", field="body")
     if "data" in document and isinstance(document.get("data"), dict):
-        return _national(document, divisions=divisions, previous=previous)
-    return _ours(document, divisions=divisions)
+        snapshot = _national(document, divisions=divisions, previous=previous)
+        stamp_field = "data.end_update_time"
+    else:
+        snapshot = _ours(document, divisions=divisions)
+        stamp_field = "published_at"
+    if now is not None and snapshot.published_at > now + timedelta(hours=1):
+        raise InvalidInput("the snapshot is published in the future", field=stamp_field)
+    return snapshot
 
 
 def _ours(document: Mapping[str, Any], *, divisions: DivisionIndex) -> Snapshot:
@@ -153,7 +167,12 @@ def _national(
                 _text(row, "city"),
                 _text(row, "county"),
             )
-            names = [c for c in row.get("communitys") or [] if isinstance(c, str) and c.strip()]
+            communities = row.get("communitys") or []
+            if not isinstance(communities, list):
+                raise InvalidInput(
+                    "communitys must be a list", field=f"data.{list_name}[{index}].communitys"
+                )
+            names = [c for c in communities if isinstance(c, str) and c.strip()]
             label = "、".join(names) or _text(row, "area_name")
             code = divisions.resolve(province, city, county)
             if code is None:

@@ -102,7 +102,7 @@ def mint(
 def verify(ring: KeyRing, token: str, *, audience: str, now: datetime) -> SessionClaims:
     """Check signature, issuer, audience and lifetime; raise Unauthenticated otherwise."""
     bad = Unauthenticated("the session token is not valid", code="invalid_token")
-    if not token or len(token) > _MAX_TOKEN_CHARS or token.count(".") != 2:
+    if not token or len(token) > _MAX_TOKEN_CHARS or token.count(".") != 2 or not token.isascii():
         raise bad
     head_b64, body_b64, sig_b64 = token.split(".")
     try:

@@ -122,7 +122,7 @@ class RiskService:
                 return self._report({"state": "missing"}, started)
             try:
                 snapshot = parse_feed(
-                    document, divisions=self.divisions(), previous=self.feeds.active()
+                    document, divisions=self.divisions(), previous=self.feeds.active(), now=now
                 )
             except InvalidInput as exc:
                 return self._report(
@@ -137,7 +137,9 @@ class RiskService:
     def push(self, official: SessionClaims, document: Any) -> dict[str, Any]:
         """An official's snapshot: stored at once, held if suspicious, else applied."""
         started = time.perf_counter()
-        snapshot = parse_feed(document, divisions=self.divisions(), previous=self.feeds.active())
+        snapshot = parse_feed(
+            document, divisions=self.divisions(), previous=self.feeds.active(), now=self.clock()
+        )
         return self._apply(
             snapshot,
             actor=official.subject,

@@ -90,8 +90,13 @@ def error_body(code: str, message: str, field: str | None = None) -> dict[str, A
 def json_response(
     body: Any, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate echoed from the request: escape it
+        text = json.dumps(body, separators=(",", ":"))
     return Response(
-        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        body=text,
         status_code=status,
         headers={"Content-Type": JSON_TYPE, "Cache-Control": "no-store", **(headers or {})},
     )
@@ -123,6 +128,7 @@ class Operation:
     tags: tuple[str, ...] = ()
     errors: tuple[int, ...] = ()
     max_body: int | None = None  # None: the stage's limit (64 KiB by default)
+    local_only: bool = False  # absent (404, undocumented) outside the local and test stages
 
     @property
     def operation_id(self) -> str:
@@ -178,6 +184,7 @@ class Api:
         tags: tuple[str, ...] = (),
         errors: tuple[int, ...] = (),
         max_body: int | None = None,
+        local_only: bool = False,
     ) -> Callable[[View], View]:
         op = Operation(
             path=path,
@@ -192,6 +199,7 @@ class Api:
             tags=tags,
             errors=errors,
             max_body=max_body,
+            local_only=local_only,
         )
 
         def decorate(view: View) -> View:
@@ -212,6 +220,8 @@ class Api:
         assert request is not None
         try:
             services = self._container()
+            if op.local_only and not services.settings.is_local:
+                raise NotFound("no such route", code="not_found")
             caller = self._authenticate(op, request, services)
             for value in params.values():
                 if not _PATH_PARAM.match(value):  # no such id can exist: never reach the table
@@ -327,7 +337,14 @@ def parse_json(raw: bytes) -> Any:
 
     try:
         text = raw.decode("utf-8")
-        return json.loads(text, parse_constant=no_constants, object_pairs_hook=no_duplicates)
+        value = json.loads(text, parse_constant=no_constants, object_pairs_hook=no_duplicates)
+        # "\ud800" escapes decode to lone surrogates, which no store or encoder accepts.
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        raise InvalidInput(
+            "the body holds an invalid unicode escape (a lone surrogate)", code="invalid_json"
+        ) from None
     except UnicodeDecodeError:
         raise InvalidInput("the body is not UTF-8", code="invalid_json") from None
     except RecursionError:

@@ -81,8 +81,11 @@ def encode_cursor(key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
 
 
-def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
-    """A cursor we issued, or InvalidInput naming ``cursor`` (never a DynamoDB error)."""
+def decode_cursor(
+    cursor: str | None, keys: frozenset[str], partition: tuple[str, str] | None = None
+) -> dict[str, Any] | None:
+    """A cursor we issued for this query (exactly its ``keys``, all strings), or
+    InvalidInput naming ``cursor``: never a DynamoDB validation error."""
     if not cursor:
         return None
     bad = InvalidInput(
@@ -92,15 +95,26 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
     except (ValueError, binascii.Error, UnicodeError):
         raise bad from None
-    if not isinstance(key, dict) or not key or len(key) > 4:
+    if not isinstance(key, dict) or set(key) != keys:
         raise bad
     for name, value in key.items():
         if not (isinstance(name, str) and isinstance(value, dict) and len(value) == 1):
             raise bad
         ((kind, text),) = value.items()
-        if kind not in ("S", "N") or not isinstance(text, str) or len(text) > 256:
+        if kind != "S" or not isinstance(text, str) or not text or len(text) > 256:
             raise bad
+    if partition is not None and key[partition[0]]["S"] != partition[1]:
+        raise bad  # a cursor from another partition: DynamoDB would refuse it
     return key
+
+
+# The attributes of each query's LastEvaluatedKey: the table key plus the index key.
+DECLARATION_BY_PERSON = frozenset({"declaration_id", "person_id", "created_at"})
+DECLARATION_QUEUE = frozenset({"declaration_id", "review_queue", "created_at"})
+APPEAL_BY_USER = frozenset({"appeal_id", "user_id", "created_at"})
+APPEAL_QUEUE = frozenset({"appeal_id", "queue", "created_at"})
+AUDIT_BY_DAY = frozenset({"subject_id", "event_key", "day"})
+AUDIT_BY_SUBJECT = frozenset({"subject_id", "event_key"})
 
 
 def _page(result: Any, convert: Any) -> Page[Any]:
@@ -262,7 +276,9 @@ class DynamoDeclarations:
                 person_id,
                 scan_index_forward=False,
                 limit=limit,
-                last_evaluated_key=decode_cursor(cursor),
+                last_evaluated_key=decode_cursor(
+                    cursor, DECLARATION_BY_PERSON, ("person_id", person_id)
+                ),
             )
             return _page(result, _declaration)
 
@@ -273,7 +289,9 @@ class DynamoDeclarations:
                 "pending",
                 scan_index_forward=True,
                 limit=limit,
-                last_evaluated_key=decode_cursor(cursor),
+                last_evaluated_key=decode_cursor(
+                    cursor, DECLARATION_QUEUE, ("review_queue", "pending")
+                ),
             )
             return _page(result, _declaration)
 
@@ -579,7 +597,7 @@ class DynamoAppeals:
                 user_id,
                 scan_index_forward=False,
                 limit=limit,
-                last_evaluated_key=decode_cursor(cursor),
+                last_evaluated_key=decode_cursor(cursor, APPEAL_BY_USER, ("user_id", user_id)),
             )
             return _page(result, _appeal)
 
@@ -589,7 +607,7 @@ class DynamoAppeals:
                 "open",
                 scan_index_forward=True,
                 limit=limit,
-                last_evaluated_key=decode_cursor(cursor),
+                last_evaluated_key=decode_cursor(cursor, APPEAL_QUEUE, ("queue", "open")),
             )
             return _page(result, _appeal)
 
@@ -662,7 +680,7 @@ class DynamoAudit:
                 day.isoformat(),
                 scan_index_forward=False,
                 limit=limit,
-                last_evaluated_key=decode_cursor(cursor),
+                last_evaluated_key=decode_cursor(cursor, AUDIT_BY_DAY, ("day", day.isoformat())),
             )
             return _page(result, _event)
 
@@ -672,7 +690,9 @@ class DynamoAudit:
                 subject_id,
                 scan_index_forward=False,
                 limit=limit,
-                last_evaluated_key=decode_cursor(cursor),
+                last_evaluated_key=decode_cursor(
+                    cursor, AUDIT_BY_SUBJECT, ("subject_id", subject_id)
+                ),
             )
             return _page(result, _event)
 
