@@ -226,7 +226,11 @@ class TestResult:
 @dataclass(frozen=True)
 class Facts:
     marks: tuple[StatusMark, ...] = ()
-    declaration: DeclarationFacts | None = None
+    declaration: DeclarationFacts | None = None  # the latest: status and residence
+    # Earlier declarations of the window, and any still pending: what a citizen declared
+    # against themselves stays until its own end (a review, a test, 14 days), whatever
+    # they declare next.
+    earlier: tuple[DeclarationFacts, ...] = ()
     stays: tuple[Stay, ...] = ()
     scans: tuple[VenueScan, ...] = ()
     risk_areas: tuple[RiskArea, ...] = ()
@@ -379,21 +383,26 @@ def _declaration(facts: Facts, as_of: datetime, policy: Policy) -> Iterable[Reas
         # The code waits for a new declaration, but a rejection never hides what the
         # citizen declared against themselves (symptoms, abroad, residence).
         yield _reason("declaration_rejected", None, since=decl.reviewed_at)
-    pending = decl.status == "pending_review"
-    if pending:
+    if decl.status == "pending_review":
         yield _reason("pending_review", None, since=decl.declared_at)
-    if decl.contact_with_confirmed and pending:
-        yield _reason("declared_contact", None, since=decl.declared_at)
-    if decl.symptoms:
-        cleared = any(
-            t.result == "negative" and decl.declared_at < t.sampled_at <= as_of for t in facts.tests
-        )
-        if not cleared:
-            yield _reason("declared_symptoms", None, since=decl.declared_at)
-    if decl.abroad_14d:
-        end = days_after(decl.declared_at, policy.abroad_days)
-        if as_of < end:
-            yield _reason("abroad_14d/declared", end, since=decl.declared_at)
+    window_start = days_after(as_of, -policy.window_days)
+    for item in (decl, *facts.earlier):
+        if item.declared_at > as_of:
+            continue
+        latest = item is decl
+        if item.contact_with_confirmed and item.status == "pending_review":
+            yield _reason("declared_contact", None, since=item.declared_at)
+        if item.symptoms and (latest or item.declared_at >= window_start):
+            cleared = any(
+                t.result == "negative" and item.declared_at < t.sampled_at <= as_of
+                for t in facts.tests
+            )
+            if not cleared:
+                yield _reason("declared_symptoms", None, since=item.declared_at)
+        if item.abroad_14d:
+            end = days_after(item.declared_at, policy.abroad_days)
+            if as_of < end:
+                yield _reason("abroad_14d/declared", end, since=item.declared_at)
 
 
 def is_outside_mainland(place: str) -> bool:

@@ -19,11 +19,12 @@ from chalicelib.domain.colour import (
     DeclarationFacts,
     Facts,
     Policy,
+    StatusMark,
     assess,
     days_after,
 )
 from chalicelib.domain.errors import Conflict, NotFound, UpstreamUnavailable
-from chalicelib.domain.health import AuditEvent, Person, StoredColour
+from chalicelib.domain.health import AuditEvent, Declaration, Person, StoredColour
 from chalicelib.domain.itinerary import CardPolicy, build_card
 from chalicelib.services.ports import Audit, Colours, Declarations, FactsSource, Marks, People
 
@@ -40,6 +41,18 @@ def summary(assessment: Assessment) -> dict[str, Any]:
     }
 
 
+def _declaration_facts(declaration: Declaration) -> DeclarationFacts:
+    return DeclarationFacts(
+        declared_at=declaration.created_at,
+        status=declaration.status,
+        symptoms=declaration.symptoms,
+        contact_with_confirmed=declaration.contact_with_confirmed,
+        abroad_14d=declaration.abroad_14d,
+        residence_region=declaration.residence_region,
+        reviewed_at=declaration.reviewed_at,
+    )
+
+
 @dataclass
 class ColourService:
     people: People
@@ -51,26 +64,37 @@ class ColourService:
     policy: Policy
     clock: Callable[[], datetime]
 
-    def facts_for(self, person: Person, now: datetime) -> Facts:
-        declaration = self.declarations.latest(person.person_id)
+    def facts_for(
+        self,
+        person: Person,
+        now: datetime,
+        *,
+        fresh: Declaration | None = None,
+        fresh_mark: StatusMark | None = None,
+    ) -> Facts:
+        """Everything the engine needs about a person.
+
+        ``fresh`` and ``fresh_mark`` are what the caller has just written: the indexes
+        they are read back through are eventually consistent, so a write must not be
+        missed by the recolour that follows it.
+        """
+        recent = list(self.declarations.for_person(person.person_id, limit=25, cursor=None).items)
+        if fresh is not None:
+            recent = [d for d in recent if d.declaration_id != fresh.declaration_id] + [fresh]
+        recent.sort(key=lambda d: d.created_at, reverse=True)
+        marks = list(self.marks.approved_for(person.id_hash))
+        if fresh_mark is not None and fresh_mark not in marks:
+            marks.append(fresh_mark)
         since = days_after(now, -(self.policy.window_days + 1))
         phone_hash = (
             self.facts.phone_hash_of(person.owner_user_id) if person.relation == "self" else None
         )
         feed_id, areas = self.facts.active_risk()
+        earlier = [d for d in recent[1:] if d.created_at >= since or d.status == "pending_review"]
         return Facts(
-            marks=tuple(self.marks.approved_for(person.id_hash)),
-            declaration=None
-            if declaration is None
-            else DeclarationFacts(
-                declared_at=declaration.created_at,
-                status=declaration.status,
-                symptoms=declaration.symptoms,
-                contact_with_confirmed=declaration.contact_with_confirmed,
-                abroad_14d=declaration.abroad_14d,
-                residence_region=declaration.residence_region,
-                reviewed_at=declaration.reviewed_at,
-            ),
+            marks=tuple(marks),
+            declaration=_declaration_facts(recent[0]) if recent else None,
+            earlier=tuple(_declaration_facts(d) for d in earlier),
             stays=tuple(self.facts.stays(phone_hash, since=since)) if phone_hash else (),
             scans=tuple(self.facts.scans(person.person_id, since=since)),
             risk_areas=areas,
@@ -112,7 +136,16 @@ class ColourService:
     def current(self, person_id: str) -> StoredColour | None:
         return self.colours.get(person_id)
 
-    def recolour(self, person_id: str, *, actor: str, actor_role: str, reason: str) -> Assessment:
+    def recolour(
+        self,
+        person_id: str,
+        *,
+        actor: str,
+        actor_role: str,
+        reason: str,
+        fresh: Declaration | None = None,
+        fresh_mark: StatusMark | None = None,
+    ) -> Assessment:
         """Recompute and store; audit the change when the colour or its reasons moved."""
         for _ in range(MAX_ATTEMPTS):
             person = self.people.get(person_id)
@@ -120,7 +153,7 @@ class ColourService:
                 raise NotFound("no such person", code="person_not_found")
             previous = self.colours.get(person_id, consistent=True)
             now = self.clock()
-            facts = self.facts_for(person, now)
+            facts = self.facts_for(person, now, fresh=fresh, fresh_mark=fresh_mark)
             assessment = assess(facts, self.policy, now)
             try:
                 self.colours.save(

@@ -127,7 +127,11 @@ class DeclarationService:
             )
         )
         assessment = self.colours.recolour(
-            person.person_id, actor=user_id, actor_role=claims.role.value, reason="declaration"
+            person.person_id,
+            actor=user_id,
+            actor_role=claims.role.value,
+            reason="declaration",
+            fresh=declaration,
         )
         return DeclarationOutcome(declaration, assessment)
 
@@ -242,5 +246,6 @@ class ReviewService:
             actor=reviewer.subject,
             actor_role=reviewer.role.value,
             reason=f"review:{status}",
+            fresh=decided,
         )
         return DeclarationOutcome(decided, assessment)

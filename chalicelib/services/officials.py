@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from chalicelib.domain.colour import Assessment, local_day
+from chalicelib.domain.colour import Assessment, StatusMark, local_day
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.health import Appeal, AuditEvent, MarkRequest, Page
 from chalicelib.domain.pii import keyed_hash
@@ -161,6 +161,12 @@ class StatusService:
                     actor=official.subject,
                     actor_role=official.role.value,
                     reason=f"status:{mark.status}",
+                    fresh_mark=StatusMark(
+                        status=approved.status,
+                        effective_at=now,
+                        contact_date=approved.contact_date,
+                        category=approved.category,
+                    ),
                 ),
             )
             for person_id in people

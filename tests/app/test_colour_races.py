@@ -56,3 +56,64 @@ def test_a_write_that_lands_between_read_and_write_is_not_overwritten(
     stored = container.colours.current(person.person_id)
     assert stored.assessment.colour is Colour.RED
     assert [r.code for r in stored.assessment.reasons] == ["status_confirmed"]
+
+
+def test_declaring_again_does_not_clear_what_was_declared_before(client, clock):
+    from datetime import timedelta
+
+    token = login(client, "redeclarer", phone="13812345678")
+    first = body(
+        post(
+            client,
+            "/v1/declarations",
+            declaration(symptoms=["fever"], contact_with_confirmed=True, abroad_14d=True),
+            token,
+        )
+    )
+    assert first["colour"] == "red"
+    clock.now += timedelta(minutes=10)
+
+    clean = body(post(client, "/v1/declarations", declaration(), token))
+
+    assert clean["status"] == "approved"
+    assert clean["colour"] == "red"
+    assert {r["code"] for r in clean["reasons"]} == {
+        "declared_contact",
+        "declared_symptoms",
+        "abroad_14d",
+    }
+
+
+def test_a_fresh_write_counts_even_if_the_index_has_not_caught_up(client, monkeypatch):
+    """DynamoDB GSIs are eventually consistent: the recolour right after a write must not
+    miss it. Simulate the lag by hiding the indexes' answers."""
+    from chalicelib.adapters.dynamo.health_repo import DynamoDeclarations, DynamoMarks
+    from chalicelib.domain.health import Page
+    from tests.helpers import make_id_number
+
+    monkeypatch.setattr(
+        DynamoDeclarations, "for_person", lambda self, person_id, limit, cursor: Page(items=())
+    )
+    monkeypatch.setattr(DynamoMarks, "approved_for", lambda self, id_hash: [])
+    token = login(client, "lagged", phone="13812345678")
+
+    declared = body(post(client, "/v1/declarations", declaration(symptoms=["cough"]), token))
+    a = login(client, "official-a", role="official")
+    b = login(client, "official-b", role="official")
+    mark = body(
+        post(
+            client,
+            "/v1/admin/status",
+            {
+                "id_number": make_id_number("61011319900101123"),
+                "status": "confirmed",
+                "category": "case_report",
+                "note": "n",
+            },
+            a,
+        )
+    )
+    approved = body(post(client, f"/v1/admin/status/{mark['id']}/approve", {}, b))
+
+    assert declared["colour"] == "yellow"
+    assert approved["colours"][0]["colour"] == "red"

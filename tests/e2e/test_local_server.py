@@ -153,7 +153,10 @@ def test_declaration_review_and_two_official_mark_over_http(server):
         headers=_auth(reviewer),
         timeout=10,
     )
-    assert decided.status_code == 200 and decided.json()["colour"] == "green"
+    # Approving the contact claim does not clear the fever declared before: that waits
+    # for a negative test, whatever the citizen declares next.
+    assert decided.status_code == 200 and decided.json()["colour"] == "yellow"
+    assert [r["code"] for r in decided.json()["reasons"]] == ["declared_symptoms"]
 
     official_a = _login(base, subject="e2e-official-a", role="official")["token"]
     official_b = _login(base, subject="e2e-official-b", role="official")["token"]
