@@ -68,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--now", help="ISO time to check against (default: this clock)")
     args = parser.parse_args(argv)
     now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
+    if now.tzinfo is None:
+        parser.error("--now needs an offset, e.g. 2026-11-20T10:00:00+08:00")
     result = verify_offline(args.token, json.loads(Path(args.keys).read_text()), now=now)
     json.dump(result, sys.stdout, indent=2)
     sys.stdout.write("\n")
