@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Chalice, Rate, Response
+from chalice import Chalice, Cron, Rate, Response
 
 from chalicelib import bootstrap
 from chalicelib.domain.errors import Conflict
@@ -490,3 +490,17 @@ def recolour(event: Any) -> None:
         counts = container.risk.process(json.loads(record.body))
         if counts.get("failed"):
             raise RuntimeError(f"{counts['failed']} people failed; SQS will redeliver")
+
+
+@app.schedule(Rate(10, unit=Rate.MINUTES))
+def expire_due(event: Any) -> dict[str, Any]:
+    """Recolour the people whose colour can change now (valid_until has passed)."""
+    container = bootstrap.get_container()
+    return container.risk.expire_due(container.colours.colours)
+
+
+@app.schedule(Cron(5, 16, "*", "*", "?", "*"))
+def expire_due_at_midnight(event: Any) -> dict[str, Any]:
+    """00:05 Asia/Shanghai (16:05 UTC): day-counted reasons end at local midnight."""
+    container = bootstrap.get_container()
+    return container.risk.expire_due(container.colours.colours)

@@ -166,6 +166,12 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     if settings.is_local:  # chalice local runs no queue consumer: do the worker's job inline
         risk.queue = InlineRecolourQueue(risk.process)
     itinerary.recolour = risk.queue
+
+    def after_scan(person_id: str, region: str) -> None:
+        _feed, areas = colours.facts.active_risk()
+        if any(a.region_code == region and a.level in ("high", "medium") for a in areas):
+            risk.queue.submit([person_id], reason=f"scan:{region}")
+
     cipher = auth.cipher
     return Container(
         settings=settings,
@@ -213,6 +219,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
             region=settings.region_code,
             lifetime_minutes=settings.code_lifetime_minutes,
             clock=clock,
+            after_scan=after_scan,
         ),
     )
 

@@ -90,6 +90,9 @@ class CodeService:
     region: str
     lifetime_minutes: int
     clock: Callable[[], datetime]
+    # Called after a scan at a venue with a known district: a scan inside a risk area is
+    # a new fact about the person (high_risk_area_stay), so it may recolour them.
+    after_scan: Callable[[str, str], None] = lambda person_id, region: None
 
     def show(self, citizen: SessionClaims, person: str | None = None) -> ShownCode:
         person_id = self_person_id(citizen.subject)
@@ -133,16 +136,19 @@ class CodeService:
         stored = self.colours.by_holder(claims.holder)
         if stored is None:
             return Verification(valid=False, reason="unknown_holder", token_colour=claims.colour)
+        region_code = self._venue_region(venue_id)
         self.scans.add(
             person_id=stored.person_id,
             scan_id=secrets.token_hex(6),
             venue_id=venue_id,
-            region_code=self._venue_region(venue_id),
+            region_code=region_code,
             scanned_by=checkpoint.subject,
             colour=stored.assessment.colour.value,
             at=now,
             expires=now + SCAN_RETENTION,
         )
+        if region_code is not None:
+            self.after_scan(stored.person_id, region_code)
         return Verification(
             valid=True,
             colour=stored.assessment.colour,

@@ -143,6 +143,8 @@ class Colours(Protocol):
 
     def by_holder(self, holder_id: str) -> StoredColour | None: ...
 
+    def due(self, bucket: str, *, until: datetime) -> list[str]: ...
+
     def save(
         self,
         person: Person,

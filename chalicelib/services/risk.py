@@ -166,6 +166,39 @@ class RiskService:
             confirmed=True,
         )
 
+    def expire_due(
+        self, colours: Any, *, lookback: timedelta = timedelta(hours=72)
+    ) -> dict[str, Any]:
+        """Recolour the people whose ``valid_until`` has passed: a Query per hourly bucket
+        of the due index over the lookback, never a scan. (A colour past its time that
+        the job has not reached is also recomputed when it is shown.)"""
+        started = time.perf_counter()
+        owner = secrets.token_hex(6)
+        now = self.clock()
+        if not self.lease.acquire("expire_due", owner=owner, until=now + LEASE, now=now):
+            return {"state": "skipped", "reason": "another run holds the lease"}
+        try:
+            hour = now.replace(minute=0, second=0, microsecond=0)
+            buckets = [
+                (hour - timedelta(hours=n)).strftime("%Y-%m-%dT%H")
+                for n in range(int(lookback.total_seconds() // 3600) + 1)
+            ]
+            people = sorted({p for b in buckets for p in colours.due(b, until=now)})
+            counts = self.queue.submit(people, reason="expire_due") if people else {}
+            return self._report(
+                {
+                    "state": "done",
+                    "buckets": len(buckets),
+                    "due": len(people),
+                    "people_recoloured": counts.get("recoloured", 0),
+                    "people_queued": counts.get("queued", 0),
+                    "failed": counts.get("failed", 0),
+                },
+                started,
+            )
+        finally:
+            self.lease.release("expire_due", owner=owner)
+
     # -- plan and apply ------------------------------------------------------------------
 
     def _apply(

@@ -290,3 +290,51 @@ def test_the_schedule_and_the_queue_worker_are_wired(client, container):
     )
     result = client.lambda_.invoke("recolour", event)  # unknown people: skipped, no failure
     assert result.payload is None
+
+
+def test_expire_due_recolours_exactly_the_people_whose_time_has_come(client, container, clock):
+    traveller = _citizen(client, "abroad", "13811110004", "610103", "444")
+    stay_home = _citizen(client, "home", "13811110005", "610103", "555")
+    clock.now += timedelta(minutes=1)
+    post(
+        client,
+        "/v1/declarations",
+        declaration(
+            abroad_14d=True, phone="13811110004", id_number=make_id_number("61011319900101444")
+        ),
+        traveller,
+    )
+    assert _colour(client, traveller) == "red"
+    people = [
+        container.declarations.people.self_of(container.auth.authenticate(t).subject).person_id
+        for t in (traveller, stay_home)
+    ]
+
+    clock.now += timedelta(days=15)
+    report = container.risk.expire_due(container.colours.colours)
+
+    assert report == report | {"state": "done", "due": 1, "people_recoloured": 1}
+    assert [container.colours.current(p).assessment.colour.value for p in people] == [
+        "green",
+        "green",
+    ]
+    assert container.risk.expire_due(container.colours.colours)["due"] == 0
+
+
+def test_a_scan_inside_a_risk_area_recolours_the_person(client, official):
+    visitor = _citizen(client, "visitor", "13811110006", "610103", "666")
+    post(
+        client,
+        "/v1/feeds/risk-areas",
+        snapshot("f1", "2026-11-20T09:00:00+08:00", HIGH_YANTA),
+        official,
+    )
+    assert _colour(client, visitor) == "green"
+    gate = login(client, "gate-yanta", role="checkpoint")
+    token = body(get(client, "/v1/code", visitor))["token"]
+
+    post(client, "/v1/verify", {"token": token, "venue_id": "610113-0007"}, gate)
+
+    code = body(get(client, "/v1/code", visitor))
+    assert code["colour"] == "red"
+    assert [r["code"] for r in code["reasons"]] == ["high_risk_area_stay"]

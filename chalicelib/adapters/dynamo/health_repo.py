@@ -427,6 +427,14 @@ class DynamoColours:
                 raise
         return _stored(record)
 
+    def due(self, bucket: str, *, until: datetime) -> list[str]:
+        """People whose colour can change by ``until``, in one hourly bucket of the index."""
+        with translate():
+            return [
+                r.person_id
+                for r in ColourRecord.by_due.query(bucket, ColourRecord.valid_until <= until)
+            ]
+
     def by_holder(self, holder_id: str) -> StoredColour | None:
         with translate():
             for record in ColourRecord.by_holder.query(holder_id, limit=1):
