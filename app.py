@@ -504,3 +504,55 @@ def expire_due_at_midnight(event: Any) -> dict[str, Any]:
     """00:05 Asia/Shanghai (16:05 UTC): day-counted reasons end at local midnight."""
     container = bootstrap.get_container()
     return container.risk.expire_due(container.colours.colours)
+
+
+# --- city services ------------------------------------------------------------------------
+
+REGION: dict[str, Any] = {
+    "type": "object",
+    "required": ["code", "name", "risk_level", "risk_areas", "policy"],
+    "properties": {
+        "code": {"type": "string"},
+        "name": {"type": "string"},
+        "risk_level": {"type": "string", "enum": ["high", "medium", "low"]},
+        "risk_areas": {"type": "array", "items": {"type": "object"}},
+        "policy": {"type": "string"},
+        "policy_updated_at": {"type": ["string", "null"]},
+    },
+}
+
+
+def _region_view(region: dict[str, Any]) -> dict[str, Any]:
+    areas = [{**a, "since": views.iso(a["since"])} for a in region["risk_areas"]]
+    return {**region, "risk_areas": areas}
+
+
+@api.route(
+    "/v1/regions/{code}",
+    tags=("city",),
+    response=REGION,
+    errors=(404,),
+    summary="A division's name, risk level (highest inside it), areas and policy",
+)
+def region(call: Call) -> dict[str, Any]:
+    return _region_view(call.services.regions.describe(call.params["code"]))
+
+
+@api.route(
+    "/v1/admin/regions/{code}/policy",
+    method="PUT",
+    roles=OFFICIAL,
+    tags=("city",),
+    body={
+        "type": "object",
+        "required": ["text"],
+        "additionalProperties": False,
+        "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 4000}},
+    },
+    response=REGION,
+    errors=(404,),
+    summary="Set a division's entry / return policy text (audited)",
+)
+def region_policy(call: Call) -> dict[str, Any]:
+    region = call.services.regions.set_policy(call.who, call.params["code"], call.body["text"])
+    return _region_view(region)

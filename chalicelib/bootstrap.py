@@ -25,6 +25,7 @@ from chalicelib.services.colours import ColourService
 from chalicelib.services.declarations import DeclarationService, ReviewService
 from chalicelib.services.itinerary import ItineraryService
 from chalicelib.services.officials import AppealService, AuditService, StatusService
+from chalicelib.services.regions import RegionService
 from chalicelib.services.risk import RiskService
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ class Container:
     codes: CodeService
     itinerary: ItineraryService
     risk: RiskService
+    regions: RegionService
 
 
 class AwsClients:
@@ -98,7 +100,12 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         DynamoScans,
     )
     from chalicelib.adapters.dynamo.identity_repo import DynamoIdentityStore
-    from chalicelib.adapters.dynamo.risk_repo import DynamoAffected, DynamoLease, DynamoRiskFeeds
+    from chalicelib.adapters.dynamo.risk_repo import (
+        DynamoAffected,
+        DynamoLease,
+        DynamoPolicies,
+        DynamoRiskFeeds,
+    )
     from chalicelib.adapters.dynamo.stays_repo import DynamoIdempotency, DynamoStays
     from chalicelib.adapters.recolour_queue import (
         InlineRecolourQueue,
@@ -209,6 +216,13 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         audit=AuditService(audit=audit, clock=clock),
         itinerary=itinerary,
         risk=risk,
+        regions=RegionService(
+            divisions=reference_data.divisions,
+            facts=colours.facts,
+            policies=DynamoPolicies(),
+            audit=audit,
+            clock=clock,
+        ),
         codes=CodeService(
             colours=colours.colours,
             recolour=colours,

@@ -48,6 +48,8 @@ MATRIX: dict[tuple[str, str], object] = {
     ("GET", "/v1/itinerary"): CITIZEN,
     ("POST", "/v1/feeds/risk-areas"): OFFICIAL,
     ("POST", "/v1/feeds/risk-areas/{feed_id}/confirm"): OFFICIAL,
+    ("GET", "/v1/regions/{code}"): ANYONE,
+    ("PUT", "/v1/admin/regions/{code}/policy"): OFFICIAL,
 }
 
 CASES = [(method, path, role) for (method, path) in MATRIX for role in [None, *Role]]
@@ -74,6 +76,8 @@ def _call(client, method, path, token):
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
+    if method == "PUT":
+        return client.http.put(path, headers=headers, body=b"{}")
     if method == "GET":
         return client.http.get(
             path, headers={k: v for k, v in headers.items() if k == "Authorization"}

@@ -338,3 +338,34 @@ def test_a_scan_inside_a_risk_area_recolours_the_person(client, official):
     code = body(get(client, "/v1/code", visitor))
     assert code["colour"] == "red"
     assert [r["code"] for r in code["reasons"]] == ["high_risk_area_stay"]
+
+
+def test_regions_show_the_highest_level_inside_and_the_policy(client, official):
+    post(
+        client,
+        "/v1/feeds/risk-areas",
+        snapshot("f1", "2026-11-20T09:00:00+08:00", HIGH_YANTA, ("610103", "柏树林街道", "medium")),
+        official,
+    )
+
+    city = body(client.http.get("/v1/regions/610100"))
+    county = body(client.http.get("/v1/regions/610103"))
+    quiet = body(client.http.get("/v1/regions/440106"))
+
+    assert (city["name"], city["risk_level"]) == ("西安市", "high")
+    assert [a["region_code"] for a in city["risk_areas"]] == ["610113", "610103"]
+    assert (county["name"], county["risk_level"]) == ("西安市碑林区", "medium")
+    assert quiet["risk_level"] == "low" and quiet["risk_areas"] == []
+    assert_error(client.http.get("/v1/regions/999999"), 404, code="region_not_found")
+
+
+def test_officials_set_policy_texts_that_counties_inherit(client, official):
+    response = client.http.put(
+        "/v1/admin/regions/610100/policy",
+        body=json.dumps({"text": "抵西人员须三天两检"}),
+        headers={"Authorization": f"Bearer {official}", "Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 200
+    assert body(client.http.get("/v1/regions/610113"))["policy"] == "抵西人员须三天两检"
+    assert "暂无特别" in body(client.http.get("/v1/regions/440106"))["policy"]

@@ -121,7 +121,7 @@ def test_declaration_review_and_two_official_mark_over_http(server):
     citizen = _login(base, subject="e2e-declarer", phone="13512345678")["token"]
     clean = requests.post(
         f"{base}/v1/declarations",
-        json=declaration(id_number=id_number),
+        json=declaration(id_number=id_number, residence_region="610103"),
         headers=_auth(citizen),
         timeout=10,
     )
@@ -132,7 +132,7 @@ def test_declaration_review_and_two_official_mark_over_http(server):
         f"{base}/v1/declarations",
         headers=_auth(citizen),
         timeout=10,
-        json=declaration(id_number=id_number, symptoms=["fever"]),
+        json=declaration(id_number=id_number, symptoms=["fever"], residence_region="610103"),
     )
     assert sick.json()["colour"] == "yellow"
     assert [r["code"] for r in sick.json()["reasons"]] == ["declared_symptoms"]
@@ -141,7 +141,9 @@ def test_declaration_review_and_two_official_mark_over_http(server):
         f"{base}/v1/declarations",
         headers=_auth(citizen),
         timeout=10,
-        json=declaration(id_number=id_number, contact_with_confirmed=True),
+        json=declaration(
+            id_number=id_number, contact_with_confirmed=True, residence_region="610103"
+        ),
     )
     assert contact.json()["status"] == "pending_review"
     reviewer = _login(base, subject="e2e-reviewer", role="reviewer")["token"]
@@ -198,7 +200,7 @@ def test_a_checkpoint_verifies_a_code_online_and_offline(server, tmp_path):
         f"{base}/v1/declarations",
         headers=_auth(citizen),
         timeout=10,
-        json=declaration(id_number=make_id_number("61011319920202222")),
+        json=declaration(id_number=make_id_number("61011319920202222"), residence_region="610103"),
     )
     shown = requests.get(f"{base}/v1/code", headers=_auth(citizen), timeout=10).json()
     gate = _login(base, subject="e2e-gate", role="checkpoint")["token"]
@@ -242,6 +244,59 @@ def test_a_demo_citizen_sees_their_itinerary_card(server):
     assert card["phone_masked"] == "138****8000"
     assert [c["region_code"] for c in card["cities"]] == ["110100", "610100"]
     assert card["cities"][1]["name"] == "西安市"
+
+
+def test_a_risk_feed_recolours_the_affected_and_spares_bystanders(server):
+    from tests.helpers import declaration, make_id_number
+
+    base, _ = server
+    people = {}
+    for name, residence, phone, seq in (
+        ("e2e-resident", "110105", "13711112222", "333"),
+        ("e2e-bystander", "320102", "13711113333", "444"),
+    ):
+        token = _login(base, subject=name, phone=phone)["token"]
+        answers = declaration(
+            residence_region=residence,
+            phone=phone,
+            id_number=make_id_number(f"61011319930303{seq}"),
+        )
+        assert (
+            requests.post(
+                f"{base}/v1/declarations", json=answers, headers=_auth(token), timeout=10
+            ).json()["colour"]
+            == "green"
+        )
+        people[name] = token
+    official = _login(base, subject="e2e-official", role="official")["token"]
+    now = time.strftime("%Y-%m-%dT%H:%M:%S+08:00", time.gmtime(time.time() + 8 * 3600))
+    feed = {
+        "feed_id": "e2e-1",
+        "published_at": now,
+        "areas": [
+            {
+                "region_code": "110105",
+                "area": "南磨房地区",
+                "level": "high",
+                "since": "2026-11-01T00:00:00+08:00",
+            },
+            # the demo feed's areas stay listed: lifting them all would hold the snapshot
+            *json.loads((ROOT / "scripts" / "demo_data" / "risk-areas.json").read_text())["areas"],
+        ],
+    }
+
+    report = requests.post(
+        f"{base}/v1/feeds/risk-areas", json=feed, headers=_auth(official), timeout=30
+    ).json()
+
+    assert report["state"] == "active" and report["people_recoloured"] >= 1
+    colours = {
+        name: requests.get(f"{base}/v1/code", headers=_auth(token), timeout=10).json()["colour"]
+        for name, token in people.items()
+    }
+    assert colours == {"e2e-resident": "red", "e2e-bystander": "green"}
+    region = requests.get(f"{base}/v1/regions/110100", timeout=10).json()
+    assert region["risk_level"] == "high"
 
 
 def test_ctrl_c_stops_everything(server):

@@ -184,3 +184,24 @@ class DynamoLease:
             except DeleteError as exc:
                 if not _conditional(exc):
                     raise
+
+
+class DynamoPolicies:
+    """Entry / return policy texts per division, in the runtime table."""
+
+    def get(self, code: str) -> dict[str, Any] | None:
+        import json
+
+        with translate():
+            try:
+                record = RuntimeRecord.get(f"policy:{code}")
+            except DoesNotExist:
+                return None
+        return dict(json.loads(record.value or "{}")) or None
+
+    def put(self, code: str, text: str, *, by: str, at: datetime) -> None:
+        import json
+
+        value = json.dumps({"text": text, "by": by, "at": at.isoformat()}, ensure_ascii=False)
+        with translate():
+            RuntimeRecord(f"policy:{code}", value=value).save()
