@@ -176,19 +176,26 @@ class DeclarationService:
                 field="id_number",
                 code="id_number_mismatch",
             )
-        if (person.residence_region, person.name_masked) != (
-            answers.residence_region,
-            mask_name(answers.name),
-        ):
-            person = self.people.update_details(
-                person,
-                name_enc=name_enc,
-                name_masked=mask_name(answers.name),
-                address_enc=address_enc,
-                residence_region=answers.residence_region,
-                now=now,
-            )
-        return person
+        # Every declaration refreshes the details (a new address alone counts too; the
+        # ciphertexts cannot be compared). A racing declaration bumps the version: re-read.
+        for _ in range(3):
+            try:
+                return self.people.update_details(
+                    person,
+                    name_enc=name_enc,
+                    name_masked=mask_name(answers.name),
+                    address_enc=address_enc,
+                    residence_region=answers.residence_region,
+                    now=now,
+                )
+            except Conflict as exc:
+                fresher = self.people.get(person.person_id) if exc.code == "stale_write" else None
+                if fresher is None:
+                    raise
+                person = fresher
+        raise Conflict(
+            "the person is being updated by another declaration; try again", code="stale_write"
+        )
 
     def own(self, claims: SessionClaims, *, limit: int, cursor: str | None) -> Page[Declaration]:
         person = self.people.self_of(claims.subject)
