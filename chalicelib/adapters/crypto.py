@@ -26,7 +26,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from chalicelib.adapters.dynamo.errors import translate
+from chalicelib.adapters.dynamo.errors import conditional_failed, translate
 from chalicelib.adapters.dynamo.models import RuntimeRecord
 from chalicelib.domain.errors import ConfigError, UpstreamUnavailable
 
@@ -88,7 +88,7 @@ class KmsEnvelopeCipher:
                 )
                 return bytes(wrapped)
             except PutError as exc:
-                if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+                if not conditional_failed(exc):
                     raise
         winner = self._wrapped(kid)
         if winner is None:

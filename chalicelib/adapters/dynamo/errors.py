@@ -24,6 +24,11 @@ _BUSY = {
 }
 
 
+def conditional_failed(exc: Exception) -> bool:
+    """True when a write failed its condition: the caller decides what that means."""
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
 @contextmanager
 def translate() -> Iterator[None]:
     try:

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
-from chalicelib.adapters.dynamo.errors import translate
+from chalicelib.adapters.dynamo.errors import conditional_failed, translate
 from chalicelib.adapters.dynamo.models import (
     AppealRecord,
     AuditRecord,
@@ -62,10 +62,6 @@ class StaleWrite(Conflict):
     """Someone else wrote first (optimistic lock); re-read and try again."""
 
     code = "stale_write"
-
-
-def _conditional(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 def new_id(prefix: str) -> str:
@@ -180,7 +176,7 @@ class DynamoPeople:
             try:
                 record.save(condition=PersonRecord.person_id.does_not_exist())
             except PutError as exc:
-                if _conditional(exc):
+                if conditional_failed(exc):
                     raise Conflict("this person is already filed", code="already_exists") from None
                 raise
         return _person(record)
@@ -209,7 +205,7 @@ class DynamoPeople:
                     ]
                 )
             except UpdateError as exc:
-                if _conditional(exc):
+                if conditional_failed(exc):
                     raise StaleWrite("the person changed meanwhile") from None
                 raise
         return _person(record)
@@ -313,7 +309,7 @@ class DynamoDeclarations:
                     condition=DeclarationRecord.status == "pending_review",
                 )
             except UpdateError as exc:
-                if _conditional(exc):
+                if conditional_failed(exc):
                     raise Conflict(
                         "this declaration has already been decided", code="already_decided"
                     ) from None
@@ -422,7 +418,7 @@ class DynamoColours:
             try:
                 record.save()  # VersionAttribute: conditional on the version we read
             except PutError as exc:
-                if _conditional(exc):
+                if conditional_failed(exc):
                     raise StaleWrite("the colour changed meanwhile") from None
                 raise
         return _stored(record)
@@ -534,7 +530,7 @@ class DynamoMarks:
                     & (StatusMarkRecord.requested_by != approver),
                 )
             except UpdateError as exc:
-                if _conditional(exc):
+                if conditional_failed(exc):
                     raise Conflict(
                         "this mark is no longer awaiting approval", code="already_decided"
                     ) from None
@@ -636,7 +632,7 @@ class DynamoAppeals:
                     condition=AppealRecord.state == "open",
                 )
             except UpdateError as exc:
-                if _conditional(exc):
+                if conditional_failed(exc):
                     raise Conflict(
                         "this appeal has already been answered", code="already_decided"
                     ) from None

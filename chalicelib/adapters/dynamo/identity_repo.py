@@ -7,7 +7,7 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
-from chalicelib.adapters.dynamo.errors import translate
+from chalicelib.adapters.dynamo.errors import conditional_failed, translate
 from chalicelib.adapters.dynamo.models import IdentityRecord, UserRecord
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.identity import Identity, User
@@ -54,7 +54,7 @@ class DynamoIdentityStore:
                 record.save(condition=IdentityRecord.subject.does_not_exist())
                 return identity
             except PutError as exc:
-                if not _conditional(exc):
+                if not conditional_failed(exc):
                     raise
         existing = self.get_identity(identity.subject)
         if existing is None:  # deleted between the two calls: a genuine conflict
@@ -96,7 +96,7 @@ class DynamoIdentityStore:
                     condition=UserRecord.user_id.exists() & ~UserRecord.channels.contains(channel),
                 )
             except UpdateError as exc:
-                if not _conditional(exc):  # already listed, or gone: nothing to add
+                if not conditional_failed(exc):  # already listed, or gone: nothing to add
                     raise
 
     def get_user(self, user_id: str) -> User | None:
@@ -133,12 +133,7 @@ class DynamoIdentityStore:
                     condition=UserRecord.user_id.exists(),
                 )
             except UpdateError as exc:
-                if _conditional(exc):
+                if conditional_failed(exc):
                     raise Conflict("the account no longer exists", code="account_missing") from None
                 raise
         return _user(record)
-
-
-def _conditional(exc: Exception) -> bool:
-    cause = getattr(exc, "cause_response_code", None)
-    return cause == "ConditionalCheckFailedException"

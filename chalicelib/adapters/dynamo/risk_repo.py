@@ -16,7 +16,7 @@ from typing import Any
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
-from chalicelib.adapters.dynamo.errors import translate
+from chalicelib.adapters.dynamo.errors import conditional_failed, translate
 from chalicelib.adapters.dynamo.models import (
     PersonRecord,
     PlaceDayRecord,
@@ -30,10 +30,6 @@ from chalicelib.domain.errors import Conflict
 from chalicelib.domain.riskfeed import Snapshot, Unresolved
 
 ACTIVE = "@active"
-
-
-def _conditional(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 def _areas_json(areas: Iterable[RiskArea]) -> list[dict[str, Any]]:
@@ -105,7 +101,7 @@ class DynamoRiskFeeds:
                 record.save(condition=RiskFeedRecord.feed_id.does_not_exist())
                 return True
             except PutError as exc:
-                if _conditional(exc):
+                if conditional_failed(exc):
                     return False
                 raise
 
@@ -134,7 +130,7 @@ class DynamoRiskFeeds:
                     condition=condition,
                 )
             except UpdateError as exc:
-                if _conditional(exc):
+                if conditional_failed(exc):
                     raise Conflict(
                         "another refresh switched the active snapshot first", code="refresh_raced"
                     ) from None
@@ -173,7 +169,7 @@ class DynamoLease:
                 )
                 return True
             except PutError as exc:
-                if _conditional(exc):
+                if conditional_failed(exc):
                     return False
                 raise
 
@@ -182,7 +178,7 @@ class DynamoLease:
             try:
                 RuntimeRecord(f"lease:{name}").delete(condition=RuntimeRecord.owner == owner)
             except DeleteError as exc:
-                if not _conditional(exc):
+                if not conditional_failed(exc):
                     raise
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException
 
-from chalicelib.adapters.dynamo.errors import translate
+from chalicelib.adapters.dynamo.errors import conditional_failed, translate
 from chalicelib.adapters.dynamo.models import IdempotencyRecord, PlaceDayRecord, StayRecord
 from chalicelib.domain.colour import Stay
 from chalicelib.domain.errors import Conflict, UpstreamUnavailable
@@ -111,7 +111,7 @@ class DynamoIdempotency:
                 )
                 return None
             except PutError as exc:
-                if getattr(exc, "cause_response_code", None) != ("ConditionalCheckFailedException"):
+                if not conditional_failed(exc):
                     raise
         with translate():
             try:
