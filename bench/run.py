@@ -13,7 +13,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-BENCHMARKS = ["cold_import", "codes", "carrier"]
+BENCHMARKS = ["cold_import", "codes", "carrier", "recolour"]
 
 
 def main() -> int:
