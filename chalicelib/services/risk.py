@@ -220,9 +220,22 @@ class RiskService:
             )
         held = older or (active is not None and lifts_too_much(active.areas, snapshot.areas))
         if not self.feeds.store(snapshot, state="held" if held else "active", now=now):
-            existing = self.feeds.state(snapshot.feed_id)
+            stored = self.feeds.get(snapshot.feed_id)
+            state = self.feeds.state(snapshot.feed_id)
+            unfinished = (
+                stored is not None
+                and state == "active"
+                and (stored.published_at, stored.areas) == (snapshot.published_at, snapshot.areas)
+                and (active is None or stored.published_at > active.published_at)
+            )
+            if unfinished:
+                # The same snapshot, stored by a run that stopped before switching the
+                # pointer (a crash, a lost race): finish that run instead of refusing.
+                return self._activate(
+                    snapshot, actor=actor, role=role, started=started, previous=active
+                )
             raise Conflict(
-                f"snapshot {snapshot.feed_id} is already stored ({existing})",
+                f"snapshot {snapshot.feed_id} is already stored ({state})",
                 field="feed_id",
                 code="feed_id_reused",
             )

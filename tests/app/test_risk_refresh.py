@@ -369,3 +369,27 @@ def test_officials_set_policy_texts_that_counties_inherit(client, official):
     assert response.status_code == 200
     assert body(client.http.get("/v1/regions/610113"))["policy"] == "抵西人员须三天两检"
     assert "暂无特别" in body(client.http.get("/v1/regions/440106"))["policy"]
+
+
+def test_a_run_that_stored_its_snapshot_but_never_switched_is_finished_by_a_retry(
+    client, container, official, monkeypatch
+):
+    from chalicelib.adapters.dynamo.risk_repo import DynamoRiskFeeds
+    from chalicelib.domain.errors import UpstreamUnavailable
+
+    resident = _citizen(client, "resident", "13811110001", "610113", "111")
+    real_switch = DynamoRiskFeeds.switch
+
+    def crash(self, *args, **kwargs):
+        raise UpstreamUnavailable("the Lambda died here")
+
+    monkeypatch.setattr(DynamoRiskFeeds, "switch", crash)
+    feed = snapshot("f1", "2026-11-20T09:00:00+08:00", HIGH_YANTA)
+    assert post(client, "/v1/feeds/risk-areas", feed, official).status_code == 503
+    assert _colour(client, resident) == "green"  # stored, but never switched
+
+    monkeypatch.setattr(DynamoRiskFeeds, "switch", real_switch)
+    retried = body(post(client, "/v1/feeds/risk-areas", feed, official))
+
+    assert retried["state"] == "active" and retried["people_recoloured"] == 1
+    assert _colour(client, resident) == "red"
