@@ -16,7 +16,9 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
+from pynamodb.models import Model
 
 from chalicelib.adapters.dynamo.errors import conditional_failed, translate
 from chalicelib.adapters.dynamo.models import (
@@ -69,6 +71,18 @@ def new_id(prefix: str) -> str:
 
 
 # --- paging -------------------------------------------------------------------
+
+
+def _transition(record: Model, actions: list[Action], condition: Condition, message: str) -> None:
+    """A state change guarded by its condition (pending → decided, open → answered):
+    Conflict(already_decided) when someone decided first."""
+    with translate():
+        try:
+            record.update(actions=actions, condition=condition)
+        except UpdateError as exc:
+            if conditional_failed(exc):
+                raise Conflict(message, code="already_decided") from None
+            raise
 
 
 def encode_cursor(key: dict[str, Any] | None) -> str | None:
@@ -296,24 +310,18 @@ class DynamoDeclarations:
     ) -> Declaration:
         """Approve or reject a pending declaration; Conflict if it is no longer pending."""
         record = DeclarationRecord(declaration_id)
-        with translate():
-            try:
-                record.update(
-                    actions=[
-                        DeclarationRecord.status.set(status),
-                        DeclarationRecord.reviewed_by.set(reviewer),
-                        DeclarationRecord.review_note.set(note),
-                        DeclarationRecord.reviewed_at.set(now),
-                        DeclarationRecord.review_queue.remove(),
-                    ],
-                    condition=DeclarationRecord.status == "pending_review",
-                )
-            except UpdateError as exc:
-                if conditional_failed(exc):
-                    raise Conflict(
-                        "this declaration has already been decided", code="already_decided"
-                    ) from None
-                raise
+        _transition(
+            record,
+            [
+                DeclarationRecord.status.set(status),
+                DeclarationRecord.reviewed_by.set(reviewer),
+                DeclarationRecord.review_note.set(note),
+                DeclarationRecord.reviewed_at.set(now),
+                DeclarationRecord.review_queue.remove(),
+            ],
+            DeclarationRecord.status == "pending_review",
+            "this declaration has already been decided",
+        )
         return _declaration(record)
 
 
@@ -522,19 +530,13 @@ class DynamoMarks:
         ]
         if person_id is not None:
             actions.append(StatusMarkRecord.person_id.set(person_id))
-        with translate():
-            try:
-                record.update(
-                    actions=actions,
-                    condition=(StatusMarkRecord.state == "awaiting_approval")
-                    & (StatusMarkRecord.requested_by != approver),
-                )
-            except UpdateError as exc:
-                if conditional_failed(exc):
-                    raise Conflict(
-                        "this mark is no longer awaiting approval", code="already_decided"
-                    ) from None
-                raise
+        _transition(
+            record,
+            actions,
+            (StatusMarkRecord.state == "awaiting_approval")
+            & (StatusMarkRecord.requested_by != approver),
+            "this mark is no longer awaiting approval",
+        )
         return _mark(record)
 
     def approved_for(self, id_hash: str) -> list[StatusMark]:
@@ -619,24 +621,18 @@ class DynamoAppeals:
         self, appeal_id: str, *, outcome: str, answer: str, reviewer: str, now: datetime
     ) -> Appeal:
         record = AppealRecord(appeal_id)
-        with translate():
-            try:
-                record.update(
-                    actions=[
-                        AppealRecord.state.set(outcome),
-                        AppealRecord.answer.set(answer),
-                        AppealRecord.answered_by.set(reviewer),
-                        AppealRecord.answered_at.set(now),
-                        AppealRecord.queue.remove(),
-                    ],
-                    condition=AppealRecord.state == "open",
-                )
-            except UpdateError as exc:
-                if conditional_failed(exc):
-                    raise Conflict(
-                        "this appeal has already been answered", code="already_decided"
-                    ) from None
-                raise
+        _transition(
+            record,
+            [
+                AppealRecord.state.set(outcome),
+                AppealRecord.answer.set(answer),
+                AppealRecord.answered_by.set(reviewer),
+                AppealRecord.answered_at.set(now),
+                AppealRecord.queue.remove(),
+            ],
+            AppealRecord.state == "open",
+            "this appeal has already been answered",
+        )
         return _appeal(record)
 
 
