@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -113,3 +114,21 @@ def client(container: object) -> Iterator[object]:
 
     with Client(app) as test_client:
         yield test_client
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line after the results: what the API fuzz (tests/fuzz) sent and what came back.
+
+    The counts travel as user properties, which pytest-xdist carries to this process."""
+    totals: dict[str, int] = {}
+    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get(
+        "failed", []
+    ):
+        for name, value in getattr(report, "user_properties", ()):
+            if name.startswith("fuzz_"):
+                totals[name] = totals.get(name, 0) + int(value)
+    if totals:
+        terminalreporter.write_line(
+            f"API fuzz: {totals.get('fuzz_requests', 0)} requests, "
+            f"{totals.get('fuzz_2xx', 0)} answered 2xx, {totals.get('fuzz_5xx', 0)} answered 5xx"
+        )
