@@ -556,3 +556,65 @@ def region(call: Call) -> dict[str, Any]:
 def region_policy(call: Call) -> dict[str, Any]:
     region = call.services.regions.set_policy(call.who, call.params["code"], call.body["text"])
     return _region_view(region)
+
+
+# --- mutual recognition across regions (互通互认; docs/federation.md) ---------------------
+
+
+@api.route(
+    "/v1/trust-list",
+    tags=("federation",),
+    response=contract.PUBLISHED_TRUST_LIST,
+    summary="Our keys and the trusted partner / national keys, signed with our own key, "
+    "with the national root's list: what a checkpoint caches to verify offline",
+)
+def trust_list(call: Call) -> dict[str, Any]:
+    return call.services.federation.published()
+
+
+@api.route(
+    "/v1/admin/trust-list",
+    method="PUT",
+    roles=ADMIN,
+    tags=("federation",),
+    body=contract.TRUST_LIST_UPLOAD,
+    response=contract.TRUST_LIST_LOADED,
+    errors=(409,),
+    max_body=contract.FEDERATION_MAX_BODY,
+    summary="Load the national trust list: verified against the pinned national root; only "
+    "a newer version replaces the one in force; revoked keys stop verifying at once",
+)
+def trust_list_upload(call: Call) -> dict[str, Any]:
+    report = call.services.federation.upload_trust_list(call.who, call.body["document"])
+    return views.trust_list_loaded(report)
+
+
+@api.route(
+    "/v1/federation/convert",
+    method="POST",
+    roles=CITIZEN,
+    tags=("federation",),
+    body=contract.CONVERT,
+    response=contract.CONVERTED,
+    status=201,
+    summary="Convert a partner region's or the national code into one of ours: same "
+    "colour, our signature, the shorter expiry; the conversion is recorded",
+)
+def federation_convert(call: Call) -> dict[str, Any]:
+    return views.converted(call.services.federation.convert(call.who, call.body["token"]))
+
+
+@api.route(
+    "/v1/federation/status",
+    method="POST",
+    roles=frozenset({Role.PARTNER}),
+    tags=("federation",),
+    body=contract.PARTNER_STATUS_BATCH,
+    response=contract.PARTNER_STATUS_RESULT,
+    errors=(409,),
+    max_body=contract.FEDERATION_MAX_BODY,
+    summary="A partner region's signed batch of attestations (federation hash, colour, "
+    "reason codes, valid_until; no personal data); matched people are recoloured",
+)
+def federation_status(call: Call) -> dict[str, Any]:
+    return call.services.federation.receive_status(call.who, call.body)

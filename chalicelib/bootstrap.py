@@ -23,6 +23,7 @@ from chalicelib.services.auth import AuthService
 from chalicelib.services.codes import CodeService
 from chalicelib.services.colours import ColourService
 from chalicelib.services.declarations import DeclarationService, ReviewService
+from chalicelib.services.federation import FederationService
 from chalicelib.services.itinerary import ItineraryService
 from chalicelib.services.officials import AppealService, AuditService, StatusService
 from chalicelib.services.regions import RegionService
@@ -55,6 +56,7 @@ class Container:
     itinerary: ItineraryService
     risk: RiskService
     regions: RegionService
+    federation: FederationService
 
 
 class AwsClients:
@@ -89,6 +91,11 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     from chalicelib.adapters import reference_data
     from chalicelib.adapters.crypto import KmsEnvelopeCipher
     from chalicelib.adapters.dynamo import models
+    from chalicelib.adapters.dynamo.federation_repo import (
+        DynamoConversions,
+        DynamoPartnerStatuses,
+        DynamoTrustLists,
+    )
     from chalicelib.adapters.dynamo.health_repo import (
         DynamoAppeals,
         DynamoAudit,
@@ -179,6 +186,22 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         if any(a.region_code == region and a.level in ("high", "medium") for a in areas):
             risk.queue.submit([person_id], reason=f"scan:{region}")
 
+    federation = FederationService(
+        trust_lists=DynamoTrustLists(),
+        statuses=DynamoPartnerStatuses(),
+        conversions=DynamoConversions(),
+        people=people,
+        idempotency=DynamoIdempotency(),
+        audit=audit,
+        signer=lambda: signer,
+        verifier=ed25519_verify,
+        root_keys=settings.national_root_keys,
+        federation_key=secrets.federation_key,
+        region=settings.region_code,
+        lifetime_minutes=settings.code_lifetime_minutes,
+        clock=clock,
+        queue=lambda: risk.queue,
+    )
     cipher = auth.cipher
     return Container(
         settings=settings,
@@ -197,6 +220,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
             divisions=reference_data.divisions,
             parse_id_number=reference_data.parse_id_number,
             clock=clock,
+            federation_key=secrets.federation_key,
         ),
         reviews=ReviewService(
             people=people, declarations=declarations, audit=audit, colours=colours, clock=clock
@@ -234,7 +258,10 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
             lifetime_minutes=settings.code_lifetime_minutes,
             clock=clock,
             after_scan=after_scan,
+            trusted=federation.trusted_keys,
+            converted=federation.converted,
         ),
+        federation=federation,
     )
 
 

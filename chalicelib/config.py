@@ -7,6 +7,8 @@ environment by itself: the composition root passes the mapping in.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,6 +38,9 @@ class Settings:
     code_lifetime_minutes: int = 5
     max_body_bytes: int = 64 * 1024
     log_level: str = "INFO"
+    # The national platform's root public keys (base64url, raw Ed25519), pinned: only a
+    # trust list signed by one of them is loaded. Empty: no trust list can be loaded.
+    national_root_keys: tuple[str, ...] = ()
 
     @property
     def is_local(self) -> bool:
@@ -103,4 +108,24 @@ class Settings:
             code_lifetime_minutes=number("YIMA_CODE_LIFETIME_MINUTES", 5, 1, 23),
             max_body_bytes=number("YIMA_MAX_BODY_BYTES", 64 * 1024, 1024, 6 * 1024 * 1024),
             log_level=env.get("YIMA_LOG_LEVEL") or "INFO",
+            national_root_keys=_root_keys(env.get("YIMA_NATIONAL_ROOT_KEYS") or ""),
         )
+
+
+def _root_keys(raw: str) -> tuple[str, ...]:
+    """``YIMA_NATIONAL_ROOT_KEYS``: comma-separated base64url raw Ed25519 public keys (two
+    while the national platform rotates its root)."""
+    keys = []
+    for text in (part.strip() for part in raw.split(",")):
+        if not text:
+            continue
+        try:
+            decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        except (binascii.Error, ValueError):
+            decoded = b""
+        if len(decoded) != 32:
+            raise ConfigError(
+                "YIMA_NATIONAL_ROOT_KEYS must hold base64url Ed25519 public keys (32 bytes each)"
+            )
+        keys.append(text)
+    return tuple(keys)

@@ -52,6 +52,7 @@ class Person:
     residence_region: str
     relation: str = "self"
     version: int | None = None
+    fed_hash: str | None = None  # federation hash of the ID number: partners' attestations
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,9 @@ class ColourService:
             risk_areas=areas,
             tests=tuple(self.facts.tests(person.id_hash)),
             feed_id=feed_id,
+            partner_statuses=(
+                tuple(self.facts.partner_statuses(person.fed_hash)) if person.fed_hash else ()
+            ),
         )
 
     def _starred(self, facts: Facts, now: datetime) -> bool | None:

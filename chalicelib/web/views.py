@@ -15,6 +15,7 @@ from chalicelib.domain.identity import Session, User
 from chalicelib.domain.roles import Role
 from chalicelib.services.codes import ShownCode, Verification
 from chalicelib.services.declarations import DeclarationOutcome, QueueItem
+from chalicelib.services.federation import ConvertedCode
 from chalicelib.services.itinerary import ItineraryView
 from chalicelib.services.officials import MarkOutcome
 
@@ -195,6 +196,8 @@ def verification(result: Verification) -> dict[str, Any]:
         "issued_at": _maybe_iso(result.issued_at),
         "expires_at": _maybe_iso(result.expires_at),
         "region": result.region,
+        "issuer": result.issuer,
+        "converted_from": result.converted_from,
         "itinerary_starred": result.starred,
         "latest_test": None,  # from lab results, once labs feed them
     }
@@ -236,4 +239,29 @@ def itinerary(
             for c in view.card.cities
         ],
         "note": CARD_NOTE,
+    }
+
+
+# --- mutual recognition ----------------------------------------------------------------
+
+
+def trust_list_loaded(report: dict[str, Any]) -> dict[str, Any]:
+    return {**report, "issued_at": iso(report["issued_at"])}
+
+
+def converted(result: ConvertedCode) -> dict[str, Any]:
+    conversion = result.conversion
+    return {
+        "conversion_id": conversion.holder_id,
+        "colour": result.claims.colour.value,
+        "token": result.token,
+        "issued_at": iso(result.claims.issued_at),
+        "expires_at": iso(result.claims.expires_at),
+        "region": result.claims.region,
+        "source": {
+            "region": conversion.source_region,
+            "issuer": result.source_issuer,
+            "colour": conversion.colour.value,
+            "expires_at": iso(conversion.source_expires_at),
+        },
     }

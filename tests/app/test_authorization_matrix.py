@@ -50,6 +50,11 @@ MATRIX: dict[tuple[str, str], object] = {
     ("POST", "/v1/feeds/risk-areas/{feed_id}/confirm"): OFFICIAL,
     ("GET", "/v1/regions/{code}"): ANYONE,
     ("PUT", "/v1/admin/regions/{code}/policy"): OFFICIAL,
+    # mutual recognition (docs/federation.md)
+    ("GET", "/v1/trust-list"): ANYONE,
+    ("PUT", "/v1/admin/trust-list"): ADMIN,
+    ("POST", "/v1/federation/convert"): CITIZEN,
+    ("POST", "/v1/federation/status"): frozenset({Role.PARTNER}),
 }
 
 CASES = [(method, path, role) for (method, path) in MATRIX for role in [None, *Role]]

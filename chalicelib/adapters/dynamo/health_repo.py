@@ -21,11 +21,13 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from chalicelib.adapters.dynamo.errors import conditional_failed, translate
+from chalicelib.adapters.dynamo.federation_repo import partner_status
 from chalicelib.adapters.dynamo.models import (
     AppealRecord,
     AuditRecord,
     ColourRecord,
     DeclarationRecord,
+    PartnerStatusRecord,
     PersonRecord,
     RiskFeedRecord,
     ScanRecord,
@@ -37,6 +39,7 @@ from chalicelib.adapters.dynamo.models import (
 from chalicelib.domain.colour import (
     Assessment,
     Colour,
+    PartnerStatus,
     Reason,
     RiskArea,
     StatusMark,
@@ -146,6 +149,7 @@ def _person(record: PersonRecord) -> Person:
         residence_region=record.residence_region,
         relation=record.relation,
         version=record.version,
+        fed_hash=record.fed_hash,
     )
 
 
@@ -168,6 +172,10 @@ class DynamoPeople:
         with translate():
             return [r.person_id for r in PersonRecord.by_id_hash.query(id_hash)]
 
+    def ids_by_fed_hash(self, fed_hash: str) -> list[str]:
+        with translate():
+            return [r.person_id for r in PersonRecord.by_fed_hash.query(fed_hash)]
+
     def create(
         self, person: Person, *, id_enc: str, name_enc: str, address_enc: str, now: datetime
     ) -> Person:
@@ -185,6 +193,7 @@ class DynamoPeople:
             address_enc=address_enc,
             created_at=now,
             updated_at=now,
+            fed_hash=person.fed_hash,
         )
         with translate():
             try:
@@ -204,20 +213,23 @@ class DynamoPeople:
         address_enc: str,
         residence_region: str,
         now: datetime,
+        fed_hash: str | None = None,
     ) -> Person:
-        """New name / address / residence from a later declaration (optimistic lock)."""
+        """New name / address / residence from a later declaration (optimistic lock); the
+        federation hash too, for people filed before the federation key was set."""
         record = PersonRecord(person.person_id, version=person.version)
+        actions: list[Action] = [
+            PersonRecord.name_enc.set(name_enc),
+            PersonRecord.name_masked.set(name_masked),
+            PersonRecord.address_enc.set(address_enc),
+            PersonRecord.residence_region.set(residence_region),
+            PersonRecord.updated_at.set(now),
+        ]
+        if fed_hash is not None:
+            actions.append(PersonRecord.fed_hash.set(fed_hash))
         with translate():
             try:
-                record.update(
-                    actions=[
-                        PersonRecord.name_enc.set(name_enc),
-                        PersonRecord.name_masked.set(name_masked),
-                        PersonRecord.address_enc.set(address_enc),
-                        PersonRecord.residence_region.set(residence_region),
-                        PersonRecord.updated_at.set(now),
-                    ]
-                )
+                record.update(actions=actions)
             except UpdateError as exc:
                 if conditional_failed(exc):
                     raise StaleWrite("the person changed meanwhile") from None
@@ -735,6 +747,10 @@ class DynamoFacts:
                 TestResult(sampled_at=r.sampled_at, result=r.result)
                 for r in TestResultRecord.query(id_hash)
             ]
+
+    def partner_statuses(self, fed_hash: str) -> list[PartnerStatus]:
+        with translate():
+            return [partner_status(r) for r in PartnerStatusRecord.query(fed_hash)]
 
     def active_risk(self) -> tuple[str | None, tuple[RiskArea, ...]]:
         with translate():

@@ -111,6 +111,14 @@ class PersonByHolderIndex(GlobalSecondaryIndex["PersonRecord"]):
     holder_id = UnicodeAttribute(hash_key=True)
 
 
+class PersonByFedHashIndex(GlobalSecondaryIndex["PersonRecord"]):
+    """Sparse: a partner region's attestation finds the local person by the federation
+    hash of the ID number (only people declared with a federation key carry one)."""
+
+    Meta = _index("by_fed_hash", KeysOnlyProjection())
+    fed_hash = UnicodeAttribute(hash_key=True)
+
+
 class PersonRecord(Model):
     """A person with a health code: the account holder or one of up to 5 dependants."""
 
@@ -131,10 +139,12 @@ class PersonRecord(Model):
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
+    fed_hash = UnicodeAttribute(null=True)
     by_owner = PersonByOwnerIndex()
     by_id_hash = PersonByIdHashIndex()
     by_residence = PersonByResidenceIndex()
     by_holder = PersonByHolderIndex()
+    by_fed_hash = PersonByFedHashIndex()
 
 
 class DeclarationByPersonIndex(GlobalSecondaryIndex["DeclarationRecord"]):
@@ -397,6 +407,61 @@ class TestSiteRecord(Model):
     hours = UnicodeAttribute(null=True)
 
 
+# --- mutual recognition (docs/federation.md) -----------------------------------
+
+
+class TrustListRecord(Model):
+    """A verified trust list, kept per version (``v<version>``, immutable); the item
+    ``@current`` names the version in force (raised only, with a conditional write)."""
+
+    class Meta(_Meta):
+        table_name = "trust_lists"
+
+    list_key = UnicodeAttribute(hash_key=True)  # "@current" or "v0000000003"
+    version = NumberAttribute()
+    issued_at = UTCDateTimeAttribute(null=True)
+    document = JSONAttribute(null=True)  # the signed document as uploaded
+    uploaded_by = UnicodeAttribute(null=True)
+    uploaded_at = UTCDateTimeAttribute()
+
+
+class PartnerStatusRecord(Model):
+    """A partner region's latest attestation about one federation hash; gone at its end."""
+
+    class Meta(_Meta):
+        table_name = "partner_status"
+
+    fed_hash = UnicodeAttribute(hash_key=True)
+    region = UnicodeAttribute(range_key=True)
+    colour = UnicodeAttribute()
+    reasons = ListAttribute(of=UnicodeAttribute, default=list)
+    valid_until = UTCDateTimeAttribute()
+    attested_at = UTCDateTimeAttribute()
+    batch_id = UnicodeAttribute()
+    kid = UnicodeAttribute()
+    received_at = UTCDateTimeAttribute()
+    expires = TTLAttribute()  # = valid_until
+
+
+class ConversionRecord(Model):
+    """A partner's or the national code converted into one of ours (way (b)), found by
+    the local code's holder id when a checkpoint scans it."""
+
+    class Meta(_Meta):
+        table_name = "conversions"
+
+    holder_id = UnicodeAttribute(hash_key=True)
+    source_region = UnicodeAttribute()
+    source_kid = UnicodeAttribute()
+    source_holder = UnicodeAttribute()
+    colour = UnicodeAttribute()
+    source_expires_at = UTCDateTimeAttribute()
+    expires_at = UTCDateTimeAttribute()
+    converted_by = UnicodeAttribute()
+    converted_at = UTCDateTimeAttribute()
+    expires = TTLAttribute()
+
+
 # --- audit, idempotency, runtime state ---------------------------------------
 
 
@@ -477,6 +542,9 @@ ALL_MODELS: tuple[type[Model], ...] = (
     AuditRecord,
     IdempotencyRecord,
     RuntimeRecord,
+    TrustListRecord,
+    PartnerStatusRecord,
+    ConversionRecord,
 )
 
 # Logical names, captured before any binding rewrites Meta.table_name.
