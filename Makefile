@@ -2,10 +2,11 @@
 PYTHON ?= python3.11
 VENV   ?= .venv
 PORT   ?= 8000
+PORT_B ?= 8001
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint fmt bench infra package clean
+.PHONY: run run-two test lint fmt bench infra package clean
 
 # The venv is rebuilt whenever a requirements file changes.
 $(STAMP): requirements.txt requirements-dev.txt
@@ -16,6 +17,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 run: $(STAMP)
 	$(BIN)/python scripts/devserver.py --port $(PORT)
+
+# Two regions that recognise each other's codes: A (610100) on PORT, B (440100) on PORT_B.
+run-two: $(STAMP)
+	$(BIN)/python scripts/run_two.py --port $(PORT) --port-b $(PORT_B)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests
