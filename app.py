@@ -580,7 +580,7 @@ def trust_list(call: Call) -> dict[str, Any]:
     body=contract.TRUST_LIST_UPLOAD,
     response=contract.TRUST_LIST_LOADED,
     errors=(409,),
-    max_body=contract.FEDERATION_MAX_BODY,
+    max_body=contract.TRUST_LIST_MAX_BODY,
     summary="Load the national trust list: verified against the pinned national root; only "
     "a newer version replaces the one in force; revoked keys stop verifying at once",
 )
@@ -612,7 +612,7 @@ def federation_convert(call: Call) -> dict[str, Any]:
     body=contract.PARTNER_STATUS_BATCH,
     response=contract.PARTNER_STATUS_RESULT,
     errors=(409,),
-    max_body=contract.FEDERATION_MAX_BODY,
+    max_body=contract.PARTNER_STATUS_MAX_BODY,
     summary="A partner region's signed batch of attestations (federation hash, colour, "
     "reason codes, valid_until; no personal data); matched people are recoloured",
 )

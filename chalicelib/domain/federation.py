@@ -34,7 +34,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.colour import Colour, PartnerStatus
@@ -53,7 +53,7 @@ FEDERATION_HASH_PURPOSE = "fid"  # HMAC-SHA256(federation key, "fid:" + ID numbe
 MAX_BATCH_AGE = timedelta(hours=24)  # an attestation batch older than this is refused
 MAX_ATTESTATION_DAYS = 30  # no partner word outlives a month without being said again
 _REGION_RE = re.compile(r"^\d{6}$")
-_KID_RE = re.compile(r"^[0-9a-f]{2,16}$")
+_KID_RE = re.compile(r"^(?:[0-9a-f]{2}){1,8}$")  # whole bytes: bytes.fromhex must take it
 _SUBJECT_RE = re.compile(r"^[0-9a-f]{64}$")
 _REASON_RE = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 
@@ -61,10 +61,11 @@ _REASON_RE = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 # --- the signed-document primitive ------------------------------------------------
 
 
-def canonical_json(value: Any) -> bytes:
-    """The bytes a signature covers: sorted keys, no whitespace, UTF-8. Floats, NaN and
-    non-string keys are refused, so two implementations cannot disagree on them."""
-    _check_canonical(value, "payload", depth=0)
+def canonical_json(value: Any, *, path: str = "payload") -> bytes:
+    """The bytes a signature covers: sorted keys, no whitespace, UTF-8. Floats (and so
+    NaN) are refused, so two implementations cannot disagree on them; InvalidInput
+    names the field, ``path`` being where ``value`` sits in the request."""
+    _check_canonical(value, path, depth=0)
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -173,7 +174,7 @@ def verify_document(
             field=_at(field, "signature.kid"),
             code="unknown_key",
         )
-    message = canonical_json(payload)
+    message = canonical_json(payload, path=_at(field, "payload"))
     for key in candidates:
         if verifier(key.key, message, raw):
             return payload, key
@@ -221,10 +222,12 @@ def parse_time(value: Any, field: str) -> datetime:
     if moment.tzinfo is None:
         raise InvalidInput(f"{field} needs an offset, e.g. +08:00", field=field)
     try:
-        moment.timestamp()
+        utc = moment.astimezone(UTC)
     except (OverflowError, OSError, ValueError):
-        raise InvalidInput(f"{field} is out of range", field=field) from None
-    return moment
+        utc = None
+    if utc is None or not 2000 <= utc.year <= 2099:  # room for any arithmetic on it
+        raise InvalidInput(f"{field} must be between the years 2000 and 2099", field=field)
+    return utc
 
 
 def parse_trust_list(

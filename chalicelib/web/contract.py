@@ -608,7 +608,10 @@ REFRESH_REPORT: Schema = {
 
 # --- mutual recognition (docs/federation.md) -----------------------------------------------
 
-FEDERATION_MAX_BODY = 512 * 1024
+# A trust list is stored whole in one item (DynamoDB's limit: 400 KB); 1,000 keys take
+# about 230 KB. A batch of 500 attestations takes about 100 KB.
+TRUST_LIST_MAX_BODY = 320 * 1024
+PARTNER_STATUS_MAX_BODY = 256 * 1024
 
 SIGNATURE: Schema = {
     "type": "object",
@@ -619,7 +622,7 @@ SIGNATURE: Schema = {
         "alg": {"type": "string", "enum": ["EdDSA"]},
         "kid": {
             "type": "string",
-            "pattern": "^[0-9a-f]{2,16}$",
+            "pattern": "^([0-9a-f]{2}){1,8}$",
             "description": "hex: the first 2 bytes of SHA-256 of the public key",
         },
         "value": {
