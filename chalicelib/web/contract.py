@@ -487,6 +487,11 @@ PASS: Schema = {
 CARRIER_MAX_ROWS = 10_000
 CARRIER_MAX_BODY = 2 * 1024 * 1024
 
+BATCH_DUPLICATE: Schema = {
+    "type": "boolean",
+    "description": "true: this batch_id was already taken; nothing changed",
+}
+
 CARRIER_BATCH: Schema = {
     "type": "object",
     "required": ["batch_id", "stays"],
@@ -532,10 +537,7 @@ CARRIER_RESULT: Schema = {
         "accepted": {"type": "integer"},
         "items_written": {"type": "integer"},
         "phones": {"type": "integer"},
-        "duplicate": {
-            "type": "boolean",
-            "description": "true: this batch_id was already taken; nothing changed",
-        },
+        "duplicate": BATCH_DUPLICATE,
     },
 }
 
@@ -581,10 +583,7 @@ LAB_RESULT: Schema = {
         "unchanged": {"type": "integer", "description": "sent before with the same result"},
         "positives": {"type": "integer"},
         "people_pending": {"type": "integer", "description": "ID hashes handed to recolour"},
-        "duplicate": {
-            "type": "boolean",
-            "description": "true: this batch_id was already taken; nothing changed",
-        },
+        "duplicate": BATCH_DUPLICATE,
     },
 }
 
