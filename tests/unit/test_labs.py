@@ -263,3 +263,36 @@ def test_a_coarser_cell_is_a_prefix_of_a_finer_one():
         lat, lng = rng.uniform(-89, 89), rng.uniform(-180, 179.999)
         assert encode(lat, lng, 5).startswith(encode(lat, lng, 4))
         assert encode(lat, lng, 4).startswith(encode(lat, lng, 2))
+
+
+# --- arbitrary input: a value or a domain error, never another exception --------------------
+
+JUNK = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=8,
+)
+FIELDS = ["id_number", "sample_id", "lab", "result", "sampled_at", "reported_at"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(st.sampled_from(FIELDS), JUNK | st.just(ID)), max_size=4))
+def test_any_lab_batch_parses_or_names_a_row(rows):
+    try:
+        parsed = parse(*rows)
+    except InvalidInput as exc:
+        assert exc.field is not None and exc.field.startswith("results[")
+    else:
+        assert len(parsed) <= len(rows)
+
+
+SITE_FIELDS = ["site_id", "name", "address", "region_code", "lat", "lng", "hours"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(SITE_FIELDS), JUNK))
+def test_any_site_row_parses_or_names_its_field(row):
+    try:
+        parse_site(site() | row, divisions=divisions(), where="sites[0]")
+    except InvalidInput as exc:
+        assert exc.field is not None and exc.field.startswith("sites[0].")
