@@ -206,6 +206,19 @@ def status_request(call: Call) -> dict[str, Any]:
 
 
 @api.route(
+    "/v1/admin/status",
+    roles=OFFICIAL,
+    tags=("officials",),
+    query=contract.PAGING,
+    response=contract.page_of(contract.MARK_ITEM),
+    summary="The officials' queue: marks awaiting a second official (including those a "
+    "positive lab result opened), oldest first",
+)
+def status_queue(call: Call) -> dict[str, Any]:
+    return views.page(call.services.status.queue(**_paging(call)), views.mark_item)
+
+
+@api.route(
     "/v1/admin/status/{mark_id}/approve",
     method="POST",
     roles=OFFICIAL,
@@ -391,7 +404,7 @@ def verify(call: Call) -> dict[str, Any]:
     tags=("code",),
     response=contract.PASS,
     errors=(404,),
-    summary="One screen: the code, the itinerary card and the latest test (null until fed)",
+    summary="One screen: the code, the itinerary card and the latest test result",
 )
 def one_pass(call: Call) -> dict[str, Any]:
     shown = views.code(call.services.codes.show(call.who))
@@ -400,7 +413,7 @@ def one_pass(call: Call) -> dict[str, Any]:
         card = views.itinerary(service.card(call.who), service.divisions(), service.country_names)
     except Conflict:  # no verified phone: no card, which the pass shows as null
         card = None
-    return {"code": shown, "itinerary": card, "latest_test": None}
+    return {"code": shown, "itinerary": card, "latest_test": shown["latest_test"]}
 
 
 # --- carrier feeds and the itinerary card ------------------------------------------------
@@ -433,6 +446,53 @@ def carrier_feed(call: Call) -> dict[str, Any]:
 def itinerary(call: Call) -> dict[str, Any]:
     service = call.services.itinerary
     return views.itinerary(service.card(call.who), service.divisions(), service.country_names)
+
+
+# --- lab results and test sites -----------------------------------------------------------
+
+
+@api.route(
+    "/v1/feeds/tests",
+    method="POST",
+    roles=frozenset({Role.LAB}),
+    tags=("feeds",),
+    body=contract.LAB_BATCH,
+    response=contract.LAB_RESULT,
+    errors=(403, 409),
+    max_body=contract.CARRIER_MAX_BODY,
+    summary="A lab's batch of nucleic-acid results (up to 5,000); a resent result changes "
+    "nothing, a new one for the same (lab, sample_id) replaces it and is audited",
+)
+def lab_feed(call: Call) -> dict[str, Any]:
+    return dict(call.services.labs.ingest(call.who, call.body))
+
+
+@api.route(
+    "/v1/tests",
+    roles=CITIZEN,
+    tags=("tests",),
+    response=contract.TEST_REPORTS,
+    summary="The caller's own nucleic-acid results, newest first, with badges",
+)
+def my_tests(call: Call) -> dict[str, Any]:
+    return {"items": [views.test_report(r) for r in call.services.labs.mine(call.who)]}
+
+
+@api.route(
+    "/v1/test-sites",
+    tags=("city",),
+    query=contract.TEST_SITES_QUERY,
+    response=contract.TEST_SITES,
+    summary="The nearest nucleic-acid test sites within radius_km (default 10), closest first",
+)
+def test_sites(call: Call) -> dict[str, Any]:
+    found = call.services.test_sites.nearest(
+        lat=call.query.get("lat"),
+        lng=call.query.get("lng"),
+        limit=call.query.get("limit"),
+        radius_km=call.query.get("radius_km"),
+    )
+    return {"items": [views.test_site(n) for n in found]}
 
 
 # --- risk areas and recolouring -----------------------------------------------------------

@@ -25,6 +25,7 @@ from chalicelib.services.colours import ColourService
 from chalicelib.services.declarations import DeclarationService, ReviewService
 from chalicelib.services.federation import FederationService
 from chalicelib.services.itinerary import ItineraryService
+from chalicelib.services.labs import LabService, TestSiteService
 from chalicelib.services.officials import AppealService, AuditService, StatusService
 from chalicelib.services.regions import RegionService
 from chalicelib.services.risk import RiskService
@@ -54,6 +55,8 @@ class Container:
     audit: AuditService
     codes: CodeService
     itinerary: ItineraryService
+    labs: LabService
+    test_sites: TestSiteService
     risk: RiskService
     regions: RegionService
     federation: FederationService
@@ -107,6 +110,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         DynamoScans,
     )
     from chalicelib.adapters.dynamo.identity_repo import DynamoIdentityStore
+    from chalicelib.adapters.dynamo.labs_repo import DynamoTestResults, DynamoTestSites
     from chalicelib.adapters.dynamo.risk_repo import (
         DynamoAffected,
         DynamoLease,
@@ -180,6 +184,17 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     if settings.is_local:  # chalice local runs no queue consumer: do the worker's job inline
         risk.queue = InlineRecolourQueue(risk.process)
     itinerary.recolour = risk.queue
+    labs = LabService(
+        results=DynamoTestResults(),
+        idempotency=itinerary.idempotency,
+        people=people,
+        marks=colours.marks,
+        audit=audit,
+        hash_key=secrets.hash_key,
+        parse_id_number=reference_data.parse_id_number,
+        clock=clock,
+        recolour=risk.queue,
+    )
 
     def after_scan(person_id: str, region: str) -> None:
         _feed, areas = colours.facts.active_risk()
@@ -239,6 +254,8 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         ),
         audit=AuditService(audit=audit, clock=clock),
         itinerary=itinerary,
+        labs=labs,
+        test_sites=TestSiteService(sites=DynamoTestSites()),
         risk=risk,
         regions=RegionService(
             divisions=reference_data.divisions,

@@ -16,6 +16,7 @@ Settings come from the environment, as in Lambda (``YIMA_*``, ``AWS_*``).
 - ``set-federation-key`` store the federation key shared with the partner regions
 - ``sign-trust-list``    sign a trust list with a root key file, as the national platform
                          would (local demos and tests; the real root never leaves it)
+- ``load-test-sites``    load test sites from a CSV or JSON file (idempotent), with a progress bar
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.config import Settings
+from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.roles import Role
 
 
@@ -148,6 +150,50 @@ def load_carrier_feed(
         done = start + len(part)
         bar = "#" * (30 * done // len(rows))
         out.write(f"\r[{bar:<30}] {done}/{len(rows)} rows")
+        out.flush()
+    out.write("\n")
+    return totals
+
+
+def read_sites(path: str) -> list[Any]:
+    """Test sites from a CSV file (a header row: site_id, name, address, region_code, lat,
+    lng, hours) or a JSON file (a list, or ``{"sites": [...]}``), every row checked; the
+    first bad one stops the load naming ``sites[i].field`` before anything is written."""
+    import csv
+
+    from chalicelib.adapters.reference_data import divisions
+    from chalicelib.domain.labs import parse_site
+
+    text = Path(path).read_text(encoding="utf-8-sig")  # spreadsheets add a BOM
+    if path.lower().endswith(".json"):
+        document = json.loads(text)
+        rows = document.get("sites") if isinstance(document, dict) else document
+        if not isinstance(rows, list):
+            raise SystemExit(f"{path}: expected a list of sites or {{'sites': [...]}}")
+    else:
+        rows = list(csv.DictReader(text.splitlines()))
+    index = divisions()
+    return [
+        parse_site(row if isinstance(row, dict) else {}, divisions=index, where=f"sites[{n}]")
+        for n, row in enumerate(rows)
+    ]
+
+
+def load_test_sites(path: str, *, chunk: int = 500, progress: Any = None) -> dict[str, int]:
+    """Load (or reload) test sites; a moved site leaves its old cells."""
+    from chalicelib.bootstrap import get_container
+
+    sites = read_sites(path)
+    container = get_container()
+    out = progress or sys.stderr
+    totals = {"sites": len(sites), "added": 0, "moved": 0, "updated": 0}
+    for start in range(0, len(sites), chunk):
+        part = sites[start : start + chunk]
+        for name, count in container.test_sites.load(part).items():
+            totals[name] += count
+        done = start + len(part)
+        bar = "#" * (30 * done // len(sites))
+        out.write(f"\r[{bar:<30}] {done}/{len(sites)} sites")
         out.flush()
     out.write("\n")
     return totals
@@ -376,6 +422,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     sig.add_argument("--keys", action="append", required=True, help="a saved GET /v1/keys")
     sig.add_argument("--version", type=int, required=True)
     sig.add_argument("--revoke", action="append", default=[], help="a kid to list as revoked")
+    sites = sub.add_parser("load-test-sites", help="load test sites from a CSV or JSON file")
+    sites.add_argument("file")
+    sites.add_argument("--chunk", type=int, default=500)
     wx = sub.add_parser("set-wechat", help="store the WeChat mini-program credentials")
     wx.add_argument("--appid", required=True)
     wx.add_argument("--secret-file", required=True, help="file with the AppSecret, - for stdin")
@@ -413,6 +462,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "set-federation-key":
         set_federation_key(settings, key_file=args.key_file)
         result = {"federation_key": "stored"}
+    elif args.command == "load-test-sites":
+        if not 1 <= args.chunk <= 5000:
+            parser.error("--chunk must be between 1 and 5000")
+        try:
+            result = load_test_sites(args.file, chunk=args.chunk)
+        except InvalidInput as exc:
+            parser.exit(2, f"{args.file}: {exc.field}: {exc.message}\n")
     elif args.command == "set-wechat":
         set_wechat(settings, appid=args.appid, secret_file=args.secret_file)
         result = {"wechat": "stored"}

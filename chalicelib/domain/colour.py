@@ -234,6 +234,7 @@ class TestResult:
 
     sampled_at: datetime
     result: str  # negative | positive | invalid
+    lab: str = ""
 
 
 @dataclass(frozen=True)

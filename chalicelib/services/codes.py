@@ -36,6 +36,7 @@ from chalicelib.domain.healthcode import (
     parse,
     verify,
 )
+from chalicelib.domain.labs import TestBadge, badge_of
 from chalicelib.domain.session import SessionClaims
 from chalicelib.services.colours import ColourService
 from chalicelib.services.declarations import self_person_id
@@ -73,6 +74,7 @@ class ShownCode:
     stored: StoredColour
     token: str
     claims: CodeClaims
+    latest_test: TestBadge | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ class Verification:
     expires_at: datetime | None = None
     region: str | None = None
     starred: bool | None = None  # the holder's itinerary card stars a city
+    latest_test: TestBadge | None = None  # shown only when the newest result is negative
     issuer: str | None = None  # local | partner | national: who signed the code
     converted_from: str | None = None  # the region whose code this one was converted from
 
@@ -135,7 +138,10 @@ class CodeService:
             region=self.region,
         )
         return ShownCode(
-            stored=stored, token=build(claims, kid=signer.kid, sign=signer.sign), claims=claims
+            stored=stored,
+            token=build(claims, kid=signer.kid, sign=signer.sign),
+            claims=claims,
+            latest_test=badge_of(stored.latest_test, now),
         )
 
     def public_keys(self) -> tuple[PublicKey, ...]:
@@ -182,6 +188,7 @@ class CodeService:
             expires_at=claims.expires_at,
             region=claims.region,
             starred=stored.itinerary_starred,
+            latest_test=badge_of(stored.latest_test, now, negative_only=True),
             issuer=issuer,
         )
 

@@ -164,6 +164,11 @@ class ColourService:
                     assessment,
                     expected_version=previous.version if previous else None,
                     itinerary_starred=self._starred(facts, now),
+                    latest_test=max(
+                        (t for t in facts.tests if t.sampled_at <= now),
+                        key=lambda t: t.sampled_at,
+                        default=None,
+                    ),
                 )
             except Conflict as exc:
                 if exc.code == "stale_write":

@@ -156,6 +156,7 @@ class Colours(Protocol):
         *,
         expected_version: int | None,
         itinerary_starred: bool | None = None,
+        latest_test: TestResult | None = None,
     ) -> StoredColour:
         """Raises a Conflict (stale_write) if another write came first."""
         ...
@@ -171,6 +172,10 @@ class Marks(Protocol):
     ) -> MarkRequest: ...
 
     def approved_for(self, id_hash: str) -> list[StatusMark]: ...
+
+    def withdraw(self, mark_id: str) -> bool: ...
+
+    def queue(self, *, limit: int, cursor: str | None) -> Page[MarkRequest]: ...
 
 
 class Appeals(Protocol):

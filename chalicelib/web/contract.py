@@ -309,7 +309,7 @@ MARK: Schema = {
     "required": ["id", "state"],
     "properties": {
         "id": {"type": "string"},
-        "state": {"type": "string", "enum": ["awaiting_approval", "approved"]},
+        "state": {"type": "string", "enum": ["awaiting_approval", "approved", "withdrawn"]},
         "status": {"type": "string"},
         "people_recoloured": {"type": "integer"},
         "colours": {"type": "array", "items": {"type": "object"}},
@@ -375,6 +375,21 @@ HOLDER: Schema = {
     },
 }
 
+BADGE: Schema = {"type": ["string", "null"], "enum": ["24h", "48h", "72h", "7d", None]}
+
+LATEST_TEST: Schema = {
+    "type": ["object", "null"],
+    "description": "the newest nucleic-acid result; badge 24h / 48h / 72h / 7d counts from "
+    "sampling (null once older than 7 days). A checkpoint sees it only when it is negative.",
+    "required": ["result", "sampled_at", "lab", "badge"],
+    "properties": {
+        "result": {"type": "string", "enum": ["negative", "positive", "invalid"]},
+        "sampled_at": TIMESTAMP,
+        "lab": {"type": "string"},
+        "badge": BADGE,
+    },
+}
+
 CODE: Schema = {
     "type": "object",
     "required": ["colour", "reasons", "issued_at", "expires_at", "valid_until", "token", "holder"],
@@ -391,6 +406,7 @@ CODE: Schema = {
         "holder": HOLDER,
         "policy_version": {"type": "string"},
         "feed_id": {"type": ["string", "null"]},
+        "latest_test": LATEST_TEST,
     },
 }
 
@@ -462,7 +478,7 @@ VERIFIED: Schema = {
             "description": "the region whose code this local code was converted from",
         },
         "itinerary_starred": {"type": ["boolean", "null"]},
-        "latest_test": {"type": ["object", "null"]},
+        "latest_test": LATEST_TEST,
     },
 }
 
@@ -472,7 +488,7 @@ PASS: Schema = {
     "properties": {
         "code": CODE,
         "itinerary": {"type": ["object", "null"]},
-        "latest_test": {"type": ["object", "null"]},
+        "latest_test": LATEST_TEST,
     },
 }
 
@@ -481,6 +497,11 @@ PASS: Schema = {
 
 CARRIER_MAX_ROWS = 10_000
 CARRIER_MAX_BODY = 2 * 1024 * 1024
+
+BATCH_DUPLICATE: Schema = {
+    "type": "boolean",
+    "description": "true: this batch_id was already taken; nothing changed",
+}
 
 CARRIER_BATCH: Schema = {
     "type": "object",
@@ -527,10 +548,137 @@ CARRIER_RESULT: Schema = {
         "accepted": {"type": "integer"},
         "items_written": {"type": "integer"},
         "phones": {"type": "integer"},
-        "duplicate": {
-            "type": "boolean",
-            "description": "true: this batch_id was already taken; nothing changed",
+        "duplicate": BATCH_DUPLICATE,
+    },
+}
+
+# --- lab results and test sites ----------------------------------------------------------
+
+LAB_MAX_ROWS = 5_000
+
+LAB_BATCH: Schema = {
+    "type": "object",
+    "required": ["batch_id", "results"],
+    "additionalProperties": False,
+    "properties": {
+        "batch_id": CARRIER_BATCH["properties"]["batch_id"],
+        "results": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": LAB_MAX_ROWS,
+            "items": {
+                "type": "object",
+                "required": ["id_number", "sample_id", "sampled_at", "result", "lab"],
+                "additionalProperties": False,
+                "properties": {
+                    "id_number": {"type": "string", "minLength": 15, "maxLength": 24},
+                    "sample_id": {"type": "string", "minLength": 1, "maxLength": 64},
+                    "sampled_at": {"type": "string", "minLength": 10, "maxLength": 40},
+                    "reported_at": {"type": "string", "minLength": 10, "maxLength": 40},
+                    "result": {"type": "string", "enum": ["negative", "positive", "invalid"]},
+                    "lab": {"type": "string", "minLength": 1, "maxLength": 64},
+                },
+            },
         },
+    },
+}
+
+LAB_RESULT: Schema = {
+    "type": "object",
+    "required": ["batch_id", "accepted", "new", "corrected", "unchanged", "duplicate"],
+    "properties": {
+        "batch_id": {"type": "string"},
+        "accepted": {"type": "integer"},
+        "new": {"type": "integer"},
+        "corrected": {"type": "integer", "description": "replaced an earlier result (audited)"},
+        "unchanged": {"type": "integer", "description": "sent before with the same result"},
+        "positives": {"type": "integer"},
+        "people_pending": {"type": "integer", "description": "ID hashes handed to recolour"},
+        "duplicate": BATCH_DUPLICATE,
+    },
+}
+
+TEST_REPORTS: Schema = {
+    "type": "object",
+    "required": ["items"],
+    "properties": {
+        "items": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["sample_id", "lab", "result", "sampled_at", "reported_at", "badge"],
+                "properties": {
+                    "sample_id": {"type": "string"},
+                    "lab": {"type": "string"},
+                    "result": {"type": "string", "enum": ["negative", "positive", "invalid"]},
+                    "sampled_at": TIMESTAMP,
+                    "reported_at": TIMESTAMP,
+                    "badge": {
+                        "type": ["string", "null"],
+                        "enum": ["24h", "48h", "72h", "7d", None],
+                    },
+                },
+            },
+        },
+    },
+}
+
+TEST_SITES_QUERY: dict[str, Schema] = {
+    "lat": {"type": "number", "minimum": -90, "maximum": 90},
+    "lng": {"type": "number", "minimum": -180, "maximum": 180},
+    "limit": {"type": "integer", "minimum": 1, "maximum": 50, "default": 10},
+    "radius_km": {"type": "number", "exclusiveMinimum": 0, "maximum": 50, "default": 10},
+}
+
+TEST_SITES: Schema = {
+    "type": "object",
+    "required": ["items"],
+    "properties": {
+        "items": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": [
+                    "site_id",
+                    "name",
+                    "address",
+                    "region_code",
+                    "lat",
+                    "lng",
+                    "hours",
+                    "distance_m",
+                ],
+                "properties": {
+                    "site_id": {"type": "string"},
+                    "name": {"type": "string"},
+                    "address": {"type": "string"},
+                    "region_code": {"type": "string"},
+                    "lat": {"type": "number"},
+                    "lng": {"type": "number"},
+                    "hours": {"type": ["string", "null"]},
+                    "distance_m": {"type": "integer", "minimum": 0},
+                },
+            },
+        },
+    },
+}
+
+MARK_ITEM: Schema = {
+    "type": "object",
+    "required": ["id", "state", "status", "category", "note", "requested_by", "requested_at"],
+    "properties": {
+        "id": {"type": "string"},
+        "state": {"type": "string"},
+        "status": {"type": "string"},
+        "category": {"type": "string"},
+        "note": {"type": "string"},
+        "contact_date": {"type": ["string", "null"]},
+        "person": {
+            "type": ["string", "null"],
+            "description": "pseudonymous; null before declaring",
+        },
+        "requested_by": {"type": "string"},
+        "requested_at": TIMESTAMP,
     },
 }
 

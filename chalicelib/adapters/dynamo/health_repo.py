@@ -126,6 +126,7 @@ DECLARATION_BY_PERSON = frozenset({"declaration_id", "person_id", "created_at"})
 DECLARATION_QUEUE = frozenset({"declaration_id", "review_queue", "created_at"})
 APPEAL_BY_USER = frozenset({"appeal_id", "user_id", "created_at"})
 APPEAL_QUEUE = frozenset({"appeal_id", "queue", "created_at"})
+MARK_QUEUE = frozenset({"mark_id", "queue", "requested_at"})
 AUDIT_BY_DAY = frozenset({"subject_id", "event_key", "day"})
 AUDIT_BY_SUBJECT = frozenset({"subject_id", "event_key"})
 
@@ -395,6 +396,17 @@ def _stored(record: ColourRecord) -> StoredColour:
         id_masked=record.id_masked,
         owner_user_id=record.owner_user_id,
         itinerary_starred=record.itinerary_starred,
+        latest_test=_latest_test(record.latest_test),
+    )
+
+
+def _latest_test(raw: Any) -> TestResult | None:
+    if not isinstance(raw, dict):
+        return None
+    return TestResult(
+        sampled_at=datetime.fromisoformat(raw["sampled_at"]),
+        result=raw["result"],
+        lab=raw.get("lab", ""),
     )
 
 
@@ -413,6 +425,7 @@ class DynamoColours:
         *,
         expected_version: int | None,
         itinerary_starred: bool | None = None,
+        latest_test: TestResult | None = None,
     ) -> StoredColour:
         """Write the assessment if nobody wrote since ``expected_version`` was read."""
         record = ColourRecord(
@@ -422,6 +435,15 @@ class DynamoColours:
             id_masked=person.id_masked,
             owner_user_id=person.owner_user_id,
             itinerary_starred=itinerary_starred,
+            latest_test=(
+                {
+                    "result": latest_test.result,
+                    "sampled_at": latest_test.sampled_at.isoformat(),
+                    "lab": latest_test.lab,
+                }
+                if latest_test is not None
+                else None
+            ),
             colour=assessment.colour.value,
             reasons=reasons_to_json(assessment.reasons),
             valid_until=assessment.valid_until,
@@ -519,6 +541,7 @@ class DynamoMarks:
             state=mark.state,
             requested_by=mark.requested_by,
             requested_at=mark.requested_at,
+            queue="awaiting" if mark.state == "awaiting_approval" else None,
         )
         with translate():
             record.save(condition=StatusMarkRecord.mark_id.does_not_exist())
@@ -539,6 +562,7 @@ class DynamoMarks:
             StatusMarkRecord.state.set("approved"),
             StatusMarkRecord.approved_by.set(approver),
             StatusMarkRecord.approved_at.set(now),
+            StatusMarkRecord.queue.remove(),
         ]
         if person_id is not None:
             actions.append(StatusMarkRecord.person_id.set(person_id))
@@ -550,6 +574,35 @@ class DynamoMarks:
             "this mark is no longer awaiting approval",
         )
         return _mark(record)
+
+    def withdraw(self, mark_id: str) -> bool:
+        """Awaiting → withdrawn (a lab corrected the result that opened it); False when an
+        official has already decided it: their decision stands."""
+        record = StatusMarkRecord(mark_id)
+        try:
+            _transition(
+                record,
+                [
+                    StatusMarkRecord.state.set("withdrawn"),
+                    StatusMarkRecord.queue.remove(),
+                ],
+                StatusMarkRecord.state == "awaiting_approval",
+                "this mark is no longer awaiting approval",
+            )
+        except Conflict:
+            return False
+        return True
+
+    def queue(self, *, limit: int, cursor: str | None) -> Page[MarkRequest]:
+        """Awaiting a second official, oldest first."""
+        with translate():
+            result = StatusMarkRecord.by_queue.query(
+                "awaiting",
+                scan_index_forward=True,
+                limit=limit,
+                last_evaluated_key=decode_cursor(cursor, MARK_QUEUE, ("queue", "awaiting")),
+            )
+            return _page(result, _mark)
 
     def approved_for(self, id_hash: str) -> list[StatusMark]:
         with translate():
@@ -744,8 +797,8 @@ class DynamoFacts:
     def tests(self, id_hash: str) -> list[TestResult]:
         with translate():
             return [
-                TestResult(sampled_at=r.sampled_at, result=r.result)
-                for r in TestResultRecord.query(id_hash)
+                TestResult(sampled_at=r.sampled_at, result=r.result, lab=r.lab)
+                for r in TestResultRecord.query(id_hash, consistent_read=True)
             ]
 
     def partner_statuses(self, fed_hash: str) -> list[PartnerStatus]:

@@ -215,6 +215,7 @@ class ColourRecord(Model):
     id_masked = UnicodeAttribute(null=True)
     owner_user_id = UnicodeAttribute(null=True)
     itinerary_starred = BooleanAttribute(null=True)
+    latest_test = JSONAttribute(null=True)  # {result, sampled_at, lab}: the badge's source
     colour = UnicodeAttribute()
     reasons = JSONAttribute(default=list)
     valid_until = UTCDateTimeAttribute(null=True)
@@ -310,6 +311,14 @@ class StatusMarkBySubjectIndex(GlobalSecondaryIndex["StatusMarkRecord"]):
     requested_at = UTCDateTimeAttribute(range_key=True)
 
 
+class StatusMarkQueueIndex(GlobalSecondaryIndex["StatusMarkRecord"]):
+    """Sparse: only marks awaiting a second official carry ``queue`` (the officials' queue)."""
+
+    Meta = _index("queue")
+    queue = UnicodeAttribute(hash_key=True)
+    requested_at = UTCDateTimeAttribute(range_key=True)
+
+
 class StatusMarkRecord(Model):
     """An official's status mark; takes effect only once a second official approves."""
 
@@ -328,7 +337,9 @@ class StatusMarkRecord(Model):
     requested_at = UTCDateTimeAttribute()
     approved_by = UnicodeAttribute(null=True)
     approved_at = UTCDateTimeAttribute(null=True)
+    queue = UnicodeAttribute(null=True)  # "awaiting" while awaiting approval
     by_subject = StatusMarkBySubjectIndex()
+    by_queue = StatusMarkQueueIndex()
 
 
 class AppealByUserIndex(GlobalSecondaryIndex["AppealRecord"]):
@@ -364,13 +375,9 @@ class AppealRecord(Model):
     by_queue = AppealQueueIndex()
 
 
-class TestResultBySampleIndex(GlobalSecondaryIndex["TestResultRecord"]):
-    Meta = _index("by_sample", KeysOnlyProjection())
-    sample_ref = UnicodeAttribute(hash_key=True)  # "<lab>#<sample_id>"
-
-
 class TestResultRecord(Model):
-    """A nucleic-acid result, filed under the keyed hash of the ID number."""
+    """A nucleic-acid result, filed under the keyed hash of the ID number, so it is there
+    before the person has even declared; one item per ``(lab, sample_id)``."""
 
     __test__ = False  # not a pytest class
 
@@ -378,19 +385,37 @@ class TestResultRecord(Model):
         table_name = "test_results"
 
     id_hash = UnicodeAttribute(hash_key=True)
-    result_key = UnicodeAttribute(range_key=True)  # "<sampled_at>#<lab>#<sample_id>"
-    sample_ref = UnicodeAttribute()
+    sample_ref = UnicodeAttribute(range_key=True)  # "<lab>#<sample_id>"
     lab = UnicodeAttribute()
     sample_id = UnicodeAttribute()
     result = UnicodeAttribute()
     sampled_at = UTCDateTimeAttribute()
     reported_at = UTCDateTimeAttribute()
     batch_id = UnicodeAttribute()
-    by_sample = TestResultBySampleIndex()
+    expires = TTLAttribute(null=True)  # none for a positive: it stands until cleared
+
+
+class TestSampleRecord(Model):
+    """Which person a sample belongs to and what it said: read in batches before a lab
+    batch is written, to tell new results, resends and corrections apart."""
+
+    __test__ = False
+
+    class Meta(_Meta):
+        table_name = "test_samples"
+
+    sample_ref = UnicodeAttribute(hash_key=True)  # "<lab>#<sample_id>"
+    id_hash = UnicodeAttribute()
+    result = UnicodeAttribute()
+    sampled_at = UTCDateTimeAttribute()
+    submitted_by = UnicodeAttribute()  # the lab client that first sent it
+    mark_id = UnicodeAttribute(null=True)  # the officials' queue entry a positive opened
+    expires = TTLAttribute(null=True)
 
 
 class TestSiteRecord(Model):
-    """A test site, filed under its geohash cell so a nearby query reads a few cells."""
+    """A test site, filed under its geohash cell at several precisions (``<p>:<cell>``) so
+    a nearby query reads nine cells; ``id:<site_id>`` items let a reload move a site."""
 
     __test__ = False
 
@@ -538,6 +563,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     StatusMarkRecord,
     AppealRecord,
     TestResultRecord,
+    TestSampleRecord,
     TestSiteRecord,
     AuditRecord,
     IdempotencyRecord,

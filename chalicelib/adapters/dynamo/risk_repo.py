@@ -148,6 +148,10 @@ class DynamoAffected:
         with translate():
             return [r.user_id for r in UserRecord.by_phone.query(phone_hash)]
 
+    def people_with_id(self, id_hash: str) -> list[str]:
+        with translate():
+            return [r.person_id for r in PersonRecord.by_id_hash.query(id_hash)]
+
     def residents(self, region_code: str) -> list[str]:
         with translate():
             return [r.person_id for r in PersonRecord.by_residence.query(region_code)]
