@@ -31,9 +31,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "YIMA_"))}
+    # the local stand-in national root goes to a temporary directory, not the repository
+    env["YIMA_LOCAL_STATE"] = str(tmp_path_factory.mktemp("local-state"))
     process = subprocess.Popen(
         [sys.executable, "scripts/devserver.py", "--port", str(port)],
         cwd=ROOT,
