@@ -24,6 +24,7 @@ from chalicelib.services.codes import CodeService
 from chalicelib.services.colours import ColourService
 from chalicelib.services.declarations import DeclarationService, ReviewService
 from chalicelib.services.itinerary import ItineraryService
+from chalicelib.services.limits import RateLimiter
 from chalicelib.services.officials import AppealService, AuditService, StatusService
 from chalicelib.services.regions import RegionService
 from chalicelib.services.risk import RiskService
@@ -55,6 +56,7 @@ class Container:
     itinerary: ItineraryService
     risk: RiskService
     regions: RegionService
+    limiter: RateLimiter
 
 
 class AwsClients:
@@ -100,6 +102,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         DynamoScans,
     )
     from chalicelib.adapters.dynamo.identity_repo import DynamoIdentityStore
+    from chalicelib.adapters.dynamo.limits_repo import DynamoCounters
     from chalicelib.adapters.dynamo.risk_repo import (
         DynamoAffected,
         DynamoLease,
@@ -120,6 +123,9 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     )
     aws = AwsClients(settings)
     secrets = load_app_secrets(aws.client("secretsmanager"), settings.secret_id)
+    limiter = RateLimiter(
+        counters=DynamoCounters(), groups=settings.limits, hash_key=secrets.hash_key, clock=clock
+    )
     auth = AuthService(
         wechat=_wechat_factory(secrets, clock),
         alipay=_alipay_factory(secrets, clock),
@@ -133,6 +139,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         session_ttl=timedelta(seconds=settings.session_ttl_seconds),
         dev_login_enabled=settings.is_local,
         clock=clock,
+        throttle=lambda identity: limiter.check("login", subject=identity, ip=None),
     )
     people, declarations, audit = DynamoPeople(), DynamoDeclarations(), DynamoAudit()
     signer = load_signer(secrets.document, region=settings.region_code)
@@ -235,6 +242,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
             clock=clock,
             after_scan=after_scan,
         ),
+        limiter=limiter,
     )
 
 
