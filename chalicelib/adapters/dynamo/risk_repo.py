@@ -9,6 +9,7 @@ local day, the residence index per district, the scans per district and day.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -26,10 +27,11 @@ from chalicelib.adapters.dynamo.models import (
     UserRecord,
 )
 from chalicelib.domain.colour import RiskArea
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.errors import Conflict, PayloadTooLarge
 from chalicelib.domain.riskfeed import Snapshot, Unresolved
 
 ACTIVE = "@active"
+MAX_SNAPSHOT_BYTES = 380_000  # DynamoDB's item limit is 400 KB; keep room for the rest
 
 
 def _areas_json(areas: Iterable[RiskArea]) -> list[dict[str, Any]]:
@@ -87,13 +89,22 @@ class DynamoRiskFeeds:
 
     def store(self, snapshot: Snapshot, *, state: str, now: datetime) -> bool:
         """Store a new snapshot; False if this feed id is already stored."""
+        areas = _areas_json(snapshot.areas)
+        unresolved = [u.__dict__ for u in snapshot.unresolved]
+        size = len(json.dumps([areas, unresolved], ensure_ascii=False).encode())
+        if size > MAX_SNAPSHOT_BYTES:  # DynamoDB would refuse the item (a 500 otherwise)
+            raise PayloadTooLarge(
+                f"the snapshot takes {size} bytes stored, over the {MAX_SNAPSHOT_BYTES} one "
+                "snapshot may take; shorten the area names or publish fewer rows",
+                field="areas",
+            )
         record = RiskFeedRecord(
             snapshot.feed_id,
             state=state,
             published_at=snapshot.published_at,
             stored_at=now,
-            areas=_areas_json(snapshot.areas),
-            unresolved=[u.__dict__ for u in snapshot.unresolved],
+            areas=areas,
+            unresolved=unresolved,
             source=snapshot.source,
         )
         with translate():
@@ -186,8 +197,6 @@ class DynamoPolicies:
     """Entry / return policy texts per division, in the runtime table."""
 
     def get(self, code: str) -> dict[str, Any] | None:
-        import json
-
         with translate():
             try:
                 record = RuntimeRecord.get(f"policy:{code}")
@@ -196,8 +205,6 @@ class DynamoPolicies:
         return dict(json.loads(record.value or "{}")) or None
 
     def put(self, code: str, text: str, *, by: str, at: datetime) -> None:
-        import json
-
         value = json.dumps({"text": text, "by": by, "at": at.isoformat()}, ensure_ascii=False)
         with translate():
             RuntimeRecord(f"policy:{code}", value=value).save()
