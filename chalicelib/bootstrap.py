@@ -17,6 +17,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.config import Settings
+from chalicelib.domain import retention
 from chalicelib.domain.colour import Policy
 from chalicelib.domain.itinerary import CardPolicy
 from chalicelib.services.auth import AuthService
@@ -141,20 +142,21 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         clock=clock,
         throttle=lambda identity: limiter.check("login", subject=identity, ip=None),
     )
-    people, declarations, audit = DynamoPeople(), DynamoDeclarations(), DynamoAudit()
+    people = DynamoPeople()
+    declarations, audit = DynamoDeclarations(clock=clock), DynamoAudit(clock=clock)
     signer = load_signer(secrets.document, region=settings.region_code)
     colours = ColourService(
         people=people,
         declarations=declarations,
         colours=DynamoColours(),
         marks=DynamoMarks(),
-        facts=DynamoFacts(),
+        facts=DynamoFacts(clock=clock),
         audit=audit,
         policy=Policy(),
         clock=clock,
     )
     itinerary = ItineraryService(
-        stays=DynamoStays(retention=timedelta(days=Policy().window_days + 1)),
+        stays=DynamoStays(retention=retention.keep("stays"), clock=clock),
         idempotency=DynamoIdempotency(),
         facts=colours.facts,
         users=auth.store.get_user,
@@ -167,7 +169,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     )
     risk = RiskService(
         feeds=DynamoRiskFeeds(),
-        affected=DynamoAffected(),
+        affected=DynamoAffected(clock=clock),
         lease=DynamoLease(),
         queue=SqsRecolourQueue(lambda: aws.client("sqs"), settings.queue_name),
         source=S3FeedSource(lambda: aws.client("s3"), settings.feed_bucket, settings.feed_key),
@@ -218,7 +220,11 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
             clock=clock,
         ),
         appeals=AppealService(
-            people=people, appeals=DynamoAppeals(), audit=audit, colours=colours, clock=clock
+            people=people,
+            appeals=DynamoAppeals(clock=clock),
+            audit=audit,
+            colours=colours,
+            clock=clock,
         ),
         audit=AuditService(audit=audit, clock=clock),
         itinerary=itinerary,
@@ -226,7 +232,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         regions=RegionService(
             divisions=reference_data.divisions,
             facts=colours.facts,
-            policies=DynamoPolicies(),
+            policies=DynamoPolicies(clock=clock),
             audit=audit,
             clock=clock,
         ),
