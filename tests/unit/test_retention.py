@@ -60,3 +60,17 @@ def test_decommission_covers_every_table_with_personal_data() -> None:
     public = {"risk_feeds", "test_sites"}
 
     assert set(retention.PERSONAL_TABLES) == set(_tables()) - public
+
+
+def test_only_the_decommission_purge_scans_a_table() -> None:
+    """No request or scheduled path scans (docs/data-model.md); the offline purge may."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "chalicelib"
+    scanning = sorted(
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if ".scan(" in path.read_text(encoding="utf-8")
+    )
+
+    assert scanning == ["adapters/dynamo/purge.py"]
