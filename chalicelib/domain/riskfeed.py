@@ -165,7 +165,7 @@ def _national(
     )
     areas, unresolved = [], []
     total = 0
-    for list_name, level in _NATIONAL_LISTS.items():
+    for list_name in _NATIONAL_LISTS:  # counted before any row is resolved (the costly part)
         rows = data.get(list_name) or []
         if not isinstance(rows, list):
             raise InvalidInput(f"{list_name} must be a list", field=f"data.{list_name}")
@@ -174,6 +174,8 @@ def _national(
             raise InvalidInput(
                 f"the lists may have at most {MAX_ROWS} rows together", field=f"data.{list_name}"
             )
+    for list_name, level in _NATIONAL_LISTS.items():
+        rows = data.get(list_name) or []
         for index, row in enumerate(rows):
             if not isinstance(row, dict):
                 raise InvalidInput("each row is an object", field=f"data.{list_name}[{index}]")
