@@ -36,6 +36,7 @@ def openapi(call: Call) -> dict[str, Any]:
 
 @api.route(
     "/v1/auth/dev",
+    limit="login",
     method="POST",
     tags=("auth",),
     body=contract.DEV_LOGIN,
@@ -56,6 +57,7 @@ def dev_login(call: Call) -> dict[str, Any]:
 
 @api.route(
     "/v1/auth/wechat",
+    limit="login",
     method="POST",
     tags=("auth",),
     body=contract.WECHAT_LOGIN,
@@ -69,6 +71,7 @@ def wechat_login(call: Call) -> dict[str, Any]:
 
 @api.route(
     "/v1/auth/alipay",
+    limit="login",
     method="POST",
     tags=("auth",),
     body=contract.ALIPAY_LOGIN,
@@ -123,6 +126,7 @@ def _paging(call: Call) -> dict[str, Any]:
 @api.route(
     "/v1/declarations",
     method="POST",
+    limit="declare",
     roles=CITIZEN,
     tags=("declarations",),
     body=contract.DECLARE,
@@ -150,6 +154,7 @@ def my_declarations(call: Call) -> dict[str, Any]:
 
 @api.route(
     "/v1/admin/reviews",
+    limit="staff_read",
     roles=REVIEWER,
     tags=("review",),
     query=contract.PAGING,
@@ -185,6 +190,7 @@ def review_decide(call: Call) -> dict[str, Any]:
 
 @api.route(
     "/v1/admin/status",
+    limit="staff_read",
     method="POST",
     roles=OFFICIAL,
     tags=("officials",),
@@ -207,6 +213,7 @@ def status_request(call: Call) -> dict[str, Any]:
 
 @api.route(
     "/v1/admin/status",
+    limit="staff_read",
     roles=OFFICIAL,
     tags=("officials",),
     query=contract.PAGING,
@@ -263,6 +270,7 @@ def appeal_own(call: Call) -> dict[str, Any]:
 
 @api.route(
     "/v1/admin/appeals",
+    limit="staff_read",
     roles=REVIEWER,
     tags=("appeals",),
     query=contract.PAGING,
@@ -292,6 +300,7 @@ def appeal_answer(call: Call) -> dict[str, Any]:
 
 @api.route(
     "/v1/admin/audit",
+    limit="staff_read",
     roles=ADMIN,
     tags=("audit",),
     query={
@@ -314,6 +323,7 @@ def audit_trail(call: Call) -> dict[str, Any]:
 
 @api.route(
     "/v1/code",
+    limit="code",
     roles=CITIZEN,
     tags=("code",),
     query=contract.CODE_QUERY,
@@ -348,6 +358,7 @@ def _image(call: Call, kind: str) -> Response:
 
 @api.route(
     "/v1/code.svg",
+    limit="code",
     roles=CITIZEN,
     tags=("code",),
     query=contract.CODE_QUERY,
@@ -362,6 +373,7 @@ def code_svg(call: Call) -> Response:
 
 @api.route(
     "/v1/code.png",
+    limit="code",
     roles=CITIZEN,
     tags=("code",),
     query=contract.CODE_QUERY,
@@ -386,6 +398,7 @@ def keys(call: Call) -> dict[str, Any]:
 
 @api.route(
     "/v1/verify",
+    limit="scan",
     method="POST",
     roles=frozenset({Role.CHECKPOINT}),
     tags=("code",),
@@ -400,6 +413,7 @@ def verify(call: Call) -> dict[str, Any]:
 
 @api.route(
     "/v1/pass",
+    limit="code",
     roles=CITIZEN,
     tags=("code",),
     response=contract.PASS,
@@ -651,6 +665,7 @@ def trust_list_upload(call: Call) -> dict[str, Any]:
 
 @api.route(
     "/v1/federation/convert",
+    limit="code",
     method="POST",
     roles=CITIZEN,
     tags=("federation",),

@@ -17,6 +17,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.config import Settings
+from chalicelib.domain import retention
 from chalicelib.domain.colour import Policy
 from chalicelib.domain.itinerary import CardPolicy
 from chalicelib.services.auth import AuthService
@@ -26,6 +27,7 @@ from chalicelib.services.declarations import DeclarationService, ReviewService
 from chalicelib.services.federation import FederationService
 from chalicelib.services.itinerary import ItineraryService
 from chalicelib.services.labs import LabService, TestSiteService
+from chalicelib.services.limits import RateLimiter
 from chalicelib.services.officials import AppealService, AuditService, StatusService
 from chalicelib.services.regions import RegionService
 from chalicelib.services.risk import RiskService
@@ -60,6 +62,7 @@ class Container:
     risk: RiskService
     regions: RegionService
     federation: FederationService
+    limiter: RateLimiter
 
 
 class AwsClients:
@@ -111,6 +114,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     )
     from chalicelib.adapters.dynamo.identity_repo import DynamoIdentityStore
     from chalicelib.adapters.dynamo.labs_repo import DynamoTestResults, DynamoTestSites
+    from chalicelib.adapters.dynamo.limits_repo import DynamoCounters
     from chalicelib.adapters.dynamo.risk_repo import (
         DynamoAffected,
         DynamoLease,
@@ -131,6 +135,9 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     )
     aws = AwsClients(settings)
     secrets = load_app_secrets(aws.client("secretsmanager"), settings.secret_id)
+    limiter = RateLimiter(
+        counters=DynamoCounters(), groups=settings.limits, hash_key=secrets.hash_key, clock=clock
+    )
     auth = AuthService(
         wechat=_wechat_factory(secrets, clock),
         alipay=_alipay_factory(secrets, clock),
@@ -144,21 +151,23 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         session_ttl=timedelta(seconds=settings.session_ttl_seconds),
         dev_login_enabled=settings.is_local,
         clock=clock,
+        throttle=lambda identity: limiter.check("login", subject=identity, ip=None),
     )
-    people, declarations, audit = DynamoPeople(), DynamoDeclarations(), DynamoAudit()
+    people = DynamoPeople()
+    declarations, audit = DynamoDeclarations(clock=clock), DynamoAudit(clock=clock)
     signer = load_signer(secrets.document, region=settings.region_code)
     colours = ColourService(
         people=people,
         declarations=declarations,
         colours=DynamoColours(),
         marks=DynamoMarks(),
-        facts=DynamoFacts(),
+        facts=DynamoFacts(clock=clock),
         audit=audit,
         policy=Policy(),
         clock=clock,
     )
     itinerary = ItineraryService(
-        stays=DynamoStays(retention=timedelta(days=Policy().window_days + 1)),
+        stays=DynamoStays(retention=retention.keep("stays"), clock=clock),
         idempotency=DynamoIdempotency(),
         facts=colours.facts,
         users=auth.store.get_user,
@@ -171,7 +180,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     )
     risk = RiskService(
         feeds=DynamoRiskFeeds(),
-        affected=DynamoAffected(),
+        affected=DynamoAffected(clock=clock),
         lease=DynamoLease(),
         queue=SqsRecolourQueue(lambda: aws.client("sqs"), settings.queue_name),
         source=S3FeedSource(lambda: aws.client("s3"), settings.feed_bucket, settings.feed_key),
@@ -250,7 +259,11 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
             clock=clock,
         ),
         appeals=AppealService(
-            people=people, appeals=DynamoAppeals(), audit=audit, colours=colours, clock=clock
+            people=people,
+            appeals=DynamoAppeals(clock=clock),
+            audit=audit,
+            colours=colours,
+            clock=clock,
         ),
         audit=AuditService(audit=audit, clock=clock),
         itinerary=itinerary,
@@ -260,7 +273,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         regions=RegionService(
             divisions=reference_data.divisions,
             facts=colours.facts,
-            policies=DynamoPolicies(),
+            policies=DynamoPolicies(clock=clock),
             audit=audit,
             clock=clock,
         ),
@@ -279,6 +292,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
             converted=federation.converted,
         ),
         federation=federation,
+        limiter=limiter,
     )
 
 

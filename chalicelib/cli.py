@@ -17,6 +17,9 @@ Settings come from the environment, as in Lambda (``YIMA_*``, ``AWS_*``).
 - ``sign-trust-list``    sign a trust list with a root key file, as the national platform
                          would (local demos and tests; the real root never leaves it)
 - ``load-test-sites``    load test sites from a CSV or JSON file (idempotent), with a progress bar
+- ``decommission``       when the epidemic rules end: purge every table of personal data,
+                         table by table, with a report (``--dry-run`` counts only;
+                         deleting needs ``--confirm <stage>``)
 """
 
 from __future__ import annotations
@@ -197,6 +200,51 @@ def load_test_sites(path: str, *, chunk: int = 500, progress: Any = None) -> dic
         out.flush()
     out.write("\n")
     return totals
+
+
+def decommission(settings: Settings, *, dry_run: bool) -> dict[str, Any]:
+    """Purge the personal data, table by table, and report the counts.
+
+    The national rules that ended the health code in December 2022 required the
+    personal information collected for it to be deleted. This deletes every item of
+    every table in ``retention.PERSONAL_TABLES`` (the runtime table keeps only the
+    public policy texts; its wrapped data keys go too), and keeps the public risk
+    snapshots and test sites. It scans: acceptable here, in an offline operator
+    command that runs once, with the operator's credentials (the Lambda may not
+    scan); never on a request or scheduled path.
+    """
+    from chalicelib.adapters.dynamo import models
+    from chalicelib.adapters.dynamo.purge import purge
+    from chalicelib.bootstrap import utc_now
+    from chalicelib.domain import retention
+
+    models.bind(
+        table_prefix=settings.table_prefix, region=settings.aws_region, host=settings.aws_endpoint
+    )
+
+    def keep_public_runtime(item: Any) -> bool:
+        return str(item.key).startswith(retention.RUNTIME_KEPT_PREFIXES)
+
+    tables = {}
+    for table in retention.PERSONAL_TABLES:
+        keep = keep_public_runtime if table == "runtime" else (lambda item: False)
+        tables[table] = purge(table, dry_run=dry_run, keep=keep)
+    return {
+        "stage": settings.stage,
+        "dry_run": dry_run,
+        "at": utc_now().isoformat(),
+        "tables": tables,
+        "found": sum(t["found"] for t in tables.values()),
+        "deleted": sum(t["deleted"] for t in tables.values()),
+        "kept": ["risk_feeds", "test_sites", "runtime policy:* (public texts)"],
+        "next_steps": [
+            f"schedule the deletion of the KMS key {settings.kms_key_id}: backups "
+            "(point-in-time recovery keeps 35 days) still hold ciphertext and wrapped "
+            "data keys, unreadable once the key is gone",
+            f"delete the secret {settings.secret_id} (the keyed-hash pepper and signing keys)",
+            "empty and delete the feed bucket's old object versions",
+        ],
+    }
 
 
 def _read(path: str) -> str:
@@ -425,6 +473,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     sites = sub.add_parser("load-test-sites", help="load test sites from a CSV or JSON file")
     sites.add_argument("file")
     sites.add_argument("--chunk", type=int, default=500)
+    dec = sub.add_parser(
+        "decommission", help="purge every table of personal data (the epidemic is over)"
+    )
+    dec.add_argument("--dry-run", action="store_true", help="count what would go; delete nothing")
+    dec.add_argument(
+        "--confirm",
+        metavar="STAGE",
+        help="delete for real: the stage's name, as a check that it is the right one",
+    )
     wx = sub.add_parser("set-wechat", help="store the WeChat mini-program credentials")
     wx.add_argument("--appid", required=True)
     wx.add_argument("--secret-file", required=True, help="file with the AppSecret, - for stdin")
@@ -469,6 +526,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = load_test_sites(args.file, chunk=args.chunk)
         except InvalidInput as exc:
             parser.exit(2, f"{args.file}: {exc.field}: {exc.message}\n")
+    elif args.command == "decommission":
+        if not args.dry_run and args.confirm != settings.stage:
+            parser.error(
+                f"decommission deletes all personal data of stage {settings.stage!r}: "
+                f"pass --dry-run to count, or --confirm {settings.stage} to delete"
+            )
+        result = decommission(settings, dry_run=args.dry_run)
     elif args.command == "set-wechat":
         set_wechat(settings, appid=args.appid, secret_file=args.secret_file)
         result = {"wechat": "stored"}

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from chalicelib.domain import retention
 from chalicelib.domain.colour import TestResult
 from chalicelib.domain.divisions import DivisionIndex
 from chalicelib.domain.errors import InvalidInput
@@ -37,7 +38,7 @@ MAX_LAB_CHARS = 64
 # Negative and invalid results matter for 14 days (symptoms cleared, a close contact's exit
 # test) and are kept 30, like the sampling window. A positive is kept until an official
 # clears it, and then until the decommission purge: it must never lapse into green.
-RESULT_RETENTION = timedelta(days=30)
+RESULT_RETENTION = retention.keep("test_results")  # domain/retention.py says why
 
 IdNumberParser = Callable[..., str]
 

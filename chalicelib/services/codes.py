@@ -19,9 +19,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
+from chalicelib.domain import retention
 from chalicelib.domain.colour import Colour
 from chalicelib.domain.divisions import DivisionIndex
 from chalicelib.domain.errors import NotFound
@@ -42,7 +43,7 @@ from chalicelib.services.colours import ColourService
 from chalicelib.services.declarations import self_person_id
 from chalicelib.services.ports import Colours
 
-SCAN_RETENTION = timedelta(days=15)  # 14-day window plus a margin
+SCAN_RETENTION = retention.keep("scans")  # the 14-day window plus a day
 
 
 class Signer(Protocol):

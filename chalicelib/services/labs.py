@@ -51,7 +51,7 @@ MAX_SITES = 50
 
 
 class ResultStore(Protocol):
-    def samples(self, refs: Sequence[str]) -> dict[str, StoredSample]: ...
+    def samples(self, refs: Sequence[str], *, now: datetime) -> dict[str, StoredSample]: ...
 
     def write(self, rows: Sequence[ResultWrite], *, batch_id: str) -> int: ...
 
@@ -92,7 +92,7 @@ class LabService:
         fingerprint = hashlib.sha256(
             json.dumps(body["results"], sort_keys=True, ensure_ascii=False).encode()
         ).hexdigest()
-        stored = self.results.samples([r.sample_ref for r in rows])
+        stored = self.results.samples([r.sample_ref for r in rows], now=now)
         plan = self._plan(lab, rows, stored, now)  # refuses before anything is claimed
         earlier = self.idempotency.begin(
             key, fingerprint=fingerprint, now=now, ttl=IDEMPOTENCY_TTL, lease=PROCESSING_LEASE

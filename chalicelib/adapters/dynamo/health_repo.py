@@ -3,6 +3,9 @@
 Every method is a GetItem, a PutItem / UpdateItem with a condition, or a
 Query on a key or GSI (docs/data-model.md lists them). Records are turned
 into domain objects here; nothing above this module sees a pynamodb record.
+Reads of tables with a TTL drop expired items (``ttl.live`` / ``ttl.expired``):
+DynamoDB deletes them only lazily. Retention periods come from
+``chalicelib/domain/retention.py``.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import base64
 import binascii
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -36,6 +39,8 @@ from chalicelib.adapters.dynamo.models import (
     TestResultRecord,
     UserRecord,
 )
+from chalicelib.adapters.dynamo.ttl import expired, live
+from chalicelib.domain import retention
 from chalicelib.domain.colour import (
     Assessment,
     Colour,
@@ -61,6 +66,7 @@ from chalicelib.domain.health import (
 
 T = TypeVar("T")
 ACTIVE_FEED = "@active"
+Clock = Callable[[], datetime]
 
 
 class StaleWrite(Conflict):
@@ -241,6 +247,19 @@ class DynamoPeople:
 # --- declarations -----------------------------------------------------------------
 
 
+def _set_expiry(record: DeclarationRecord, expires: datetime) -> None:
+    """Set an existing declaration's TTL; never create an item that has only a TTL."""
+    with translate():
+        try:
+            record.update(
+                actions=[DeclarationRecord.expires.set(expires)],
+                condition=DeclarationRecord.declaration_id.exists(),
+            )
+        except UpdateError as exc:
+            if not conditional_failed(exc):
+                raise
+
+
 def _declaration(record: DeclarationRecord) -> Declaration:
     return Declaration(
         declaration_id=record.declaration_id,
@@ -260,6 +279,9 @@ def _declaration(record: DeclarationRecord) -> Declaration:
 
 
 class DynamoDeclarations:
+    def __init__(self, *, clock: Clock) -> None:
+        self._clock = clock
+
     def add(self, declaration: Declaration, *, payload_enc: str) -> None:
         record = DeclarationRecord(
             declaration.declaration_id,
@@ -277,18 +299,40 @@ class DynamoDeclarations:
         )
         with translate():
             record.save(condition=DeclarationRecord.declaration_id.does_not_exist())
+        self._retire_replaced(declaration.person_id, declaration.declaration_id)
+
+    def _retire_replaced(self, person_id: str, newest_id: str) -> None:
+        """Start the retention clock of the declarations a newer one replaced (decided
+        ones; a pending one starts when it is decided). Normally exactly one item: the
+        previous latest; the rest already carry their expiry."""
+        now = self._clock()
+        expires = now + retention.keep("declarations")
+        with translate():
+            for record in DeclarationRecord.by_person.query(
+                person_id,
+                scan_index_forward=False,
+                limit=25,
+                filter_condition=DeclarationRecord.expires.does_not_exist(),
+            ):
+                if record.declaration_id == newest_id or record.status == "pending_review":
+                    continue
+                _set_expiry(DeclarationRecord(record.declaration_id), expires)
 
     def get(self, declaration_id: str) -> Declaration | None:
         with translate():
             try:
-                return _declaration(DeclarationRecord.get(declaration_id))
+                record = DeclarationRecord.get(declaration_id)
             except DoesNotExist:
                 return None
+        return None if expired(record, self._clock()) else _declaration(record)
 
     def latest(self, person_id: str) -> Declaration | None:
         with translate():
             for record in DeclarationRecord.by_person.query(
-                person_id, scan_index_forward=False, limit=1
+                person_id,
+                scan_index_forward=False,
+                limit=1,
+                filter_condition=live(DeclarationRecord, self._clock()),
             ):
                 return _declaration(record)
         return None
@@ -302,6 +346,7 @@ class DynamoDeclarations:
                 last_evaluated_key=decode_cursor(
                     cursor, DECLARATION_BY_PERSON, ("person_id", person_id)
                 ),
+                filter_condition=live(DeclarationRecord, self._clock()),
             )
             return _page(result, _declaration)
 
@@ -315,6 +360,7 @@ class DynamoDeclarations:
                 last_evaluated_key=decode_cursor(
                     cursor, DECLARATION_QUEUE, ("review_queue", "pending")
                 ),
+                filter_condition=live(DeclarationRecord, self._clock()),
             )
             return _page(result, _declaration)
 
@@ -335,7 +381,12 @@ class DynamoDeclarations:
             DeclarationRecord.status == "pending_review",
             "this declaration has already been decided",
         )
-        return _declaration(record)
+        decided = _declaration(record)
+        latest = self.latest(decided.person_id)
+        if latest is not None and latest.declaration_id != declaration_id:
+            # Decided after a newer declaration replaced it: its retention starts now.
+            _set_expiry(DeclarationRecord(declaration_id), now + retention.keep("declarations"))
+        return decided
 
 
 # --- colours ----------------------------------------------------------------------
@@ -641,6 +692,9 @@ def _appeal(record: AppealRecord) -> Appeal:
 
 
 class DynamoAppeals:
+    def __init__(self, *, clock: Clock) -> None:
+        self._clock = clock
+
     def add(self, appeal: Appeal) -> None:
         record = AppealRecord(
             appeal.appeal_id,
@@ -658,9 +712,10 @@ class DynamoAppeals:
     def get(self, appeal_id: str) -> Appeal | None:
         with translate():
             try:
-                return _appeal(AppealRecord.get(appeal_id))
+                record = AppealRecord.get(appeal_id)
             except DoesNotExist:
                 return None
+        return None if expired(record, self._clock()) else _appeal(record)
 
     def for_user(self, user_id: str, *, limit: int, cursor: str | None) -> Page[Appeal]:
         with translate():
@@ -669,6 +724,7 @@ class DynamoAppeals:
                 scan_index_forward=False,
                 limit=limit,
                 last_evaluated_key=decode_cursor(cursor, APPEAL_BY_USER, ("user_id", user_id)),
+                filter_condition=live(AppealRecord, self._clock()),
             )
             return _page(result, _appeal)
 
@@ -679,6 +735,7 @@ class DynamoAppeals:
                 scan_index_forward=True,
                 limit=limit,
                 last_evaluated_key=decode_cursor(cursor, APPEAL_QUEUE, ("queue", "open")),
+                filter_condition=live(AppealRecord, self._clock()),
             )
             return _page(result, _appeal)
 
@@ -694,6 +751,7 @@ class DynamoAppeals:
                 AppealRecord.answered_by.set(reviewer),
                 AppealRecord.answered_at.set(now),
                 AppealRecord.queue.remove(),
+                AppealRecord.expires.set(now + retention.keep("appeals")),
             ],
             AppealRecord.state == "open",
             "this appeal has already been answered",
@@ -719,7 +777,11 @@ def _event(record: AuditRecord) -> AuditEvent:
 
 
 class DynamoAudit:
-    """Append-only: events are only ever put, with a condition that they are new."""
+    """Append-only: events are only ever put, with a condition that they are new, and
+    expire six months after they happened (``retention.RULES["audit"]``)."""
+
+    def __init__(self, *, clock: Clock) -> None:
+        self._clock = clock
 
     def append(self, event: AuditEvent) -> AuditEvent:
         event_id = event.event_id or new_id("ev")
@@ -734,6 +796,7 @@ class DynamoAudit:
             after=event.after,
             at=event.at,
             day=local_day(event.at).isoformat(),
+            expires=event.at + retention.keep("audit"),
         )
         with translate():
             record.save(condition=AuditRecord.event_key.does_not_exist())
@@ -746,6 +809,7 @@ class DynamoAudit:
                 scan_index_forward=False,
                 limit=limit,
                 last_evaluated_key=decode_cursor(cursor, AUDIT_BY_DAY, ("day", day.isoformat())),
+                filter_condition=live(AuditRecord, self._clock()),
             )
             return _page(result, _event)
 
@@ -758,6 +822,7 @@ class DynamoAudit:
                 last_evaluated_key=decode_cursor(
                     cursor, AUDIT_BY_SUBJECT, ("subject_id", subject_id)
                 ),
+                filter_condition=live(AuditRecord, self._clock()),
             )
             return _page(result, _event)
 
@@ -768,8 +833,9 @@ class DynamoAudit:
 class DynamoFacts:
     """Reads what the colour engine needs; risk snapshots are immutable, so cached by id."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, clock: Clock) -> None:
         self._snapshots: dict[str, tuple[RiskArea, ...]] = {}
+        self._clock = clock
 
     def phone_hash_of(self, user_id: str) -> str | None:
         with translate():
@@ -782,7 +848,9 @@ class DynamoFacts:
         with translate():
             return [
                 Stay(kind=r.kind, place=r.place, entered_at=r.entered_at, left_at=r.left_at)
-                for r in StayRecord.query(phone_hash)
+                for r in StayRecord.query(
+                    phone_hash, filter_condition=live(StayRecord, self._clock())
+                )
                 if r.left_at >= since
             ]
 
@@ -790,7 +858,11 @@ class DynamoFacts:
         with translate():
             return [
                 VenueScan(region_code=r.region_code, at=r.scanned_at)
-                for r in ScanRecord.query(person_id, ScanRecord.scan_key >= since.isoformat())
+                for r in ScanRecord.query(
+                    person_id,
+                    ScanRecord.scan_key >= since.isoformat(),
+                    filter_condition=live(ScanRecord, self._clock()),
+                )
                 if r.region_code
             ]
 
@@ -798,12 +870,21 @@ class DynamoFacts:
         with translate():
             return [
                 TestResult(sampled_at=r.sampled_at, result=r.result, lab=r.lab)
-                for r in TestResultRecord.query(id_hash, consistent_read=True)
+                for r in TestResultRecord.query(
+                    id_hash,
+                    consistent_read=True,
+                    filter_condition=live(TestResultRecord, self._clock()),
+                )
             ]
 
     def partner_statuses(self, fed_hash: str) -> list[PartnerStatus]:
         with translate():
-            return [partner_status(r) for r in PartnerStatusRecord.query(fed_hash)]
+            return [
+                partner_status(r)
+                for r in PartnerStatusRecord.query(
+                    fed_hash, filter_condition=live(PartnerStatusRecord, self._clock())
+                )
+            ]
 
     def active_risk(self) -> tuple[str | None, tuple[RiskArea, ...]]:
         with translate():

@@ -16,6 +16,7 @@ from pynamodb.exceptions import PutError
 
 from chalicelib.adapters.dynamo.errors import translate
 from chalicelib.adapters.dynamo.models import TestResultRecord, TestSampleRecord, TestSiteRecord
+from chalicelib.adapters.dynamo.ttl import expired, live
 from chalicelib.domain.errors import UpstreamUnavailable
 from chalicelib.domain.geo import PRECISIONS, covering_cells, encode
 from chalicelib.domain.labs import ResultWrite, StoredResult, StoredSample, TestSite
@@ -24,11 +25,14 @@ BATCH_GET = 100  # DynamoDB's BatchGetItem limit
 
 
 class DynamoTestResults:
-    def samples(self, refs: Sequence[str]) -> dict[str, StoredSample]:
+    def samples(self, refs: Sequence[str], *, now: datetime) -> dict[str, StoredSample]:
+        """The registry entries of these samples; an expired one (TTL is lazy) is absent."""
         found: dict[str, StoredSample] = {}
         with translate():
             for start in range(0, len(refs), BATCH_GET):
                 for r in TestSampleRecord.batch_get(refs[start : start + BATCH_GET]):
+                    if expired(r, now):
+                        continue
                     found[r.sample_ref] = StoredSample(
                         sample_ref=r.sample_ref,
                         id_hash=r.id_hash,
@@ -95,8 +99,9 @@ class DynamoTestResults:
                     sampled_at=r.sampled_at,
                     reported_at=r.reported_at,
                 )
-                for r in TestResultRecord.query(id_hash, consistent_read=True)
-                if r.expires is None or r.expires > now
+                for r in TestResultRecord.query(
+                    id_hash, consistent_read=True, filter_condition=live(TestResultRecord, now)
+                )
             ]
         rows.sort(key=lambda r: (r.sampled_at, r.sample_ref), reverse=True)
         return rows

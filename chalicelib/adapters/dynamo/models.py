@@ -9,7 +9,9 @@ at class creation, so binding has to rewrite it before first use).
 Every access path is a GetItem or a Query on a table key or a GSI key; the
 table of access paths lives in ``docs/data-model.md``. Items that expire
 carry a TTL attribute named ``expires`` (``expiration`` for the idempotency
-table, whose schema is aws-lambda-powertools').
+table, whose schema is aws-lambda-powertools'), set from the retention rules
+in ``chalicelib/domain/retention.py``; a table without one is listed there
+with the reason it keeps its items.
 """
 
 from __future__ import annotations
@@ -180,6 +182,7 @@ class DeclarationRecord(Model):
     review_note = UnicodeAttribute(null=True)
     reviewed_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    expires = TTLAttribute(null=True)  # set once a newer declaration replaces it
     by_person = DeclarationByPersonIndex()
     by_review_queue = DeclarationReviewQueueIndex()
 
@@ -371,6 +374,7 @@ class AppealRecord(Model):
     answered_by = UnicodeAttribute(null=True)
     answered_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    expires = TTLAttribute(null=True)  # set when answered
     by_user = AppealByUserIndex()
     by_queue = AppealQueueIndex()
 
@@ -518,6 +522,7 @@ class AuditRecord(Model):
     after = JSONAttribute(null=True)
     at = UTCDateTimeAttribute()
     day = UnicodeAttribute()
+    expires = TTLAttribute(null=True)
     by_day = AuditByDayIndex()
     by_actor = AuditByActorIndex()
 
