@@ -272,6 +272,7 @@ def world() -> Iterator[World]:
         from app import app
         from chalicelib import bootstrap, cli
         from chalicelib.adapters.dynamo.models import (
+            AuditRecord,
             ColourRecord,
             IdentityRecord,
             ScanRecord,
@@ -407,6 +408,7 @@ def world() -> Iterator[World]:
                         "identity": dynamo_item_bytes(
                             IdentityRecord.get("dev:bench-holder").serialize()
                         ),
+                        "audit": max(dynamo_item_bytes(r.serialize()) for r in AuditRecord.scan()),
                         "scan": max(
                             dynamo_item_bytes(r.serialize()) for r in ScanRecord.query(person_id)
                         ),

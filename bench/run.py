@@ -7,8 +7,9 @@ runner adds ``benchmark`` and ``met`` (true / false against the goal, null
 for an informational figure), the machine, the date, the commit, the time
 each benchmark took, and prints the goals that are not met at the end.
 
-``python bench/run.py --only codes,load`` runs some of them (and writes only
-their figures). ``bench/capacity.py`` reads the results into the capacity model.
+``python bench/run.py --only codes,load`` runs some of them and replaces only
+their figures in results.json (``benchmarks`` says when each last ran).
+``bench/capacity.py`` reads the results into the capacity model.
 """
 
 from __future__ import annotations
@@ -117,18 +118,27 @@ def main(argv: list[str] | None = None) -> int:
             )
         seconds[name] = round(time.perf_counter() - started, 1)
         print(f"-- {name}: {seconds[name]} s", flush=True)
+    date, sha = started_at.isoformat(timespec="seconds"), commit()
+    runs = {name: {"date": date, "commit": sha, "seconds": seconds[name]} for name in names}
+    path = HERE / "results.json"
+    if args.only and path.exists():  # keep the other benchmarks' figures from their last run
+        previous = json.loads(path.read_text())
+        runs = {k: v for k, v in previous.get("benchmarks", {}).items() if k not in names} | runs
+        figures = [f for f in previous["figures"] if f["benchmark"] not in names] + figures
+    figures.sort(key=lambda f: BENCHMARKS.index(f["benchmark"]))
     missed = [f for f in figures if f["met"] is False]
     result = {
-        "date": started_at.isoformat(timespec="seconds"),
+        "date": date,
         "machine": info,
-        "commit": commit(),
+        "commit": sha,
         "command": "make bench" if not args.only else f"python bench/run.py --only {args.only}",
         "seconds": seconds | {"total": round(sum(seconds.values()), 1)},
+        "benchmarks": runs,
         "goals_not_met": [f["name"] for f in missed],
         "figures": figures,
     }
-    (HERE / "results.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    print(f"bench: {result['seconds']['total']} s in all; wrote {HERE / 'results.json'}")
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print(f"bench: {result['seconds']['total']} s in all; wrote {path}")
     if missed:
         print(
             "goals not met: "
