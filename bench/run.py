@@ -89,10 +89,26 @@ def commit() -> str | None:
     return out.stdout.strip() or None
 
 
+def table(result: dict[str, Any]) -> str:
+    """results.json as the Markdown table of BENCHMARKS.md."""
+    lines = ["| figure | value | unit | goal | met |", "| --- | ---: | --- | --- | --- |"]
+    for f in result["figures"]:
+        verdict = {True: "yes", False: "**no**", None: ""}[f["met"]]
+        value = f"{f['value']:,}" if isinstance(f["value"], int) else str(f["value"])
+        lines.append(f"| `{f['name']}` | {value} | {f['unit']} | {f['goal']} | {verdict} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", help=f"comma-separated, from {','.join(BENCHMARKS)}")
+    parser.add_argument(
+        "--table", action="store_true", help="print results.json as a Markdown table; run nothing"
+    )
     args = parser.parse_args(argv)
+    if args.table:
+        print(table(json.loads((HERE / "results.json").read_text())))
+        return 0
     names = BENCHMARKS
     if args.only:
         names = [n.strip() for n in args.only.split(",") if n.strip()]
