@@ -393,7 +393,9 @@ def render(m: dict[str, Any], meta: dict[str, Any]) -> str:
         "**Routes at the peak** (the load test's mix; Lambda duration = CPU measured here × "
         f"{m['cpu_factor']:.2f} for {a['lambda_memory_mb']:.0f} MB + {a['dynamo_ms']:.0f} ms "
         f"per DynamoDB request, + {a['upstream_login_ms']:.0f} ms for the channel's login "
-        "call):",
+        "call; the login row is the dev login's measured requests plus what the WeChat path "
+        "adds according to `docs/data-model.md`: the shared access token, read consistently, "
+        "and a second identity alias):",
         "",
         "| route | peak / s | DynamoDB requests (measured) | RRU | WRU | CPU here ms "
         "| Lambda ms | concurrency |",
@@ -439,8 +441,8 @@ def render(m: dict[str, Any], meta: dict[str, Any]) -> str:
     out += [
         "",
         "**Keys that writes pile onto** (one partition takes at most 1,000 WCU a second; "
-        "DynamoDB splits a hot key's items across partitions by sort key only when the sort "
-        "keys are spread, and only after minutes of sustained load):",
+        "DynamoDB may move a hot key's items onto more partitions by sort key, but not when "
+        "the sort keys rise with time or repeat, and not within seconds):",
         "",
         "| key | when | load | sort key |",
         "| --- | --- | --- | --- |",
@@ -456,7 +458,7 @@ def render(m: dict[str, Any], meta: dict[str, Any]) -> str:
     lp = m["largest_province"]
     out += [
         "",
-        f"**The largest province alone** ({lp['share']:.1%} of the people): "
+        f"**The largest province alone** (Guangdong, {lp['share']:.1%} of the people): "
         f"{_n(lp['peak_rps'])} requests/s at the peak, {_n(lp['concurrency'])} concurrent "
         f"Lambdas, {_n(lp['rcu'])} RCU and {_n(lp['wcu'])} WCU.",
     ]
@@ -492,7 +494,8 @@ def render(m: dict[str, Any], meta: dict[str, Any]) -> str:
         f"- a recolour costs {w['recolour_requests_per_person']:.1f} DynamoDB requests per "
         "person recoloured (the finding included), whatever the population;",
         f"- offline verification: {w['offline_verify_us']:.0f} µs per token on this machine;",
-        f"- a cold start imports for {w['cold_start_import_ms']} ms here before the first answer.",
+        f"- a cold start spends {w['cold_start_import_ms']:.0f} ms of CPU here importing what "
+        "the first request needs.",
     ]
     return "\n".join(out)
 
