@@ -6,7 +6,8 @@ PORT_B ?= 8001
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run run-two test lint fmt bench infra package clean
+
+.PHONY: run run-two test lint fmt bench load infra package clean
 
 # The venv is rebuilt whenever a requirements file changes.
 $(STAMP): requirements.txt requirements-dev.txt
@@ -34,8 +35,14 @@ fmt: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Every benchmark in bench/, the bounded load test included; writes bench/results.json.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# The load test alone, larger if asked: make load LOAD_ARGS="--requests 20000 --seconds 300"
+# (add --url http://127.0.0.1:8000 to aim it at a `make run` already going).
+load: $(STAMP)
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 # Regenerate infra/resources.json and the IAM policy files from the models.
 infra: $(STAMP)
