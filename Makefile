@@ -2,10 +2,12 @@
 PYTHON ?= python3.11
 VENV   ?= .venv
 PORT   ?= 8000
+PORT_B ?= 8001
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test fuzz lint fmt bench infra package clean
+
+.PHONY: run run-two test fuzz lint fmt bench load infra package clean
 
 # The venv is rebuilt whenever a requirements file changes.
 $(STAMP): requirements.txt requirements-dev.txt
@@ -16,6 +18,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 run: $(STAMP)
 	$(BIN)/python scripts/devserver.py --port $(PORT)
+
+# Two regions that recognise each other's codes: A (610100) on PORT, B (440100) on PORT_B.
+run-two: $(STAMP)
+	$(BIN)/python scripts/run_two.py --port $(PORT) --port-b $(PORT_B)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests
@@ -36,8 +42,14 @@ fmt: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Every benchmark in bench/, the bounded load test included; writes bench/results.json.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# The load test alone, larger if asked: make load LOAD_ARGS="--requests 20000 --seconds 300"
+# (add --url http://127.0.0.1:8000 to aim it at a `make run` already going).
+load: $(STAMP)
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 # Regenerate infra/resources.json and the IAM policy files from the models.
 infra: $(STAMP)

@@ -36,6 +36,7 @@ def openapi(call: Call) -> dict[str, Any]:
 
 @api.route(
     "/v1/auth/dev",
+    limit="login",
     method="POST",
     tags=("auth",),
     body=contract.DEV_LOGIN,
@@ -56,6 +57,7 @@ def dev_login(call: Call) -> dict[str, Any]:
 
 @api.route(
     "/v1/auth/wechat",
+    limit="login",
     method="POST",
     tags=("auth",),
     body=contract.WECHAT_LOGIN,
@@ -69,6 +71,7 @@ def wechat_login(call: Call) -> dict[str, Any]:
 
 @api.route(
     "/v1/auth/alipay",
+    limit="login",
     method="POST",
     tags=("auth",),
     body=contract.ALIPAY_LOGIN,
@@ -123,6 +126,7 @@ def _paging(call: Call) -> dict[str, Any]:
 @api.route(
     "/v1/declarations",
     method="POST",
+    limit="declare",
     roles=CITIZEN,
     tags=("declarations",),
     body=contract.DECLARE,
@@ -150,6 +154,7 @@ def my_declarations(call: Call) -> dict[str, Any]:
 
 @api.route(
     "/v1/admin/reviews",
+    limit="staff_read",
     roles=REVIEWER,
     tags=("review",),
     query=contract.PAGING,
@@ -185,6 +190,7 @@ def review_decide(call: Call) -> dict[str, Any]:
 
 @api.route(
     "/v1/admin/status",
+    limit="staff_read",
     method="POST",
     roles=OFFICIAL,
     tags=("officials",),
@@ -203,6 +209,20 @@ def status_request(call: Call) -> dict[str, Any]:
         contact_date=call.body.get("contact_date"),
     )
     return views.mark(mark)
+
+
+@api.route(
+    "/v1/admin/status",
+    limit="staff_read",
+    roles=OFFICIAL,
+    tags=("officials",),
+    query=contract.PAGING,
+    response=contract.page_of(contract.MARK_ITEM),
+    summary="The officials' queue: marks awaiting a second official (including those a "
+    "positive lab result opened), oldest first",
+)
+def status_queue(call: Call) -> dict[str, Any]:
+    return views.page(call.services.status.queue(**_paging(call)), views.mark_item)
 
 
 @api.route(
@@ -250,6 +270,7 @@ def appeal_own(call: Call) -> dict[str, Any]:
 
 @api.route(
     "/v1/admin/appeals",
+    limit="staff_read",
     roles=REVIEWER,
     tags=("appeals",),
     query=contract.PAGING,
@@ -279,6 +300,7 @@ def appeal_answer(call: Call) -> dict[str, Any]:
 
 @api.route(
     "/v1/admin/audit",
+    limit="staff_read",
     roles=ADMIN,
     tags=("audit",),
     query={
@@ -301,6 +323,7 @@ def audit_trail(call: Call) -> dict[str, Any]:
 
 @api.route(
     "/v1/code",
+    limit="code",
     roles=CITIZEN,
     tags=("code",),
     query=contract.CODE_QUERY,
@@ -335,6 +358,7 @@ def _image(call: Call, kind: str) -> Response:
 
 @api.route(
     "/v1/code.svg",
+    limit="code",
     roles=CITIZEN,
     tags=("code",),
     query=contract.CODE_QUERY,
@@ -349,6 +373,7 @@ def code_svg(call: Call) -> Response:
 
 @api.route(
     "/v1/code.png",
+    limit="code",
     roles=CITIZEN,
     tags=("code",),
     query=contract.CODE_QUERY,
@@ -373,6 +398,7 @@ def keys(call: Call) -> dict[str, Any]:
 
 @api.route(
     "/v1/verify",
+    limit="scan",
     method="POST",
     roles=frozenset({Role.CHECKPOINT}),
     tags=("code",),
@@ -387,11 +413,12 @@ def verify(call: Call) -> dict[str, Any]:
 
 @api.route(
     "/v1/pass",
+    limit="code",
     roles=CITIZEN,
     tags=("code",),
     response=contract.PASS,
     errors=(404,),
-    summary="One screen: the code, the itinerary card and the latest test (null until fed)",
+    summary="One screen: the code, the itinerary card and the latest test result",
 )
 def one_pass(call: Call) -> dict[str, Any]:
     shown = views.code(call.services.codes.show(call.who))
@@ -400,7 +427,7 @@ def one_pass(call: Call) -> dict[str, Any]:
         card = views.itinerary(service.card(call.who), service.divisions(), service.country_names)
     except Conflict:  # no verified phone: no card, which the pass shows as null
         card = None
-    return {"code": shown, "itinerary": card, "latest_test": None}
+    return {"code": shown, "itinerary": card, "latest_test": shown["latest_test"]}
 
 
 # --- carrier feeds and the itinerary card ------------------------------------------------
@@ -433,6 +460,53 @@ def carrier_feed(call: Call) -> dict[str, Any]:
 def itinerary(call: Call) -> dict[str, Any]:
     service = call.services.itinerary
     return views.itinerary(service.card(call.who), service.divisions(), service.country_names)
+
+
+# --- lab results and test sites -----------------------------------------------------------
+
+
+@api.route(
+    "/v1/feeds/tests",
+    method="POST",
+    roles=frozenset({Role.LAB}),
+    tags=("feeds",),
+    body=contract.LAB_BATCH,
+    response=contract.LAB_RESULT,
+    errors=(403, 409),
+    max_body=contract.CARRIER_MAX_BODY,
+    summary="A lab's batch of nucleic-acid results (up to 5,000); a resent result changes "
+    "nothing, a new one for the same (lab, sample_id) replaces it and is audited",
+)
+def lab_feed(call: Call) -> dict[str, Any]:
+    return dict(call.services.labs.ingest(call.who, call.body))
+
+
+@api.route(
+    "/v1/tests",
+    roles=CITIZEN,
+    tags=("tests",),
+    response=contract.TEST_REPORTS,
+    summary="The caller's own nucleic-acid results, newest first, with badges",
+)
+def my_tests(call: Call) -> dict[str, Any]:
+    return {"items": [views.test_report(r) for r in call.services.labs.mine(call.who)]}
+
+
+@api.route(
+    "/v1/test-sites",
+    tags=("city",),
+    query=contract.TEST_SITES_QUERY,
+    response=contract.TEST_SITES,
+    summary="The nearest nucleic-acid test sites within radius_km (default 10), closest first",
+)
+def test_sites(call: Call) -> dict[str, Any]:
+    found = call.services.test_sites.nearest(
+        lat=call.query.get("lat"),
+        lng=call.query.get("lng"),
+        limit=call.query.get("limit"),
+        radius_km=call.query.get("radius_km"),
+    )
+    return {"items": [views.test_site(n) for n in found]}
 
 
 # --- risk areas and recolouring -----------------------------------------------------------
@@ -556,3 +630,66 @@ def region(call: Call) -> dict[str, Any]:
 def region_policy(call: Call) -> dict[str, Any]:
     region = call.services.regions.set_policy(call.who, call.params["code"], call.body["text"])
     return _region_view(region)
+
+
+# --- mutual recognition across regions (互通互认; docs/federation.md) ---------------------
+
+
+@api.route(
+    "/v1/trust-list",
+    tags=("federation",),
+    response=contract.PUBLISHED_TRUST_LIST,
+    summary="Our keys and the trusted partner / national keys, signed with our own key, "
+    "with the national root's list: what a checkpoint caches to verify offline",
+)
+def trust_list(call: Call) -> dict[str, Any]:
+    return call.services.federation.published()
+
+
+@api.route(
+    "/v1/admin/trust-list",
+    method="PUT",
+    roles=ADMIN,
+    tags=("federation",),
+    body=contract.TRUST_LIST_UPLOAD,
+    response=contract.TRUST_LIST_LOADED,
+    errors=(409,),
+    max_body=contract.TRUST_LIST_MAX_BODY,
+    summary="Load the national trust list: verified against the pinned national root; only "
+    "a newer version replaces the one in force; revoked keys stop verifying at once",
+)
+def trust_list_upload(call: Call) -> dict[str, Any]:
+    report = call.services.federation.upload_trust_list(call.who, call.body["document"])
+    return views.trust_list_loaded(report)
+
+
+@api.route(
+    "/v1/federation/convert",
+    limit="code",
+    method="POST",
+    roles=CITIZEN,
+    tags=("federation",),
+    body=contract.CONVERT,
+    response=contract.CONVERTED,
+    status=201,
+    summary="Convert a partner region's or the national code into one of ours: same "
+    "colour, our signature, the shorter expiry; the conversion is recorded",
+)
+def federation_convert(call: Call) -> dict[str, Any]:
+    return views.converted(call.services.federation.convert(call.who, call.body["token"]))
+
+
+@api.route(
+    "/v1/federation/status",
+    method="POST",
+    roles=frozenset({Role.PARTNER}),
+    tags=("federation",),
+    body=contract.PARTNER_STATUS_BATCH,
+    response=contract.PARTNER_STATUS_RESULT,
+    errors=(409,),
+    max_body=contract.PARTNER_STATUS_MAX_BODY,
+    summary="A partner region's signed batch of attestations (federation hash, colour, "
+    "reason codes, valid_until; no personal data); matched people are recoloured",
+)
+def federation_status(call: Call) -> dict[str, Any]:
+    return call.services.federation.receive_status(call.who, call.body)

@@ -9,6 +9,9 @@ Side by side in one run (moto world built like ``tests/conftest.py``):
   ``batch_write`` (no validation, no index), and the ratio of the two;
 - ``carrier_parse_rows_per_s`` and ``card_aggregation_rows_per_s``: the pure
   row checks and the card aggregation alone, no I/O.
+
+Times are the CPU time of this thread (moto runs in-process), so the other
+processes on a shared machine do not count (see ``bench/codes.py``).
 """
 
 from __future__ import annotations
@@ -90,19 +93,19 @@ def run() -> list[dict[str, Any]]:
         ingest(-1)  # warm-up: tables, key, caches
         ingest_times, floor_times = [], []
         for n in range(ROUNDS):
-            started = time.perf_counter()
+            started = time.thread_time()
             ingest(n)
-            ingest_times.append(time.perf_counter() - started)
-            started = time.perf_counter()
+            ingest_times.append(time.thread_time() - started)
+            started = time.thread_time()
             floor()
-            floor_times.append(time.perf_counter() - started)
+            floor_times.append(time.thread_time() - started)
 
         def pure(fn: Any) -> float:
             samples = []
             for _ in range(5):
-                started = time.perf_counter()
+                started = time.thread_time()
                 fn()
-                samples.append(time.perf_counter() - started)
+                samples.append(time.thread_time() - started)
             return statistics.median(samples)
 
         parse_s = pure(

@@ -16,10 +16,14 @@ in the same run, with warm-up and interleaved sides:
 
 Each round times every side ``PER_ROUND`` times, alternating call by call;
 a round's figure is the median of its calls, the reported figure the median
-of the rounds. Ratios are ratios of those medians. The endpoint rows also
-list the DynamoDB operations each side makes (counted once, untimed), which
-is where a ratio over its goal usually comes from. The request log lines
-are written as on Lambda, to a stdout pointed at /dev/null.
+of the rounds. Ratios are ratios of those medians. Times are the CPU time of
+the bench's thread (``time.thread_time``): moto runs in-process, so a call is
+all CPU in this thread, while wall-clock time on a shared machine also counts
+the slices other processes take (they showed up as a second mode 4 ms above
+the first, which longer calls fall into more often: it inflated the ratios).
+The endpoint rows also list the DynamoDB operations each side makes (counted
+once, untimed), which is where a ratio over its goal usually comes from. The
+request log lines are written as on Lambda, to a stdout pointed at /dev/null.
 
 To see where an endpoint's time goes::
 
@@ -66,6 +70,13 @@ ENV = {
     "YIMA_FEED_KEY": "risk-areas/latest.json",
     "YIMA_QUEUE_NAME": "yima-test-recolour",
     "AWS_REGION": "cn-northwest-1",
+    # The clock is frozen, so every request falls in one rate-limit window: the counters
+    # still count (their cost is part of what is measured) but never refuse.
+    "YIMA_LIMIT_CODE_SUBJECT": "999999999/60",
+    "YIMA_LIMIT_CODE_IP": "999999999/60",
+    "YIMA_LIMIT_SCAN_SUBJECT": "999999999/60",
+    "YIMA_LIMIT_SCAN_IP": "999999999/60",
+    "YIMA_LIMIT_SCAN_ALERT": "off",
 }
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # a fixed clock: tokens never expire mid-run
@@ -75,6 +86,7 @@ SVG_CAPTION = "2026-11-20 10:00:00 签发"
 WARMUP = 20
 ROUNDS = 11
 PER_ROUND = 25
+COST_CALLS = 51  # calls per route for the inside / outside DynamoDB split
 
 
 def _median_of_rounds(
@@ -85,7 +97,7 @@ def _median_of_rounds(
         for fn in sides.values():
             fn()
     per_side: dict[str, list[float]] = {name: [] for name in sides}
-    clock = time.perf_counter
+    clock = time.thread_time  # CPU time: what other processes take is not ours
     for _ in range(rounds):
         samples: dict[str, list[float]] = {name: [] for name in sides}
         for _ in range(per_round):
@@ -144,14 +156,25 @@ def _stdout_to_devnull() -> Iterator[None]:
 
 
 def _dynamo_calls(fn: Callable[[], object]) -> list[str]:
-    """The DynamoDB operations one call makes (counted once, outside the timed loop)."""
+    """The DynamoDB requests one call makes (counted once, outside the timed loop), each
+    as ``"<operation> <table>[.<index>][ consistent][ sets:<attributes>]"`` with the
+    table's stage prefix dropped: what ``bench/capacity.py`` prices."""
     from pynamodb.connection.base import Connection
 
     original = Connection._make_api_call
     seen: list[str] = []
+    prefix = ENV["YIMA_TABLE_PREFIX"]
 
     def counting(self: Connection, operation_name: str, operation_kwargs: dict[str, Any]) -> Any:
-        seen.append(operation_name)
+        table = str(operation_kwargs.get("TableName", "")).removeprefix(prefix)
+        index = operation_kwargs.get("IndexName")
+        call = f"{operation_name} {table}{'.' + index if index else ''}"
+        if operation_kwargs.get("ConsistentRead"):
+            call += " consistent"
+        if operation_name == "UpdateItem":
+            names = operation_kwargs.get("ExpressionAttributeNames", {})
+            call += " sets:" + ",".join(sorted(names.values()))
+        seen.append(call)
         return original(self, operation_name, operation_kwargs)
 
     Connection._make_api_call = counting  # type: ignore[method-assign]
@@ -162,13 +185,93 @@ def _dynamo_calls(fn: Callable[[], object]) -> list[str]:
     return seen
 
 
+def _timed_dynamo(
+    sides: dict[str, Callable[[], object]], *, calls: int, warmup: int
+) -> dict[str, dict[str, float]]:
+    """Per side, median seconds per call: in all, inside the DynamoDB client (pynamodb's
+    ``_make_api_call``: botocore and moto) and outside it (ours, Chalice's, pynamodb's
+    model layer). The outside part is the CPU a Lambda spends on the route; real
+    DynamoDB replaces the inside part with its round trips. Sides alternate call by
+    call, like ``_median_of_rounds``."""
+    from pynamodb.connection.base import Connection
+
+    original = Connection._make_api_call
+    clock = time.thread_time
+    inside = [0.0]
+
+    def timing(self: Connection, operation_name: str, operation_kwargs: dict[str, Any]) -> Any:
+        t = clock()
+        try:
+            return original(self, operation_name, operation_kwargs)
+        finally:
+            inside[0] += clock() - t
+
+    samples: dict[str, dict[str, list[float]]] = {
+        name: {"total": [], "dynamo": [], "own": []} for name in sides
+    }
+    Connection._make_api_call = timing  # type: ignore[method-assign]
+    try:
+        for n in range(warmup + calls):
+            for name, fn in sides.items():
+                inside[0] = 0.0
+                t = clock()
+                fn()
+                total = clock() - t
+                if n >= warmup:
+                    samples[name]["total"].append(total)
+                    samples[name]["dynamo"].append(inside[0])
+                    samples[name]["own"].append(total - inside[0])
+    finally:
+        Connection._make_api_call = original  # type: ignore[method-assign]
+    return {
+        name: {part: statistics.median(values) for part, values in parts.items()}
+        for name, parts in samples.items()
+    }
+
+
+def dynamo_item_bytes(item: dict[str, Any]) -> int:
+    """An item's size as DynamoDB counts it for capacity units, from its wire form
+    (``Model.serialize()``): attribute names plus values; strings and binaries by
+    their bytes, numbers about one byte per two significant digits plus one, booleans
+    and nulls one byte, lists and maps 3 bytes plus their elements plus one byte each.
+    (developer guide, "Item sizes and formats")."""
+
+    def value(v: dict[str, Any]) -> int:
+        ((kind, data),) = v.items()
+        if kind == "S":
+            return len(data.encode())
+        if kind == "B":
+            return len(data) if isinstance(data, bytes) else len(data.encode())
+        if kind == "N":
+            digits = data.lstrip("-").replace(".", "").strip("0") or "0"
+            return (len(digits) + 1) // 2 + 1
+        if kind in ("BOOL", "NULL"):
+            return 1
+        if kind in ("SS", "BS"):
+            return sum(len(x.encode()) if isinstance(x, str) else len(x) for x in data)
+        if kind == "NS":
+            return sum(value({"N": x}) for x in data)
+        if kind == "L":
+            return 3 + sum(value(x) + 1 for x in data)
+        if kind == "M":
+            return 3 + sum(len(k.encode()) + value(x) + 1 for k, x in data.items())
+        raise ValueError(f"unknown attribute type {kind}")
+
+    return sum(len(name.encode()) + value(v) for name, v in item.items())
+
+
 @dataclass
 class World:
-    """A declared citizen's token and the four timed calls, in one moto world."""
+    """A declared citizen's token and the timed calls, in one moto world.
+
+    ``sides`` are the two endpoints and their floors, timed against each other;
+    ``routes`` the other routes a morning peak calls, for their costs."""
 
     token: str
     keys_doc: dict[str, Any]
     sides: dict[str, Callable[[], object]]
+    routes: dict[str, Callable[[], object]]
+    item_bytes: dict[str, int]
 
 
 @contextmanager
@@ -179,12 +282,18 @@ def world() -> Iterator[World]:
 
         from app import app
         from chalicelib import bootstrap, cli
-        from chalicelib.adapters.dynamo.models import ColourRecord
+        from chalicelib.adapters.dynamo.models import (
+            AuditRecord,
+            ColourRecord,
+            IdentityRecord,
+            ScanRecord,
+            UserRecord,
+        )
         from chalicelib.adapters.signing import ed25519_verify
         from chalicelib.config import Settings
         from chalicelib.domain import healthcode
         from chalicelib.verify import verify_offline
-        from tests.helpers import body, declaration, get, login, post
+        from tests.helpers import body, declaration, get, login, make_id_number, post
 
         settings = Settings.from_mapping(ENV)
         cli.create_tables(settings)
@@ -238,8 +347,51 @@ def world() -> Iterator[World]:
                         pass
                     ed25519_verify(public, message, parsed.signature)
 
+                no_venue_body = json.dumps({"token": token})
+
+                def verify_no_venue() -> None:
+                    response = client.http.post(
+                        "/v1/verify", headers=verify_headers, body=no_venue_body
+                    )
+                    assert response.status_code == 200
+
+                def image(path: str, accept: str) -> Callable[[], object]:
+                    headers = {**code_headers, "Accept": accept}
+
+                    def call() -> object:
+                        response = client.http.get(path, headers=headers)
+                        assert response.status_code == 200
+                        return response.body
+
+                    return call
+
+                def one_pass() -> None:
+                    assert client.http.get("/v1/pass", headers=code_headers).status_code == 200
+
+                relogin_body = json.dumps({"subject": "bench-holder", "phone": "13812345678"})
+
+                def relogin() -> None:
+                    response = client.http.post(
+                        "/v1/auth/dev",
+                        headers={"Content-Type": "application/json"},
+                        body=relogin_body,
+                    )
+                    assert response.status_code == 200
+
                 assert body(post(client, "/v1/verify", {"token": token}, checkpoint))["valid"]
                 assert verify_offline(token, keys_doc, now=NOW)["valid"]
+                verify_endpoint()  # leaves one scan with its region, as a checkpoint would
+                # A second citizen with three reasons: the colour item at its larger size.
+                other = login(client, "bench-red", phone="13912345678")
+                answers = declaration(
+                    id_number=make_id_number("61011319850505321"),
+                    phone="13912345678",
+                    symptoms=["fever"],
+                    contact_with_confirmed=True,
+                    abroad_14d=True,
+                )
+                assert post(client, "/v1/declarations", answers, other).status_code == 201
+                red = next(r for r in ColourRecord.scan() if r.person_id != person_id)
                 yield World(
                     token=token,
                     keys_doc=keys_doc,
@@ -248,6 +400,29 @@ def world() -> Iterator[World]:
                         "code_floor": code_floor,
                         "verify": verify_endpoint,
                         "verify_floor": verify_floor,
+                    },
+                    routes={
+                        "verify_no_venue": verify_no_venue,
+                        "png_route": image("/v1/code.png", "image/png"),
+                        "svg_route": image("/v1/code.svg", "image/svg+xml"),
+                        "pass": one_pass,
+                        "login": relogin,
+                    },
+                    item_bytes={
+                        "colour_green": dynamo_item_bytes(ColourRecord.get(person_id).serialize()),
+                        f"colour_{red.colour}_{len(red.reasons)}_reasons": dynamo_item_bytes(
+                            red.serialize()
+                        ),
+                        "user": dynamo_item_bytes(
+                            UserRecord.get(ColourRecord.get(person_id).owner_user_id).serialize()
+                        ),
+                        "identity": dynamo_item_bytes(
+                            IdentityRecord.get("dev:bench-holder").serialize()
+                        ),
+                        "audit": max(dynamo_item_bytes(r.serialize()) for r in AuditRecord.scan()),
+                        "scan": max(
+                            dynamo_item_bytes(r.serialize()) for r in ScanRecord.query(person_id)
+                        ),
                     },
                 )
         finally:
@@ -260,10 +435,53 @@ def run() -> list[dict[str, Any]]:
     from chalicelib.adapters import qr
     from chalicelib.verify import verify_offline
 
+    def segno_png(token: str) -> bytes:
+        out = io.BytesIO()
+        segno.make(token, error="m").save(out, kind="png", scale=8)
+        return out.getvalue()
+
+    def segno_svg(token: str) -> bytes:
+        out = io.BytesIO()
+        segno.make(token, error="m").save(out, kind="svg")
+        return out.getvalue()
+
     with world() as w:
-        calls = {name: _dynamo_calls(fn) for name, fn in w.sides.items()}
-        endpoints = _median_of_rounds(w.sides, rounds=ROUNDS, per_round=PER_ROUND, warmup=WARMUP)
-    token, keys_doc = w.token, w.keys_doc
+        token, keys_doc, routes = w.token, w.keys_doc, w.routes
+        calls = {name: _dynamo_calls(fn) for name, fn in {**w.sides, **routes}.items()}
+        endpoints = _median_of_rounds(
+            {**w.sides, "verify_no_venue": routes["verify_no_venue"]},
+            rounds=ROUNDS,
+            per_round=PER_ROUND,
+            warmup=WARMUP,
+        )
+        costs = _timed_dynamo(
+            {
+                "code": w.sides["code"],
+                "verify": w.sides["verify"],
+                "verify_no_venue": routes["verify_no_venue"],
+                "pass": routes["pass"],
+                "login": routes["login"],
+            },
+            calls=COST_CALLS,
+            warmup=5,
+        )
+        # The image routes and the renderers they call, next to segno for the same token.
+        images = _median_of_rounds(
+            {
+                "png_route": routes["png_route"],
+                "png": lambda: qr.png_image(token, "green", PNG_CAPTION),
+                "segno_png": lambda: segno_png(token),
+                "svg_route": routes["svg_route"],
+                "svg": lambda: qr.svg(token, "green", SVG_CAPTION),
+                "segno_svg": lambda: segno_svg(token),
+            },
+            rounds=ROUNDS,
+            per_round=5,
+            warmup=3,
+        )
+        png_route_body = routes["png_route"]()
+        svg_route_body = routes["svg_route"]()
+        item_bytes = w.item_bytes
 
     offline = _median_of_rounds(
         {"offline": lambda: verify_offline(token, keys_doc, now=NOW)},
@@ -272,37 +490,16 @@ def run() -> list[dict[str, Any]]:
         warmup=200,
     )["offline"]
 
-    def segno_png() -> bytes:
-        out = io.BytesIO()
-        segno.make(token, error="m").save(out, kind="png", scale=8)
-        return out.getvalue()
-
-    def segno_svg() -> bytes:
-        out = io.BytesIO()
-        segno.make(token, error="m").save(out, kind="svg")
-        return out.getvalue()
-
-    images = _median_of_rounds(
-        {
-            "png": lambda: qr.png_image(token, "green", PNG_CAPTION),
-            "segno_png": segno_png,
-            "svg": lambda: qr.svg(token, "green", SVG_CAPTION),
-            "segno_svg": segno_svg,
-        },
-        rounds=ROUNDS,
-        per_round=5,
-        warmup=3,
-    )
     svg_bytes = len(qr.svg(token, "green", SVG_CAPTION).encode())
-    segno_svg_bytes = len(segno_svg())
+    segno_svg_bytes = len(segno_svg(token))
     png_bytes = len(qr.png_image(token, "green", PNG_CAPTION))
-    segno_png_bytes = len(segno_png())
+    segno_png_bytes = len(segno_png(token))
     segno_qr = segno.make(token, error="m")
     version = qr.version(token)
 
     code_ratio = endpoints["code"] / endpoints["code_floor"]
     verify_ratio = endpoints["verify"] / endpoints["verify_floor"]
-    return [
+    rows: list[dict[str, Any]] = [
         {
             "name": "code_endpoint_ratio",
             "value": round(code_ratio, 2),
@@ -340,10 +537,11 @@ def run() -> list[dict[str, Any]]:
             "name": "token_chars",
             "value": len(token),
             "unit": "chars",
-            "goal": "<= 154",
+            "goal": "<= 178",
             "detail": {
-                "why": "154 is the alphanumeric capacity of QR version 6 at level M "
-                "(version 7-M holds 178): at 154 or less the code stays at version 6"
+                "why": "178 is the alphanumeric capacity of QR version 7 at level M (the "
+                "goal); 154, that of version 6-M: at 154 or less the code stays at 6",
+                "headroom_to_version_7": 178 - len(token),
             },
         },
         {
@@ -403,7 +601,79 @@ def run() -> list[dict[str, Any]]:
             "unit": "bytes",
             "goal": "informational",
         },
+        {
+            "name": "png_route_ms",
+            "value": _ms(images["png_route"]),
+            "unit": "ms",
+            "goal": "informational",
+            "detail": {
+                "is": "GET /v1/code.png through chalice.test.Client: the code route plus the PNG",
+                "bytes": len(png_route_body),
+                "vs_segno_png": round(images["png_route"] / images["segno_png"], 2),
+            },
+        },
+        {
+            "name": "svg_route_ms",
+            "value": _ms(images["svg_route"]),
+            "unit": "ms",
+            "goal": "informational",
+            "detail": {
+                "is": "GET /v1/code.svg through chalice.test.Client: the code route plus the SVG",
+                "bytes": len(svg_route_body),
+                "vs_segno_svg": round(images["svg_route"] / images["segno_svg"], 2),
+            },
+        },
     ]
+    # What each route costs, for the capacity model (docs/capacity.md, bench/capacity.py):
+    # the CPU outside DynamoDB, and the DynamoDB requests it makes.
+    for name, label in (
+        ("code", "GET /v1/code"),
+        ("verify", "POST /v1/verify (venue in a district)"),
+        ("verify_no_venue", "POST /v1/verify (no venue)"),
+        ("pass", "GET /v1/pass"),
+        ("login", "POST /v1/auth/dev (returning user, phone)"),
+    ):
+        cost = costs[name]
+        rows.append(
+            {
+                "name": f"{name}_own_us",
+                "value": _us(cost["own"]),
+                "unit": "µs",
+                "goal": "informational",
+                "detail": {
+                    "route": label,
+                    "is": "median time per call outside the DynamoDB client (ours, Chalice's "
+                    "test gateway, pynamodb's model layer)",
+                    "total_us": _us(cost["total"]),
+                    "inside_dynamo_client_us_moto": _us(cost["dynamo"]),
+                    "dynamo_calls": calls[name],
+                },
+            }
+        )
+    rows.append(
+        {
+            "name": "verify_no_venue_ratio",
+            "value": round(endpoints["verify_no_venue"] / endpoints["verify_floor"], 2),
+            "unit": "ratio",
+            "goal": "informational",
+            "detail": {
+                "is": "POST /v1/verify without venue_id against the verify floor: no "
+                "region, so no risk check after the scan",
+                "dynamo_calls": calls["verify_no_venue"],
+            },
+        }
+    )
+    for kind, size in item_bytes.items():
+        rows.append(
+            {
+                "name": f"{kind}_item_bytes",
+                "value": size,
+                "unit": "bytes",
+                "goal": "informational",
+                "detail": {"is": "DynamoDB item size (names + values), as billed"},
+            }
+        )
+    return rows
 
 
 if __name__ == "__main__":

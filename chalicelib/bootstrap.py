@@ -17,13 +17,17 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.config import Settings
+from chalicelib.domain import retention
 from chalicelib.domain.colour import Policy
 from chalicelib.domain.itinerary import CardPolicy
 from chalicelib.services.auth import AuthService
 from chalicelib.services.codes import CodeService
 from chalicelib.services.colours import ColourService
 from chalicelib.services.declarations import DeclarationService, ReviewService
+from chalicelib.services.federation import FederationService
 from chalicelib.services.itinerary import ItineraryService
+from chalicelib.services.labs import LabService, TestSiteService
+from chalicelib.services.limits import RateLimiter
 from chalicelib.services.officials import AppealService, AuditService, StatusService
 from chalicelib.services.regions import RegionService
 from chalicelib.services.risk import RiskService
@@ -53,8 +57,12 @@ class Container:
     audit: AuditService
     codes: CodeService
     itinerary: ItineraryService
+    labs: LabService
+    test_sites: TestSiteService
     risk: RiskService
     regions: RegionService
+    federation: FederationService
+    limiter: RateLimiter
 
 
 class AwsClients:
@@ -89,6 +97,11 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     from chalicelib.adapters import reference_data
     from chalicelib.adapters.crypto import KmsEnvelopeCipher
     from chalicelib.adapters.dynamo import models
+    from chalicelib.adapters.dynamo.federation_repo import (
+        DynamoConversions,
+        DynamoPartnerStatuses,
+        DynamoTrustLists,
+    )
     from chalicelib.adapters.dynamo.health_repo import (
         DynamoAppeals,
         DynamoAudit,
@@ -100,6 +113,8 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         DynamoScans,
     )
     from chalicelib.adapters.dynamo.identity_repo import DynamoIdentityStore
+    from chalicelib.adapters.dynamo.labs_repo import DynamoTestResults, DynamoTestSites
+    from chalicelib.adapters.dynamo.limits_repo import DynamoCounters
     from chalicelib.adapters.dynamo.risk_repo import (
         DynamoAffected,
         DynamoLease,
@@ -120,6 +135,9 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     )
     aws = AwsClients(settings)
     secrets = load_app_secrets(aws.client("secretsmanager"), settings.secret_id)
+    limiter = RateLimiter(
+        counters=DynamoCounters(), groups=settings.limits, hash_key=secrets.hash_key, clock=clock
+    )
     auth = AuthService(
         wechat=_wechat_factory(secrets, clock),
         alipay=_alipay_factory(secrets, clock),
@@ -133,21 +151,23 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         session_ttl=timedelta(seconds=settings.session_ttl_seconds),
         dev_login_enabled=settings.is_local,
         clock=clock,
+        throttle=lambda identity: limiter.check("login", subject=identity, ip=None),
     )
-    people, declarations, audit = DynamoPeople(), DynamoDeclarations(), DynamoAudit()
+    people = DynamoPeople()
+    declarations, audit = DynamoDeclarations(clock=clock), DynamoAudit(clock=clock)
     signer = load_signer(secrets.document, region=settings.region_code)
     colours = ColourService(
         people=people,
         declarations=declarations,
         colours=DynamoColours(),
         marks=DynamoMarks(),
-        facts=DynamoFacts(),
+        facts=DynamoFacts(clock=clock),
         audit=audit,
         policy=Policy(),
         clock=clock,
     )
     itinerary = ItineraryService(
-        stays=DynamoStays(retention=timedelta(days=Policy().window_days + 1)),
+        stays=DynamoStays(retention=retention.keep("stays"), clock=clock),
         idempotency=DynamoIdempotency(),
         facts=colours.facts,
         users=auth.store.get_user,
@@ -160,7 +180,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     )
     risk = RiskService(
         feeds=DynamoRiskFeeds(),
-        affected=DynamoAffected(),
+        affected=DynamoAffected(clock=clock),
         lease=DynamoLease(),
         queue=SqsRecolourQueue(lambda: aws.client("sqs"), settings.queue_name),
         source=S3FeedSource(lambda: aws.client("s3"), settings.feed_bucket, settings.feed_key),
@@ -173,12 +193,39 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     if settings.is_local:  # chalice local runs no queue consumer: do the worker's job inline
         risk.queue = InlineRecolourQueue(risk.process)
     itinerary.recolour = risk.queue
+    labs = LabService(
+        results=DynamoTestResults(),
+        idempotency=itinerary.idempotency,
+        people=people,
+        marks=colours.marks,
+        audit=audit,
+        hash_key=secrets.hash_key,
+        parse_id_number=reference_data.parse_id_number,
+        clock=clock,
+        recolour=risk.queue,
+    )
 
     def after_scan(person_id: str, region: str) -> None:
         _feed, areas = colours.facts.active_risk()
         if any(a.region_code == region and a.level in ("high", "medium") for a in areas):
             risk.queue.submit([person_id], reason=f"scan:{region}")
 
+    federation = FederationService(
+        trust_lists=DynamoTrustLists(),
+        statuses=DynamoPartnerStatuses(),
+        conversions=DynamoConversions(),
+        people=people,
+        idempotency=DynamoIdempotency(),
+        audit=audit,
+        signer=lambda: signer,
+        verifier=ed25519_verify,
+        root_keys=settings.national_root_keys,
+        federation_key=secrets.federation_key,
+        region=settings.region_code,
+        lifetime_minutes=settings.code_lifetime_minutes,
+        clock=clock,
+        queue=lambda: risk.queue,
+    )
     cipher = auth.cipher
     return Container(
         settings=settings,
@@ -197,6 +244,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
             divisions=reference_data.divisions,
             parse_id_number=reference_data.parse_id_number,
             clock=clock,
+            federation_key=secrets.federation_key,
         ),
         reviews=ReviewService(
             people=people, declarations=declarations, audit=audit, colours=colours, clock=clock
@@ -211,15 +259,21 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
             clock=clock,
         ),
         appeals=AppealService(
-            people=people, appeals=DynamoAppeals(), audit=audit, colours=colours, clock=clock
+            people=people,
+            appeals=DynamoAppeals(clock=clock),
+            audit=audit,
+            colours=colours,
+            clock=clock,
         ),
         audit=AuditService(audit=audit, clock=clock),
         itinerary=itinerary,
+        labs=labs,
+        test_sites=TestSiteService(sites=DynamoTestSites()),
         risk=risk,
         regions=RegionService(
             divisions=reference_data.divisions,
             facts=colours.facts,
-            policies=DynamoPolicies(),
+            policies=DynamoPolicies(clock=clock),
             audit=audit,
             clock=clock,
         ),
@@ -234,7 +288,11 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
             lifetime_minutes=settings.code_lifetime_minutes,
             clock=clock,
             after_scan=after_scan,
+            trusted=federation.trusted_keys,
+            converted=federation.converted,
         ),
+        federation=federation,
+        limiter=limiter,
     )
 
 

@@ -10,8 +10,16 @@ Settings come from the environment, as in Lambda (``YIMA_*``, ``AWS_*``).
 - ``issue-token``        mint a staff or machine session token (never a public endpoint)
 - ``set-wechat``         store the WeChat mini-program AppID and AppSecret in the secret
 - ``set-alipay``         store the Alipay app id, RSA2 keys and AES key in the secret
-- ``bootstrap-local``    tables, secret, feed bucket and queue for ``make run``
+- ``bootstrap-local``    tables, secret, feed bucket and queue for ``make run``, and a
+                         local stand-in for the national root key (demos only)
 - ``load-carrier-feed``  load a carrier batch file in idempotent chunks, with a progress bar
+- ``set-federation-key`` store the federation key shared with the partner regions
+- ``sign-trust-list``    sign a trust list with a root key file, as the national platform
+                         would (local demos and tests; the real root never leaves it)
+- ``load-test-sites``    load test sites from a CSV or JSON file (idempotent), with a progress bar
+- ``decommission``       when the epidemic rules end: purge every table of personal data,
+                         table by table, with a report (``--dry-run`` counts only;
+                         deleting needs ``--confirm <stage>``)
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.config import Settings
+from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.roles import Role
 
 
@@ -149,6 +158,95 @@ def load_carrier_feed(
     return totals
 
 
+def read_sites(path: str) -> list[Any]:
+    """Test sites from a CSV file (a header row: site_id, name, address, region_code, lat,
+    lng, hours) or a JSON file (a list, or ``{"sites": [...]}``), every row checked; the
+    first bad one stops the load naming ``sites[i].field`` before anything is written."""
+    import csv
+
+    from chalicelib.adapters.reference_data import divisions
+    from chalicelib.domain.labs import parse_site
+
+    text = Path(path).read_text(encoding="utf-8-sig")  # spreadsheets add a BOM
+    if path.lower().endswith(".json"):
+        document = json.loads(text)
+        rows = document.get("sites") if isinstance(document, dict) else document
+        if not isinstance(rows, list):
+            raise SystemExit(f"{path}: expected a list of sites or {{'sites': [...]}}")
+    else:
+        rows = list(csv.DictReader(text.splitlines()))
+    index = divisions()
+    return [
+        parse_site(row if isinstance(row, dict) else {}, divisions=index, where=f"sites[{n}]")
+        for n, row in enumerate(rows)
+    ]
+
+
+def load_test_sites(path: str, *, chunk: int = 500, progress: Any = None) -> dict[str, int]:
+    """Load (or reload) test sites; a moved site leaves its old cells."""
+    from chalicelib.bootstrap import get_container
+
+    sites = read_sites(path)
+    container = get_container()
+    out = progress or sys.stderr
+    totals = {"sites": len(sites), "added": 0, "moved": 0, "updated": 0}
+    for start in range(0, len(sites), chunk):
+        part = sites[start : start + chunk]
+        for name, count in container.test_sites.load(part).items():
+            totals[name] += count
+        done = start + len(part)
+        bar = "#" * (30 * done // len(sites))
+        out.write(f"\r[{bar:<30}] {done}/{len(sites)} sites")
+        out.flush()
+    out.write("\n")
+    return totals
+
+
+def decommission(settings: Settings, *, dry_run: bool) -> dict[str, Any]:
+    """Purge the personal data, table by table, and report the counts.
+
+    The national rules that ended the health code in December 2022 required the
+    personal information collected for it to be deleted. This deletes every item of
+    every table in ``retention.PERSONAL_TABLES`` (the runtime table keeps only the
+    public policy texts; its wrapped data keys go too), and keeps the public risk
+    snapshots and test sites. It scans: acceptable here, in an offline operator
+    command that runs once, with the operator's credentials (the Lambda may not
+    scan); never on a request or scheduled path.
+    """
+    from chalicelib.adapters.dynamo import models
+    from chalicelib.adapters.dynamo.purge import purge
+    from chalicelib.bootstrap import utc_now
+    from chalicelib.domain import retention
+
+    models.bind(
+        table_prefix=settings.table_prefix, region=settings.aws_region, host=settings.aws_endpoint
+    )
+
+    def keep_public_runtime(item: Any) -> bool:
+        return str(item.key).startswith(retention.RUNTIME_KEPT_PREFIXES)
+
+    tables = {}
+    for table in retention.PERSONAL_TABLES:
+        keep = keep_public_runtime if table == "runtime" else (lambda item: False)
+        tables[table] = purge(table, dry_run=dry_run, keep=keep)
+    return {
+        "stage": settings.stage,
+        "dry_run": dry_run,
+        "at": utc_now().isoformat(),
+        "tables": tables,
+        "found": sum(t["found"] for t in tables.values()),
+        "deleted": sum(t["deleted"] for t in tables.values()),
+        "kept": ["risk_feeds", "test_sites", "runtime policy:* (public texts)"],
+        "next_steps": [
+            f"schedule the deletion of the KMS key {settings.kms_key_id}: backups "
+            "(point-in-time recovery keeps 35 days) still hold ciphertext and wrapped "
+            "data keys, unreadable once the key is gone",
+            f"delete the secret {settings.secret_id} (the keyed-hash pepper and signing keys)",
+            "empty and delete the feed bucket's old object versions",
+        ],
+    }
+
+
 def _read(path: str) -> str:
     """A credential from a file, or from standard input for ``-`` (never an argument)."""
     return (sys.stdin.read() if path == "-" else Path(path).read_text()).strip()
@@ -213,6 +311,110 @@ def ensure_kms_key(settings: Settings) -> bool:
     return True
 
 
+def set_federation_key(settings: Settings, *, key_file: str) -> None:
+    """The federation key agreed with the partner regions (base64 of 32+ bytes)."""
+    from chalicelib.adapters.secrets import set_federation_key as install
+
+    key_text = _read(key_file)
+    _update_secret(settings, lambda doc: install(doc, key_text))
+
+
+def local_state_dir() -> Path:
+    """Where local demos keep state outside the AWS stand-in: ``$YIMA_LOCAL_STATE``, or
+    ``.local/`` in the repository (git-ignored)."""
+    configured = os.environ.get("YIMA_LOCAL_STATE")
+    return Path(configured) if configured else Path(__file__).resolve().parents[1] / ".local"
+
+
+def local_national_root(path: Path | None = None) -> dict[str, str]:
+    """A stand-in for the national platform's root key, for local demos: created once in
+    ``.local/national-root.json`` (git-ignored, mode 600), never used on deployed stages.
+    Returns its public key and where the private key lives."""
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from chalicelib.adapters.signing import raw_public
+    from chalicelib.domain.federation import b64url
+
+    path = path or local_state_dir() / "national-root.json"
+    if not path.exists():
+        private = Ed25519PrivateKey.generate()
+        raw = private.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(
+            json.dumps(
+                {
+                    "private_key": base64.b64encode(raw).decode(),
+                    "public_key": b64url(raw_public(private)),
+                    "note": "a LOCAL stand-in for the national root key: demos only",
+                },
+                indent=2,
+            )
+        )
+    document = json.loads(path.read_text())
+    return {"public_key": str(document["public_key"]), "private_key_file": str(path)}
+
+
+def sign_trust_list(
+    root_key_file: str,
+    keys_documents: Sequence[dict[str, Any]],
+    *,
+    version: int,
+    revoke: Sequence[str] = (),
+    valid_days: int = 365,
+) -> dict[str, Any]:
+    """A trust list of the keys in saved ``GET /v1/keys`` responses, signed with the root
+    key in ``root_key_file`` (what ``local_national_root`` writes). ``revoke`` names kids
+    (or ``region:kid``) to list as revoked."""
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from chalicelib.adapters.signing import raw_public
+    from chalicelib.bootstrap import utc_now
+    from chalicelib.domain import federation
+
+    root = Ed25519PrivateKey.from_private_bytes(
+        base64.b64decode(json.loads(Path(root_key_file).read_text())["private_key"])
+    )
+    now = utc_now().replace(microsecond=0)
+
+    def iso(moment: Any) -> str:
+        return str(moment.isoformat().replace("+00:00", "Z"))
+
+    entries = []
+    for document in keys_documents:
+        for key in document["keys"]:
+            revoked = key["kid"] in revoke or f"{key['region']}:{key['kid']}" in revoke
+            entries.append(
+                {
+                    "region": str(key["region"]),
+                    "kid": key["kid"],
+                    "alg": "EdDSA",
+                    "public_key": key["public_key"],
+                    "not_before": iso(now - timedelta(days=1)),
+                    "not_after": iso(now + timedelta(days=valid_days)),
+                    "status": "revoked" if revoked else "active",
+                }
+            )
+    payload = {
+        "type": federation.TRUST_LIST_TYPE,
+        "version": version,
+        "issued_at": iso(now),
+        "keys": entries,
+    }
+    return federation.sign_document(
+        payload, kid=federation.kid_of(raw_public(root)), sign=root.sign
+    )
+
+
 def bootstrap_local(settings: Settings) -> dict[str, Any]:
     """The AWS resources ``make run`` needs on the embedded AWS stand-in (idempotent)."""
     if not settings.is_local:
@@ -230,7 +432,15 @@ def bootstrap_local(settings: Settings) -> dict[str, Any]:
             kwargs["CreateBucketConfiguration"] = {"LocationConstraint": settings.aws_region}
         s3.create_bucket(**kwargs)
     aws.client("sqs").create_queue(QueueName=settings.queue_name)
-    return {"tables_created": len(tables), "secret_written": wrote_secret}
+    root = local_national_root()
+    return {
+        "tables_created": len(tables),
+        "secret_written": wrote_secret,
+        "national_root": {
+            **root,
+            "pinned": root["public_key"] in settings.national_root_keys,
+        },
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -253,6 +463,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     load = sub.add_parser("load-carrier-feed", help="load a carrier batch file in chunks")
     load.add_argument("file")
     load.add_argument("--chunk", type=int, default=5000)
+    fed = sub.add_parser("set-federation-key", help="store the key shared with partners")
+    fed.add_argument("--key-file", required=True, help="file with the base64 key, - for stdin")
+    sig = sub.add_parser("sign-trust-list", help="sign a trust list with a root key file")
+    sig.add_argument("--root-key-file", required=True, help="e.g. .local/national-root.json")
+    sig.add_argument("--keys", action="append", required=True, help="a saved GET /v1/keys")
+    sig.add_argument("--version", type=int, required=True)
+    sig.add_argument("--revoke", action="append", default=[], help="a kid to list as revoked")
+    sites = sub.add_parser("load-test-sites", help="load test sites from a CSV or JSON file")
+    sites.add_argument("file")
+    sites.add_argument("--chunk", type=int, default=500)
+    dec = sub.add_parser(
+        "decommission", help="purge every table of personal data (the epidemic is over)"
+    )
+    dec.add_argument("--dry-run", action="store_true", help="count what would go; delete nothing")
+    dec.add_argument(
+        "--confirm",
+        metavar="STAGE",
+        help="delete for real: the stage's name, as a check that it is the right one",
+    )
     wx = sub.add_parser("set-wechat", help="store the WeChat mini-program credentials")
     wx.add_argument("--appid", required=True)
     wx.add_argument("--secret-file", required=True, help="file with the AppSecret, - for stdin")
@@ -263,8 +492,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     ali.add_argument("--aes-key-file", required=True, help="the content-encryption AES key")
     args = parser.parse_args(argv)
 
-    settings = _settings()
     result: Any
+    if args.command == "sign-trust-list":  # no stage needed: the root's own business
+        if args.version < 1:
+            parser.error("--version must be at least 1")
+        documents = [json.loads(Path(f).read_text()) for f in args.keys]
+        result = sign_trust_list(
+            args.root_key_file, documents, version=args.version, revoke=args.revoke
+        )
+        json.dump(result, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    settings = _settings()
     if args.command == "create-tables":
         result = {"created": create_tables(settings)}
     elif args.command == "init-secrets":
@@ -277,6 +516,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not 1 <= args.chunk <= 10_000:
             parser.error("--chunk must be between 1 and 10000")
         result = load_carrier_feed(args.file, chunk=args.chunk)
+    elif args.command == "set-federation-key":
+        set_federation_key(settings, key_file=args.key_file)
+        result = {"federation_key": "stored"}
+    elif args.command == "load-test-sites":
+        if not 1 <= args.chunk <= 5000:
+            parser.error("--chunk must be between 1 and 5000")
+        try:
+            result = load_test_sites(args.file, chunk=args.chunk)
+        except InvalidInput as exc:
+            parser.exit(2, f"{args.file}: {exc.field}: {exc.message}\n")
+    elif args.command == "decommission":
+        if not args.dry_run and args.confirm != settings.stage:
+            parser.error(
+                f"decommission deletes all personal data of stage {settings.stage!r}: "
+                f"pass --dry-run to count, or --confirm {settings.stage} to delete"
+            )
+        result = decommission(settings, dry_run=args.dry_run)
     elif args.command == "set-wechat":
         set_wechat(settings, appid=args.appid, secret_file=args.secret_file)
         result = {"wechat": "stored"}

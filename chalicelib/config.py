@@ -7,11 +7,14 @@ environment by itself: the composition root passes the mapping in.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from chalicelib.domain.errors import ConfigError
+from chalicelib.domain.limits import DEFAULT_LIMITS, GROUPS, SCOPES, LimitGroup, parse_rate
 
 STAGES = ("local", "test", "dev", "prod")
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
@@ -36,6 +39,12 @@ class Settings:
     code_lifetime_minutes: int = 5
     max_body_bytes: int = 64 * 1024
     log_level: str = "INFO"
+    # The national platform's root public keys (base64url, raw Ed25519), pinned: only a
+    # trust list signed by one of them is loaded. Empty: no trust list can be loaded.
+    national_root_keys: tuple[str, ...] = ()
+    # Abuse limits per group of routes (chalicelib/domain/limits.py has the defaults and
+    # why); each scope is set by YIMA_LIMIT_<GROUP>_<SCOPE>, e.g. YIMA_LIMIT_LOGIN_IP=60/60.
+    limits: Mapping[str, LimitGroup] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
 
     @property
     def is_local(self) -> bool:
@@ -103,4 +112,46 @@ class Settings:
             code_lifetime_minutes=number("YIMA_CODE_LIFETIME_MINUTES", 5, 1, 23),
             max_body_bytes=number("YIMA_MAX_BODY_BYTES", 64 * 1024, 1024, 6 * 1024 * 1024),
             log_level=env.get("YIMA_LOG_LEVEL") or "INFO",
+            national_root_keys=_root_keys(env.get("YIMA_NATIONAL_ROOT_KEYS") or ""),
+            limits=_limits(env),
         )
+
+
+def _root_keys(raw: str) -> tuple[str, ...]:
+    """``YIMA_NATIONAL_ROOT_KEYS``: comma-separated base64url raw Ed25519 public keys (two
+    while the national platform rotates its root)."""
+    keys = []
+    for text in (part.strip() for part in raw.split(",")):
+        if not text:
+            continue
+        try:
+            decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        except (binascii.Error, ValueError):
+            decoded = b""
+        if len(decoded) != 32:
+            raise ConfigError(
+                "YIMA_NATIONAL_ROOT_KEYS must hold base64url Ed25519 public keys (32 bytes each)"
+            )
+        keys.append(text)
+    return tuple(keys)
+
+
+def _limits(env: Mapping[str, str]) -> dict[str, LimitGroup]:
+    """The defaults, with any ``YIMA_LIMIT_<GROUP>_<SCOPE>`` (``10/60`` or ``off``) applied."""
+    limits = dict(DEFAULT_LIMITS)
+    known = {f"YIMA_LIMIT_{g.upper()}_{s.upper()}" for g in GROUPS for s in SCOPES}
+    unknown = sorted(n for n in env if n.startswith("YIMA_LIMIT_") and n not in known)
+    if unknown:  # a typo would silently leave the default in force
+        raise ConfigError(f"{unknown[0]} is not a limit; known: {', '.join(sorted(known))}")
+    for group in GROUPS:
+        for scope in SCOPES:
+            name = f"YIMA_LIMIT_{group.upper()}_{scope.upper()}"
+            raw = env.get(name)
+            if raw is None or raw == "":
+                continue
+            try:
+                rate = parse_rate(raw)
+            except ValueError as exc:
+                raise ConfigError(f"{name}: {exc}") from None
+            limits[group] = replace(limits[group], **{scope: rate})
+    return limits

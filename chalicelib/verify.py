@@ -1,11 +1,18 @@
 """Offline verification, the checkpoint's path when the backend is down.
 
     python -m chalicelib.verify TOKEN --keys keys.json [--now 2026-11-20T10:00:00+08:00]
+    python -m chalicelib.verify TOKEN --keys trust-list.json [--national-root KEY]
 
-``keys.json`` is a saved copy of ``GET /v1/keys``. Only the token, the cached
-public keys and the local clock are used: no network, no database. The
-answer is the token's own colour and times; the current colour and the
-holder's masked name need the backend (``POST /v1/verify``).
+``keys.json`` is a saved copy of ``GET /v1/keys`` (our region's codes only),
+``trust-list.json`` one of ``GET /v1/trust-list``: our keys and the partner
+regions' and the national code's, so codes of other regions verify too
+(mutual recognition). A saved trust list is checked before use: its
+``signed`` copy must verify with one of our own keys listed in it, and with
+``--national-root`` (the national platform's root key, base64url) the keys of
+other regions are taken only from the national root's signed list inside it.
+Only the token, the cached keys and the local clock are used: no network, no
+database. The answer is the token's own colour and times; the current colour
+and the holder's masked name need the backend (``POST /v1/verify``).
 """
 
 from __future__ import annotations
@@ -19,7 +26,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.healthcode import PublicKey, TokenError, verify
+
+
+def _time(text: Any) -> datetime | None:
+    return datetime.fromisoformat(str(text).replace("Z", "+00:00")) if text else None
 
 
 def load_keys(document: dict[str, Any]) -> list[PublicKey]:
@@ -31,19 +43,67 @@ def load_keys(document: dict[str, Any]) -> list[PublicKey]:
                 kid=bytes.fromhex(entry["kid"]),
                 key=base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)),
                 region=str(entry["region"]),
-                not_after=datetime.fromisoformat(entry["not_after"].replace("Z", "+00:00"))
-                if entry.get("not_after")
-                else None,
+                not_after=_time(entry.get("not_after")),
+                not_before=_time(entry.get("not_before")),
+                status=str(entry.get("status") or "active"),
             )
         )
     return keys
 
 
-def verify_offline(token: str, keys_document: dict[str, Any], *, now: datetime) -> dict[str, Any]:
+def trusted_keys(
+    document: dict[str, Any], *, now: datetime, national_root: str | None = None
+) -> tuple[list[PublicKey], str | None]:
+    """The keys of a saved ``/v1/keys`` or ``/v1/trust-list`` response, checked as far as
+    the file allows; (keys, problem) where a problem means: do not trust this file."""
+    from chalicelib.adapters.signing import ed25519_verify
+    from chalicelib.domain import federation
+
+    signed = document.get("signed")
+    if signed is None:
+        if national_root:
+            return [], "--national-root needs a saved GET /v1/trust-list"
+        return load_keys(document), None
+    try:
+        region = str(document["region"])
+        own = [k for k in load_keys(signed["payload"]) if k.region == region]
+        payload, _key = federation.verify_document(
+            signed, own, expected_type=federation.PUBLISHED_KEYS_TYPE, verifier=ed25519_verify
+        )
+    except (InvalidInput, KeyError, TypeError, ValueError) as exc:
+        return [], f"the saved trust list does not verify: {exc}"
+    keys = load_keys(payload)
+    if national_root:
+        try:
+            roots = federation.root_keys([national_root])
+            national = federation.parse_trust_list(
+                document.get("national") or {},
+                roots,
+                verifier=ed25519_verify,
+                now=now,
+            )
+        except (InvalidInput, ValueError) as exc:
+            return [], f"the national trust list does not verify against the root: {exc}"
+        keys = [k for k in keys if k.region == region] + [
+            k for k in national.keys if k.region != region
+        ]
+    return keys, None
+
+
+def verify_offline(
+    token: str,
+    keys_document: dict[str, Any],
+    *,
+    now: datetime,
+    national_root: str | None = None,
+) -> dict[str, Any]:
     from chalicelib.adapters.signing import ed25519_verify
 
+    keys, problem = trusted_keys(keys_document, now=now, national_root=national_root)
+    if problem is not None:
+        return {"valid": False, "reason": "untrusted_keys", "message": problem}
     try:
-        verified = verify(token, load_keys(keys_document), now=now, verifier=ed25519_verify)
+        verified = verify(token, keys, now=now, verifier=ed25519_verify)
     except TokenError as exc:
         return {"valid": False, "reason": exc.reason, "message": str(exc)}
     claims = verified.claims
@@ -64,13 +124,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("token")
-    parser.add_argument("--keys", required=True, help="a saved GET /v1/keys response")
+    parser.add_argument(
+        "--keys", required=True, help="a saved GET /v1/keys or GET /v1/trust-list response"
+    )
     parser.add_argument("--now", help="ISO time to check against (default: this clock)")
+    parser.add_argument(
+        "--national-root", help="the national root public key (base64url) to check the list"
+    )
     args = parser.parse_args(argv)
     now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
     if now.tzinfo is None:
         parser.error("--now needs an offset, e.g. 2026-11-20T10:00:00+08:00")
-    result = verify_offline(args.token, json.loads(Path(args.keys).read_text()), now=now)
+    result = verify_offline(
+        args.token,
+        json.loads(Path(args.keys).read_text()),
+        now=now,
+        national_root=args.national_root,
+    )
     json.dump(result, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0 if result["valid"] else 1

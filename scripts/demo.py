@@ -1,5 +1,6 @@
-"""Demo data for ``make run``: the risk feed in the feed bucket, a few accounts, and a
-carrier feed of a few hundred phones (``scripts/demo_carrier.py``).
+"""Demo data for ``make run``: the risk feed in the feed bucket, a few accounts, a
+carrier feed of a few hundred phones (``scripts/demo_carrier.py``), and test sites in
+Xi'an, Beijing, Shanghai and Guangzhou.
 
 Goes through the same services the API uses (no hand-written table items),
 so the demo can never hold data the API would have refused.
@@ -47,8 +48,12 @@ def load(container: Container) -> dict[str, Any]:
         expires_at=now,
     )
     stays = container.itinerary.ingest(carrier, generate(phones=300, seed=7, now=now))
+    from chalicelib.cli import read_sites
+
+    sites = container.test_sites.load(read_sites(str(DATA / "test-sites.csv")))
     return {
         "risk_feed": f"s3://{settings.feed_bucket}/{settings.feed_key}",
         "accounts": accounts,
         "carrier_rows": stays["accepted"],
+        "test_sites": sum(sites.values()),
     }

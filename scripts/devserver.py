@@ -7,6 +7,12 @@
 3. serves the API with ``chalice local --stage local`` on 127.0.0.1:PORT.
 
 Ctrl-C (or SIGTERM) stops everything it started.
+
+``--stage local-b`` runs a second region (Guangzhou, 440100, with its own
+tables, secret and keys) beside the first, for mutual recognition: see
+``scripts/run_two.py`` (``make run-two``) and docs/federation.md. Both pin
+the national root key from ``YIMA_NATIONAL_ROOT_KEYS``, or else the local
+stand-in that ``bootstrap-local`` keeps in ``.local/national-root.json``.
 """
 
 from __future__ import annotations
@@ -40,6 +46,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def local_stages() -> list[str]:
+    """The chalice stages that run on the AWS stand-in (YIMA_STAGE=local)."""
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    return [
+        name
+        for name, stage in config["stages"].items()
+        if stage.get("environment_variables", {}).get("YIMA_STAGE") == "local"
+    ]
+
+
 def stage_env(stage: str) -> dict[str, str]:
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
     env = dict(config.get("environment_variables", {}))
@@ -65,6 +81,16 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8000, help="API port (default 8000)")
     parser.add_argument("--moto-port", type=int, default=0, help="AWS stand-in port (free one)")
     parser.add_argument("--no-demo", action="store_true", help="skip the demo data")
+    parser.add_argument(
+        "--stage",
+        default="local",
+        choices=local_stages(),
+        help="the chalice stage: local (Xi'an, 610100) or local-b (Guangzhou, 440100)",
+    )
+    parser.add_argument(
+        "--federation-key-file",
+        help="the federation key shared with partner regions (base64); default: a fresh one",
+    )
     args = parser.parse_args()
 
     import logging
@@ -78,9 +104,13 @@ def main() -> int:
     env = {
         **os.environ,
         **FAKE_AWS,
-        **stage_env("local"),
+        **stage_env(args.stage),
         "YIMA_AWS_ENDPOINT": f"http://127.0.0.1:{moto_port}",
     }
+    if not env.get("YIMA_NATIONAL_ROOT_KEYS"):
+        from chalicelib.cli import local_national_root
+
+        env["YIMA_NATIONAL_ROOT_KEYS"] = local_national_root()["public_key"]
     os.environ.update(env)
     child: subprocess.Popen[bytes] | None = None
 
@@ -92,9 +122,11 @@ def main() -> int:
         from chalicelib import bootstrap, cli
 
         print(f"yima: AWS stand-in (moto) on http://127.0.0.1:{moto_port}", flush=True)
-        print(
-            f"yima: {json.dumps(cli.bootstrap_local(cli.Settings.from_mapping(env)))}", flush=True
-        )
+        settings = cli.Settings.from_mapping(env)
+        print(f"yima: {json.dumps(cli.bootstrap_local(settings))}", flush=True)
+        if args.federation_key_file:
+            cli.set_federation_key(settings, key_file=args.federation_key_file)
+            print(f"yima: federation key from {args.federation_key_file}", flush=True)
         if not args.no_demo:
             import demo
 
@@ -113,7 +145,7 @@ def main() -> int:
             str(chalice),
             "local",
             "--stage",
-            "local",
+            args.stage,
             "--host",
             "127.0.0.1",
             "--port",
@@ -122,7 +154,11 @@ def main() -> int:
         child = subprocess.Popen(command, cwd=ROOT, env=env)
         if wait_for(args.port, 30):
             base = f"http://127.0.0.1:{args.port}"
-            print(f"yima: API on {base}  (try: curl {base}/v1/openapi.json)", flush=True)
+            region = settings.region_code
+            print(
+                f"yima: API of region {region} on {base}  (try: curl {base}/v1/openapi.json)",
+                flush=True,
+            )
             print("yima: Ctrl-C stops everything", flush=True)
         return child.wait()
     except KeyboardInterrupt:

@@ -1,7 +1,8 @@
 """Handing people to the recolour worker: SQS in AWS, inline on the local stack.
 
 ``SqsRecolourQueue`` sends ``{"person_ids": [...], "reason": ...}`` messages
-of up to 100 people, ten messages per SendMessageBatch call; the
+of up to 100 people (or ``phone_hashes`` / ``id_hashes`` whose people the
+worker looks up), ten messages per SendMessageBatch call; the
 ``recolour`` handler (``@app.on_sqs_message``) recomputes them, and SQS
 redelivers a chunk whose handler failed (recomputing is idempotent).
 ``InlineRecolourQueue`` recolours at once, in the same process: ``chalice
@@ -41,6 +42,11 @@ class SqsRecolourQueue:
         self._send("phone_hashes", phone_hashes, reason)
         return {"queued_phones": len(phone_hashes)}
 
+    def submit_ids(self, id_hashes: list[str], *, reason: str) -> dict[str, int]:
+        """The worker finds the people behind keyed ID hashes (a lab batch names them)."""
+        self._send("id_hashes", id_hashes, reason)
+        return {"queued_ids": len(id_hashes)}
+
     def _send(self, kind: str, items: list[str], reason: str) -> None:
         from chalicelib.domain.errors import UpstreamUnavailable
 
@@ -73,6 +79,9 @@ class InlineRecolourQueue:
 
     def submit_phones(self, phone_hashes: list[str], *, reason: str) -> dict[str, int]:
         return self._process({"phone_hashes": phone_hashes, "reason": reason})
+
+    def submit_ids(self, id_hashes: list[str], *, reason: str) -> dict[str, int]:
+        return self._process({"id_hashes": id_hashes, "reason": reason})
 
 
 class S3FeedSource:

@@ -3,7 +3,13 @@
 The secret is JSON::
 
     {"session_keys": {"s1": "<base64, 32+ bytes>"}, "session_active": "s1",
-     "hash_key": "<base64, 32+ bytes>"}
+     "hash_key": "<base64, 32+ bytes>", "federation_key": "<base64, 32+ bytes>"}
+
+``hash_key`` is ours alone (the keyed hashes of ID numbers and phones in our
+tables). ``federation_key`` is shared with the partner regions, out of band:
+partners name people in their attestations by HMAC-SHA256 under it of the ID
+number (docs/federation.md). It is optional: without it, attestations are
+refused and people carry no federation hash.
 
 (Field encryption keys are not here: they are KMS data keys, see
 ``chalicelib/adapters/crypto.py``.)
@@ -56,6 +62,7 @@ class AppSecrets:
     document: dict[str, Any]  # the whole secret, for the code-signing keys
     wechat: WeChatCredentials | None = None
     alipay: AlipayCredentials | None = None
+    federation_key: bytes | None = None
 
 
 _PLACEHOLDERS = ("placeholder", "changeme", "change-me", "replace", "todo", "xxx")
@@ -125,7 +132,28 @@ def parse_secret(text: str) -> AppSecrets:
         document=doc,
         wechat=wechat,
         alipay=alipay,
+        federation_key=_federation_key(doc),
     )
+
+
+def _federation_key(doc: dict[str, Any]) -> bytes | None:
+    raw = doc.get("federation_key")
+    if raw is None:
+        return None
+    try:
+        key = base64.b64decode(raw if isinstance(raw, str) else "", validate=True)
+    except (binascii.Error, ValueError):
+        raise ConfigError("secret field federation_key is not base64") from None
+    if len(key) < 32:
+        raise ConfigError("secret field federation_key is shorter than 32 bytes")
+    return key
+
+
+def set_federation_key(doc: dict[str, Any], key_text: str) -> dict[str, Any]:
+    """Install the federation key agreed with the partners (base64 of 32+ bytes)."""
+    updated = {**doc, "federation_key": key_text.strip()}
+    _federation_key(updated)
+    return updated
 
 
 def new_secret_document(now: datetime) -> dict[str, Any]:
@@ -140,6 +168,7 @@ def new_secret_document(now: datetime) -> dict[str, Any]:
         "session_keys": {"s1": key()},
         "session_active": "s1",
         "hash_key": key(),
+        "federation_key": key(),  # replace with the partners' shared key: set-federation-key
         "code_keys": [code_key],
         "code_active": code_key["kid"],
     }

@@ -131,6 +131,19 @@ RULES: dict[str, Rule] = {
         Rule(
             "pending_review", Colour.PENDING, "申报正在审核中", "Your declaration is being reviewed"
         ),
+        Rule(
+            "partner_region_status",
+            Colour.RED,
+            "互认地区（{place}）通报为红码{detail}",
+            "Partner region {place} reports a red code{detail}",
+        ),
+        Rule(
+            "partner_region_status",
+            Colour.YELLOW,
+            "互认地区（{place}）通报为黄码{detail}",
+            "Partner region {place} reports a yellow code{detail}",
+            variant="yellow",
+        ),
         Rule("no_declaration", Colour.PENDING, "尚未完成健康申报", "No health declaration yet"),
         Rule(
             "declaration_rejected",
@@ -221,6 +234,20 @@ class TestResult:
 
     sampled_at: datetime
     result: str  # negative | positive | invalid
+    lab: str = ""
+
+
+@dataclass(frozen=True)
+class PartnerStatus:
+    """A partner region's signed word about this person (mutual recognition, way (a)):
+    its colour for them until ``valid_until``. Matched by the federation hash of the ID
+    number; carries no name, phone or ID number."""
+
+    region: str  # the partner's division code
+    colour: Colour  # green | yellow | red
+    valid_until: datetime
+    attested_at: datetime
+    reasons: tuple[str, ...] = ()  # the partner's own reason codes
 
 
 @dataclass(frozen=True)
@@ -236,6 +263,7 @@ class Facts:
     risk_areas: tuple[RiskArea, ...] = ()
     tests: tuple[TestResult, ...] = ()
     feed_id: str | None = None
+    partner_statuses: tuple[PartnerStatus, ...] = ()
 
 
 # --- the result ----------------------------------------------------------------
@@ -288,9 +316,10 @@ def _reason(
     place: str = "",
     on: date | None = None,
     grounds: str = "",
+    detail: str = "",
 ) -> Reason:
     rule = RULES[key]
-    params = {"place": place, "date": on.isoformat() if on else ""}
+    params = {"place": place, "date": on.isoformat() if on else "", "detail": detail}
     text_zh, text_en = rule.text_zh.format(**params), rule.text_en.format(**params)
     if grounds in MARK_GROUNDS:  # an official mark is shown with its epidemic reason
         zh, en = MARK_GROUNDS[grounds]
@@ -524,6 +553,22 @@ def _city_stay_until(
     return end
 
 
+def _partner_statuses(facts: Facts, as_of: datetime) -> Iterable[Reason]:
+    """A partner region's red or yellow, until its ``valid_until``. Green adds nothing:
+    it can only end the partner's own earlier word (a newer attestation replaces it),
+    never hide a local reason, since the colour is the worst reason."""
+    for status in facts.partner_statuses:
+        if status.colour not in (Colour.RED, Colour.YELLOW):
+            continue
+        if not status.attested_at <= as_of < status.valid_until:
+            continue
+        key = "partner_region_status" + ("" if status.colour is Colour.RED else "/yellow")
+        detail = f" ({', '.join(status.reasons)})" if status.reasons else ""
+        yield _reason(
+            key, status.valid_until, since=status.attested_at, place=status.region, detail=detail
+        )
+
+
 # --- the assessment -----------------------------------------------------------
 
 
@@ -535,6 +580,7 @@ def assess(facts: Facts, policy: Policy, as_of: datetime) -> Assessment:
         *_declaration(facts, as_of, policy),
         *_abroad_stays(facts, as_of, policy),
         *_risk(facts, as_of, policy),
+        *_partner_statuses(facts, as_of),
     ]
     reasons = _dedupe(reasons)
     reasons.sort(

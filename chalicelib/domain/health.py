@@ -17,6 +17,7 @@ from chalicelib.domain.colour import (
     OFFICIAL_STATUSES,
     Assessment,
     Stay,
+    TestResult,
     days_after,
     is_outside_mainland,
 )
@@ -52,6 +53,7 @@ class Person:
     residence_region: str
     relation: str = "self"
     version: int | None = None
+    fed_hash: str | None = None  # federation hash of the ID number: partners' attestations
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,7 @@ class MarkRequest:
     category: str
     note: str
     contact_date: date | None
-    state: str  # awaiting_approval | approved
+    state: str  # awaiting_approval | approved | withdrawn (a lab corrected the result)
     requested_by: str
     requested_at: datetime
     approved_by: str | None = None
@@ -167,3 +169,4 @@ class StoredColour:
     id_masked: str | None = None
     owner_user_id: str | None = None
     itinerary_starred: bool | None = None
+    latest_test: TestResult | None = None  # the newest sample's result, for the badge

@@ -63,12 +63,23 @@ class CodeClaims:
         return self.issued_at + timedelta(minutes=self.lifetime_minutes)
 
 
+KEY_STATUSES = ("active", "revoked")
+
+
 @dataclass(frozen=True)
 class PublicKey:
+    """A key that verifies codes: one of ours, or a partner's from the trust list.
+
+    A token is accepted only if it was issued while its key was valid
+    (``not_before`` <= issued at <= ``not_after``) and the key is not revoked.
+    """
+
     kid: bytes
     key: bytes  # raw 32-byte Ed25519 public key
     region: str
     not_after: datetime | None = None
+    not_before: datetime | None = None
+    status: str = "active"  # active | revoked
 
 
 @dataclass(frozen=True)
@@ -289,8 +300,11 @@ def parse(token: str) -> Parsed:
 
 
 def verify(token: str, keys: Iterable[PublicKey], *, now: datetime, verifier: Verifier) -> Verified:
-    """Parse, find the key, check the signature, then the time. TokenError on failure:
-    wrong_prefix, malformed, unknown_key, bad_signature, not_yet_valid, expired."""
+    """Parse, find the key, check the signature, then the key's state, then the time.
+
+    TokenError on failure, in this order: wrong_prefix, malformed, unknown_key,
+    bad_signature, revoked_key, key_not_yet_valid, key_expired, not_yet_valid, expired.
+    """
     parsed = parse(token)
     candidates = [k for k in keys if k.kid == parsed.kid]
     if not candidates:
@@ -302,10 +316,21 @@ def verify(token: str, keys: Iterable[PublicKey], *, now: datetime, verifier: Ve
     claims = parsed.claims
     if key.region != claims.region:
         raise TokenError("bad_signature", "the code names another region than its key")
+    check_key(key, claims.issued_at)
     if claims.issued_at > now + CLOCK_SKEW:
         raise TokenError("not_yet_valid", "the code is issued in the future")
     if now >= claims.expires_at:
         raise TokenError("expired", "the code has expired: refresh it")
-    if key.not_after is not None and claims.issued_at > key.not_after:
-        raise TokenError("unknown_key", "the code was signed after its key was retired")
     return Verified(claims=claims, key=key)
+
+
+def check_key(key: PublicKey, signed_at: datetime) -> None:
+    """A key verifies only what it signed while valid, and nothing once revoked."""
+    if key.status != "active":
+        raise TokenError("revoked_key", f"the key {key.kid.hex()} of {key.region} is revoked")
+    if key.not_before is not None and signed_at < key.not_before:
+        raise TokenError(
+            "key_not_yet_valid", f"the key {key.kid.hex()} was not yet valid at signing"
+        )
+    if key.not_after is not None and signed_at > key.not_after:
+        raise TokenError("key_expired", f"the key {key.kid.hex()} had expired at signing")

@@ -39,6 +39,11 @@ LEVELS = ("high", "medium", "low")
 _NATIONAL_LISTS = {"highlist": "high", "middlelist": "medium", "lowlist": "low"}
 _STAMP_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2}) (\d{1,2})时$")
 _FEED_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+# One snapshot is one DynamoDB item (400 KB at most): the rows of a feed are capped, and
+# so is every text kept from a row. 3,000 rows of typical names fit several times over;
+# the store still checks the real size (risk_repo) and answers 413 past it.
+MAX_ROWS = 3000
+MAX_TEXT = 200
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,8 @@ def _ours(document: Mapping[str, Any], *, divisions: DivisionIndex) -> Snapshot:
     rows = document.get("areas")
     if not isinstance(rows, list):
         raise InvalidInput("areas must be a list", field="areas")
+    if len(rows) > MAX_ROWS:
+        raise InvalidInput(f"areas may have at most {MAX_ROWS} items", field="areas")
     areas = []
     for index, row in enumerate(rows):
         where = f"areas[{index}]"
@@ -123,7 +130,9 @@ def _ours(document: Mapping[str, Any], *, divisions: DivisionIndex) -> Snapshot:
         if since > published:
             raise InvalidInput("since is after the feed was published", field=f"{where}.since")
         areas.append(
-            RiskArea(region_code=code, level=str(level), since=since, area=_text(row, "area")[:200])
+            RiskArea(
+                region_code=code, level=str(level), since=since, area=_text(row, "area")[:MAX_TEXT]
+            )
         )
     return Snapshot(feed_id=feed_id, published_at=published, areas=_dedupe(areas))
 
@@ -155,17 +164,25 @@ def _national(
         {(a.region_code, a.area, a.level): a.since for a in previous.areas} if (previous) else {}
     )
     areas, unresolved = [], []
-    for list_name, level in _NATIONAL_LISTS.items():
+    total = 0
+    for list_name in _NATIONAL_LISTS:  # counted before any row is resolved (the costly part)
         rows = data.get(list_name) or []
         if not isinstance(rows, list):
             raise InvalidInput(f"{list_name} must be a list", field=f"data.{list_name}")
+        total += len(rows)
+        if total > MAX_ROWS:
+            raise InvalidInput(
+                f"the lists may have at most {MAX_ROWS} rows together", field=f"data.{list_name}"
+            )
+    for list_name, level in _NATIONAL_LISTS.items():
+        rows = data.get(list_name) or []
         for index, row in enumerate(rows):
             if not isinstance(row, dict):
                 raise InvalidInput("each row is an object", field=f"data.{list_name}[{index}]")
             province, city, county = (
-                _text(row, "province"),
-                _text(row, "city"),
-                _text(row, "county"),
+                _text(row, "province")[:MAX_TEXT],
+                _text(row, "city")[:MAX_TEXT],
+                _text(row, "county")[:MAX_TEXT],
             )
             communities = row.get("communitys") or []
             if not isinstance(communities, list):
@@ -178,12 +195,18 @@ def _national(
             if code is None:
                 unresolved.append(
                     Unresolved(
-                        level=level, province=province, city=city, county=county, area=label[:200]
+                        level=level,
+                        province=province,
+                        city=city,
+                        county=county,
+                        area=label[:MAX_TEXT],
                     )
                 )
                 continue
-            since = earlier.get((code, label[:200], level), published)
-            areas.append(RiskArea(region_code=code, level=level, since=since, area=label[:200]))
+            since = earlier.get((code, label[:MAX_TEXT], level), published)
+            areas.append(
+                RiskArea(region_code=code, level=level, since=since, area=label[:MAX_TEXT])
+            )
     stamp = published.strftime("%Y-%m-%dT%H")
     return Snapshot(
         feed_id=f"national-{stamp}",

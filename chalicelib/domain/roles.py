@@ -1,4 +1,11 @@
-"""The roles a caller can hold (SPEC section 5)."""
+"""The roles a caller can hold (SPEC section 5).
+
+``partner`` is a machine role of our own making, beside the SPEC's seven: a
+partner region's system posting its attestations (``POST
+/v1/federation/status``). Like carriers and labs it gets its token from the
+operator command (``cli issue-token --role partner --subject 440100``); the
+batch it posts is also signed with one of that region's trust-list keys.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +20,9 @@ class Role(StrEnum):
     ADMIN = "admin"
     CARRIER = "carrier"
     LAB = "lab"
+    PARTNER = "partner"
 
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
 STAFF_ROLES: frozenset[Role] = frozenset({Role.REVIEWER, Role.OFFICIAL, Role.ADMIN})
-MACHINE_ROLES: frozenset[Role] = frozenset({Role.CARRIER, Role.LAB})
+MACHINE_ROLES: frozenset[Role] = frozenset({Role.CARRIER, Role.LAB, Role.PARTNER})

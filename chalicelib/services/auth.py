@@ -57,6 +57,9 @@ class AuthService:
     clock: Callable[[], datetime]
     wechat: Callable[[], WeChat | None] = lambda: None
     alipay: Callable[[], Alipay | None] = lambda: None
+    # The per-subject login limit, counted on the identity a login is for (the web layer
+    # counts the source address before the channel is even called); RateLimited past it.
+    throttle: Callable[[str], None] = lambda identity: None
 
     def authenticate(self, token: str) -> SessionClaims:
         """Verify a bearer token; raises Unauthenticated."""
@@ -81,6 +84,7 @@ class AuthService:
         number = parse_mobile(phone, field="phone") if phone is not None else None
         now = self.clock()
         identity = f"dev:{subject}"
+        self.throttle(identity)
         user = self._login([identity], channel="dev", role=role, now=now)
         if number is not None:
             user = self._bind_verified_phone(identity, user, number, channel="dev", now=now)
@@ -92,6 +96,7 @@ class AuthService:
         result = gateway.code_to_session(code)
         now = self.clock()
         primary = f"wechat:{gateway.appid}:{result.openid}"
+        self.throttle(primary)
         aliases = [primary] + ([f"wechat:union:{result.unionid}"] if result.unionid else [])
         # The session key decrypts this login's phone data; it never leaves the server.
         sealed = self.cipher.encrypt(result.session_key, context="wechat_session_key")
@@ -110,6 +115,7 @@ class AuthService:
             aliases.append(f"alipay:{gateway.appid}:oid:{result.open_id}")
         if result.user_id:
             aliases.append(f"alipay:uid:{result.user_id}")
+        self.throttle(aliases[0])
         user = self._login(aliases, channel="alipay", role=Role.CITIZEN, now=now)
         return self._session(user, Role.CITIZEN, aliases[0], now)
 

@@ -5,6 +5,13 @@ masks) and one Ed25519 signature. Verifying one is a signature check, one
 Query on the holder id, and one PutItem for the scan log. The checkpoint
 sees the current colour, which may be newer than the token's, the masked
 holder, and never the reasons, which are the citizen's.
+
+A code of another region (a partner's, or the national code) verifies
+against the trust list's keys instead (mutual recognition, way (c);
+docs/federation.md): the checkpoint sees the issuing region and the token's
+own colour, since we hold nothing else about that holder. A code we issued
+by converting one of theirs (way (b)) is found by its holder id among the
+conversions.
 """
 
 from __future__ import annotations
@@ -12,12 +19,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
+from chalicelib.domain import retention
 from chalicelib.domain.colour import Colour
 from chalicelib.domain.divisions import DivisionIndex
 from chalicelib.domain.errors import NotFound
+from chalicelib.domain.federation import Conversion, issuer_kind
 from chalicelib.domain.health import StoredColour
 from chalicelib.domain.healthcode import (
     CodeClaims,
@@ -25,14 +34,16 @@ from chalicelib.domain.healthcode import (
     TokenError,
     Verifier,
     build,
+    parse,
     verify,
 )
+from chalicelib.domain.labs import TestBadge, badge_of
 from chalicelib.domain.session import SessionClaims
 from chalicelib.services.colours import ColourService
 from chalicelib.services.declarations import self_person_id
 from chalicelib.services.ports import Colours
 
-SCAN_RETENTION = timedelta(days=15)  # 14-day window plus a margin
+SCAN_RETENTION = retention.keep("scans")  # the 14-day window plus a day
 
 
 class Signer(Protocol):
@@ -64,6 +75,7 @@ class ShownCode:
     stored: StoredColour
     token: str
     claims: CodeClaims
+    latest_test: TestBadge | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,9 @@ class Verification:
     expires_at: datetime | None = None
     region: str | None = None
     starred: bool | None = None  # the holder's itinerary card stars a city
+    latest_test: TestBadge | None = None  # shown only when the newest result is negative
+    issuer: str | None = None  # local | partner | national: who signed the code
+    converted_from: str | None = None  # the region whose code this one was converted from
 
 
 @dataclass
@@ -93,6 +108,10 @@ class CodeService:
     # Called after a scan at a venue with a known district: a scan inside a risk area is
     # a new fact about the person (high_risk_area_stay), so it may recolour them.
     after_scan: Callable[[str, str], None] = lambda person_id, region: None
+    # Mutual recognition: the trust list's keys of the other regions, and the codes we
+    # issued by conversion (chalicelib/services/federation.py).
+    trusted: Callable[[], tuple[PublicKey, ...]] = lambda: ()
+    converted: Callable[[str], Conversion | None] = lambda holder_id: None
 
     def show(self, citizen: SessionClaims, person: str | None = None) -> ShownCode:
         person_id = self_person_id(citizen.subject)
@@ -120,7 +139,10 @@ class CodeService:
             region=self.region,
         )
         return ShownCode(
-            stored=stored, token=build(claims, kid=signer.kid, sign=signer.sign), claims=claims
+            stored=stored,
+            token=build(claims, kid=signer.kid, sign=signer.sign),
+            claims=claims,
+            latest_test=badge_of(stored.latest_test, now),
         )
 
     def public_keys(self) -> tuple[PublicKey, ...]:
@@ -129,12 +151,21 @@ class CodeService:
     def verify(self, checkpoint: SessionClaims, token: str, venue_id: str | None) -> Verification:
         now = self.clock()
         try:
-            verified = verify(token, self.public_keys(), now=now, verifier=self.verifier)
+            issuer = issuer_kind(parse(token).claims.region, self.region)
+            keys = self.public_keys() if issuer == "local" else self.trusted()
+            verified = verify(token, keys, now=now, verifier=self.verifier)
         except TokenError as exc:
             return Verification(valid=False, reason=exc.reason)
         claims = verified.claims
+        if issuer != "local":
+            return self._foreign(checkpoint, claims, venue_id, now, issuer=issuer)
         stored = self.colours.by_holder(claims.holder)
         if stored is None:
+            conversion = self.converted(claims.holder)
+            if conversion is not None:
+                return self._foreign(
+                    checkpoint, claims, venue_id, now, issuer=issuer, conversion=conversion
+                )
             return Verification(valid=False, reason="unknown_holder", token_colour=claims.colour)
         region_code = self._venue_region(venue_id)
         self.scans.add(
@@ -158,6 +189,44 @@ class CodeService:
             expires_at=claims.expires_at,
             region=claims.region,
             starred=stored.itinerary_starred,
+            latest_test=badge_of(stored.latest_test, now, negative_only=True),
+            issuer=issuer,
+        )
+
+    def _foreign(
+        self,
+        checkpoint: SessionClaims,
+        claims: CodeClaims,
+        venue_id: str | None,
+        now: datetime,
+        *,
+        issuer: str,
+        conversion: Conversion | None = None,
+    ) -> Verification:
+        """A holder who is not a local person: a partner's or the national code, or one we
+        converted. The scan is logged under the source region's pseudonym, without a
+        district, so it feeds no local colour rule (there is no local person to colour)."""
+        source_region = conversion.source_region if conversion else claims.region
+        source_holder = conversion.source_holder if conversion else claims.holder
+        self.scans.add(
+            person_id=f"ext:{source_region}:{source_holder}",
+            scan_id=secrets.token_hex(6),
+            venue_id=venue_id,
+            region_code=None,
+            scanned_by=checkpoint.subject,
+            colour=(conversion.colour if conversion else claims.colour).value,
+            at=now,
+            expires=now + SCAN_RETENTION,
+        )
+        return Verification(
+            valid=True,
+            colour=conversion.colour if conversion else claims.colour,
+            token_colour=claims.colour,
+            issued_at=claims.issued_at,
+            expires_at=claims.expires_at,
+            region=claims.region,
+            issuer=issuer,
+            converted_from=conversion.source_region if conversion else None,
         )
 
     def _venue_region(self, venue_id: str | None) -> str | None:

@@ -100,6 +100,9 @@ class ColourService:
             risk_areas=areas,
             tests=tuple(self.facts.tests(person.id_hash)),
             feed_id=feed_id,
+            partner_statuses=(
+                tuple(self.facts.partner_statuses(person.fed_hash)) if person.fed_hash else ()
+            ),
         )
 
     def _starred(self, facts: Facts, now: datetime) -> bool | None:
@@ -161,6 +164,11 @@ class ColourService:
                     assessment,
                     expected_version=previous.version if previous else None,
                     itinerary_starred=self._starred(facts, now),
+                    latest_test=max(
+                        (t for t in facts.tests if t.sampled_at <= now),
+                        key=lambda t: t.sampled_at,
+                        default=None,
+                    ),
                 )
             except Conflict as exc:
                 if exc.code == "stale_write":

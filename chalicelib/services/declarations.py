@@ -20,6 +20,7 @@ from typing import Any
 from chalicelib.domain.colour import Assessment, days_after, local_day
 from chalicelib.domain.divisions import DivisionIndex
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
+from chalicelib.domain.federation import federation_hash
 from chalicelib.domain.health import (
     AuditEvent,
     Declaration,
@@ -61,6 +62,9 @@ class DeclarationService:
     divisions: Callable[[], DivisionIndex]
     parse_id_number: IdNumberParser
     clock: Callable[[], datetime]
+    # Shared with the partner regions: their attestations name people by HMAC under it
+    # of the ID number (docs/federation.md). None: federation is not set up here.
+    federation_key: bytes | None = None
 
     def parse(self, body: dict[str, Any], *, today: date) -> DeclarationAnswers:
         """Everything a schema cannot check; InvalidInput names the field."""
@@ -137,6 +141,9 @@ class DeclarationService:
 
     def _file_person(self, user_id: str, answers: DeclarationAnswers, now: datetime) -> Person:
         id_hash = keyed_hash(self.hash_key, "id", answers.id_number)
+        fed_hash = (
+            federation_hash(self.federation_key, answers.id_number) if self.federation_key else None
+        )
         name_enc = self.cipher.encrypt(answers.name, context="name")
         address_enc = self.cipher.encrypt(answers.address, context="address")
         person = self.people.self_of(user_id)
@@ -156,6 +163,7 @@ class DeclarationService:
                 id_masked=mask_id_number(answers.id_number),
                 name_masked=mask_name(answers.name),
                 residence_region=answers.residence_region,
+                fed_hash=fed_hash,
             )
             try:
                 return self.people.create(
@@ -187,6 +195,7 @@ class DeclarationService:
                     address_enc=address_enc,
                     residence_region=answers.residence_region,
                     now=now,
+                    fed_hash=fed_hash if fed_hash != person.fed_hash else None,
                 )
             except Conflict as exc:
                 fresher = self.people.get(person.person_id) if exc.code == "stale_write" else None

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from chalicelib.domain import retention
 from chalicelib.domain.colour import Stay
 from chalicelib.domain.divisions import DivisionIndex
 from chalicelib.domain.errors import Conflict
@@ -23,7 +24,7 @@ from chalicelib.domain.pii import keyed_hash
 from chalicelib.domain.session import SessionClaims
 from chalicelib.services.ports import FactsSource
 
-IDEMPOTENCY_TTL = timedelta(days=15)
+IDEMPOTENCY_TTL = retention.keep("idempotency")
 PROCESSING_LEASE = timedelta(minutes=5)
 
 

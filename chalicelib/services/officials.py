@@ -121,6 +121,11 @@ class StatusService:
             )
         return contact
 
+    def queue(self, *, limit: int, cursor: str | None) -> Page[MarkRequest]:
+        """Marks awaiting a second official, oldest first: officials' own requests and the
+        ones a positive lab result opened."""
+        return self.marks.queue(limit=limit, cursor=cursor)
+
     def approve(self, official: SessionClaims, mark_id: str) -> MarkOutcome:
         mark = self.marks.get(mark_id)
         if mark is None:

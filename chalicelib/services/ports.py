@@ -7,6 +7,7 @@ from typing import Protocol
 
 from chalicelib.domain.colour import (
     Assessment,
+    PartnerStatus,
     RiskArea,
     StatusMark,
     Stay,
@@ -104,6 +105,8 @@ class People(Protocol):
 
     def ids_by_id_hash(self, id_hash: str) -> list[str]: ...
 
+    def ids_by_fed_hash(self, fed_hash: str) -> list[str]: ...
+
     def create(
         self, person: Person, *, id_enc: str, name_enc: str, address_enc: str, now: datetime
     ) -> Person: ...
@@ -117,6 +120,7 @@ class People(Protocol):
         address_enc: str,
         residence_region: str,
         now: datetime,
+        fed_hash: str | None = None,
     ) -> Person: ...
 
 
@@ -152,6 +156,7 @@ class Colours(Protocol):
         *,
         expected_version: int | None,
         itinerary_starred: bool | None = None,
+        latest_test: TestResult | None = None,
     ) -> StoredColour:
         """Raises a Conflict (stale_write) if another write came first."""
         ...
@@ -167,6 +172,10 @@ class Marks(Protocol):
     ) -> MarkRequest: ...
 
     def approved_for(self, id_hash: str) -> list[StatusMark]: ...
+
+    def withdraw(self, mark_id: str) -> bool: ...
+
+    def queue(self, *, limit: int, cursor: str | None) -> Page[MarkRequest]: ...
 
 
 class Appeals(Protocol):
@@ -201,5 +210,9 @@ class FactsSource(Protocol):
     def scans(self, person_id: str, *, since: datetime) -> list[VenueScan]: ...
 
     def tests(self, id_hash: str) -> list[TestResult]: ...
+
+    def partner_statuses(self, fed_hash: str) -> list[PartnerStatus]:
+        """What partner regions attested about this federation hash (way (a))."""
+        ...
 
     def active_risk(self) -> tuple[str | None, tuple[RiskArea, ...]]: ...

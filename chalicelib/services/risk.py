@@ -59,6 +59,8 @@ class Affected(Protocol):
 
     def residents(self, region_code: str) -> list[str]: ...
 
+    def people_with_id(self, id_hash: str) -> list[str]: ...
+
     def scanned(self, region_code: str, day: str) -> list[str]: ...
 
 
@@ -75,6 +77,10 @@ class RecolourQueue(Protocol):
 
     def submit_phones(self, phone_hashes: list[str], *, reason: str) -> dict[str, int]:
         """Hand phones to the worker, which finds their people (carrier batches)."""
+        ...
+
+    def submit_ids(self, id_hashes: list[str], *, reason: str) -> dict[str, int]:
+        """Hand keyed ID hashes to the worker, which finds their people (lab batches)."""
         ...
 
 
@@ -100,11 +106,13 @@ class RiskService:
     # -- the recolour worker ----------------------------------------------------------
 
     def process(self, message: dict[str, Any]) -> dict[str, int]:
-        """One queue message: people by id, or phones whose people to find first."""
+        """One queue message: people by id, or phones / ID hashes whose people to find."""
         reason = str(message.get("reason") or "queued")
         people = {str(p) for p in message.get("person_ids") or []}
         for phone in message.get("phone_hashes") or []:
             people.update(self_person_id(u) for u in self.affected.users_with_phone(str(phone)))
+        for id_hash in message.get("id_hashes") or []:
+            people.update(self.affected.people_with_id(str(id_hash)))
         return self.recolour_many(sorted(people), reason)
 
     # -- entry points ----------------------------------------------------------------

@@ -8,6 +8,9 @@ that:
   the request schema) before the view runs;
 - the bearer token is verified and the role checked;
 - query parameters are checked against their schemas;
+- the route's abuse limit (``limit=``, a group in ``chalicelib/domain/limits.py``)
+  is counted per caller and per source address, and past it the answer is
+  429 with ``Retry-After``;
 - any :class:`DomainError` becomes the SPEC's error shape with its status,
   and anything unexpected becomes a logged 500 in the same shape (never
   Chalice's own body, never a traceback).
@@ -129,6 +132,7 @@ class Operation:
     errors: tuple[int, ...] = ()
     max_body: int | None = None  # None: the stage's limit (64 KiB by default)
     local_only: bool = False  # absent (404, undocumented) outside the local and test stages
+    limit: str | None = None  # the abuse-limit group counted per caller and source address
 
     @property
     def operation_id(self) -> str:
@@ -185,6 +189,7 @@ class Api:
         errors: tuple[int, ...] = (),
         max_body: int | None = None,
         local_only: bool = False,
+        limit: str | None = None,
     ) -> Callable[[View], View]:
         op = Operation(
             path=path,
@@ -200,6 +205,7 @@ class Api:
             errors=errors,
             max_body=max_body,
             local_only=local_only,
+            limit=limit,
         )
 
         def decorate(view: View) -> View:
@@ -231,6 +237,13 @@ class Api:
                     raise NotFound("no such resource", code="not_found")
             body = self._parse_body(op, request, op.max_body or services.settings.max_body_bytes)
             query = _parse_query(op, request.query_params or {})
+            if op.limit is not None:
+                services.limiter.check(
+                    op.limit,
+                    subject=caller.subject if caller else None,
+                    ip=source_ip(request),
+                    role=caller.role if caller else None,
+                )
             result = view(
                 Call(
                     services=services,
@@ -320,6 +333,14 @@ class Api:
             },
         )
         return response
+
+
+def source_ip(request: Request) -> str | None:
+    """The caller's address as API Gateway saw it (never X-Forwarded-For, which the
+    caller writes)."""
+    identity = (request.context or {}).get("identity") or {}
+    address = identity.get("sourceIp")
+    return str(address) if address else None
 
 
 def parse_json(raw: bytes) -> Any:

@@ -309,7 +309,7 @@ MARK: Schema = {
     "required": ["id", "state"],
     "properties": {
         "id": {"type": "string"},
-        "state": {"type": "string", "enum": ["awaiting_approval", "approved"]},
+        "state": {"type": "string", "enum": ["awaiting_approval", "approved", "withdrawn"]},
         "status": {"type": "string"},
         "people_recoloured": {"type": "integer"},
         "colours": {"type": "array", "items": {"type": "object"}},
@@ -375,6 +375,21 @@ HOLDER: Schema = {
     },
 }
 
+BADGE: Schema = {"type": ["string", "null"], "enum": ["24h", "48h", "72h", "7d", None]}
+
+LATEST_TEST: Schema = {
+    "type": ["object", "null"],
+    "description": "the newest nucleic-acid result; badge 24h / 48h / 72h / 7d counts from "
+    "sampling (null once older than 7 days). A checkpoint sees it only when it is negative.",
+    "required": ["result", "sampled_at", "lab", "badge"],
+    "properties": {
+        "result": {"type": "string", "enum": ["negative", "positive", "invalid"]},
+        "sampled_at": TIMESTAMP,
+        "lab": {"type": "string"},
+        "badge": BADGE,
+    },
+}
+
 CODE: Schema = {
     "type": "object",
     "required": ["colour", "reasons", "issued_at", "expires_at", "valid_until", "token", "holder"],
@@ -391,6 +406,7 @@ CODE: Schema = {
         "holder": HOLDER,
         "policy_version": {"type": "string"},
         "feed_id": {"type": ["string", "null"]},
+        "latest_test": LATEST_TEST,
     },
 }
 
@@ -441,17 +457,28 @@ VERIFIED: Schema = {
         "valid": {"type": "boolean"},
         "reason": {
             "type": "string",
-            "description": "why not valid: wrong_prefix, malformed, "
-            "unknown_key, bad_signature, not_yet_valid, expired, unknown_holder",
+            "description": "why not valid: wrong_prefix, malformed, unknown_key, "
+            "bad_signature, revoked_key, key_not_yet_valid, key_expired, not_yet_valid, "
+            "expired, unknown_holder",
         },
         "colour": {"type": ["string", "null"]},
         "token_colour": {"type": ["string", "null"]},
         "holder": {"type": ["object", "null"]},
         "issued_at": {"type": ["string", "null"]},
         "expires_at": {"type": ["string", "null"]},
-        "region": {"type": ["string", "null"]},
+        "region": {"type": ["string", "null"], "description": "the issuing region"},
+        "issuer": {
+            "type": ["string", "null"],
+            "enum": ["local", "partner", "national", None],
+            "description": "partner / national: a code of another region, verified with the "
+            "trust list; colour is then the code's own",
+        },
+        "converted_from": {
+            "type": ["string", "null"],
+            "description": "the region whose code this local code was converted from",
+        },
         "itinerary_starred": {"type": ["boolean", "null"]},
-        "latest_test": {"type": ["object", "null"]},
+        "latest_test": LATEST_TEST,
     },
 }
 
@@ -461,7 +488,7 @@ PASS: Schema = {
     "properties": {
         "code": CODE,
         "itinerary": {"type": ["object", "null"]},
-        "latest_test": {"type": ["object", "null"]},
+        "latest_test": LATEST_TEST,
     },
 }
 
@@ -470,6 +497,11 @@ PASS: Schema = {
 
 CARRIER_MAX_ROWS = 10_000
 CARRIER_MAX_BODY = 2 * 1024 * 1024
+
+BATCH_DUPLICATE: Schema = {
+    "type": "boolean",
+    "description": "true: this batch_id was already taken; nothing changed",
+}
 
 CARRIER_BATCH: Schema = {
     "type": "object",
@@ -516,10 +548,137 @@ CARRIER_RESULT: Schema = {
         "accepted": {"type": "integer"},
         "items_written": {"type": "integer"},
         "phones": {"type": "integer"},
-        "duplicate": {
-            "type": "boolean",
-            "description": "true: this batch_id was already taken; nothing changed",
+        "duplicate": BATCH_DUPLICATE,
+    },
+}
+
+# --- lab results and test sites ----------------------------------------------------------
+
+LAB_MAX_ROWS = 5_000
+
+LAB_BATCH: Schema = {
+    "type": "object",
+    "required": ["batch_id", "results"],
+    "additionalProperties": False,
+    "properties": {
+        "batch_id": CARRIER_BATCH["properties"]["batch_id"],
+        "results": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": LAB_MAX_ROWS,
+            "items": {
+                "type": "object",
+                "required": ["id_number", "sample_id", "sampled_at", "result", "lab"],
+                "additionalProperties": False,
+                "properties": {
+                    "id_number": {"type": "string", "minLength": 15, "maxLength": 24},
+                    "sample_id": {"type": "string", "minLength": 1, "maxLength": 64},
+                    "sampled_at": {"type": "string", "minLength": 10, "maxLength": 40},
+                    "reported_at": {"type": "string", "minLength": 10, "maxLength": 40},
+                    "result": {"type": "string", "enum": ["negative", "positive", "invalid"]},
+                    "lab": {"type": "string", "minLength": 1, "maxLength": 64},
+                },
+            },
         },
+    },
+}
+
+LAB_RESULT: Schema = {
+    "type": "object",
+    "required": ["batch_id", "accepted", "new", "corrected", "unchanged", "duplicate"],
+    "properties": {
+        "batch_id": {"type": "string"},
+        "accepted": {"type": "integer"},
+        "new": {"type": "integer"},
+        "corrected": {"type": "integer", "description": "replaced an earlier result (audited)"},
+        "unchanged": {"type": "integer", "description": "sent before with the same result"},
+        "positives": {"type": "integer"},
+        "people_pending": {"type": "integer", "description": "ID hashes handed to recolour"},
+        "duplicate": BATCH_DUPLICATE,
+    },
+}
+
+TEST_REPORTS: Schema = {
+    "type": "object",
+    "required": ["items"],
+    "properties": {
+        "items": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["sample_id", "lab", "result", "sampled_at", "reported_at", "badge"],
+                "properties": {
+                    "sample_id": {"type": "string"},
+                    "lab": {"type": "string"},
+                    "result": {"type": "string", "enum": ["negative", "positive", "invalid"]},
+                    "sampled_at": TIMESTAMP,
+                    "reported_at": TIMESTAMP,
+                    "badge": {
+                        "type": ["string", "null"],
+                        "enum": ["24h", "48h", "72h", "7d", None],
+                    },
+                },
+            },
+        },
+    },
+}
+
+TEST_SITES_QUERY: dict[str, Schema] = {
+    "lat": {"type": "number", "minimum": -90, "maximum": 90},
+    "lng": {"type": "number", "minimum": -180, "maximum": 180},
+    "limit": {"type": "integer", "minimum": 1, "maximum": 50, "default": 10},
+    "radius_km": {"type": "number", "exclusiveMinimum": 0, "maximum": 50, "default": 10},
+}
+
+TEST_SITES: Schema = {
+    "type": "object",
+    "required": ["items"],
+    "properties": {
+        "items": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": [
+                    "site_id",
+                    "name",
+                    "address",
+                    "region_code",
+                    "lat",
+                    "lng",
+                    "hours",
+                    "distance_m",
+                ],
+                "properties": {
+                    "site_id": {"type": "string"},
+                    "name": {"type": "string"},
+                    "address": {"type": "string"},
+                    "region_code": {"type": "string"},
+                    "lat": {"type": "number"},
+                    "lng": {"type": "number"},
+                    "hours": {"type": ["string", "null"]},
+                    "distance_m": {"type": "integer", "minimum": 0},
+                },
+            },
+        },
+    },
+}
+
+MARK_ITEM: Schema = {
+    "type": "object",
+    "required": ["id", "state", "status", "category", "note", "requested_by", "requested_at"],
+    "properties": {
+        "id": {"type": "string"},
+        "state": {"type": "string"},
+        "status": {"type": "string"},
+        "category": {"type": "string"},
+        "note": {"type": "string"},
+        "contact_date": {"type": ["string", "null"]},
+        "person": {
+            "type": ["string", "null"],
+            "description": "pseudonymous; null before declaring",
+        },
+        "requested_by": {"type": "string"},
+        "requested_at": TIMESTAMP,
     },
 }
 
@@ -591,5 +750,253 @@ REFRESH_REPORT: Schema = {
         "people_queued": {"type": "integer"},
         "failed": {"type": "integer"},
         "duration_ms": {"type": "number"},
+    },
+}
+
+
+# --- mutual recognition (docs/federation.md) -----------------------------------------------
+
+# A trust list is stored whole in one item (DynamoDB's limit: 400 KB); 1,000 keys take
+# about 230 KB. A batch of 500 attestations takes about 100 KB.
+TRUST_LIST_MAX_BODY = 320 * 1024
+PARTNER_STATUS_MAX_BODY = 256 * 1024
+
+SIGNATURE: Schema = {
+    "type": "object",
+    "required": ["alg", "kid", "value"],
+    "additionalProperties": False,
+    "description": "Ed25519 over the canonical JSON of `payload` (sorted keys, no spaces, UTF-8)",
+    "properties": {
+        "alg": {"type": "string", "enum": ["EdDSA"]},
+        "kid": {
+            "type": "string",
+            "pattern": "^([0-9a-f]{2}){1,8}$",
+            "description": "hex: the first 2 bytes of SHA-256 of the public key",
+        },
+        "value": {
+            "type": "string",
+            "minLength": 86,
+            "maxLength": 88,
+            "description": "base64url, 64 bytes",
+        },
+    },
+}
+
+REGION_CODE: Schema = {
+    "type": "string",
+    "pattern": "^[0-9]{6}$",
+    "description": "6-digit division code; 100000 is the national code",
+}
+
+TRUST_LIST_KEY: Schema = {
+    "type": "object",
+    "required": ["region", "kid", "alg", "public_key", "not_before", "not_after", "status"],
+    "additionalProperties": False,
+    "properties": {
+        "region": REGION_CODE,
+        "kid": {"type": "string", "pattern": "^[0-9a-f]{4}$"},
+        "alg": {"type": "string", "enum": ["EdDSA"]},
+        "public_key": {
+            "type": "string",
+            "minLength": 43,
+            "maxLength": 44,
+            "description": "raw Ed25519 key, base64url",
+        },
+        "not_before": {"type": "string", "minLength": 10, "maxLength": 40},
+        "not_after": {"type": "string", "minLength": 10, "maxLength": 40},
+        "status": {"type": "string", "enum": ["active", "revoked"]},
+    },
+}
+
+TRUST_LIST_DOCUMENT: Schema = {
+    "type": "object",
+    "required": ["payload", "signature"],
+    "additionalProperties": False,
+    "description": "the national platform's trust list, signed by a pinned national root key",
+    "properties": {
+        "payload": {
+            "type": "object",
+            "required": ["type", "version", "issued_at", "keys"],
+            "additionalProperties": False,
+            "properties": {
+                "type": {"type": "string", "const": "yima.trust-list.v1"},
+                "version": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "only a higher version replaces the list in force",
+                },
+                "issued_at": {"type": "string", "minLength": 10, "maxLength": 40},
+                "keys": {"type": "array", "maxItems": 1000, "items": TRUST_LIST_KEY},
+            },
+        },
+        "signature": SIGNATURE,
+    },
+}
+
+TRUST_LIST_UPLOAD: Schema = {
+    "type": "object",
+    "required": ["document"],
+    "additionalProperties": False,
+    "properties": {"document": TRUST_LIST_DOCUMENT},
+}
+
+TRUST_LIST_LOADED: Schema = {
+    "type": "object",
+    "required": ["state", "version", "issued_at", "keys", "revoked", "regions"],
+    "properties": {
+        "state": {"type": "string", "enum": ["active", "unchanged"]},
+        "version": {"type": "integer"},
+        "issued_at": TIMESTAMP,
+        "keys": {"type": "integer"},
+        "revoked": {"type": "integer"},
+        "regions": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+_PUBLISHED_KEY: Schema = {
+    "type": "object",
+    "required": ["region", "kid", "alg", "public_key", "not_before", "not_after", "status"],
+    "properties": {
+        "region": {"type": "string"},
+        "kid": {"type": "string"},
+        "alg": {"type": "string", "enum": ["EdDSA"]},
+        "public_key": {"type": "string"},
+        "not_before": {"type": ["string", "null"]},
+        "not_after": {"type": ["string", "null"]},
+        "status": {"type": "string", "enum": ["active", "revoked"]},
+        "source": {"type": "string", "enum": ["local", "trust_list"]},
+    },
+}
+
+PUBLISHED_TRUST_LIST: Schema = {
+    "type": "object",
+    "required": ["region", "published_at", "trust_list_version", "keys", "signed", "national"],
+    "properties": {
+        "region": {"type": "string"},
+        "published_at": TIMESTAMP,
+        "trust_list_version": {"type": ["integer", "null"]},
+        "keys": {
+            "type": "array",
+            "items": _PUBLISHED_KEY,
+            "description": "ours and the trusted ones: what the offline verifier reads",
+        },
+        "signed": {
+            "type": "object",
+            "description": "the same keys as a yima.published-keys.v1 document signed with "
+            "our own code-signing key",
+        },
+        "national": {
+            "type": ["object", "null"],
+            "description": "the trust list in force, as the national root signed it",
+        },
+    },
+}
+
+CONVERT: Schema = {
+    "type": "object",
+    "required": ["token"],
+    "additionalProperties": False,
+    "properties": {
+        "token": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 512,
+            "description": "a partner region's or the national YM1: code",
+        }
+    },
+}
+
+CONVERTED: Schema = {
+    "type": "object",
+    "required": ["conversion_id", "colour", "token", "issued_at", "expires_at", "source"],
+    "properties": {
+        "conversion_id": {"type": "string"},
+        "colour": COLOUR,
+        "token": {"type": "string", "description": "our YM1: code for the same holder"},
+        "issued_at": TIMESTAMP,
+        "expires_at": {
+            **TIMESTAMP,
+            "description": "the shorter of our code lifetime and the source code's expiry",
+        },
+        "region": {"type": "string"},
+        "source": {
+            "type": "object",
+            "required": ["region", "issuer", "colour", "expires_at"],
+            "properties": {
+                "region": {"type": "string"},
+                "issuer": {"type": "string", "enum": ["partner", "national"]},
+                "colour": COLOUR,
+                "expires_at": TIMESTAMP,
+            },
+        },
+    },
+}
+
+ATTESTATION: Schema = {
+    "type": "object",
+    "required": ["subject", "colour", "valid_until"],
+    "additionalProperties": False,
+    "description": "no names, phones or ID numbers: any other field is refused",
+    "properties": {
+        "subject": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$",
+            "description": "HMAC-SHA256 under the shared federation key of 'fid:' + ID number",
+        },
+        "colour": {"type": "string", "enum": ["green", "yellow", "red"]},
+        "reasons": {
+            "type": "array",
+            "maxItems": 10,
+            "items": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,47}$"},
+            "description": "reason codes, never free text",
+        },
+        "valid_until": {"type": "string", "minLength": 10, "maxLength": 40},
+    },
+}
+
+PARTNER_STATUS_BATCH: Schema = {
+    "type": "object",
+    "required": ["payload", "signature"],
+    "additionalProperties": False,
+    "properties": {
+        "payload": {
+            "type": "object",
+            "required": ["type", "region", "batch_id", "issued_at", "attestations"],
+            "additionalProperties": False,
+            "properties": {
+                "type": {"type": "string", "const": "yima.partner-status.v1"},
+                "region": REGION_CODE,
+                "batch_id": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 128,
+                    "pattern": "^[A-Za-z0-9_.:-]+$",
+                    "description": "letters, digits and _ . : -; idempotent per region",
+                },
+                "issued_at": {"type": "string", "minLength": 10, "maxLength": 40},
+                "attestations": {"type": "array", "maxItems": 500, "items": ATTESTATION},
+            },
+        },
+        "signature": SIGNATURE,
+    },
+}
+
+PARTNER_STATUS_RESULT: Schema = {
+    "type": "object",
+    "required": ["batch_id", "region", "accepted", "stored", "matched", "duplicate"],
+    "properties": {
+        "batch_id": {"type": "string"},
+        "region": {"type": "string"},
+        "accepted": {"type": "integer", "description": "attestations still in force"},
+        "stored": {"type": "integer"},
+        "superseded": {
+            "type": "integer",
+            "description": "older than what the same region attested before: ignored",
+        },
+        "expired": {"type": "integer", "description": "valid_until already passed: ignored"},
+        "matched": {"type": "integer", "description": "local people found and recoloured"},
+        "people_recoloured": {"type": "integer"},
+        "people_queued": {"type": "integer"},
+        "duplicate": {"type": "boolean"},
     },
 }

@@ -74,6 +74,10 @@ def validate(value: Any, schema: Schema, path: str = "") -> None:
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         if "minimum" in schema and value < schema["minimum"]:
             raise InvalidInput(f"{path} must be at least {schema['minimum']}", field=field)
+        if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
+            raise InvalidInput(
+                f"{path} must be more than {schema['exclusiveMinimum']}", field=field
+            )
         if "maximum" in schema and value > schema["maximum"]:
             raise InvalidInput(f"{path} must be at most {schema['maximum']}", field=field)
     elif isinstance(value, list):

@@ -12,10 +12,13 @@ from chalicelib.domain.divisions import DivisionIndex
 from chalicelib.domain.health import Appeal, AuditEvent, Declaration, MarkRequest, Page
 from chalicelib.domain.healthcode import PublicKey
 from chalicelib.domain.identity import Session, User
+from chalicelib.domain.labs import TestBadge
 from chalicelib.domain.roles import Role
 from chalicelib.services.codes import ShownCode, Verification
 from chalicelib.services.declarations import DeclarationOutcome, QueueItem
+from chalicelib.services.federation import ConvertedCode
 from chalicelib.services.itinerary import ItineraryView
+from chalicelib.services.labs import NearbySite, Report
 from chalicelib.services.officials import MarkOutcome
 
 
@@ -124,6 +127,18 @@ def mark(item: MarkRequest) -> dict[str, Any]:
     return {"id": item.mark_id, "state": item.state, "status": item.status}
 
 
+def mark_item(item: MarkRequest) -> dict[str, Any]:
+    return {
+        **mark(item),
+        "category": item.category,
+        "note": item.note,
+        "contact_date": item.contact_date.isoformat() if item.contact_date else None,
+        "person": item.person_id,
+        "requested_by": item.requested_by,
+        "requested_at": iso(item.requested_at),
+    }
+
+
 def mark_outcome(outcome: MarkOutcome) -> dict[str, Any]:
     return {
         **mark(outcome.mark),
@@ -173,6 +188,44 @@ def code(shown: ShownCode) -> dict[str, Any]:
         "holder": {"name_masked": shown.stored.name_masked, "id_masked": shown.stored.id_masked},
         "policy_version": assessment.policy_version,
         "feed_id": assessment.feed_id,
+        "latest_test": test_badge(shown.latest_test),
+    }
+
+
+def test_badge(latest: TestBadge | None) -> dict[str, Any] | None:
+    if latest is None:
+        return None
+    return {
+        "result": latest.result,
+        "sampled_at": iso(latest.sampled_at),
+        "lab": latest.lab,
+        "badge": latest.badge,
+    }
+
+
+def test_report(report: Report) -> dict[str, Any]:
+    r = report.result
+    return {
+        "sample_id": r.sample_id,
+        "lab": r.lab,
+        "result": r.result,
+        "sampled_at": iso(r.sampled_at),
+        "reported_at": iso(r.reported_at),
+        "badge": report.badge,
+    }
+
+
+def test_site(nearby: NearbySite) -> dict[str, Any]:
+    site = nearby.site
+    return {
+        "site_id": site.site_id,
+        "name": site.name,
+        "address": site.address,
+        "region_code": site.region_code,
+        "lat": site.lat,
+        "lng": site.lng,
+        "hours": site.hours,
+        "distance_m": nearby.distance_m,
     }
 
 
@@ -195,8 +248,10 @@ def verification(result: Verification) -> dict[str, Any]:
         "issued_at": _maybe_iso(result.issued_at),
         "expires_at": _maybe_iso(result.expires_at),
         "region": result.region,
+        "issuer": result.issuer,
+        "converted_from": result.converted_from,
         "itinerary_starred": result.starred,
-        "latest_test": None,  # from lab results, once labs feed them
+        "latest_test": test_badge(result.latest_test),
     }
     if result.reason:
         view["reason"] = result.reason
@@ -236,4 +291,29 @@ def itinerary(
             for c in view.card.cities
         ],
         "note": CARD_NOTE,
+    }
+
+
+# --- mutual recognition ----------------------------------------------------------------
+
+
+def trust_list_loaded(report: dict[str, Any]) -> dict[str, Any]:
+    return {**report, "issued_at": iso(report["issued_at"])}
+
+
+def converted(result: ConvertedCode) -> dict[str, Any]:
+    conversion = result.conversion
+    return {
+        "conversion_id": conversion.holder_id,
+        "colour": result.claims.colour.value,
+        "token": result.token,
+        "issued_at": iso(result.claims.issued_at),
+        "expires_at": iso(result.claims.expires_at),
+        "region": result.claims.region,
+        "source": {
+            "region": conversion.source_region,
+            "issuer": result.source_issuer,
+            "colour": conversion.colour.value,
+            "expires_at": iso(conversion.source_expires_at),
+        },
     }

@@ -8,7 +8,7 @@ route that opens up by mistake (or a new route nobody placed here) fails:
 - ``owned``: for the routes that reach a person's data, the probe with which
   one citizen (the attacker, with an account, a code and a phone of their
   own) tries to read or act on another citizen's (the victim's) declarations,
-  code, itinerary or appeals, knowing the victim's ids and even their paging
+  code, itinerary, appeals or test results, knowing the victim's ids and even their paging
   cursors. Each probe checks that the attempt fails and that the victim's
   data is unchanged.
 
@@ -36,6 +36,9 @@ CITIZEN = frozenset({Role.CITIZEN})
 REVIEWER = frozenset({Role.REVIEWER})
 OFFICIAL = frozenset({Role.OFFICIAL})
 ADMIN = frozenset({Role.ADMIN})
+VICTIM_ID = make_id_number("61011319850101123")
+ATTACKER_ID = make_id_number("61011319900101123")
+VICTIM_SAMPLE = "S-VICTIM-1"
 
 
 @dataclass
@@ -62,6 +65,7 @@ def _snapshot(client: Any, victim: Citizen) -> dict[str, Any]:
         "appeals": body(get(client, "/v1/me/appeals", victim.token))["items"],
         "colour": (code["colour"], [r["code"] for r in code["reasons"]], code["holder"]),
         "itinerary": body(get(client, "/v1/itinerary", victim.token))["cities"],
+        "tests": body(get(client, "/v1/tests", victim.token))["items"],
         "me": body(get(client, "/v1/me", victim.token)),
     }
 
@@ -167,6 +171,14 @@ def the_victims_pass(client: Any, attacker: Citizen, victim: Citizen) -> int:
     return 2
 
 
+def the_victims_test_results(client: Any, attacker: Citizen, victim: Citizen) -> int:
+    mine = body(get(client, "/v1/tests", attacker.token))["items"]
+    assert mine and all(r["sample_id"] != VICTIM_SAMPLE for r in mine)
+    for query in (f"person={victim.person_id}", f"id_number={VICTIM_ID}"):
+        assert_error(get(client, f"/v1/tests?{query}", attacker.token), 400)
+    return 3
+
+
 def the_victims_itinerary(client: Any, attacker: Citizen, victim: Citizen) -> int:
     card = body(get(client, "/v1/itinerary", attacker.token))
     assert card["phone_masked"] == attacker.phone_masked and card["cities"] == []
@@ -197,6 +209,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/v1/admin/appeals"): Row(REVIEWER),
     ("POST", "/v1/admin/appeals/{appeal_id}"): Row(REVIEWER, answer_the_victims_appeal),
     ("POST", "/v1/admin/status"): Row(OFFICIAL),
+    ("GET", "/v1/admin/status"): Row(OFFICIAL),
     ("POST", "/v1/admin/status/{mark_id}/approve"): Row(OFFICIAL),
     ("GET", "/v1/admin/audit"): Row(ADMIN),
     ("GET", "/v1/code"): Row(CITIZEN, the_victims_code("/v1/code")),
@@ -207,15 +220,19 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/v1/verify"): Row(frozenset({Role.CHECKPOINT})),
     ("POST", "/v1/feeds/carrier"): Row(frozenset({Role.CARRIER})),
     ("GET", "/v1/itinerary"): Row(CITIZEN, the_victims_itinerary),
+    ("POST", "/v1/feeds/tests"): Row(frozenset({Role.LAB})),
+    ("GET", "/v1/tests"): Row(CITIZEN, the_victims_test_results),
+    ("GET", "/v1/test-sites"): Row(ANYONE),
     ("POST", "/v1/feeds/risk-areas"): Row(OFFICIAL),
     ("POST", "/v1/feeds/risk-areas/{feed_id}/confirm"): Row(OFFICIAL),
     ("GET", "/v1/regions/{code}"): Row(ANYONE),
     ("PUT", "/v1/admin/regions/{code}/policy"): Row(OFFICIAL),
-    # Test results are not routed yet. When GET /v1/tests lands, its row goes here
-    # (test_every_route_is_in_the_matrix fails until it does), with a probe like
-    # the_victims_code: ?person= of another person is 404, and the caller's own
-    # results never list the victim's samples:
-    #   ("GET", "/v1/tests"): Row(CITIZEN, the_victims_test_results),
+    # mutual recognition (docs/federation.md)
+    ("GET", "/v1/trust-list"): Row(ANYONE),
+    ("PUT", "/v1/admin/trust-list"): Row(ADMIN),
+    # converts the partner code the caller presents into a new one; reads no stored data
+    ("POST", "/v1/federation/convert"): Row(CITIZEN),
+    ("POST", "/v1/federation/status"): Row(frozenset({Role.PARTNER})),
 }
 
 CASES = [(method, path, role) for (method, path) in MATRIX for role in [None, *Role]]
@@ -304,12 +321,9 @@ def _citizen(client, subject, phone, id_first17, **answers) -> Citizen:
     )
 
 
-VICTIM_ID = make_id_number("61011319850101123")
-
-
 @pytest.fixture
 def victim(client, clock):
-    victim = _citizen(client, "victim", "13911112222", "61011319850101123", name="李四")
+    victim = _citizen(client, "victim", "13911112222", VICTIM_ID[:17], name="李四")
     clock.now += timedelta(minutes=1)
     again = post(
         client,
@@ -337,6 +351,19 @@ def victim(client, clock):
     }
     fed = post(client, "/v1/feeds/carrier", {"batch_id": "victim-1", "stays": [stay]}, carrier)
     assert fed.status_code == 200, fed.body
+    lab = login(client, "kingmed", role="lab")
+    results = [
+        {
+            "id_number": id_number,
+            "sample_id": sample,
+            "sampled_at": "2026-11-20T08:00:00+08:00",
+            "result": "negative",
+            "lab": "金域医学",
+        }
+        for id_number, sample in ((VICTIM_ID, VICTIM_SAMPLE), (ATTACKER_ID, "S-ATTACKER-1"))
+    ]
+    tested = post(client, "/v1/feeds/tests", {"batch_id": "lab-1", "results": results}, lab)
+    assert tested.status_code == 200, tested.body
     for name, path in (("declarations", "/v1/declarations"), ("appeals", "/v1/me/appeals")):
         victim.cursors[name] = body(get(client, f"{path}?limit=1", victim.token))["cursor"]
         assert victim.cursors[name], name
@@ -345,7 +372,7 @@ def victim(client, clock):
 
 @pytest.fixture
 def attacker(client, victim):
-    return _citizen(client, "attacker", "13822223333", "61011319900101123", name="张三")
+    return _citizen(client, "attacker", "13822223333", ATTACKER_ID[:17], name="张三")
 
 
 @pytest.mark.parametrize(("method", "path"), OWNED, ids=[f"{m} {p}" for m, p in OWNED])
@@ -353,7 +380,8 @@ def test_a_citizen_cannot_reach_another_persons_data(
     client, attacker, victim, record_property, method, path
 ):
     before = _snapshot(client, victim)
-    assert before["itinerary"] and before["appeals"] and len(before["declarations"]) == 2
+    assert before["itinerary"] and before["appeals"] and before["tests"]
+    assert len(before["declarations"]) == 2
 
     cells = MATRIX[(method, path)].owned(client, attacker, victim)
 

@@ -7,14 +7,16 @@ import json
 import pytest
 
 from chalicelib import cli
+from chalicelib.domain.errors import ConfigError
 from chalicelib.domain.roles import Role
 from tests.conftest import TEST_ENV
 
 
 @pytest.fixture
-def env(monkeypatch):
+def env(monkeypatch, tmp_path):
     for name, value in TEST_ENV.items():
         monkeypatch.setenv(name, value)
+    monkeypatch.setenv("YIMA_LOCAL_STATE", str(tmp_path / "local"))
 
 
 def _run(capsys, *argv: str) -> dict:
@@ -56,6 +58,9 @@ def test_bootstrap_local_is_idempotent(aws, env, capsys):
 
     assert first["tables_created"] == 0 == second["tables_created"]  # the fixture made them
     assert second["secret_written"] is False
+    # the local stand-in for the national root: made once, its private key's file named
+    assert first["national_root"] == second["national_root"]
+    assert first["national_root"]["private_key_file"].endswith("local/national-root.json")
 
 
 def test_bootstrap_local_refuses_a_deployed_stage(monkeypatch, env):
@@ -112,3 +117,71 @@ def test_load_carrier_feed_in_chunks_with_a_progress_bar(aws, env, container, tm
     )
     assert again["duplicates"] == -(-len(feed["stays"]) // 40)  # every chunk seen before
     assert f"{len(feed['stays'])}/{len(feed['stays'])} rows" in bar.getvalue()
+
+
+def test_a_trust_list_signed_with_the_local_root_loads_and_revokes(
+    aws, env, settings, container, capsys, tmp_path
+):
+    """The demo path: the local national root signs our keys' list; a region pinning that
+    root loads it, and a later version revokes a key."""
+    from chalicelib.adapters.signing import ed25519_verify
+    from chalicelib.bootstrap import utc_now
+    from chalicelib.domain import federation
+
+    root = cli.local_national_root()
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps({"keys": [_key_entry(k) for k in container.codes.public_keys()]}))
+    first = _run(
+        capsys,
+        "sign-trust-list",
+        "--root-key-file",
+        root["private_key_file"],
+        "--keys",
+        str(keys),
+        "--version",
+        "1",
+    )
+    kid = first["payload"]["keys"][0]["kid"]
+    second = _run(
+        capsys,
+        "sign-trust-list",
+        "--root-key-file",
+        root["private_key_file"],
+        "--keys",
+        str(keys),
+        "--version",
+        "2",
+        "--revoke",
+        kid,
+    )
+
+    roots = federation.root_keys([root["public_key"]])
+    now = utc_now()  # the command signs with the real clock
+    loaded = federation.parse_trust_list(first, roots, verifier=ed25519_verify, now=now)
+    revoked = federation.parse_trust_list(second, roots, verifier=ed25519_verify, now=now)
+    assert [k.status for k in loaded.keys] == ["active"]
+    assert [(k.kid.hex(), k.status) for k in revoked.keys] == [(kid, "revoked")]
+    assert loaded.keys[0].region == settings.region_code
+
+
+def _key_entry(key):
+    from chalicelib.web.views import public_key
+
+    return public_key(key)
+
+
+def test_the_federation_key_goes_into_the_secret(aws, env, settings, tmp_path, capsys):
+    import base64
+
+    from chalicelib import bootstrap
+
+    key = tmp_path / "federation.key"
+    key.write_text(base64.b64encode(b"s" * 32).decode())
+
+    assert _run(capsys, "set-federation-key", "--key-file", str(key)) == {
+        "federation_key": "stored"
+    }
+    assert bootstrap.build(settings).federation.federation_key == b"s" * 32
+    key.write_text("c2hvcnQ=")  # "short": refused before anything is written
+    with pytest.raises(ConfigError, match="federation_key"):
+        cli.main(["set-federation-key", "--key-file", str(key)])

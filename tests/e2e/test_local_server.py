@@ -31,9 +31,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "YIMA_"))}
+    # the local stand-in national root goes to a temporary directory, not the repository
+    env["YIMA_LOCAL_STATE"] = str(tmp_path_factory.mktemp("local-state"))
     process = subprocess.Popen(
         [sys.executable, "scripts/devserver.py", "--port", str(port)],
         cwd=ROOT,
@@ -297,6 +301,55 @@ def test_a_risk_feed_recolours_the_affected_and_spares_bystanders(server):
     assert colours == {"e2e-resident": "red", "e2e-bystander": "green"}
     region = requests.get(f"{base}/v1/regions/110100", timeout=10).json()
     assert region["risk_level"] == "high"
+
+
+def test_a_lab_negative_turns_a_citizen_with_symptoms_green(server):
+    from datetime import UTC, datetime, timedelta
+
+    from tests.helpers import declaration, make_id_number
+
+    base, _ = server
+    id_number = make_id_number("61011319920202456")
+    citizen = _login(base, subject="e2e-coughing", phone="13712345670")["token"]
+    declared = requests.post(
+        f"{base}/v1/declarations",
+        json=declaration(id_number=id_number, residence_region="610104", symptoms=["cough"]),
+        headers=_auth(citizen),
+        timeout=10,
+    ).json()
+    assert declared["colour"] == "yellow", declared
+    lab = _login(base, subject="e2e-lab", role="lab")["token"]
+    sampled = (datetime.now(UTC) + timedelta(seconds=1)).isoformat(timespec="seconds")
+    time.sleep(1.5)  # the sample must be taken after the declaration, and not in the future
+
+    sent = requests.post(
+        f"{base}/v1/feeds/tests",
+        json={
+            "batch_id": "e2e-lab-1",
+            "results": [
+                {
+                    "id_number": id_number,
+                    "sample_id": "E2E-0001",
+                    "sampled_at": sampled,
+                    "result": "negative",
+                    "lab": "金域医学",
+                }
+            ],
+        },
+        headers=_auth(lab),
+        timeout=10,
+    )
+    assert sent.status_code == 200, sent.text
+
+    shown = requests.get(f"{base}/v1/code", headers=_auth(citizen), timeout=10).json()
+    assert shown["colour"] == "green", shown
+    assert shown["latest_test"]["badge"] == "24h"
+    tests = requests.get(f"{base}/v1/tests", headers=_auth(citizen), timeout=10).json()
+    assert [t["sample_id"] for t in tests["items"]] == ["E2E-0001"]
+    sites = requests.get(
+        f"{base}/v1/test-sites", params={"lat": 34.2666, "lng": 108.9623}, timeout=10
+    ).json()
+    assert sites["items"][0]["site_id"] == "xa-001"  # the demo sites are loaded
 
 
 def test_ctrl_c_stops_everything(server):

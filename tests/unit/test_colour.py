@@ -921,21 +921,23 @@ SPEC_CODES = {
     "pending_review",
 }
 REFINEMENTS = {"no_declaration", "declaration_rejected"}
+FEDERATION = {"partner_region_status"}  # mutual recognition, way (a): docs/federation.md
 
 
 @pytest.mark.parametrize("key", sorted(RULES))
 def test_rule_table_entry(key):
     rule = RULES[key]
-    assert rule.code in SPEC_CODES | REFINEMENTS
+    assert rule.code in SPEC_CODES | REFINEMENTS | FEDERATION
     assert rule.key == key
     assert rule.text_zh.strip() and rule.text_en.strip()
     assert isinstance(rule.colour, Colour) and rule.colour is not Colour.GREEN
-    # texts may only name {place} and {date}
-    assert rule.text_zh.format(place="X", date="D") and rule.text_en.format(place="X", date="D")
+    # texts may only name {place}, {date} and {detail}
+    params = {"place": "X", "date": "D", "detail": ""}
+    assert rule.text_zh.format(**params) and rule.text_en.format(**params)
 
 
 def test_rule_table_covers_every_spec_code():
-    assert {r.code for r in RULES.values()} == SPEC_CODES | REFINEMENTS
+    assert {r.code for r in RULES.values()} == SPEC_CODES | REFINEMENTS | FEDERATION
     assert RULES["pending_review"].colour is Colour.PENDING
     assert RULES["high_risk_area_stay"].colour is Colour.RED
     assert RULES["high_risk_area_stay/city"].colour is Colour.YELLOW

@@ -50,3 +50,18 @@ def test_deployed_stages_are_not_local():
 def test_bad_values_are_refused(name, value):
     with pytest.raises(ConfigError, match=name):
         Settings.from_mapping(TEST_ENV | {name: value})
+
+
+def test_the_national_root_keys_are_pinned_from_the_environment():
+    key = "A" * 43  # base64url of 32 zero bytes, as far as the format goes
+
+    settings = Settings.from_mapping(TEST_ENV | {"YIMA_NATIONAL_ROOT_KEYS": f"{key}, {key}"})
+
+    assert settings.national_root_keys == (key, key)
+    assert Settings.from_mapping(TEST_ENV).national_root_keys == ()
+
+
+@pytest.mark.parametrize("value", ["not-a-key", "AAAA", "A" * 43 + ",x"])
+def test_a_root_key_that_is_no_ed25519_key_is_refused(value):
+    with pytest.raises(ConfigError, match="YIMA_NATIONAL_ROOT_KEYS"):
+        Settings.from_mapping(TEST_ENV | {"YIMA_NATIONAL_ROOT_KEYS": value})

@@ -69,3 +69,16 @@ def test_secret_round_trip_and_rotation():
 def test_placeholder_or_broken_secrets_are_refused(text):
     with pytest.raises(ConfigError):
         parse_secret(text)
+
+
+def test_the_federation_key_is_optional_but_never_short():
+    import base64
+
+    doc = new_secret_document(datetime(2026, 11, 20, tzinfo=UTC))
+    without = {k: v for k, v in doc.items() if k != "federation_key"}
+
+    assert len(parse_secret(json.dumps(doc)).federation_key or b"") == 32
+    assert parse_secret(json.dumps(without)).federation_key is None
+    short = {**doc, "federation_key": base64.b64encode(b"x" * 16).decode()}
+    with pytest.raises(ConfigError, match="federation_key"):
+        parse_secret(json.dumps(short))

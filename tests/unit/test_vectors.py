@@ -23,7 +23,9 @@ def _when(text: str) -> datetime:
 
 def steps(token: str, keys_document: dict, now: datetime) -> dict[str, bool]:
     """How far a token gets, one decoding step at a time."""
-    out = dict.fromkeys(("prefix", "base45", "cbor", "key_known", "signature", "time"), False)
+    out = dict.fromkeys(
+        ("prefix", "base45", "cbor", "key_known", "signature", "key_valid", "time"), False
+    )
     if not token.startswith(hc.PREFIX):
         return out
     out["prefix"] = True
@@ -43,15 +45,18 @@ def steps(token: str, keys_document: dict, now: datetime) -> dict[str, bool]:
     out["key_known"] = True
     message = hc.signing_input(parsed.protected, parsed.payload)
     key = next((k for k in candidates if ed25519_verify(k.key, message, parsed.signature)), None)
-    if key is None:
+    claims = parsed.claims
+    if key is None or key.region != claims.region:
         return out
     out["signature"] = True
-    claims = parsed.claims
-    out["time"] = (
-        claims.issued_at <= now + hc.CLOCK_SKEW
-        and now < claims.expires_at
+    out["key_valid"] = (
+        key.status == "active"
+        and (key.not_before is None or key.not_before <= claims.issued_at)
         and (key.not_after is None or claims.issued_at <= key.not_after)
     )
+    if not out["key_valid"]:
+        return out
+    out["time"] = claims.issued_at <= now + hc.CLOCK_SKEW and now < claims.expires_at
     return out
 
 
@@ -66,6 +71,9 @@ def test_there_are_vectors_for_every_outcome():
         "not_yet_valid",
         "malformed",
         "wrong_prefix",
+        "revoked_key",
+        "key_expired",
+        "key_not_yet_valid",
     }
 
 

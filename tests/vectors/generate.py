@@ -38,21 +38,35 @@ def _key(label: str) -> Ed25519PrivateKey:
 
 KEY = _key("yima test vector key 1")
 OTHER = _key("yima test vector key 2 (not published)")
+PARTNER = _key("yima test vector key 3 (partner region 440100)")
 
 
-def keys_document(*keys: Ed25519PrivateKey, not_after: datetime | None = None) -> dict[str, Any]:
-    return {
-        "keys": [
-            {
-                "kid": kid_for(raw_public(k)).hex(),
-                "alg": "EdDSA",
-                "public_key": base64.urlsafe_b64encode(raw_public(k)).rstrip(b"=").decode(),
-                "region": "610100",
-                "not_after": not_after.isoformat().replace("+00:00", "Z") if not_after else None,
-            }
-            for k in keys
-        ]
-    }
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+def keys_document(
+    *keys: Ed25519PrivateKey,
+    not_after: datetime | None = None,
+    region: str = "610100",
+    not_before: datetime | None = None,
+    status: str | None = None,
+) -> dict[str, Any]:
+    """``GET /v1/keys`` entries; with ``status``, ``GET /v1/trust-list`` entries (a
+    partner's key, valid from ``not_before`` to ``not_after``, maybe revoked)."""
+    entries: list[dict[str, Any]] = []
+    for k in keys:
+        entry: dict[str, Any] = {
+            "kid": kid_for(raw_public(k)).hex(),
+            "alg": "EdDSA",
+            "public_key": base64.urlsafe_b64encode(raw_public(k)).rstrip(b"=").decode(),
+            "region": region,
+            "not_after": _iso(not_after),
+        }
+        if status is not None:
+            entry |= {"not_before": _iso(not_before), "status": status}
+        entries.append(entry)
+    return {"keys": entries}
 
 
 def token(
@@ -61,9 +75,10 @@ def token(
     colour: Colour = Colour.GREEN,
     issued: datetime = ISSUED,
     kid: bytes | None = None,
+    region: str = "610100",
 ) -> str:
     claims = hc.CodeClaims(
-        holder=HOLDER, colour=colour, issued_at=issued, lifetime_minutes=5, region="610100"
+        holder=HOLDER, colour=colour, issued_at=issued, lifetime_minutes=5, region=region
     )
     return hc.build(claims, kid=kid or kid_for(raw_public(key)), sign=key.sign)
 
@@ -85,17 +100,24 @@ def _expect(
     cbor: bool = True,
     key: bool = True,
     signature: bool = True,
+    key_valid: bool = True,
     time: bool = True,
     reason: str | None = None,
     colour: str = "green",
+    region: str = "610100",
 ) -> dict[str, Any]:
     valid = reason is None
+    if not signature:
+        key_valid = False
+    if not key_valid:
+        time = False
     expected: dict[str, Any] = {
         "prefix": prefix,
         "base45": base45,
         "cbor": cbor,
         "key_known": key,
         "signature": signature,
+        "key_valid": key_valid,
         "time": time,
         "valid": valid,
         "reason": reason,
@@ -104,7 +126,7 @@ def _expect(
         expected["claims"] = {
             "holder": HOLDER,
             "colour": colour,
-            "region": "610100",
+            "region": region,
             "issued_at": _at(0),
             "expires_at": _at(5),
         }
@@ -114,6 +136,14 @@ def _expect(
 def vectors() -> dict[str, dict[str, Any]]:
     good = token()
     published = keys_document(KEY)
+    partner = token(PARTNER, region="440100")
+    partner_keys = keys_document(
+        PARTNER,
+        region="440100",
+        not_before=ISSUED - timedelta(days=30),
+        not_after=ISSUED + timedelta(days=335),
+        status="active",
+    )
     return {
         "01-valid": {
             "description": "a green code checked two minutes after issue",
@@ -203,7 +233,61 @@ def vectors() -> dict[str, dict[str, Any]]:
             "token": good,
             "keys": keys_document(KEY, not_after=ISSUED - timedelta(minutes=1)),
             "now": _at(2),
-            "expected": _expect(time=False, reason="unknown_key"),
+            "expected": _expect(key_valid=False, reason="key_expired"),
+        },
+        # Mutual recognition: a partner region's code checked with a saved trust list.
+        "12-partner-valid": {
+            "description": "a partner region's (440100) code, its key on the trust list",
+            "token": partner,
+            "keys": partner_keys,
+            "now": _at(2),
+            "expected": _expect(region="440100"),
+        },
+        "13-partner-revoked-key": {
+            "description": "the partner's key is marked revoked on the trust list",
+            "token": partner,
+            "keys": keys_document(
+                PARTNER,
+                region="440100",
+                not_before=ISSUED - timedelta(days=30),
+                not_after=ISSUED + timedelta(days=335),
+                status="revoked",
+            ),
+            "now": _at(2),
+            "expected": _expect(key_valid=False, reason="revoked_key"),
+        },
+        "14-partner-key-expired": {
+            "description": "signed after the partner key's not_after",
+            "token": partner,
+            "keys": keys_document(
+                PARTNER,
+                region="440100",
+                not_before=ISSUED - timedelta(days=365),
+                not_after=ISSUED - timedelta(days=1),
+                status="active",
+            ),
+            "now": _at(2),
+            "expected": _expect(key_valid=False, reason="key_expired"),
+        },
+        "15-partner-key-not-yet-valid": {
+            "description": "signed before the partner key's not_before",
+            "token": partner,
+            "keys": keys_document(
+                PARTNER,
+                region="440100",
+                not_before=ISSUED + timedelta(days=1),
+                not_after=ISSUED + timedelta(days=365),
+                status="active",
+            ),
+            "now": _at(2),
+            "expected": _expect(key_valid=False, reason="key_not_yet_valid"),
+        },
+        "16-partner-region-mismatch": {
+            "description": "a partner's key signs a code that names another region",
+            "token": token(PARTNER, region="310100"),
+            "keys": partner_keys,
+            "now": _at(2),
+            "expected": _expect(signature=False, reason="bad_signature"),
         },
     }
 

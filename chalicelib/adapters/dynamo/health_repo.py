@@ -3,6 +3,9 @@
 Every method is a GetItem, a PutItem / UpdateItem with a condition, or a
 Query on a key or GSI (docs/data-model.md lists them). Records are turned
 into domain objects here; nothing above this module sees a pynamodb record.
+Reads of tables with a TTL drop expired items (``ttl.live`` / ``ttl.expired``):
+DynamoDB deletes them only lazily. Retention periods come from
+``chalicelib/domain/retention.py``.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import base64
 import binascii
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -21,11 +24,13 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from chalicelib.adapters.dynamo.errors import conditional_failed, translate
+from chalicelib.adapters.dynamo.federation_repo import partner_status
 from chalicelib.adapters.dynamo.models import (
     AppealRecord,
     AuditRecord,
     ColourRecord,
     DeclarationRecord,
+    PartnerStatusRecord,
     PersonRecord,
     RiskFeedRecord,
     ScanRecord,
@@ -34,9 +39,12 @@ from chalicelib.adapters.dynamo.models import (
     TestResultRecord,
     UserRecord,
 )
+from chalicelib.adapters.dynamo.ttl import expired, live
+from chalicelib.domain import retention
 from chalicelib.domain.colour import (
     Assessment,
     Colour,
+    PartnerStatus,
     Reason,
     RiskArea,
     StatusMark,
@@ -58,6 +66,7 @@ from chalicelib.domain.health import (
 
 T = TypeVar("T")
 ACTIVE_FEED = "@active"
+Clock = Callable[[], datetime]
 
 
 class StaleWrite(Conflict):
@@ -123,6 +132,7 @@ DECLARATION_BY_PERSON = frozenset({"declaration_id", "person_id", "created_at"})
 DECLARATION_QUEUE = frozenset({"declaration_id", "review_queue", "created_at"})
 APPEAL_BY_USER = frozenset({"appeal_id", "user_id", "created_at"})
 APPEAL_QUEUE = frozenset({"appeal_id", "queue", "created_at"})
+MARK_QUEUE = frozenset({"mark_id", "queue", "requested_at"})
 AUDIT_BY_DAY = frozenset({"subject_id", "event_key", "day"})
 AUDIT_BY_SUBJECT = frozenset({"subject_id", "event_key"})
 
@@ -146,6 +156,7 @@ def _person(record: PersonRecord) -> Person:
         residence_region=record.residence_region,
         relation=record.relation,
         version=record.version,
+        fed_hash=record.fed_hash,
     )
 
 
@@ -168,6 +179,10 @@ class DynamoPeople:
         with translate():
             return [r.person_id for r in PersonRecord.by_id_hash.query(id_hash)]
 
+    def ids_by_fed_hash(self, fed_hash: str) -> list[str]:
+        with translate():
+            return [r.person_id for r in PersonRecord.by_fed_hash.query(fed_hash)]
+
     def create(
         self, person: Person, *, id_enc: str, name_enc: str, address_enc: str, now: datetime
     ) -> Person:
@@ -185,6 +200,7 @@ class DynamoPeople:
             address_enc=address_enc,
             created_at=now,
             updated_at=now,
+            fed_hash=person.fed_hash,
         )
         with translate():
             try:
@@ -204,20 +220,23 @@ class DynamoPeople:
         address_enc: str,
         residence_region: str,
         now: datetime,
+        fed_hash: str | None = None,
     ) -> Person:
-        """New name / address / residence from a later declaration (optimistic lock)."""
+        """New name / address / residence from a later declaration (optimistic lock); the
+        federation hash too, for people filed before the federation key was set."""
         record = PersonRecord(person.person_id, version=person.version)
+        actions: list[Action] = [
+            PersonRecord.name_enc.set(name_enc),
+            PersonRecord.name_masked.set(name_masked),
+            PersonRecord.address_enc.set(address_enc),
+            PersonRecord.residence_region.set(residence_region),
+            PersonRecord.updated_at.set(now),
+        ]
+        if fed_hash is not None:
+            actions.append(PersonRecord.fed_hash.set(fed_hash))
         with translate():
             try:
-                record.update(
-                    actions=[
-                        PersonRecord.name_enc.set(name_enc),
-                        PersonRecord.name_masked.set(name_masked),
-                        PersonRecord.address_enc.set(address_enc),
-                        PersonRecord.residence_region.set(residence_region),
-                        PersonRecord.updated_at.set(now),
-                    ]
-                )
+                record.update(actions=actions)
             except UpdateError as exc:
                 if conditional_failed(exc):
                     raise StaleWrite("the person changed meanwhile") from None
@@ -226,6 +245,19 @@ class DynamoPeople:
 
 
 # --- declarations -----------------------------------------------------------------
+
+
+def _set_expiry(record: DeclarationRecord, expires: datetime) -> None:
+    """Set an existing declaration's TTL; never create an item that has only a TTL."""
+    with translate():
+        try:
+            record.update(
+                actions=[DeclarationRecord.expires.set(expires)],
+                condition=DeclarationRecord.declaration_id.exists(),
+            )
+        except UpdateError as exc:
+            if not conditional_failed(exc):
+                raise
 
 
 def _declaration(record: DeclarationRecord) -> Declaration:
@@ -247,6 +279,9 @@ def _declaration(record: DeclarationRecord) -> Declaration:
 
 
 class DynamoDeclarations:
+    def __init__(self, *, clock: Clock) -> None:
+        self._clock = clock
+
     def add(self, declaration: Declaration, *, payload_enc: str) -> None:
         record = DeclarationRecord(
             declaration.declaration_id,
@@ -264,18 +299,40 @@ class DynamoDeclarations:
         )
         with translate():
             record.save(condition=DeclarationRecord.declaration_id.does_not_exist())
+        self._retire_replaced(declaration.person_id, declaration.declaration_id)
+
+    def _retire_replaced(self, person_id: str, newest_id: str) -> None:
+        """Start the retention clock of the declarations a newer one replaced (decided
+        ones; a pending one starts when it is decided). Normally exactly one item: the
+        previous latest; the rest already carry their expiry."""
+        now = self._clock()
+        expires = now + retention.keep("declarations")
+        with translate():
+            for record in DeclarationRecord.by_person.query(
+                person_id,
+                scan_index_forward=False,
+                limit=25,
+                filter_condition=DeclarationRecord.expires.does_not_exist(),
+            ):
+                if record.declaration_id == newest_id or record.status == "pending_review":
+                    continue
+                _set_expiry(DeclarationRecord(record.declaration_id), expires)
 
     def get(self, declaration_id: str) -> Declaration | None:
         with translate():
             try:
-                return _declaration(DeclarationRecord.get(declaration_id))
+                record = DeclarationRecord.get(declaration_id)
             except DoesNotExist:
                 return None
+        return None if expired(record, self._clock()) else _declaration(record)
 
     def latest(self, person_id: str) -> Declaration | None:
         with translate():
             for record in DeclarationRecord.by_person.query(
-                person_id, scan_index_forward=False, limit=1
+                person_id,
+                scan_index_forward=False,
+                limit=1,
+                filter_condition=live(DeclarationRecord, self._clock()),
             ):
                 return _declaration(record)
         return None
@@ -289,6 +346,7 @@ class DynamoDeclarations:
                 last_evaluated_key=decode_cursor(
                     cursor, DECLARATION_BY_PERSON, ("person_id", person_id)
                 ),
+                filter_condition=live(DeclarationRecord, self._clock()),
             )
             return _page(result, _declaration)
 
@@ -302,6 +360,7 @@ class DynamoDeclarations:
                 last_evaluated_key=decode_cursor(
                     cursor, DECLARATION_QUEUE, ("review_queue", "pending")
                 ),
+                filter_condition=live(DeclarationRecord, self._clock()),
             )
             return _page(result, _declaration)
 
@@ -322,7 +381,12 @@ class DynamoDeclarations:
             DeclarationRecord.status == "pending_review",
             "this declaration has already been decided",
         )
-        return _declaration(record)
+        decided = _declaration(record)
+        latest = self.latest(decided.person_id)
+        if latest is not None and latest.declaration_id != declaration_id:
+            # Decided after a newer declaration replaced it: its retention starts now.
+            _set_expiry(DeclarationRecord(declaration_id), now + retention.keep("declarations"))
+        return decided
 
 
 # --- colours ----------------------------------------------------------------------
@@ -383,6 +447,17 @@ def _stored(record: ColourRecord) -> StoredColour:
         id_masked=record.id_masked,
         owner_user_id=record.owner_user_id,
         itinerary_starred=record.itinerary_starred,
+        latest_test=_latest_test(record.latest_test),
+    )
+
+
+def _latest_test(raw: Any) -> TestResult | None:
+    if not isinstance(raw, dict):
+        return None
+    return TestResult(
+        sampled_at=datetime.fromisoformat(raw["sampled_at"]),
+        result=raw["result"],
+        lab=raw.get("lab", ""),
     )
 
 
@@ -401,6 +476,7 @@ class DynamoColours:
         *,
         expected_version: int | None,
         itinerary_starred: bool | None = None,
+        latest_test: TestResult | None = None,
     ) -> StoredColour:
         """Write the assessment if nobody wrote since ``expected_version`` was read."""
         record = ColourRecord(
@@ -410,6 +486,15 @@ class DynamoColours:
             id_masked=person.id_masked,
             owner_user_id=person.owner_user_id,
             itinerary_starred=itinerary_starred,
+            latest_test=(
+                {
+                    "result": latest_test.result,
+                    "sampled_at": latest_test.sampled_at.isoformat(),
+                    "lab": latest_test.lab,
+                }
+                if latest_test is not None
+                else None
+            ),
             colour=assessment.colour.value,
             reasons=reasons_to_json(assessment.reasons),
             valid_until=assessment.valid_until,
@@ -507,6 +592,7 @@ class DynamoMarks:
             state=mark.state,
             requested_by=mark.requested_by,
             requested_at=mark.requested_at,
+            queue="awaiting" if mark.state == "awaiting_approval" else None,
         )
         with translate():
             record.save(condition=StatusMarkRecord.mark_id.does_not_exist())
@@ -527,6 +613,7 @@ class DynamoMarks:
             StatusMarkRecord.state.set("approved"),
             StatusMarkRecord.approved_by.set(approver),
             StatusMarkRecord.approved_at.set(now),
+            StatusMarkRecord.queue.remove(),
         ]
         if person_id is not None:
             actions.append(StatusMarkRecord.person_id.set(person_id))
@@ -538,6 +625,35 @@ class DynamoMarks:
             "this mark is no longer awaiting approval",
         )
         return _mark(record)
+
+    def withdraw(self, mark_id: str) -> bool:
+        """Awaiting → withdrawn (a lab corrected the result that opened it); False when an
+        official has already decided it: their decision stands."""
+        record = StatusMarkRecord(mark_id)
+        try:
+            _transition(
+                record,
+                [
+                    StatusMarkRecord.state.set("withdrawn"),
+                    StatusMarkRecord.queue.remove(),
+                ],
+                StatusMarkRecord.state == "awaiting_approval",
+                "this mark is no longer awaiting approval",
+            )
+        except Conflict:
+            return False
+        return True
+
+    def queue(self, *, limit: int, cursor: str | None) -> Page[MarkRequest]:
+        """Awaiting a second official, oldest first."""
+        with translate():
+            result = StatusMarkRecord.by_queue.query(
+                "awaiting",
+                scan_index_forward=True,
+                limit=limit,
+                last_evaluated_key=decode_cursor(cursor, MARK_QUEUE, ("queue", "awaiting")),
+            )
+            return _page(result, _mark)
 
     def approved_for(self, id_hash: str) -> list[StatusMark]:
         with translate():
@@ -576,6 +692,9 @@ def _appeal(record: AppealRecord) -> Appeal:
 
 
 class DynamoAppeals:
+    def __init__(self, *, clock: Clock) -> None:
+        self._clock = clock
+
     def add(self, appeal: Appeal) -> None:
         record = AppealRecord(
             appeal.appeal_id,
@@ -593,9 +712,10 @@ class DynamoAppeals:
     def get(self, appeal_id: str) -> Appeal | None:
         with translate():
             try:
-                return _appeal(AppealRecord.get(appeal_id))
+                record = AppealRecord.get(appeal_id)
             except DoesNotExist:
                 return None
+        return None if expired(record, self._clock()) else _appeal(record)
 
     def for_user(self, user_id: str, *, limit: int, cursor: str | None) -> Page[Appeal]:
         with translate():
@@ -604,6 +724,7 @@ class DynamoAppeals:
                 scan_index_forward=False,
                 limit=limit,
                 last_evaluated_key=decode_cursor(cursor, APPEAL_BY_USER, ("user_id", user_id)),
+                filter_condition=live(AppealRecord, self._clock()),
             )
             return _page(result, _appeal)
 
@@ -614,6 +735,7 @@ class DynamoAppeals:
                 scan_index_forward=True,
                 limit=limit,
                 last_evaluated_key=decode_cursor(cursor, APPEAL_QUEUE, ("queue", "open")),
+                filter_condition=live(AppealRecord, self._clock()),
             )
             return _page(result, _appeal)
 
@@ -629,6 +751,7 @@ class DynamoAppeals:
                 AppealRecord.answered_by.set(reviewer),
                 AppealRecord.answered_at.set(now),
                 AppealRecord.queue.remove(),
+                AppealRecord.expires.set(now + retention.keep("appeals")),
             ],
             AppealRecord.state == "open",
             "this appeal has already been answered",
@@ -654,7 +777,11 @@ def _event(record: AuditRecord) -> AuditEvent:
 
 
 class DynamoAudit:
-    """Append-only: events are only ever put, with a condition that they are new."""
+    """Append-only: events are only ever put, with a condition that they are new, and
+    expire six months after they happened (``retention.RULES["audit"]``)."""
+
+    def __init__(self, *, clock: Clock) -> None:
+        self._clock = clock
 
     def append(self, event: AuditEvent) -> AuditEvent:
         event_id = event.event_id or new_id("ev")
@@ -669,6 +796,7 @@ class DynamoAudit:
             after=event.after,
             at=event.at,
             day=local_day(event.at).isoformat(),
+            expires=event.at + retention.keep("audit"),
         )
         with translate():
             record.save(condition=AuditRecord.event_key.does_not_exist())
@@ -681,6 +809,7 @@ class DynamoAudit:
                 scan_index_forward=False,
                 limit=limit,
                 last_evaluated_key=decode_cursor(cursor, AUDIT_BY_DAY, ("day", day.isoformat())),
+                filter_condition=live(AuditRecord, self._clock()),
             )
             return _page(result, _event)
 
@@ -693,6 +822,7 @@ class DynamoAudit:
                 last_evaluated_key=decode_cursor(
                     cursor, AUDIT_BY_SUBJECT, ("subject_id", subject_id)
                 ),
+                filter_condition=live(AuditRecord, self._clock()),
             )
             return _page(result, _event)
 
@@ -703,8 +833,9 @@ class DynamoAudit:
 class DynamoFacts:
     """Reads what the colour engine needs; risk snapshots are immutable, so cached by id."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, clock: Clock) -> None:
         self._snapshots: dict[str, tuple[RiskArea, ...]] = {}
+        self._clock = clock
 
     def phone_hash_of(self, user_id: str) -> str | None:
         with translate():
@@ -717,7 +848,9 @@ class DynamoFacts:
         with translate():
             return [
                 Stay(kind=r.kind, place=r.place, entered_at=r.entered_at, left_at=r.left_at)
-                for r in StayRecord.query(phone_hash)
+                for r in StayRecord.query(
+                    phone_hash, filter_condition=live(StayRecord, self._clock())
+                )
                 if r.left_at >= since
             ]
 
@@ -725,15 +858,32 @@ class DynamoFacts:
         with translate():
             return [
                 VenueScan(region_code=r.region_code, at=r.scanned_at)
-                for r in ScanRecord.query(person_id, ScanRecord.scan_key >= since.isoformat())
+                for r in ScanRecord.query(
+                    person_id,
+                    ScanRecord.scan_key >= since.isoformat(),
+                    filter_condition=live(ScanRecord, self._clock()),
+                )
                 if r.region_code
             ]
 
     def tests(self, id_hash: str) -> list[TestResult]:
         with translate():
             return [
-                TestResult(sampled_at=r.sampled_at, result=r.result)
-                for r in TestResultRecord.query(id_hash)
+                TestResult(sampled_at=r.sampled_at, result=r.result, lab=r.lab)
+                for r in TestResultRecord.query(
+                    id_hash,
+                    consistent_read=True,
+                    filter_condition=live(TestResultRecord, self._clock()),
+                )
+            ]
+
+    def partner_statuses(self, fed_hash: str) -> list[PartnerStatus]:
+        with translate():
+            return [
+                partner_status(r)
+                for r in PartnerStatusRecord.query(
+                    fed_hash, filter_condition=live(PartnerStatusRecord, self._clock())
+                )
             ]
 
     def active_risk(self) -> tuple[str | None, tuple[RiskArea, ...]]:

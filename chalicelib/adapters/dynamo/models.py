@@ -9,7 +9,9 @@ at class creation, so binding has to rewrite it before first use).
 Every access path is a GetItem or a Query on a table key or a GSI key; the
 table of access paths lives in ``docs/data-model.md``. Items that expire
 carry a TTL attribute named ``expires`` (``expiration`` for the idempotency
-table, whose schema is aws-lambda-powertools').
+table, whose schema is aws-lambda-powertools'), set from the retention rules
+in ``chalicelib/domain/retention.py``; a table without one is listed there
+with the reason it keeps its items.
 """
 
 from __future__ import annotations
@@ -111,6 +113,14 @@ class PersonByHolderIndex(GlobalSecondaryIndex["PersonRecord"]):
     holder_id = UnicodeAttribute(hash_key=True)
 
 
+class PersonByFedHashIndex(GlobalSecondaryIndex["PersonRecord"]):
+    """Sparse: a partner region's attestation finds the local person by the federation
+    hash of the ID number (only people declared with a federation key carry one)."""
+
+    Meta = _index("by_fed_hash", KeysOnlyProjection())
+    fed_hash = UnicodeAttribute(hash_key=True)
+
+
 class PersonRecord(Model):
     """A person with a health code: the account holder or one of up to 5 dependants."""
 
@@ -131,10 +141,12 @@ class PersonRecord(Model):
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
+    fed_hash = UnicodeAttribute(null=True)
     by_owner = PersonByOwnerIndex()
     by_id_hash = PersonByIdHashIndex()
     by_residence = PersonByResidenceIndex()
     by_holder = PersonByHolderIndex()
+    by_fed_hash = PersonByFedHashIndex()
 
 
 class DeclarationByPersonIndex(GlobalSecondaryIndex["DeclarationRecord"]):
@@ -170,6 +182,7 @@ class DeclarationRecord(Model):
     review_note = UnicodeAttribute(null=True)
     reviewed_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    expires = TTLAttribute(null=True)  # set once a newer declaration replaces it
     by_person = DeclarationByPersonIndex()
     by_review_queue = DeclarationReviewQueueIndex()
 
@@ -205,6 +218,7 @@ class ColourRecord(Model):
     id_masked = UnicodeAttribute(null=True)
     owner_user_id = UnicodeAttribute(null=True)
     itinerary_starred = BooleanAttribute(null=True)
+    latest_test = JSONAttribute(null=True)  # {result, sampled_at, lab}: the badge's source
     colour = UnicodeAttribute()
     reasons = JSONAttribute(default=list)
     valid_until = UTCDateTimeAttribute(null=True)
@@ -300,6 +314,14 @@ class StatusMarkBySubjectIndex(GlobalSecondaryIndex["StatusMarkRecord"]):
     requested_at = UTCDateTimeAttribute(range_key=True)
 
 
+class StatusMarkQueueIndex(GlobalSecondaryIndex["StatusMarkRecord"]):
+    """Sparse: only marks awaiting a second official carry ``queue`` (the officials' queue)."""
+
+    Meta = _index("queue")
+    queue = UnicodeAttribute(hash_key=True)
+    requested_at = UTCDateTimeAttribute(range_key=True)
+
+
 class StatusMarkRecord(Model):
     """An official's status mark; takes effect only once a second official approves."""
 
@@ -318,7 +340,9 @@ class StatusMarkRecord(Model):
     requested_at = UTCDateTimeAttribute()
     approved_by = UnicodeAttribute(null=True)
     approved_at = UTCDateTimeAttribute(null=True)
+    queue = UnicodeAttribute(null=True)  # "awaiting" while awaiting approval
     by_subject = StatusMarkBySubjectIndex()
+    by_queue = StatusMarkQueueIndex()
 
 
 class AppealByUserIndex(GlobalSecondaryIndex["AppealRecord"]):
@@ -350,17 +374,14 @@ class AppealRecord(Model):
     answered_by = UnicodeAttribute(null=True)
     answered_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    expires = TTLAttribute(null=True)  # set when answered
     by_user = AppealByUserIndex()
     by_queue = AppealQueueIndex()
 
 
-class TestResultBySampleIndex(GlobalSecondaryIndex["TestResultRecord"]):
-    Meta = _index("by_sample", KeysOnlyProjection())
-    sample_ref = UnicodeAttribute(hash_key=True)  # "<lab>#<sample_id>"
-
-
 class TestResultRecord(Model):
-    """A nucleic-acid result, filed under the keyed hash of the ID number."""
+    """A nucleic-acid result, filed under the keyed hash of the ID number, so it is there
+    before the person has even declared; one item per ``(lab, sample_id)``."""
 
     __test__ = False  # not a pytest class
 
@@ -368,19 +389,37 @@ class TestResultRecord(Model):
         table_name = "test_results"
 
     id_hash = UnicodeAttribute(hash_key=True)
-    result_key = UnicodeAttribute(range_key=True)  # "<sampled_at>#<lab>#<sample_id>"
-    sample_ref = UnicodeAttribute()
+    sample_ref = UnicodeAttribute(range_key=True)  # "<lab>#<sample_id>"
     lab = UnicodeAttribute()
     sample_id = UnicodeAttribute()
     result = UnicodeAttribute()
     sampled_at = UTCDateTimeAttribute()
     reported_at = UTCDateTimeAttribute()
     batch_id = UnicodeAttribute()
-    by_sample = TestResultBySampleIndex()
+    expires = TTLAttribute(null=True)  # none for a positive: it stands until cleared
+
+
+class TestSampleRecord(Model):
+    """Which person a sample belongs to and what it said: read in batches before a lab
+    batch is written, to tell new results, resends and corrections apart."""
+
+    __test__ = False
+
+    class Meta(_Meta):
+        table_name = "test_samples"
+
+    sample_ref = UnicodeAttribute(hash_key=True)  # "<lab>#<sample_id>"
+    id_hash = UnicodeAttribute()
+    result = UnicodeAttribute()
+    sampled_at = UTCDateTimeAttribute()
+    submitted_by = UnicodeAttribute()  # the lab client that first sent it
+    mark_id = UnicodeAttribute(null=True)  # the officials' queue entry a positive opened
+    expires = TTLAttribute(null=True)
 
 
 class TestSiteRecord(Model):
-    """A test site, filed under its geohash cell so a nearby query reads a few cells."""
+    """A test site, filed under its geohash cell at several precisions (``<p>:<cell>``) so
+    a nearby query reads nine cells; ``id:<site_id>`` items let a reload move a site."""
 
     __test__ = False
 
@@ -395,6 +434,61 @@ class TestSiteRecord(Model):
     lat = NumberAttribute()
     lng = NumberAttribute()
     hours = UnicodeAttribute(null=True)
+
+
+# --- mutual recognition (docs/federation.md) -----------------------------------
+
+
+class TrustListRecord(Model):
+    """A verified trust list, kept per version (``v<version>``, immutable); the item
+    ``@current`` names the version in force (raised only, with a conditional write)."""
+
+    class Meta(_Meta):
+        table_name = "trust_lists"
+
+    list_key = UnicodeAttribute(hash_key=True)  # "@current" or "v0000000003"
+    version = NumberAttribute()
+    issued_at = UTCDateTimeAttribute(null=True)
+    document = JSONAttribute(null=True)  # the signed document as uploaded
+    uploaded_by = UnicodeAttribute(null=True)
+    uploaded_at = UTCDateTimeAttribute()
+
+
+class PartnerStatusRecord(Model):
+    """A partner region's latest attestation about one federation hash; gone at its end."""
+
+    class Meta(_Meta):
+        table_name = "partner_status"
+
+    fed_hash = UnicodeAttribute(hash_key=True)
+    region = UnicodeAttribute(range_key=True)
+    colour = UnicodeAttribute()
+    reasons = ListAttribute(of=UnicodeAttribute, default=list)
+    valid_until = UTCDateTimeAttribute()
+    attested_at = UTCDateTimeAttribute()
+    batch_id = UnicodeAttribute()
+    kid = UnicodeAttribute()
+    received_at = UTCDateTimeAttribute()
+    expires = TTLAttribute()  # = valid_until
+
+
+class ConversionRecord(Model):
+    """A partner's or the national code converted into one of ours (way (b)), found by
+    the local code's holder id when a checkpoint scans it."""
+
+    class Meta(_Meta):
+        table_name = "conversions"
+
+    holder_id = UnicodeAttribute(hash_key=True)
+    source_region = UnicodeAttribute()
+    source_kid = UnicodeAttribute()
+    source_holder = UnicodeAttribute()
+    colour = UnicodeAttribute()
+    source_expires_at = UTCDateTimeAttribute()
+    expires_at = UTCDateTimeAttribute()
+    converted_by = UnicodeAttribute()
+    converted_at = UTCDateTimeAttribute()
+    expires = TTLAttribute()
 
 
 # --- audit, idempotency, runtime state ---------------------------------------
@@ -428,6 +522,7 @@ class AuditRecord(Model):
     after = JSONAttribute(null=True)
     at = UTCDateTimeAttribute()
     day = UnicodeAttribute()
+    expires = TTLAttribute(null=True)
     by_day = AuditByDayIndex()
     by_actor = AuditByActorIndex()
 
@@ -473,10 +568,14 @@ ALL_MODELS: tuple[type[Model], ...] = (
     StatusMarkRecord,
     AppealRecord,
     TestResultRecord,
+    TestSampleRecord,
     TestSiteRecord,
     AuditRecord,
     IdempotencyRecord,
     RuntimeRecord,
+    TrustListRecord,
+    PartnerStatusRecord,
+    ConversionRecord,
 )
 
 # Logical names, captured before any binding rewrites Meta.table_name.

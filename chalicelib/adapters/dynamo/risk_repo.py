@@ -9,8 +9,9 @@ local day, the residence index per district, the scans per district and day.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+import json
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
@@ -25,11 +26,13 @@ from chalicelib.adapters.dynamo.models import (
     ScanRecord,
     UserRecord,
 )
+from chalicelib.adapters.dynamo.ttl import expired, live
 from chalicelib.domain.colour import RiskArea
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.errors import Conflict, PayloadTooLarge
 from chalicelib.domain.riskfeed import Snapshot, Unresolved
 
 ACTIVE = "@active"
+MAX_SNAPSHOT_BYTES = 380_000  # DynamoDB's item limit is 400 KB; keep room for the rest
 
 
 def _areas_json(areas: Iterable[RiskArea]) -> list[dict[str, Any]]:
@@ -87,13 +90,22 @@ class DynamoRiskFeeds:
 
     def store(self, snapshot: Snapshot, *, state: str, now: datetime) -> bool:
         """Store a new snapshot; False if this feed id is already stored."""
+        areas = _areas_json(snapshot.areas)
+        unresolved = [u.__dict__ for u in snapshot.unresolved]
+        size = len(json.dumps([areas, unresolved], ensure_ascii=False).encode())
+        if size > MAX_SNAPSHOT_BYTES:  # DynamoDB would refuse the item (a 500 otherwise)
+            raise PayloadTooLarge(
+                f"the snapshot takes {size} bytes stored, over the {MAX_SNAPSHOT_BYTES} one "
+                "snapshot may take; shorten the area names or publish fewer rows",
+                field="areas",
+            )
         record = RiskFeedRecord(
             snapshot.feed_id,
             state=state,
             published_at=snapshot.published_at,
             stored_at=now,
-            areas=_areas_json(snapshot.areas),
-            unresolved=[u.__dict__ for u in snapshot.unresolved],
+            areas=areas,
+            unresolved=unresolved,
             source=snapshot.source,
         )
         with translate():
@@ -138,15 +150,32 @@ class DynamoRiskFeeds:
 
 
 class DynamoAffected:
-    """Who a change in a place touches, read from key indexes only."""
+    """Who a change in a place touches, read from key indexes only.
+
+    The residence and scan indexes project keys only, so they cannot drop an expired
+    scan: such a hit only makes the recolour worker recompute a person whose own
+    reads (which do drop expired items) then find nothing new.
+    """
+
+    def __init__(self, *, clock: Callable[[], datetime]) -> None:
+        self._clock = clock
 
     def phones_in(self, place: str, day: str) -> list[str]:
         with translate():
-            return [r.phone_hash for r in PlaceDayRecord.query(f"{place}#{day}")]
+            return [
+                r.phone_hash
+                for r in PlaceDayRecord.query(
+                    f"{place}#{day}", filter_condition=live(PlaceDayRecord, self._clock())
+                )
+            ]
 
     def users_with_phone(self, phone_hash: str) -> list[str]:
         with translate():
             return [r.user_id for r in UserRecord.by_phone.query(phone_hash)]
+
+    def people_with_id(self, id_hash: str) -> list[str]:
+        with translate():
+            return [r.person_id for r in PersonRecord.by_id_hash.query(id_hash)]
 
     def residents(self, region_code: str) -> list[str]:
         with translate():
@@ -157,11 +186,16 @@ class DynamoAffected:
             return [r.person_id for r in ScanRecord.by_region_day.query(f"{region_code}#{day}")]
 
 
+LEASE_KEPT = timedelta(days=1)  # a lease item outlives its lease by a day, then TTL deletes it
+
+
 class DynamoLease:
     """A lease lock in the runtime table: one holder at a time, expiring by itself."""
 
     def acquire(self, name: str, *, owner: str, until: datetime, now: datetime) -> bool:
-        record = RuntimeRecord(f"lease:{name}", owner=owner, lease_until=until)
+        record = RuntimeRecord(
+            f"lease:{name}", owner=owner, lease_until=until, expires=until + LEASE_KEPT
+        )
         with translate():
             try:
                 record.save(
@@ -183,21 +217,22 @@ class DynamoLease:
 
 
 class DynamoPolicies:
-    """Entry / return policy texts per division, in the runtime table."""
+    """Entry / return policy texts per division, in the runtime table (no expiry: public)."""
+
+    def __init__(self, *, clock: Callable[[], datetime]) -> None:
+        self._clock = clock
 
     def get(self, code: str) -> dict[str, Any] | None:
-        import json
-
         with translate():
             try:
                 record = RuntimeRecord.get(f"policy:{code}")
             except DoesNotExist:
                 return None
+        if expired(record, self._clock()):
+            return None
         return dict(json.loads(record.value or "{}")) or None
 
     def put(self, code: str, text: str, *, by: str, at: datetime) -> None:
-        import json
-
         value = json.dumps({"text": text, "by": by, "at": at.isoformat()}, ensure_ascii=False)
         with translate():
             RuntimeRecord(f"policy:{code}", value=value).save()

@@ -12,7 +12,7 @@ can be sent again safely, since every write is idempotent.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,14 +20,16 @@ from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException
 
 from chalicelib.adapters.dynamo.errors import conditional_failed, translate
 from chalicelib.adapters.dynamo.models import IdempotencyRecord, PlaceDayRecord, StayRecord
+from chalicelib.adapters.dynamo.ttl import live
 from chalicelib.domain.colour import Stay
 from chalicelib.domain.errors import Conflict, UpstreamUnavailable
 from chalicelib.domain.itinerary import local_days
 
 
 class DynamoStays:
-    def __init__(self, *, retention: timedelta) -> None:
+    def __init__(self, *, retention: timedelta, clock: Callable[[], datetime]) -> None:
         self._retention = retention
+        self._clock = clock
 
     def write(
         self, rows: Iterable[tuple[str, Stay]], *, batch_id: str, received_at: datetime
@@ -77,7 +79,12 @@ class DynamoStays:
 
     def phones_in(self, place: str, day: str) -> list[str]:
         with translate():
-            return [r.phone_hash for r in PlaceDayRecord.query(f"{place}#{day}")]
+            return [
+                r.phone_hash
+                for r in PlaceDayRecord.query(
+                    f"{place}#{day}", filter_condition=live(PlaceDayRecord, self._clock())
+                )
+            ]
 
     def for_phone(self, phone_hash: str) -> list[tuple[Stay, datetime]]:
         """Every stay still kept for the phone, with when the carrier sent it."""
@@ -87,7 +94,9 @@ class DynamoStays:
                     Stay(kind=r.kind, place=r.place, entered_at=r.entered_at, left_at=r.left_at),
                     r.received_at,
                 )
-                for r in StayRecord.query(phone_hash)
+                for r in StayRecord.query(
+                    phone_hash, filter_condition=live(StayRecord, self._clock())
+                )
             ]
 
 
@@ -101,7 +110,8 @@ class DynamoIdempotency:
         """Claim ``key``; returns the stored result if it was already completed.
 
         Raises Conflict if the key is being processed right now, or was used for
-        different content.
+        different content. A record past its expiry counts as absent (DynamoDB's TTL
+        deletes it only lazily).
         """
         record = IdempotencyRecord(
             key,
@@ -114,6 +124,7 @@ class DynamoIdempotency:
             try:
                 record.save(
                     condition=IdempotencyRecord.id.does_not_exist()
+                    | (IdempotencyRecord.expiration <= now)
                     | (IdempotencyRecord.in_progress_expiration < int(now.timestamp()))
                     & (IdempotencyRecord.status == "INPROGRESS")
                 )

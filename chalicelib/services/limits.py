@@ -1,0 +1,109 @@
+"""Checking abuse limits: count the request, refuse it past the limit, flag staff bursts.
+
+Each check adds one to a counter per scope that has a limit (the subject,
+the source address, and for staff groups the alert window), with one atomic
+write each; past a limit the request is refused with ``RateLimited`` (429,
+``Retry-After`` = the seconds left in the window). Subjects and addresses are
+keyed hashes in the counter keys: the runtime table never holds an IP
+address or an account id in the clear.
+
+The limiter fails open: when the counter table is busy or down, the request
+passes and a warning is logged. A health code that does not come up because
+the abuse counter is throttled is the outage the limits exist to prevent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from chalicelib.domain.errors import RateLimited, UpstreamUnavailable
+from chalicelib.domain.limits import (
+    STAFF_LOOKUP_BURST,
+    LimitGroup,
+    Rate,
+    counter_key,
+    window_end,
+)
+from chalicelib.domain.pii import keyed_hash
+from chalicelib.domain.roles import Role
+
+# Counters outlive their window a little, so a clock a few seconds off never reads a
+# freshly expired counter as zero; DynamoDB's TTL then deletes them.
+COUNTER_MARGIN = timedelta(minutes=2)
+STAFF = frozenset({Role.CHECKPOINT, Role.REVIEWER, Role.OFFICIAL, Role.ADMIN})
+
+
+class Counters(Protocol):
+    def hit(self, key: str, *, expires: datetime) -> int:
+        """Add one to the counter ``key`` (created at zero) and return the new value."""
+        ...
+
+
+class Log(Protocol):
+    def warning(self, msg: str, *args: object, **kwargs: object) -> None: ...
+
+
+def _default_log() -> Log:
+    from chalicelib.logs import get_logger
+
+    logger: Log = get_logger()
+    return logger
+
+
+@dataclass
+class RateLimiter:
+    counters: Counters
+    groups: Mapping[str, LimitGroup]
+    hash_key: bytes
+    clock: Callable[[], datetime]
+    log: Callable[[], Log] = _default_log
+
+    def check(
+        self, group: str, *, subject: str | None, ip: str | None, role: Role | None = None
+    ) -> None:
+        """Count one request of ``group``; RateLimited if the subject or address is over."""
+        limits = self.groups.get(group)
+        if limits is None:
+            raise KeyError(f"no limit group {group!r}")  # a typo in a route: fail loudly
+        now = self.clock()
+        refused: list[Rate] = []
+        for scope, who in (("subject", subject), ("ip", ip)):
+            rate = limits.rate(scope)
+            if rate is None or not who:
+                continue
+            count = self._hit(group, scope, who, rate, now)
+            if count is not None and count > rate.count:
+                refused.append(rate)
+        if limits.alert is not None and subject and role in STAFF:
+            count = self._hit(group, "alert", subject, limits.alert, now)
+            if count == limits.alert.count + 1:  # the first request past it: one line per window
+                self.log().warning(
+                    "staff lookup burst",
+                    extra={
+                        "alert": STAFF_LOOKUP_BURST,
+                        "group": group,
+                        "staff": subject,  # a staff account id, not a citizen's data
+                        "role": role.value if role else None,
+                        "count": count,
+                        "window_seconds": limits.alert.seconds,
+                        "threshold": limits.alert.count,
+                    },
+                )
+        if refused:
+            retry = max(rate.retry_after(now) for rate in refused)
+            raise RateLimited(f"too many requests; try again in {retry} seconds", retry_after=retry)
+
+    def _hit(self, group: str, scope: str, who: str, rate: Rate, now: datetime) -> int | None:
+        hashed = keyed_hash(self.hash_key, f"limit:{scope}", who)[:24]
+        key = counter_key(group, scope, hashed, rate, now)
+        try:
+            return self.counters.hit(key, expires=window_end(rate, now) + COUNTER_MARGIN)
+        except UpstreamUnavailable:
+            self.log().warning(
+                "rate limit counter unavailable; request let through",
+                extra={"group": group, "scope": scope},
+            )
+            return None
