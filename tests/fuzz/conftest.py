@@ -6,13 +6,15 @@ than the requests. Here one container, one ``chalice.test.Client`` and one
 set of records serve the whole module: a citizen with a bound phone, a
 declaration, an open appeal and an itinerary; a second citizen whose
 declaration waits for a reviewer; a pending status mark; an active risk
-snapshot; and a session token for every role. Every example runs against
+snapshot; a trust list signed by a pinned national root, with a partner
+region and the national code; and a session token for every role. Every example runs against
 whatever state the examples before it left, which is the point: no state a
 client can reach may turn an input into a 500.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -28,8 +30,26 @@ from pytest import MonkeyPatch
 
 from chalicelib.domain.roles import Role
 from tests.conftest import TEST_ENV, Clock, _empty_tables
+from tests.federation_helpers import KeyPair, trust_list, window
 from tests.helpers import body, declaration, login, make_id_number, post
 
+
+@dataclass(frozen=True)
+class FederationKeys:
+    """Mutual recognition's signers: the national root, a partner region, the national code."""
+
+    root: KeyPair = field(default_factory=KeyPair.new)
+    partner: KeyPair = field(default_factory=KeyPair.new)  # Guangzhou, 440100
+    national: KeyPair = field(default_factory=KeyPair.new)  # the national code, 100000
+
+    def entries(self, now: datetime) -> list[dict[str, Any]]:
+        return [
+            self.partner.entry("440100", **window(now)),
+            self.national.entry("100000", **window(now)),
+        ]
+
+
+KEYS = FederationKeys()
 OWNER_ID = make_id_number("61011319900101123")  # what tests.helpers.declaration() declares
 OWNER_PHONE = "13812345678"
 
@@ -45,6 +65,11 @@ class World:
     id_number: str = OWNER_ID  # the owner's, which their declarations must repeat
     phone: str = OWNER_PHONE
     subjects: list[str] = field(default_factory=list)  # audited people and marks
+    keys: FederationKeys = KEYS
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 def _ok(response: Any, status: int = 200) -> dict[str, Any]:
@@ -64,7 +89,11 @@ def world(_moto: None) -> Iterator[World]:
     secrets = boto3.client("secretsmanager", region_name=TEST_ENV["AWS_REGION"])
     original = secrets.get_secret_value(SecretId=TEST_ENV["YIMA_SECRET_ID"])["SecretString"]
     clock = Clock(datetime(2026, 11, 20, 2, 0, tzinfo=UTC))
-    bootstrap.set_container(bootstrap.build(Settings.from_mapping(TEST_ENV), clock=clock))
+    # The national root that signs trust lists is pinned, as YIMA_NATIONAL_ROOT_KEYS does.
+    settings = dataclasses.replace(
+        Settings.from_mapping(TEST_ENV), national_root_keys=(KEYS.root.public_b64,)
+    )
+    bootstrap.set_container(bootstrap.build(settings, clock=clock))
     try:
         with Client(app) as client, _channels(clock):
             yield _populate(client, clock)
@@ -113,6 +142,17 @@ def _channels(clock: Clock) -> Iterator[None]:
 
 def _populate(client: Any, clock: Clock) -> World:
     tokens = {role: login(client, f"fuzz-{role.value}", role=role.value) for role in Role}
+    tokens[Role.PARTNER] = login(client, "440100", role="partner")  # a partner is its region
+    trusted = trust_list(
+        KEYS.root, KEYS.entries(clock.now), version=1, issued_at=clock.now - timedelta(minutes=5)
+    )
+    _ok(
+        client.http.put(
+            "/v1/admin/trust-list",
+            headers={"Content-Type": "application/json", **_auth(tokens[Role.ADMIN])},
+            body=json.dumps({"document": trusted}),
+        )
+    )
     # The citizen whose token the fuzz uses owns a phone, a code, an appeal and stays.
     owner = login(client, "fuzz-citizen", phone=OWNER_PHONE)
     tokens[Role.CITIZEN] = owner

@@ -198,6 +198,106 @@ def flipped(token: str) -> st.SearchStrategy[str]:
     return st.sampled_from([token]) | changed | cut
 
 
+@st.composite
+def lab_batch(draw: st.DrawFn, now: datetime, id_number: str) -> dict[str, Any]:
+    """Results for the owner (mostly) or anyone, sampled in the last three days."""
+    sampled = moments(now, back=timedelta(days=3), ahead=timedelta(0)).map(datetime.isoformat)
+    row = st.fixed_dictionaries(
+        {
+            "id_number": _rarely(st.just(id_number), id_numbers()),
+            "sample_id": st.from_regex(r"\A[A-Z0-9-]{1,12}\Z"),
+            "sampled_at": _rarely(sampled, times(now)),
+            "result": st.sampled_from(["negative", "negative", "positive", "invalid"]),
+            "lab": st.sampled_from(["金域医学", "迪安诊断"]) | unicode_text,
+        },
+        optional={"reported_at": sampled},
+    )
+    return {
+        "batch_id": draw(st.from_regex(r"\A[A-Za-z0-9_.:-]{1,20}\Z")),
+        "results": draw(st.lists(row, min_size=1, max_size=3)),
+    }
+
+
+def test_sites_query() -> st.SearchStrategy[dict[str, Any]]:
+    """Around Xi'an mostly; anywhere on earth sometimes."""
+    near = st.fixed_dictionaries(
+        {"lat": st.floats(33.5, 35.0), "lng": st.floats(108.0, 109.8)},
+        optional={"limit": st.integers(1, 50), "radius_km": st.floats(0.1, 50)},
+    )
+    anywhere = st.fixed_dictionaries(
+        {"lat": st.floats(-90, 90), "lng": st.floats(-180, 180)},
+        optional={"limit": st.integers(1, 50), "radius_km": st.floats(0.001, 50)},
+    )
+    return _rarely(near, anywhere).map(lambda q: {"query": q})
+
+
+@st.composite
+def partner_code(draw: st.DrawFn, now: datetime, keys: Any, own: str) -> str:
+    """A partner's or the national code, fresh or stale; rarely ours or a damaged one."""
+    from chalicelib.domain.colour import Colour
+
+    signer, region = draw(
+        st.sampled_from(
+            [(keys.partner, "440100"), (keys.national, "100000"), (keys.root, "440100")]
+        )
+    )
+    issued = draw(moments(now, back=timedelta(minutes=30), ahead=timedelta(minutes=2)))
+    code = signer.code(
+        region,
+        issued_at=issued.astimezone(UTC),
+        colour=draw(st.sampled_from(list(Colour))),
+        lifetime=draw(st.integers(1, 23)),
+    )
+    return str(draw(_rarely(st.just(code), st.just(own) | flipped(code))))
+
+
+@st.composite
+def trust_list_upload(draw: st.DrawFn, now: datetime, keys: Any) -> dict[str, Any]:
+    """A trust list from the pinned root (rarely another key), any version, keys revoked
+    or expiring; a newer version replaces the active one."""
+    from tests.federation_helpers import trust_list
+
+    entries = keys.entries(now)
+    for entry in entries:
+        if draw(st.integers(0, 4)) == 0:
+            entry["status"] = "revoked"
+        if draw(st.integers(0, 4)) == 0:
+            entry["not_after"] = draw(times(now))
+    root = draw(_rarely(st.just(keys.root), st.just(keys.partner)))
+    issued = draw(moments(now, back=timedelta(days=2), ahead=timedelta(minutes=10)))
+    document = trust_list(
+        root, entries, version=draw(st.integers(0, 6)), issued_at=issued.astimezone(UTC)
+    )
+    return {"body": {"document": document}}
+
+
+@st.composite
+def partner_statuses(draw: st.DrawFn, now: datetime, keys: Any) -> dict[str, Any]:
+    from tests.federation_helpers import attestation, attestation_batch
+
+    until = moments(now, back=timedelta(days=1), ahead=timedelta(days=20))
+    items = draw(
+        st.lists(
+            st.builds(
+                lambda h, c, u: attestation(h, c, u.astimezone(UTC)),
+                st.from_regex(r"\A[0-9a-f]{64}\Z") | st.sampled_from(["", "zz"]),
+                st.sampled_from(["red", "yellow", "green", "pending", "blue"]),
+                until,
+            ),
+            max_size=3,
+        )
+    )
+    signer = draw(_rarely(st.just(keys.partner), st.just(keys.national)))
+    issued = draw(moments(now, back=timedelta(hours=2), ahead=timedelta(minutes=10)))
+    return attestation_batch(
+        signer,
+        "440100",
+        items,
+        issued_at=issued.astimezone(UTC),
+        batch_id=draw(st.from_regex(r"\A[A-Za-z0-9_.:-]{1,20}\Z")),
+    )
+
+
 # What each operation's domain-aware cases carry: Case keyword arguments, from the world.
 Bodies = Callable[[Any], st.SearchStrategy[dict[str, Any]]]
 
@@ -218,6 +318,17 @@ BODIES: dict[tuple[str, str], Bodies] = {
     ("PUT", "/v1/admin/regions/{code}/policy"): lambda w: st.tuples(
         division_codes, unicode_text
     ).map(lambda p: {"path_parameters": {"code": p[0]}, "body": {"text": p[1]}}),
+    ("POST", "/v1/feeds/tests"): lambda w: lab_batch(w.clock.now, w.id_number).map(
+        lambda b: {"body": b}
+    ),
+    ("GET", "/v1/test-sites"): lambda w: test_sites_query(),
+    ("POST", "/v1/federation/convert"): lambda w: partner_code(
+        w.clock.now, w.keys, w.code_token
+    ).map(lambda t: {"body": {"token": t}}),
+    ("PUT", "/v1/admin/trust-list"): lambda w: trust_list_upload(w.clock.now, w.keys),
+    ("POST", "/v1/federation/status"): lambda w: partner_statuses(w.clock.now, w.keys).map(
+        lambda b: {"body": b}
+    ),
     ("GET", "/v1/admin/audit"): lambda w: st.one_of(
         st.sampled_from(w.subjects).map(lambda s: {"query": {"subject": s}}),
         st.dates(
