@@ -35,7 +35,17 @@ from chalicelib.domain.colour import Colour
 from chalicelib.domain.roles import Role
 from tests.helpers import assert_error, body, declaration, get, login, make_id_number, post
 
-REASONS = {"wrong_prefix", "malformed", "unknown_key", "bad_signature", "not_yet_valid", "expired"}
+REASONS = {
+    "wrong_prefix",
+    "malformed",
+    "unknown_key",
+    "bad_signature",
+    "revoked_key",
+    "key_not_yet_valid",
+    "key_expired",
+    "not_yet_valid",
+    "expired",
+}
 
 
 @pytest.fixture
@@ -147,8 +157,11 @@ def test_codes_from_another_region_are_refused(client, checkpoint, code, contain
     shanghai = [*_claims(code)[:4], 310100]
     other_key = Ed25519PrivateKey.generate()
 
-    # Our key never signs for another region; a region's own key is not in our list.
-    _refused(client, checkpoint, _sign_with(signer.private, signer.kid, shanghai), "bad_signature")
+    # Our key never signs for another region (whether the verifier looks for Shanghai's
+    # keys and finds none, or finds ours and sees the region differ); Shanghai's own key
+    # is not on our trust list.
+    lying = _refused(client, checkpoint, _sign_with(signer.private, signer.kid, shanghai))
+    assert lying["reason"] in ("unknown_key", "bad_signature")
     _refused(
         client,
         checkpoint,
@@ -220,8 +233,11 @@ def test_no_truncation_or_bit_flip_of_a_code_verifies(client, checkpoint, code):
         flipped[index] ^= 1 << (index % 8)
         variants.add(hc.PREFIX + hc.b45encode(bytes(flipped)))
 
-    for token in sorted(variants):
-        _refused(client, checkpoint, token)
+    # A checkpoint may scan 120 codes a minute: take a fresh gate for every hundred.
+    for batch, start in enumerate(range(0, len(variants), 100)):
+        gate = login(client, f"gate-flip-{batch}", role="checkpoint")
+        for token in sorted(variants)[start : start + 100]:
+            _refused(client, gate, token)
     assert len(variants) > 200
     assert _verify(client, checkpoint, code)["valid"] is True  # the original still does
 
