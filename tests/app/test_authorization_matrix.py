@@ -4,7 +4,8 @@ One table, written out by hand rather than derived from the routes, so that a
 route that opens up by mistake (or a new route nobody placed here) fails:
 
 - ``who``: the roles that may call the route (or anyone, without a token);
-  every other role gets 403 ``wrong_role``, no token 401 ``missing_credentials``;
+  every other role gets 403 ``wrong_role``, no token 401 ``missing_credentials``,
+  a garbage token 401 ``invalid_token`` (one test per route, all its callers);
 - ``owned``: for the routes that reach a person's data, the probe with which
   one citizen (the attacker, with an account, a code and a phone of their
   own) tries to read or act on another citizen's (the victim's) declarations,
@@ -235,7 +236,6 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/v1/federation/status"): Row(frozenset({Role.PARTNER})),
 }
 
-CASES = [(method, path, role) for (method, path) in MATRIX for role in [None, *Role]]
 OWNED = [key for key, row in MATRIX.items() if row.owned is not None]
 
 
@@ -269,32 +269,40 @@ def _call(client, method, path, token):
     return client.http.post(path, headers=headers, body=b"{}")
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "role"),
-    CASES,
-    ids=[f"{m} {p} {r.value if r else 'no-token'}" for m, p, r in CASES],
-)
-def test_route_role(client, tokens, record_property, method, path, role):
-    allowed = MATRIX[(method, path)].who
-    response = _call(client, method, path, tokens[role] if role else None)
-
-    if allowed == ANYONE or (role is not None and role in allowed):
-        assert response.status_code not in (401, 403), response.body
-    elif role is None:
-        assert response.status_code == 401
-        assert body(response)["error"]["code"] == "missing_credentials"
-    else:
-        assert response.status_code == 403
-        assert body(response)["error"]["code"] == "wrong_role"
-    record_property("authz_cells", 1)
+def _expected(row: Row, caller: Role | str | None) -> str:
+    if caller == "garbage":
+        return "401 invalid_token"
+    if row.who == ANYONE or (caller is not None and caller in row.who):
+        return "allowed"
+    return "401 missing_credentials" if caller is None else "403 wrong_role"
 
 
-@pytest.mark.parametrize(("method", "path"), [k for k, v in MATRIX.items() if v.who != ANYONE])
-def test_a_garbage_token_is_401_everywhere(client, record_property, method, path):
-    response = _call(client, method, path, "not.a.token")
+def _outcome(response: Any) -> str:
+    if response.status_code in (401, 403):
+        return f"{response.status_code} {body(response)['error']['code']}"
+    return "allowed"
 
-    assert response.status_code == 401
-    record_property("authz_cells", 1)
+
+ROUTES = list(MATRIX)
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
+def test_every_caller_of_the_route(client, tokens, record_property, method, path):
+    """One route, every caller: no token, a garbage token (where a token is needed), and
+    each role's. All the wrong cells of the route are reported together."""
+    row = MATRIX[(method, path)]
+    callers: list[Role | str | None] = [None, *Role]
+    if row.who != ANYONE:
+        callers.append("garbage")
+    wrong = []
+    for caller in callers:
+        token = "not.a.token" if caller == "garbage" else tokens[caller] if caller else None
+        outcome = _outcome(_call(client, method, path, token))
+        if outcome != _expected(row, caller):
+            wrong.append(f"{caller or 'no token'}: {outcome}, expected {_expected(row, caller)}")
+
+    assert not wrong, wrong
+    record_property("authz_cells", len(callers))
 
 
 # --- owner × non-owner -------------------------------------------------------------------
