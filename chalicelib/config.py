@@ -11,7 +11,7 @@ import base64
 import binascii
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from chalicelib.domain.errors import ConfigError
 from chalicelib.domain.limits import DEFAULT_LIMITS, GROUPS, SCOPES, LimitGroup, parse_rate
@@ -153,5 +153,11 @@ def _limits(env: Mapping[str, str]) -> dict[str, LimitGroup]:
                 rate = parse_rate(raw)
             except ValueError as exc:
                 raise ConfigError(f"{name}: {exc}") from None
-            limits[group] = replace(limits[group], **{scope: rate})
+            current = limits[group]
+            limits[group] = LimitGroup(
+                subject=rate if scope == "subject" else current.subject,
+                ip=rate if scope == "ip" else current.ip,
+                alert=rate if scope == "alert" else current.alert,
+                shared=current.shared,
+            )
     return limits
