@@ -44,9 +44,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-SCAN_RISK_CACHE_SECONDS = 30  # how stale a checkpoint's "is this a risk area" may be
-
-
 @dataclass
 class Container:
     settings: Settings
@@ -213,7 +210,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     # pointer on every scan would make it the hottest item of the morning peak, so the
     # answer is cached per container; the risk refresh looks again at the scans of raised
     # districts once every cache has expired (RiskService.scan_cache_seconds).
-    risk.scan_cache_seconds = 0 if settings.is_local else SCAN_RISK_CACHE_SECONDS
+    risk.scan_cache_seconds = settings.scan_risk_cache_seconds
     scan_risk: dict[str, Any] = {"at": float("-inf"), "risky": frozenset()}
 
     def after_scan(person_id: str, region: str) -> None:

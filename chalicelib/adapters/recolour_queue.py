@@ -100,7 +100,8 @@ class InlineRecolourQueue:
     def submit_rescan(
         self, regions: list[str], *, day: str, reason: str, delay_seconds: int
     ) -> dict[str, int]:
-        """Nothing to catch up inline: the local stack's scan check never caches."""
+        """Nothing to catch up: the local stacks' scan check caches nothing (no delayed
+        delivery here: YIMA_SCAN_RISK_CACHE_SECONDS stays 0 on them)."""
         return {}
 
 
