@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 
-.PHONY: run run-two test lint fmt bench load infra package clean
+.PHONY: run run-two test fuzz lint fmt bench load infra package clean
 
 # The venv is rebuilt whenever a requirements file changes.
 $(STAMP): requirements.txt requirements-dev.txt
@@ -25,6 +25,13 @@ run-two: $(STAMP)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests
+
+# The API fuzz and the parser properties with many more examples than `make test` gives
+# them (docs/testing.md). FUZZ_EXAMPLES=1000 for a longer hunt.
+FUZZ_EXAMPLES ?= 200
+fuzz: $(STAMP)
+	YIMA_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -n 2 --dist load \
+	  tests/fuzz tests/unit/test_parsers_fuzz.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -113,3 +114,23 @@ def client(container: object) -> Iterator[object]:
 
     with Client(app) as test_client:
         yield test_client
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Counts the tests record as user properties (pytest-xdist carries them here), summed
+    and printed after the results: what the API fuzz (tests/fuzz) sent and what came back,
+    and how many cells of the authorization matrix were checked."""
+    totals: dict[str, int] = {}
+    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get(
+        "failed", []
+    ):
+        for name, value in getattr(report, "user_properties", ()):
+            if name.startswith(("fuzz_", "authz_")):
+                totals[name] = totals.get(name, 0) + int(value)
+    if "fuzz_requests" in totals:
+        terminalreporter.write_line(
+            f"API fuzz: {totals['fuzz_requests']} requests, "
+            f"{totals.get('fuzz_2xx', 0)} answered 2xx, {totals.get('fuzz_5xx', 0)} answered 5xx"
+        )
+    if "authz_cells" in totals:
+        terminalreporter.write_line(f"Authorization matrix: {totals['authz_cells']} cells checked")

@@ -276,6 +276,7 @@ def parse(token: str) -> Parsed:
         if not (
             isinstance(holder, bytes)
             and len(holder) == HOLDER_BYTES
+            and isinstance(colour, int)  # before the lookup: a list or map is unhashable
             and colour in CODE_COLOURS
             and isinstance(iat, int)
             and iat >= 0

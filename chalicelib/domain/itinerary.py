@@ -98,6 +98,8 @@ def parse_stays(
     parsed = []
     for index, row in enumerate(rows):
         where = f"stays[{index}]"
+        if not isinstance(row, dict):  # the API's schema checks this; a file loaded by the CLI not
+            raise InvalidInput("each stay is an object", field=where)
         phone = parse_mobile(row.get("phone"), field=f"{where}.phone")
         kind = row.get("kind")
         place = row.get("place")

@@ -131,7 +131,8 @@ def verify(ring: KeyRing, token: str, *, audience: str, now: datetime) -> Sessio
         raise bad
     if payload.get("aud") != audience:
         raise Unauthenticated("the session token is for another audience", code="wrong_audience")
-    if now >= expires + _LEEWAY:
+    # The leeway moves ``now``, never the claims: a claim at datetime.max must not overflow.
+    if now - _LEEWAY >= expires:
         raise Unauthenticated("the session token has expired", code="token_expired")
     if issued > now + _LEEWAY:
         raise bad

@@ -214,7 +214,10 @@ class Api:
 
             handler.__name__ = op.operation_id
             self.operations.append(op)
-            self.app.route(path, methods=[method], content_types=["application/json"])(handler)
+            # A route without a body ignores Content-Type: Alipay's my.request sends
+            # application/x-www-form-urlencoded on every GET, which must not be a 415.
+            accepted = ["application/json"] if body is not None else ["*/*"]
+            self.app.route(path, methods=[method], content_types=accepted)(handler)
             return view
 
         return decorate

@@ -1,67 +1,242 @@
-"""Who may call what: every route × every role, as one table.
+"""Who may call what, and whose data: every route × every role, and owner × non-owner.
 
-The table is written out by hand, not derived from the routes, so a route
-that opens up by mistake (or a new route nobody placed here) fails the test.
+One table, written out by hand rather than derived from the routes, so that a
+route that opens up by mistake (or a new route nobody placed here) fails:
+
+- ``who``: the roles that may call the route (or anyone, without a token);
+  every other role gets 403 ``wrong_role``, no token 401 ``missing_credentials``;
+- ``owned``: for the routes that reach a person's data, the probe with which
+  one citizen (the attacker, with an account, a code and a phone of their
+  own) tries to read or act on another citizen's (the victim's) declarations,
+  code, itinerary, appeals or test results, knowing the victim's ids and even their paging
+  cursors. Each probe checks that the attempt fails and that the victim's
+  data is unchanged.
+
+The number of cells checked is printed after the test results
+(``tests/conftest.py``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from app import app
 from chalicelib.domain.roles import Role
-from tests.helpers import body, post
+from chalicelib.services.declarations import self_person_id
+from tests.helpers import assert_error, body, declaration, get, login, make_id_number, post
 
 ANYONE = "anyone"
 CITIZEN = frozenset({Role.CITIZEN})
 REVIEWER = frozenset({Role.REVIEWER})
 OFFICIAL = frozenset({Role.OFFICIAL})
 ADMIN = frozenset({Role.ADMIN})
+VICTIM_ID = make_id_number("61011319850101123")
+ATTACKER_ID = make_id_number("61011319900101123")
+VICTIM_SAMPLE = "S-VICTIM-1"
 
-MATRIX: dict[tuple[str, str], object] = {
-    ("GET", "/v1/openapi.json"): ANYONE,
-    ("POST", "/v1/auth/dev"): ANYONE,
-    ("POST", "/v1/auth/wechat"): ANYONE,
-    ("POST", "/v1/auth/alipay"): ANYONE,
-    ("GET", "/v1/me"): CITIZEN,
-    ("POST", "/v1/me/phone"): CITIZEN,
-    ("POST", "/v1/declarations"): CITIZEN,
-    ("GET", "/v1/declarations"): CITIZEN,
-    ("POST", "/v1/me/appeals"): CITIZEN,
-    ("GET", "/v1/me/appeals"): CITIZEN,
-    ("GET", "/v1/admin/reviews"): REVIEWER,
-    ("POST", "/v1/admin/reviews/{declaration_id}"): REVIEWER,
-    ("GET", "/v1/admin/appeals"): REVIEWER,
-    ("POST", "/v1/admin/appeals/{appeal_id}"): REVIEWER,
-    ("POST", "/v1/admin/status"): OFFICIAL,
-    ("GET", "/v1/admin/status"): OFFICIAL,
-    ("POST", "/v1/admin/status/{mark_id}/approve"): OFFICIAL,
-    ("GET", "/v1/admin/audit"): ADMIN,
-    ("GET", "/v1/code"): CITIZEN,
-    ("GET", "/v1/code.svg"): CITIZEN,
-    ("GET", "/v1/code.png"): CITIZEN,
-    ("GET", "/v1/pass"): CITIZEN,
-    ("GET", "/v1/keys"): ANYONE,
-    ("POST", "/v1/verify"): frozenset({Role.CHECKPOINT}),
-    ("POST", "/v1/feeds/carrier"): frozenset({Role.CARRIER}),
-    ("GET", "/v1/itinerary"): CITIZEN,
-    ("POST", "/v1/feeds/tests"): frozenset({Role.LAB}),
-    ("GET", "/v1/tests"): CITIZEN,
-    ("GET", "/v1/test-sites"): ANYONE,
-    ("POST", "/v1/feeds/risk-areas"): OFFICIAL,
-    ("POST", "/v1/feeds/risk-areas/{feed_id}/confirm"): OFFICIAL,
-    ("GET", "/v1/regions/{code}"): ANYONE,
-    ("PUT", "/v1/admin/regions/{code}/policy"): OFFICIAL,
+
+@dataclass
+class Citizen:
+    token: str
+    user_id: str
+    person_id: str
+    name_masked: str
+    phone_masked: str
+    declarations: list[str] = field(default_factory=list)
+    appeals: list[str] = field(default_factory=list)
+    cursors: dict[str, str] = field(default_factory=dict)  # page 1 → page 2, as issued
+
+
+def _as(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _snapshot(client: Any, victim: Citizen) -> dict[str, Any]:
+    """What the victim sees of their own data: no probe may change any of it."""
+    code = body(get(client, "/v1/code", victim.token))
+    return {
+        "declarations": body(get(client, "/v1/declarations", victim.token))["items"],
+        "appeals": body(get(client, "/v1/me/appeals", victim.token))["items"],
+        "colour": (code["colour"], [r["code"] for r in code["reasons"]], code["holder"]),
+        "itinerary": body(get(client, "/v1/itinerary", victim.token))["cities"],
+        "tests": body(get(client, "/v1/tests", victim.token))["items"],
+        "me": body(get(client, "/v1/me", victim.token)),
+    }
+
+
+# --- the probes: each returns the number of cells (attempts) it checked ---------------
+
+Probe = Callable[[Any, Citizen, Citizen], int]
+
+
+def own_profile_only(client: Any, attacker: Citizen, victim: Citizen) -> int:
+    me = body(get(client, "/v1/me", attacker.token))
+    assert (me["id"], me["phone_masked"]) == (attacker.user_id, attacker.phone_masked)
+    assert_error(get(client, f"/v1/me?user={victim.user_id}", attacker.token), 400)
+    return 2
+
+
+def declare_with_the_victims_id_number(client: Any, attacker: Citizen, victim: Citizen) -> int:
+    stolen = declaration(id_number=VICTIM_ID, phone="13822223333")
+    # From an account that declares for someone else already, and from a fresh one.
+    assert_error(post(client, "/v1/declarations", stolen, attacker.token), 409)
+    fresh = login(client, "attacker-2", phone="13822224444")
+    assert_error(post(client, "/v1/declarations", stolen, fresh), 409)
+    return 2
+
+
+def list_the_victims_declarations(client: Any, attacker: Citizen, victim: Citizen) -> int:
+    mine = {d["id"] for d in body(get(client, "/v1/declarations", attacker.token))["items"]}
+    assert mine and not mine & set(victim.declarations)
+    replayed = get(
+        client, f"/v1/declarations?limit=1&cursor={victim.cursors['declarations']}", attacker.token
+    )
+    assert_error(replayed, 400, code="invalid_cursor", field="cursor")
+    assert_error(get(client, f"/v1/declarations?person={victim.person_id}", attacker.token), 400)
+    return 3
+
+
+def review_the_victims_declaration(client: Any, attacker: Citizen, victim: Citizen) -> int:
+    for decision in ("approve", "reject"):
+        attempt = post(
+            client,
+            f"/v1/admin/reviews/{victim.declarations[0]}",
+            {"decision": decision, "note": "mine now"},
+            attacker.token,
+        )
+        assert_error(attempt, 403, code="wrong_role")
+    return 2
+
+
+def appeal_for_the_victim(client: Any, attacker: Citizen, victim: Citizen) -> int:
+    filed = body(post(client, "/v1/me/appeals", {"reason": "for my friend"}, attacker.token))
+    mine = [a["id"] for a in body(get(client, "/v1/me/appeals", attacker.token))["items"]]
+    assert filed["id"] in mine and filed["id"] not in victim.appeals
+    attempt = post(
+        client, "/v1/me/appeals", {"reason": "x", "person": victim.person_id}, attacker.token
+    )
+    assert_error(attempt, 400, code="unknown_field", field="person")
+    return 2
+
+
+def list_the_victims_appeals(client: Any, attacker: Citizen, victim: Citizen) -> int:
+    mine = {a["id"] for a in body(get(client, "/v1/me/appeals", attacker.token))["items"]}
+    assert not mine & set(victim.appeals)
+    replayed = get(
+        client, f"/v1/me/appeals?limit=1&cursor={victim.cursors['appeals']}", attacker.token
+    )
+    assert_error(replayed, 400, code="invalid_cursor", field="cursor")
+    return 2
+
+
+def answer_the_victims_appeal(client: Any, attacker: Citizen, victim: Citizen) -> int:
+    attempt = post(
+        client,
+        f"/v1/admin/appeals/{victim.appeals[0]}",
+        {"outcome": "upheld", "answer": "granted"},
+        attacker.token,
+    )
+    assert_error(attempt, 403, code="wrong_role")
+    return 1
+
+
+def the_victims_code(path: str) -> Probe:
+    def probe(client: Any, attacker: Citizen, victim: Citizen) -> int:
+        headers = _as(attacker.token)
+        if path.endswith(".png"):
+            headers["Accept"] = "image/png"
+        other = client.http.get(f"{path}?person={victim.person_id}", headers=headers)
+        assert_error(other, 404, code="person_not_found", field="person")
+        own = client.http.get(path, headers=headers)
+        assert own.status_code == 200
+        if path == "/v1/code":
+            holder = body(own)["holder"]
+            assert holder["name_masked"] == attacker.name_masked != victim.name_masked
+        return 2
+
+    return probe
+
+
+def the_victims_pass(client: Any, attacker: Citizen, victim: Citizen) -> int:
+    shown = body(get(client, "/v1/pass", attacker.token))
+    assert shown["code"]["holder"]["name_masked"] == attacker.name_masked
+    assert shown["itinerary"]["phone_masked"] == attacker.phone_masked
+    assert_error(get(client, f"/v1/pass?person={victim.person_id}", attacker.token), 400)
+    return 2
+
+
+def the_victims_test_results(client: Any, attacker: Citizen, victim: Citizen) -> int:
+    mine = body(get(client, "/v1/tests", attacker.token))["items"]
+    assert mine and all(r["sample_id"] != VICTIM_SAMPLE for r in mine)
+    for query in (f"person={victim.person_id}", f"id_number={VICTIM_ID}"):
+        assert_error(get(client, f"/v1/tests?{query}", attacker.token), 400)
+    return 3
+
+
+def the_victims_itinerary(client: Any, attacker: Citizen, victim: Citizen) -> int:
+    card = body(get(client, "/v1/itinerary", attacker.token))
+    assert card["phone_masked"] == attacker.phone_masked and card["cities"] == []
+    for query in (f"person={victim.person_id}", "phone=13911112222"):
+        assert_error(get(client, f"/v1/itinerary?{query}", attacker.token), 400)
+    return 3
+
+
+@dataclass(frozen=True)
+class Row:
+    who: object  # ANYONE, or the roles that may call the route
+    owned: Probe | None = None  # how a citizen tries to reach another person's data here
+
+
+MATRIX: dict[tuple[str, str], Row] = {
+    ("GET", "/v1/openapi.json"): Row(ANYONE),
+    ("POST", "/v1/auth/dev"): Row(ANYONE),
+    ("POST", "/v1/auth/wechat"): Row(ANYONE),
+    ("POST", "/v1/auth/alipay"): Row(ANYONE),
+    ("GET", "/v1/me"): Row(CITIZEN, own_profile_only),
+    ("POST", "/v1/me/phone"): Row(CITIZEN),  # binds the caller's account; names no one else
+    ("POST", "/v1/declarations"): Row(CITIZEN, declare_with_the_victims_id_number),
+    ("GET", "/v1/declarations"): Row(CITIZEN, list_the_victims_declarations),
+    ("POST", "/v1/me/appeals"): Row(CITIZEN, appeal_for_the_victim),
+    ("GET", "/v1/me/appeals"): Row(CITIZEN, list_the_victims_appeals),
+    ("GET", "/v1/admin/reviews"): Row(REVIEWER),
+    ("POST", "/v1/admin/reviews/{declaration_id}"): Row(REVIEWER, review_the_victims_declaration),
+    ("GET", "/v1/admin/appeals"): Row(REVIEWER),
+    ("POST", "/v1/admin/appeals/{appeal_id}"): Row(REVIEWER, answer_the_victims_appeal),
+    ("POST", "/v1/admin/status"): Row(OFFICIAL),
+    ("GET", "/v1/admin/status"): Row(OFFICIAL),
+    ("POST", "/v1/admin/status/{mark_id}/approve"): Row(OFFICIAL),
+    ("GET", "/v1/admin/audit"): Row(ADMIN),
+    ("GET", "/v1/code"): Row(CITIZEN, the_victims_code("/v1/code")),
+    ("GET", "/v1/code.svg"): Row(CITIZEN, the_victims_code("/v1/code.svg")),
+    ("GET", "/v1/code.png"): Row(CITIZEN, the_victims_code("/v1/code.png")),
+    ("GET", "/v1/pass"): Row(CITIZEN, the_victims_pass),
+    ("GET", "/v1/keys"): Row(ANYONE),
+    ("POST", "/v1/verify"): Row(frozenset({Role.CHECKPOINT})),
+    ("POST", "/v1/feeds/carrier"): Row(frozenset({Role.CARRIER})),
+    ("GET", "/v1/itinerary"): Row(CITIZEN, the_victims_itinerary),
+    ("POST", "/v1/feeds/tests"): Row(frozenset({Role.LAB})),
+    ("GET", "/v1/tests"): Row(CITIZEN, the_victims_test_results),
+    ("GET", "/v1/test-sites"): Row(ANYONE),
+    ("POST", "/v1/feeds/risk-areas"): Row(OFFICIAL),
+    ("POST", "/v1/feeds/risk-areas/{feed_id}/confirm"): Row(OFFICIAL),
+    ("GET", "/v1/regions/{code}"): Row(ANYONE),
+    ("PUT", "/v1/admin/regions/{code}/policy"): Row(OFFICIAL),
     # mutual recognition (docs/federation.md)
-    ("GET", "/v1/trust-list"): ANYONE,
-    ("PUT", "/v1/admin/trust-list"): ADMIN,
-    ("POST", "/v1/federation/convert"): CITIZEN,
-    ("POST", "/v1/federation/status"): frozenset({Role.PARTNER}),
+    ("GET", "/v1/trust-list"): Row(ANYONE),
+    ("PUT", "/v1/admin/trust-list"): Row(ADMIN),
+    # converts the partner code the caller presents into a new one; reads no stored data
+    ("POST", "/v1/federation/convert"): Row(CITIZEN),
+    ("POST", "/v1/federation/status"): Row(frozenset({Role.PARTNER})),
 }
 
 CASES = [(method, path, role) for (method, path) in MATRIX for role in [None, *Role]]
+OWNED = [key for key, row in MATRIX.items() if row.owned is not None]
 
 
 def test_every_route_is_in_the_matrix():
@@ -99,8 +274,8 @@ def _call(client, method, path, token):
     CASES,
     ids=[f"{m} {p} {r.value if r else 'no-token'}" for m, p, r in CASES],
 )
-def test_route_role(client, tokens, method, path, role):
-    allowed = MATRIX[(method, path)]
+def test_route_role(client, tokens, record_property, method, path, role):
+    allowed = MATRIX[(method, path)].who
     response = _call(client, method, path, tokens[role] if role else None)
 
     if allowed == ANYONE or (role is not None and role in allowed):
@@ -111,10 +286,104 @@ def test_route_role(client, tokens, method, path, role):
     else:
         assert response.status_code == 403
         assert body(response)["error"]["code"] == "wrong_role"
+    record_property("authz_cells", 1)
 
 
-@pytest.mark.parametrize(("method", "path"), [k for k, v in MATRIX.items() if v != ANYONE])
-def test_a_garbage_token_is_401_everywhere(client, method, path):
+@pytest.mark.parametrize(("method", "path"), [k for k, v in MATRIX.items() if v.who != ANYONE])
+def test_a_garbage_token_is_401_everywhere(client, record_property, method, path):
     response = _call(client, method, path, "not.a.token")
 
     assert response.status_code == 401
+    record_property("authz_cells", 1)
+
+
+# --- owner × non-owner -------------------------------------------------------------------
+
+
+def _citizen(client, subject, phone, id_first17, **answers) -> Citizen:
+    token = login(client, subject, phone=phone)
+    declared = post(
+        client,
+        "/v1/declarations",
+        declaration(id_number=make_id_number(id_first17), phone=phone, **answers),
+        token,
+    )
+    assert declared.status_code == 201, declared.body
+    code = body(get(client, "/v1/code", token))
+    me = body(get(client, "/v1/me", token))
+    return Citizen(
+        token=token,
+        user_id=me["id"],
+        person_id=self_person_id(me["id"]),
+        name_masked=code["holder"]["name_masked"],
+        phone_masked=me["phone_masked"],
+        declarations=[body(declared)["id"]],
+    )
+
+
+@pytest.fixture
+def victim(client, clock):
+    victim = _citizen(client, "victim", "13911112222", VICTIM_ID[:17], name="李四")
+    clock.now += timedelta(minutes=1)
+    again = post(
+        client,
+        "/v1/declarations",
+        declaration(
+            name="李四",
+            id_number=VICTIM_ID,
+            phone="13911112222",
+            symptoms=["cough"],
+        ),
+        victim.token,
+    )
+    victim.declarations.append(body(again)["id"])
+    for reason in ("只是过敏", "已经痊愈"):
+        victim.appeals.append(
+            body(post(client, "/v1/me/appeals", {"reason": reason}, victim.token))["id"]
+        )
+    carrier = login(client, "cmcc", role="carrier")
+    stay = {
+        "phone": "13911112222",
+        "kind": "city",
+        "place": "110100",
+        "entered_at": "2026-11-17T08:00:00+08:00",
+        "left_at": "2026-11-17T14:30:00+08:00",
+    }
+    fed = post(client, "/v1/feeds/carrier", {"batch_id": "victim-1", "stays": [stay]}, carrier)
+    assert fed.status_code == 200, fed.body
+    lab = login(client, "kingmed", role="lab")
+    results = [
+        {
+            "id_number": id_number,
+            "sample_id": sample,
+            "sampled_at": "2026-11-20T08:00:00+08:00",
+            "result": "negative",
+            "lab": "金域医学",
+        }
+        for id_number, sample in ((VICTIM_ID, VICTIM_SAMPLE), (ATTACKER_ID, "S-ATTACKER-1"))
+    ]
+    tested = post(client, "/v1/feeds/tests", {"batch_id": "lab-1", "results": results}, lab)
+    assert tested.status_code == 200, tested.body
+    for name, path in (("declarations", "/v1/declarations"), ("appeals", "/v1/me/appeals")):
+        victim.cursors[name] = body(get(client, f"{path}?limit=1", victim.token))["cursor"]
+        assert victim.cursors[name], name
+    return victim
+
+
+@pytest.fixture
+def attacker(client, victim):
+    return _citizen(client, "attacker", "13822223333", ATTACKER_ID[:17], name="张三")
+
+
+@pytest.mark.parametrize(("method", "path"), OWNED, ids=[f"{m} {p}" for m, p in OWNED])
+def test_a_citizen_cannot_reach_another_persons_data(
+    client, attacker, victim, record_property, method, path
+):
+    before = _snapshot(client, victim)
+    assert before["itinerary"] and before["appeals"] and before["tests"]
+    assert len(before["declarations"]) == 2
+
+    cells = MATRIX[(method, path)].owned(client, attacker, victim)
+
+    assert _snapshot(client, victim) == before
+    record_property("authz_cells", cells)

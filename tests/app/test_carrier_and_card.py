@@ -225,3 +225,32 @@ def test_new_stays_recolour_the_people_behind_the_phones(client, carrier, citize
     code = body(get(client, "/v1/code", citizen))
     assert code["colour"] == "red"
     assert [r["code"] for r in code["reasons"]] == ["abroad_14d"]
+
+
+def test_two_stays_in_one_city_on_one_day_in_one_batch_are_stored(client, carrier, monkeypatch):
+    # Both touch the place-day item 610100#2026-11-17 of the same phone, and the last row
+    # repeats. DynamoDB refuses a batch write that names one key twice (moto only when
+    # the whole item repeats): this was a 503 for a batch any carrier may send.
+    from pynamodb.connection.base import Connection
+
+    from chalicelib.adapters.dynamo.models import ALL_MODELS
+
+    keys_of = {m.Meta.table_name: (m._hash_keyname, m._range_keyname) for m in ALL_MODELS}
+    original = Connection.batch_write_item
+
+    def like_dynamodb(self, table_name, put_items=None, **kwargs):
+        names = keys_of[table_name]
+        keys = [tuple(str(item.get(n)) for n in names) for item in put_items or []]
+        assert len(keys) == len(set(keys)), f"duplicate keys in one batch to {table_name}"
+        return original(self, table_name, put_items=put_items, **kwargs)
+
+    monkeypatch.setattr(Connection, "batch_write_item", like_dynamodb)
+    morning = row(entered="2026-11-17T06:00:00+08:00", left="2026-11-17T09:00:00+08:00")
+    evening = row(entered="2026-11-17T18:00:00+08:00", left="2026-11-17T23:00:00+08:00")
+
+    response = feed(client, carrier, "cmcc-day", morning, evening, evening)
+
+    assert response.status_code == 200, response.body
+    assert body(response)["accepted"] == 3
+    assert StayRecord.count() == 2  # the repeated row is one stay
+    assert {p.place_day for p in PlaceDayRecord.scan()} == {"610100#2026-11-17"}

@@ -79,6 +79,16 @@ def test_wrong_content_type_is_415_in_our_shape(client):
     assert_error(response, 415, code="unsupported_media_type")
 
 
+def test_a_route_without_a_body_ignores_the_content_type(client):
+    # Alipay's my.request sends this Content-Type on every request, GETs included.
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+
+    response = client.http.get("/v1/keys", headers=headers)
+
+    assert response.status_code == 200, response.body
+    assert "keys" in body(response)
+
+
 def test_wrong_method_is_405_in_our_shape(client):
     response = client.http.delete("/v1/auth/dev")
 

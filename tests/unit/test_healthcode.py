@@ -85,3 +85,14 @@ def test_build_refuses_lifetimes_that_would_grow_the_qr():
     )
     with pytest.raises(ValueError):
         hc.build(claims, kid=b"\x00\x01", sign=lambda m: b"\x00" * 64)
+
+
+@pytest.mark.parametrize("colour", [[0], {1: 2}, b"\x00", "green"])
+def test_a_colour_of_another_cbor_type_is_malformed(colour):
+    protected = hc.cbor_encode({1: hc.ALG_EDDSA, 4: b"\x00\x01"})
+    payload = hc.cbor_encode([b"\x00" * 8, colour, 1795000000, 5, 610100])
+    token = hc.PREFIX + hc.b45encode(hc.cbor_encode([protected, {}, payload, b"\x00" * 64]))
+
+    with pytest.raises(hc.TokenError) as caught:
+        hc.parse(token)
+    assert caught.value.reason == "malformed"

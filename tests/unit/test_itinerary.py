@@ -204,3 +204,11 @@ def test_country_codes_are_normalised():
     [parsed] = parse(rows(kind="country", place="jp"))
 
     assert parsed.place == "JP"
+
+
+@pytest.mark.parametrize("row", [None, "13800138000", ["phone"], 5])
+def test_a_row_that_is_not_an_object_is_named(row):
+    # The API's schema stops these; `cli load-carrier-feed` hands a file's rows straight in.
+    with pytest.raises(InvalidInput) as caught:
+        parse([*rows(), row])
+    assert caught.value.field == "stays[1]"

@@ -102,3 +102,12 @@ def test_any_string_is_either_valid_or_unauthenticated(text):
 def test_three_part_garbage_is_unauthenticated(parts):
     with pytest.raises(Unauthenticated):
         tokens.verify(RING, ".".join(parts), audience=AUD, now=NOW)
+
+
+def test_an_expiry_at_the_end_of_time_does_not_overflow():
+    # Only a key holder can sign this, but verify() must still answer, not raise OverflowError.
+    last = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC) - NOW
+
+    claims = tokens.verify(RING, _mint(ttl=last), audience=AUD, now=NOW)
+
+    assert claims.expires_at.year == 9999

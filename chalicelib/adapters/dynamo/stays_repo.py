@@ -34,40 +34,48 @@ class DynamoStays:
     def write(
         self, rows: Iterable[tuple[str, Stay]], *, batch_id: str, received_at: datetime
     ) -> int:
-        """Write (phone_hash, stay) pairs and their place-day index items; returns items."""
-        written = 0
+        """Write (phone_hash, stay) pairs and their place-day index items; returns items.
+
+        A batch write may not name one key twice (DynamoDB refuses the whole request),
+        yet a batch often does: two stays of a phone in one city on one day share their
+        index item, and a carrier may repeat a row. Each key is written once: the last
+        row for a stay key, as sequential writes would leave it, and for an index item
+        the latest expiry among the stays that touch it.
+        """
+        records: dict[tuple[str, str], StayRecord] = {}
+        index_expiry: dict[tuple[str, str], datetime] = {}
+        for phone_hash, stay in rows:
+            expires = stay.left_at + self._retention
+            sort_key = f"{stay.entered_at.isoformat()}#{stay.kind}#{stay.place}"
+            records[phone_hash, sort_key] = StayRecord(
+                phone_hash,
+                sort_key,
+                place=stay.place,
+                kind=stay.kind,
+                entered_at=stay.entered_at,
+                left_at=stay.left_at,
+                batch_id=batch_id,
+                received_at=received_at,
+                expires=expires,
+            )
+            for day in local_days(stay):
+                key = (f"{stay.place}#{day}", phone_hash)
+                index_expiry[key] = max(expires, index_expiry.get(key, expires))
         try:
             with (
                 translate(),
                 StayRecord.batch_write() as stays,
                 PlaceDayRecord.batch_write() as index,
             ):
-                for phone_hash, stay in rows:
-                    expires = stay.left_at + self._retention
-                    stays.save(
-                        StayRecord(
-                            phone_hash,
-                            f"{stay.entered_at.isoformat()}#{stay.kind}#{stay.place}",
-                            place=stay.place,
-                            kind=stay.kind,
-                            entered_at=stay.entered_at,
-                            left_at=stay.left_at,
-                            batch_id=batch_id,
-                            received_at=received_at,
-                            expires=expires,
-                        )
-                    )
-                    written += 1
-                    for day in local_days(stay):
-                        index.save(
-                            PlaceDayRecord(f"{stay.place}#{day}", phone_hash, expires=expires)
-                        )
-                        written += 1
+                for record in records.values():
+                    stays.save(record)
+                for (place_day, phone_hash), expires in index_expiry.items():
+                    index.save(PlaceDayRecord(place_day, phone_hash, expires=expires))
         except PutError as exc:
             raise UpstreamUnavailable(
                 "the database did not take the whole batch; send it again (writes are idempotent)"
             ) from exc
-        return written
+        return len(records) + len(index_expiry)
 
     def phones_in(self, place: str, day: str) -> list[str]:
         with translate():
