@@ -77,6 +77,9 @@ ENV = {
     "YIMA_LIMIT_SCAN_SUBJECT": "999999999/60",
     "YIMA_LIMIT_SCAN_IP": "999999999/60",
     "YIMA_LIMIT_SCAN_ALERT": "off",
+    "YIMA_SCAN_RISK_CACHE_SECONDS": "30",  # as on the deployed stages
+    "YIMA_LIMIT_LOGIN_SUBJECT": "999999999/60",
+    "YIMA_LIMIT_LOGIN_IP": "999999999/60",
 }
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # a fixed clock: tokens never expire mid-run

@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         runs = {k: v for k, v in previous.get("benchmarks", {}).items() if k not in names} | runs
         figures = [f for f in previous["figures"] if f["benchmark"] not in names] + figures
     figures.sort(key=lambda f: BENCHMARKS.index(f["benchmark"]))
-    missed = [f for f in figures if f["met"] is False]
+    missed = [f for f in figures if f.get("met") is False]
     result = {
         "date": date,
         "machine": info,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -205,9 +206,21 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         recolour=risk.queue,
     )
 
+    # A checkpoint's scan asks "is this district a risk area now?". Reading the @active
+    # pointer on every scan would make it the hottest item of the morning peak, so the
+    # answer is cached per container; the risk refresh looks again at the scans of raised
+    # districts once every cache has expired (RiskService.scan_cache_seconds).
+    risk.scan_cache_seconds = settings.scan_risk_cache_seconds
+    scan_risk: dict[str, Any] = {"at": float("-inf"), "risky": frozenset()}
+
     def after_scan(person_id: str, region: str) -> None:
-        _feed, areas = colours.facts.active_risk()
-        if any(a.region_code == region and a.level in ("high", "medium") for a in areas):
+        if time.monotonic() - scan_risk["at"] >= risk.scan_cache_seconds:
+            _feed, areas = colours.facts.active_risk()
+            scan_risk["risky"] = frozenset(
+                a.region_code for a in areas if a.level in ("high", "medium")
+            )
+            scan_risk["at"] = time.monotonic()
+        if region in scan_risk["risky"]:
             risk.queue.submit([person_id], reason=f"scan:{region}")
 
     federation = FederationService(

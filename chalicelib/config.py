@@ -11,7 +11,7 @@ import base64
 import binascii
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from chalicelib.domain.errors import ConfigError
 from chalicelib.domain.limits import DEFAULT_LIMITS, GROUPS, SCOPES, LimitGroup, parse_rate
@@ -37,6 +37,9 @@ class Settings:
     aws_endpoint: str | None = None
     session_ttl_seconds: int = 7200
     code_lifetime_minutes: int = 5
+    # How stale a checkpoint scan's "is this district a risk area" may be (a per-container
+    # cache; the risk refresh rescans raised districts after it). 0 on the local stacks.
+    scan_risk_cache_seconds: int = 0
     max_body_bytes: int = 64 * 1024
     log_level: str = "INFO"
     # The national platform's root public keys (base64url, raw Ed25519), pinned: only a
@@ -110,6 +113,9 @@ class Settings:
             aws_endpoint=endpoint,
             session_ttl_seconds=number("YIMA_SESSION_TTL_SECONDS", 7200, 60, 86400),
             code_lifetime_minutes=number("YIMA_CODE_LIFETIME_MINUTES", 5, 1, 23),
+            scan_risk_cache_seconds=number(
+                "YIMA_SCAN_RISK_CACHE_SECONDS", 0 if stage in ("local", "test") else 30, 0, 600
+            ),
             max_body_bytes=number("YIMA_MAX_BODY_BYTES", 64 * 1024, 1024, 6 * 1024 * 1024),
             log_level=env.get("YIMA_LOG_LEVEL") or "INFO",
             national_root_keys=_root_keys(env.get("YIMA_NATIONAL_ROOT_KEYS") or ""),
@@ -153,5 +159,11 @@ def _limits(env: Mapping[str, str]) -> dict[str, LimitGroup]:
                 rate = parse_rate(raw)
             except ValueError as exc:
                 raise ConfigError(f"{name}: {exc}") from None
-            limits[group] = replace(limits[group], **{scope: rate})
+            current = limits[group]
+            limits[group] = LimitGroup(
+                subject=rate if scope == "subject" else current.subject,
+                ip=rate if scope == "ip" else current.ip,
+                alert=rate if scope == "alert" else current.alert,
+                shared=current.shared,
+            )
     return limits

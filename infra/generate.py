@@ -321,11 +321,26 @@ def gateway_responses() -> dict[str, Any]:
     return responses
 
 
+# The stage's ceiling, every route together: the hot paths' abuse limits count in each
+# container's memory (chalicelib/domain/limits.py), so the total is capped here, at the
+# edge, before a Lambda runs. Raise it with the account's API Gateway quota.
+API_RATE_LIMIT = 10_000  # requests per second, steady
+API_BURST_LIMIT = 5_000
+
+
 def _rest_api_overlay() -> dict[str, Any]:
     # No Type: this only deep-merges into the resource `chalice package` emits.
     return {
         "Properties": {
-            "DefinitionBody": {"x-amazon-apigateway-gateway-responses": gateway_responses()}
+            "DefinitionBody": {"x-amazon-apigateway-gateway-responses": gateway_responses()},
+            "MethodSettings": [
+                {
+                    "ResourcePath": "/*",
+                    "HttpMethod": "*",
+                    "ThrottlingRateLimit": API_RATE_LIMIT,
+                    "ThrottlingBurstLimit": API_BURST_LIMIT,
+                }
+            ],
         }
     }
 

@@ -47,6 +47,20 @@ class SqsRecolourQueue:
         self._send("id_hashes", id_hashes, reason)
         return {"queued_ids": len(id_hashes)}
 
+    def submit_rescan(
+        self, regions: list[str], *, day: str, reason: str, delay_seconds: int
+    ) -> dict[str, int]:
+        """Later (SQS DelaySeconds, at most 900): recolour whoever was scanned in these
+        districts on ``day``. Scan checks read a risk snapshot cached for a few seconds; a
+        scan made just after a switch, against the older snapshot, is caught here."""
+        body = {"rescan_regions": regions, "day": day, "reason": reason}
+        self._client().send_message(
+            QueueUrl=self._queue_url(),
+            MessageBody=json.dumps(body),
+            DelaySeconds=max(0, min(900, delay_seconds)),
+        )
+        return {"queued_rescans": len(regions)}
+
     def _send(self, kind: str, items: list[str], reason: str) -> None:
         from chalicelib.domain.errors import UpstreamUnavailable
 
@@ -82,6 +96,13 @@ class InlineRecolourQueue:
 
     def submit_ids(self, id_hashes: list[str], *, reason: str) -> dict[str, int]:
         return self._process({"id_hashes": id_hashes, "reason": reason})
+
+    def submit_rescan(
+        self, regions: list[str], *, day: str, reason: str, delay_seconds: int
+    ) -> dict[str, int]:
+        """Nothing to catch up: the local stacks' scan check caches nothing (no delayed
+        delivery here: YIMA_SCAN_RISK_CACHE_SECONDS stays 0 on them)."""
+        return {}
 
 
 class S3FeedSource:

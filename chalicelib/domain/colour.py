@@ -427,7 +427,10 @@ def _declaration(facts: Facts, as_of: datetime, policy: Policy) -> Iterable[Reas
                 for t in facts.tests
             )
             if not cleared:
-                yield _reason("declared_symptoms", None, since=item.declared_at)
+                # An earlier declaration's symptoms count while it is in the window (until
+                # 00:00 on its day + window + 1); the latest's until a negative test.
+                until = None if latest else days_after(item.declared_at, policy.window_days + 1)
+                yield _reason("declared_symptoms", until, since=item.declared_at)
         if item.abroad_14d:
             end = days_after(item.declared_at, policy.abroad_days)
             if as_of < end:

@@ -24,6 +24,17 @@ Per-address limits are generous: mobile carriers put thousands of phones
 behind one address (carrier-grade NAT), and a whole station's scanners can
 share one. They stop one host from enumerating, not a crowd from passing.
 
+Where the counters live: ``login``, ``declare`` and ``staff_read`` count in
+DynamoDB, shared by every container, because those requests are rare and
+dear (a WeChat round trip, a write, a staff look at a person). ``code`` and
+``scan`` are the morning peak's two hot paths: a shared counter would cost an
+UpdateItem (a write unit) to guard a GetItem (half a read unit), doubling the
+peak's writes and the route's latency. They count in the memory of each
+container instead (``shared=False``): a runaway client loop lands on the warm
+containers that served it and is stopped there, and API Gateway's stage
+throttling (``infra/``) caps the total. Every scan is in the ``scans`` table
+with the checkpoint that made it, for a later look at a burst.
+
 The staff groups also carry an *alert* rate: a staff account that goes past
 it in its window is logged at WARNING with ``alert: staff_lookup_burst`` (the
 2022 Henan red codes were set by staff looking up people they had no
@@ -72,6 +83,7 @@ class LimitGroup:
     subject: Rate | None = None
     ip: Rate | None = None
     alert: Rate | None = None  # staff groups: log a burst, block nothing
+    shared: bool = True  # False: counted in each container's memory (the hot paths)
 
     def rate(self, scope: str) -> Rate | None:
         return {"subject": self.subject, "ip": self.ip, "alert": self.alert}[scope]
@@ -80,8 +92,10 @@ class LimitGroup:
 DEFAULT_LIMITS: Mapping[str, LimitGroup] = {
     "login": LimitGroup(subject=Rate(10, 60), ip=Rate(60, 60)),
     "declare": LimitGroup(subject=Rate(20, 3600), ip=Rate(300, 3600)),
-    "code": LimitGroup(subject=Rate(60, 60), ip=Rate(1200, 60)),
-    "scan": LimitGroup(subject=Rate(120, 60), ip=Rate(600, 60), alert=Rate(1500, 3600)),
+    "code": LimitGroup(subject=Rate(60, 60), ip=Rate(1200, 60), shared=False),
+    "scan": LimitGroup(
+        subject=Rate(120, 60), ip=Rate(600, 60), alert=Rate(1500, 3600), shared=False
+    ),
     "staff_read": LimitGroup(subject=Rate(60, 60), ip=Rate(300, 60), alert=Rate(200, 3600)),
 }
 

@@ -14,8 +14,9 @@ the abuse counter is throttled is the outage the limits exist to prevent.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -42,6 +43,29 @@ class Counters(Protocol):
         ...
 
 
+class MemoryCounters:
+    """Counters in this container's memory, for the hot paths' limits (``shared=False``):
+    no write per request. Expired counters are dropped when the map grows."""
+
+    MAX_KEYS = 50_000
+
+    def __init__(self, clock: Callable[[], datetime]) -> None:
+        self._clock = clock
+        self._counts: dict[str, tuple[int, datetime]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str, *, expires: datetime) -> int:
+        with self._lock:
+            if len(self._counts) >= self.MAX_KEYS:
+                now = self._clock()
+                self._counts = {k: v for k, v in self._counts.items() if v[1] > now}
+                if len(self._counts) >= self.MAX_KEYS:  # all live: forget the oldest half
+                    self._counts = dict(list(self._counts.items())[self.MAX_KEYS // 2 :])
+            count = self._counts.get(key, (0, expires))[0] + 1
+            self._counts[key] = (count, expires)
+            return count
+
+
 class Log(Protocol):
     def warning(self, msg: str, *args: object, **kwargs: object) -> None: ...
 
@@ -60,6 +84,11 @@ class RateLimiter:
     hash_key: bytes
     clock: Callable[[], datetime]
     log: Callable[[], Log] = _default_log
+    local: Counters | None = field(default=None)  # MemoryCounters by default
+
+    def __post_init__(self) -> None:
+        if self.local is None:
+            self.local = MemoryCounters(self.clock)
 
     def check(
         self, group: str, *, subject: str | None, ip: str | None, role: Role | None = None
@@ -74,11 +103,11 @@ class RateLimiter:
             rate = limits.rate(scope)
             if rate is None or not who:
                 continue
-            count = self._hit(group, scope, who, rate, now)
+            count = self._hit(group, scope, who, rate, now, shared=limits.shared)
             if count is not None and count > rate.count:
                 refused.append(rate)
         if limits.alert is not None and subject and role in STAFF:
-            count = self._hit(group, "alert", subject, limits.alert, now)
+            count = self._hit(group, "alert", subject, limits.alert, now, shared=limits.shared)
             if count == limits.alert.count + 1:  # the first request past it: one line per window
                 self.log().warning(
                     "staff lookup burst",
@@ -96,11 +125,14 @@ class RateLimiter:
             retry = max(rate.retry_after(now) for rate in refused)
             raise RateLimited(f"too many requests; try again in {retry} seconds", retry_after=retry)
 
-    def _hit(self, group: str, scope: str, who: str, rate: Rate, now: datetime) -> int | None:
+    def _hit(
+        self, group: str, scope: str, who: str, rate: Rate, now: datetime, *, shared: bool
+    ) -> int | None:
         hashed = keyed_hash(self.hash_key, f"limit:{scope}", who)[:24]
         key = counter_key(group, scope, hashed, rate, now)
+        counters = self.counters if shared or self.local is None else self.local
         try:
-            return self.counters.hit(key, expires=window_end(rate, now) + COUNTER_MARGIN)
+            return counters.hit(key, expires=window_end(rate, now) + COUNTER_MARGIN)
         except UpstreamUnavailable:
             self.log().warning(
                 "rate limit counter unavailable; request let through",

@@ -83,6 +83,12 @@ class RecolourQueue(Protocol):
         """Hand keyed ID hashes to the worker, which finds their people (lab batches)."""
         ...
 
+    def submit_rescan(
+        self, regions: list[str], *, day: str, reason: str, delay_seconds: int
+    ) -> dict[str, int]:
+        """Later, recolour whoever was scanned in these districts on ``day``."""
+        ...
+
 
 class FeedSource(Protocol):
     def read(self) -> Any:
@@ -102,6 +108,7 @@ class RiskService:
     window_days: int
     clock: Callable[[], datetime]
     recolour_many: Callable[[list[str], str], dict[str, int]] = lambda ids, reason: {}
+    scan_cache_seconds: int = 0  # how stale a scan check's risk snapshot may be
 
     # -- the recolour worker ----------------------------------------------------------
 
@@ -113,6 +120,9 @@ class RiskService:
             people.update(self_person_id(u) for u in self.affected.users_with_phone(str(phone)))
         for id_hash in message.get("id_hashes") or []:
             people.update(self.affected.people_with_id(str(id_hash)))
+        day = str(message.get("day") or "")
+        for region in message.get("rescan_regions") or []:
+            people.update(self.affected.scanned(str(region), day))
         return self.recolour_many(sorted(people), reason)
 
     # -- entry points ----------------------------------------------------------------
@@ -295,6 +305,16 @@ class RiskService:
         change = diff(previous.areas if previous else (), snapshot.areas)
         people = self.affected_people(change.changed_regions, now)
         counts = self.queue.submit(sorted(people), reason=f"risk_feed:{snapshot.feed_id}")
+        raised = sorted({a.region_code for a in change.raised})
+        if raised and self.scan_cache_seconds:
+            # Scans made while a checkpoint's container still holds the older snapshot
+            # (at most scan_cache_seconds) are looked at again once every cache is fresh.
+            self.queue.submit_rescan(
+                raised,
+                day=local_day(now).isoformat(),
+                reason=f"risk_feed:{snapshot.feed_id}:rescan",
+                delay_seconds=self.scan_cache_seconds + 10,
+            )
         self.audit.append(
             AuditEvent(
                 subject_id=f"feed:{snapshot.feed_id}",

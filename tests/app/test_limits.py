@@ -226,3 +226,33 @@ def test_a_busy_counter_table_lets_the_request_through(client, container, monkey
 
     assert statuses == {200}
     assert any("let through" in r.getMessage() for r in caplog.records)
+
+
+def test_the_hot_paths_count_in_memory_and_write_no_counter(client):
+    from chalicelib.adapters.dynamo.models import RuntimeRecord
+
+    citizen = login(client, "memory", phone="13812345678")
+    post(client, "/v1/declarations", declaration(), citizen)
+    before = {r.key for r in RuntimeRecord.scan() if r.key.startswith("rl:")}
+    for _ in range(4):
+        assert get(client, "/v1/code", citizen).status_code == 200
+
+    assert_limited(get(client, "/v1/code", citizen), retry_after=60)  # still limited
+    after = {r.key for r in RuntimeRecord.scan() if r.key.startswith("rl:")}
+    assert not {k for k in after - before if k.startswith("rl:code:")}
+
+
+def test_memory_counters_forget_expired_windows_when_full():
+    from datetime import UTC, datetime
+
+    from chalicelib.services.limits import MemoryCounters
+
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    counters = MemoryCounters(lambda: now)
+    counters.MAX_KEYS = 4
+    for n in range(3):
+        counters.hit(f"old{n}", expires=now - timedelta(seconds=1))
+    assert counters.hit("live", expires=now + timedelta(seconds=60)) == 1
+    assert counters.hit("live", expires=now + timedelta(seconds=60)) == 2
+    counters.hit("new", expires=now + timedelta(seconds=60))
+    assert set(counters._counts) == {"live", "new"}

@@ -393,3 +393,62 @@ def test_a_run_that_stored_its_snapshot_but_never_switched_is_finished_by_a_retr
 
     assert retried["state"] == "active" and retried["people_recoloured"] == 1
     assert _colour(client, resident) == "red"
+
+
+def test_a_scan_check_caches_the_snapshot_and_a_delayed_rescan_catches_up(
+    client, container, official, monkeypatch
+):
+    container.risk.scan_cache_seconds = 30  # as on AWS stages (the local stack caches nothing)
+    rescans = []
+
+    def record(regions, **kwargs):
+        rescans.append((regions, kwargs))
+        return {}
+
+    monkeypatch.setattr(container.risk.queue, "submit_rescan", record)
+    visitor = _citizen(client, "late-visitor", "13811110016", "610103", "616")
+    gate = login(client, "gate-yanta-2", role="checkpoint")
+    token = body(get(client, "/v1/code", visitor))["token"]
+    post(client, "/v1/verify", {"token": token, "venue_id": "610103-0001"}, gate)  # warms it
+
+    pushed = post(
+        client,
+        "/v1/feeds/risk-areas",
+        snapshot("f1", "2026-11-20T09:00:00+08:00", HIGH_YANTA),
+        official,
+    )
+    assert body(pushed)["state"] == "active"
+    post(client, "/v1/verify", {"token": token, "venue_id": "610113-0007"}, gate)
+
+    assert _colour(client, visitor) == "green"  # judged against the cached, older snapshot
+    ((regions, kwargs),) = rescans
+    assert regions == ["610113"] and kwargs["delay_seconds"] == 40
+    assert kwargs["day"] == "2026-11-20"
+
+    container.risk.process({"rescan_regions": regions, "day": kwargs["day"], "reason": "later"})
+
+    assert _colour(client, visitor) == "red"
+
+
+def test_a_rescan_goes_to_sqs_with_a_delay():
+    from chalicelib.adapters.recolour_queue import SqsRecolourQueue
+
+    sent = []
+
+    class FakeSqs:
+        def get_queue_url(self, QueueName):
+            return {"QueueUrl": f"https://sqs/{QueueName}"}
+
+        def send_message(self, **kwargs):
+            sent.append(kwargs)
+
+    queue = SqsRecolourQueue(lambda: FakeSqs(), "yima-test-recolour")
+    queue.submit_rescan(["610113"], day="2026-11-20", reason="r", delay_seconds=2000)
+
+    (message,) = sent
+    assert message["DelaySeconds"] == 900  # SQS's most
+    assert json.loads(message["MessageBody"]) == {
+        "rescan_regions": ["610113"],
+        "day": "2026-11-20",
+        "reason": "r",
+    }

@@ -1220,3 +1220,21 @@ def test_an_official_mark_is_shown_with_its_epidemic_grounds():
 
     assert reason.text_zh.endswith("依据：流行病学调查")
     assert reason.text_en.endswith("grounds: contact tracing")
+
+
+def test_an_earlier_declarations_symptoms_end_when_it_leaves_the_window():
+    """The colour must say when it changes: a stored yellow from an earlier declaration's
+    symptoms turns green at 00:00 on its day + 15, found by the due index, not by luck."""
+    earlier = decl(declared_at=L(2026, 11, 10, 9), symptoms=("cough",))
+    latest = decl(declared_at=L(2026, 11, 12, 9))
+    f = facts(declaration=latest, earlier=(earlier,))
+
+    before = assess(f, POLICY, L(2026, 11, 24, 23, 59))
+    r = only(before, "declared_symptoms")
+    assert r.until == L(2026, 11, 25) and before.valid_until == L(2026, 11, 25)
+    assert "declared_symptoms" not in codes(assess(f, POLICY, L(2026, 11, 25)))
+
+
+def test_the_latest_declarations_symptoms_wait_for_a_negative_test():
+    r = only(assess(facts(declaration=SYMPTOMS), POLICY, AS_OF), "declared_symptoms")
+    assert r.until is None
