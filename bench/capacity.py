@@ -182,6 +182,10 @@ def price_call(call: str, sizes: dict[str, float]) -> list[Units]:
         ]
     if op == "UpdateItem" and target == "identities" and call.endswith("sets:last_login_at"):
         return [Units("identities", write=write_units(sizes["identity"]))]  # no GSI
+    if op == "UpdateItem" and target == "runtime" and call.endswith("sets:counter,expires"):
+        # A shared abuse-limit counter (logins, declarations, staff reads): one small item
+        # per subject or address and window, so spread over the table, never a hot key.
+        return [Units("runtime.rate_limits", write=1)]
     raise UnpricedCall(f"no price for the DynamoDB request {call!r}: teach price_call()")
 
 
