@@ -80,3 +80,35 @@ def declaration(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def request_mark(
+    client: Any,
+    official: str,
+    *,
+    status: str = "confirmed",
+    id_number: str | None = None,
+    category: str = "case_report",
+    note: str = "报告病例",
+    contact_date: str | None = None,
+) -> dict[str, Any]:
+    """An official's status request (by default: declaration()'s person, confirmed)."""
+    request: dict[str, Any] = {
+        "id_number": id_number or make_id_number("61011319900101123"),
+        "status": status,
+        "category": category,
+        "note": note,
+    }
+    if contact_date is not None:
+        request["contact_date"] = contact_date
+    response = post(client, "/v1/admin/status", request, official)
+    assert response.status_code == 201, response.body
+    return dict(body(response))
+
+
+def mark_and_approve(client: Any, **request: Any) -> Any:
+    """Two different officials: one requests the mark, the other approves it (the
+    approval's response, which carries the people recoloured)."""
+    mark = request_mark(client, login(client, "official-a", role="official"), **request)
+    approver = login(client, "official-b", role="official")
+    return post(client, f"/v1/admin/status/{mark['id']}/approve", {}, approver)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalicelib.adapters.dynamo.health_repo import DynamoColours, DynamoMarks
 from chalicelib.domain.colour import Colour
 from chalicelib.domain.health import MarkRequest
-from tests.helpers import body, declaration, login, post
+from tests.helpers import body, declaration, login, mark_and_approve, post
 
 
 def test_a_write_that_lands_between_read_and_write_is_not_overwritten(
@@ -89,7 +89,6 @@ def test_a_fresh_write_counts_even_if_the_index_has_not_caught_up(client, monkey
     miss it. Simulate the lag by hiding the indexes' answers."""
     from chalicelib.adapters.dynamo.health_repo import DynamoDeclarations, DynamoMarks
     from chalicelib.domain.health import Page
-    from tests.helpers import make_id_number
 
     monkeypatch.setattr(
         DynamoDeclarations, "for_person", lambda self, person_id, limit, cursor: Page(items=())
@@ -98,22 +97,7 @@ def test_a_fresh_write_counts_even_if_the_index_has_not_caught_up(client, monkey
     token = login(client, "lagged", phone="13812345678")
 
     declared = body(post(client, "/v1/declarations", declaration(symptoms=["cough"]), token))
-    a = login(client, "official-a", role="official")
-    b = login(client, "official-b", role="official")
-    mark = body(
-        post(
-            client,
-            "/v1/admin/status",
-            {
-                "id_number": make_id_number("61011319900101123"),
-                "status": "confirmed",
-                "category": "case_report",
-                "note": "n",
-            },
-            a,
-        )
-    )
-    approved = body(post(client, f"/v1/admin/status/{mark['id']}/approve", {}, b))
+    approved = body(mark_and_approve(client, note="n"))
 
     assert declared["colour"] == "yellow"
     assert approved["colours"][0]["colour"] == "red"

@@ -7,7 +7,16 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.adapters.dynamo.models import DeclarationRecord, PersonRecord
-from tests.helpers import assert_error, body, declaration, get, login, make_id_number, post
+from tests.helpers import (
+    assert_error,
+    body,
+    declaration,
+    get,
+    login,
+    make_id_number,
+    mark_and_approve,
+    post,
+)
 
 
 @pytest.fixture
@@ -149,22 +158,7 @@ def test_two_officials_mark_a_close_contact_red_and_it_is_audited(client, citize
 
 
 def test_a_mark_before_the_declaration_applies_when_the_person_declares(client, citizen):
-    official_a = login(client, "official-a", role="official")
-    official_b = login(client, "official-b", role="official")
-    mark = body(
-        post(
-            client,
-            "/v1/admin/status",
-            {
-                "id_number": make_id_number("61011319900101123"),
-                "status": "confirmed",
-                "category": "case_report",
-                "note": "报告病例",
-            },
-            official_a,
-        )
-    )
-    post(client, f"/v1/admin/status/{mark['id']}/approve", {}, official_b)
+    mark_and_approve(client)
 
     declared = body(_declare(client, citizen))
 

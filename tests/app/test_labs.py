@@ -13,7 +13,16 @@ from chalicelib.adapters.dynamo.models import (
     TestResultRecord,
     TestSampleRecord,
 )
-from tests.helpers import assert_error, body, declaration, get, login, make_id_number, post
+from tests.helpers import (
+    assert_error,
+    body,
+    declaration,
+    get,
+    login,
+    make_id_number,
+    mark_and_approve,
+    post,
+)
 
 ID = make_id_number("61011319900101123")  # declaration()'s own ID number
 OTHER_ID = make_id_number("61011319850505432")
@@ -262,23 +271,14 @@ def test_a_close_contact_leaves_only_after_a_negative_test_after_the_contact(
     client, lab, citizen, clock
 ):
     post(client, "/v1/declarations", declaration(), citizen)
-    official_a = login(client, "official-a", role="official")
-    official_b = login(client, "official-b", role="official")
-    mark = body(
-        post(
-            client,
-            "/v1/admin/status",
-            {
-                "id_number": ID,
-                "status": "close_contact",
-                "category": "contact_tracing",
-                "note": "shared a bus with case 12",
-                "contact_date": "2026-11-19",
-            },
-            official_a,
-        )
+    approved = mark_and_approve(
+        client,
+        status="close_contact",
+        category="contact_tracing",
+        note="shared a bus with case 12",
+        contact_date="2026-11-19",
     )
-    post(client, f"/v1/admin/status/{mark['id']}/approve", {}, official_b)
+    assert approved.status_code == 200, approved.body
     clock.now = datetime(2026, 12, 4, 2, 0, tzinfo=UTC)  # 15 days after the contact
     citizen = login(client, "alice")  # the earlier session has expired
     lab = login(client, "kingmed", role="lab")

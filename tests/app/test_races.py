@@ -26,7 +26,7 @@ import pytest
 from chalicelib.adapters.dynamo import models
 from chalicelib.domain.errors import Conflict
 from chalicelib.web.api import error_response
-from tests.helpers import body, declaration, login, make_id_number, post
+from tests.helpers import body, declaration, login, post, request_mark
 
 
 @pytest.fixture
@@ -131,19 +131,7 @@ def test_two_officials_approving_one_request_at_once_one_wins_the_other_409(
     citizen = login(client, "marked", phone="13812345678")
     post(client, "/v1/declarations", declaration(), citizen)
     requester = login(client, "official-a", role="official")
-    mark = body(
-        post(
-            client,
-            "/v1/admin/status",
-            {
-                "id_number": make_id_number("61011319900101123"),
-                "status": "confirmed",
-                "category": "case_report",
-                "note": "positive in hospital",
-            },
-            requester,
-        )
-    )
+    mark = request_mark(client, requester, note="positive in hospital")
     b, c = (
         container.auth.authenticate(login(client, name, role="official"))
         for name in ("official-b", "official-c")

@@ -33,7 +33,15 @@ from chalicelib.domain import healthcode as hc
 from chalicelib.domain import session
 from chalicelib.domain.colour import Colour
 from chalicelib.domain.roles import Role
-from tests.helpers import assert_error, body, declaration, get, login, make_id_number, post
+from tests.helpers import (
+    assert_error,
+    body,
+    declaration,
+    get,
+    login,
+    mark_and_approve,
+    post,
+)
 
 REASONS = {
     "wrong_prefix",
@@ -107,22 +115,7 @@ def _claims(token: str) -> list[Any]:
 
 def _mark_confirmed(client):
     """Two officials mark the holder confirmed: red at once."""
-    a = login(client, "official-a", role="official")
-    b = login(client, "official-b", role="official")
-    mark = body(
-        post(
-            client,
-            "/v1/admin/status",
-            {
-                "id_number": make_id_number("61011319900101123"),
-                "status": "confirmed",
-                "category": "case_report",
-                "note": "阳性病例",
-            },
-            a,
-        )
-    )
-    approved = post(client, f"/v1/admin/status/{mark['id']}/approve", {}, b)
+    approved = mark_and_approve(client, note="阳性病例")
     assert approved.status_code == 200, approved.body
 
 
