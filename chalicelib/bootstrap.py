@@ -194,11 +194,20 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     if settings.is_local:  # chalice local runs no queue consumer: do the worker's job inline
         risk.queue = InlineRecolourQueue(risk.process)
     itinerary.recolour = risk.queue
+    status = StatusService(
+        people=people,
+        marks=colours.marks,
+        audit=audit,
+        colours=colours,
+        hash_key=secrets.hash_key,
+        parse_id_number=reference_data.parse_id_number,
+        clock=clock,
+    )
     labs = LabService(
         results=DynamoTestResults(),
         idempotency=itinerary.idempotency,
         people=people,
-        marks=colours.marks,
+        status=status,
         audit=audit,
         hash_key=secrets.hash_key,
         parse_id_number=reference_data.parse_id_number,
@@ -262,15 +271,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         reviews=ReviewService(
             people=people, declarations=declarations, audit=audit, colours=colours, clock=clock
         ),
-        status=StatusService(
-            people=people,
-            marks=colours.marks,
-            audit=audit,
-            colours=colours,
-            hash_key=secrets.hash_key,
-            parse_id_number=reference_data.parse_id_number,
-            clock=clock,
-        ),
+        status=status,
         appeals=AppealService(
             people=people,
             appeals=DynamoAppeals(clock=clock),

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -26,7 +25,7 @@ from typing import Any, Protocol
 from chalicelib.domain.colour import local_time
 from chalicelib.domain.errors import Forbidden, InvalidInput
 from chalicelib.domain.geo import distance_m, parse_coordinate
-from chalicelib.domain.health import AuditEvent, MarkRequest
+from chalicelib.domain.health import AuditEvent
 from chalicelib.domain.labs import (
     LabRow,
     ResultWrite,
@@ -41,7 +40,8 @@ from chalicelib.domain.pii import keyed_hash
 from chalicelib.domain.session import SessionClaims
 from chalicelib.services.declarations import self_person_id
 from chalicelib.services.itinerary import IDEMPOTENCY_TTL, PROCESSING_LEASE, Idempotency
-from chalicelib.services.ports import Audit, Marks, People
+from chalicelib.services.officials import StatusService
+from chalicelib.services.ports import Audit, People
 
 IdNumberParser = Callable[..., str]
 DEFAULT_RADIUS_KM = 10.0
@@ -77,7 +77,7 @@ class LabService:
     results: ResultStore
     idempotency: Idempotency
     people: People
-    marks: Marks
+    status: StatusService
     audit: Audit
     hash_key: bytes
     parse_id_number: IdNumberParser
@@ -173,50 +173,28 @@ class LabService:
         away withdraws it while it still waits (an official's decision stands)."""
         was_positive = old is not None and old.result == "positive"
         if write.result == "positive" and not was_positive:
-            people = self.people.ids_by_id_hash(write.id_hash)
-            mark = MarkRequest(
-                mark_id="m_" + secrets.token_hex(10),
+            mark = self.status.file(
+                lab,
                 id_hash=write.id_hash,
-                person_id=people[0] if people else None,
                 status="confirmed",
                 category="lab_result",
                 note=(
                     f"positive nucleic-acid result from {write.lab}, sample {write.sample_id}, "
                     f"sampled {local_time(write.sampled_at):%Y-%m-%d %H:%M} (Beijing time)"
                 ),
-                contact_date=None,
-                state="awaiting_approval",
+                now=now,
                 requested_by=f"lab:{lab.subject}",
-                requested_at=now,
+                reason=f"lab_result: sample {write.sample_ref}",
             )
-            self.marks.add(mark)
-            self.audit.append(
-                AuditEvent(
-                    subject_id=mark.person_id or mark.mark_id,
-                    actor=lab.subject,
-                    actor_role=lab.role.value,
-                    action="status_requested",
-                    at=now,
-                    reason=f"lab_result: sample {write.sample_ref}",
-                    after={"mark": mark.mark_id, "status": "confirmed", "state": mark.state},
-                )
-            )
-            return _with_mark(write, mark.mark_id)
+            return replace(write, mark_id=mark.mark_id)
         if was_positive and write.result != "positive" and write.mark_id:
-            if self.marks.withdraw(write.mark_id):
-                self.audit.append(
-                    AuditEvent(
-                        subject_id=write.mark_id,
-                        actor=lab.subject,
-                        actor_role=lab.role.value,
-                        action="status_withdrawn",
-                        at=now,
-                        reason=f"lab_result corrected: sample {write.sample_ref}",
-                        before={"state": "awaiting_approval"},
-                        after={"state": "withdrawn"},
-                    )
-                )
-            return _with_mark(write, None)
+            self.status.withdraw(
+                lab,
+                write.mark_id,
+                reason=f"lab_result corrected: sample {write.sample_ref}",
+                now=now,
+            )
+            return replace(write, mark_id=None)
         return write
 
     def _audit_corrections(
@@ -265,10 +243,6 @@ class LabService:
             Report(result=r, badge=badge(r.sampled_at, now))
             for r in self.results.for_subject(person.id_hash, now=now)
         ]
-
-
-def _with_mark(write: ResultWrite, mark_id: str | None) -> ResultWrite:
-    return replace(write, mark_id=mark_id)
 
 
 # --- test sites ---------------------------------------------------------------------------

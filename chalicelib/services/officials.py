@@ -59,7 +59,31 @@ class StatusService:
         if not note:
             raise InvalidInput("a status mark needs a note", field="note")
         contact = self._contact_date(status, contact_date, today)
-        id_hash = keyed_hash(self.hash_key, "id", number)
+        return self.file(
+            official,
+            id_hash=keyed_hash(self.hash_key, "id", number),
+            status=status,
+            category=category,
+            note=note,
+            contact_date=contact,
+            now=now,
+        )
+
+    def file(
+        self,
+        requester: SessionClaims,
+        *,
+        id_hash: str,
+        status: str,
+        category: str,
+        note: str,
+        contact_date: date | None = None,
+        now: datetime,
+        requested_by: str | None = None,
+        reason: str | None = None,
+    ) -> MarkRequest:
+        """Put a checked request in the officials' queue, audited: an official's own, or
+        the one a lab's positive result opens (``requested_by`` ``lab:<client>``)."""
         people = self.people.ids_by_id_hash(id_hash)
         mark = MarkRequest(
             mark_id="m_" + secrets.token_hex(10),
@@ -68,29 +92,50 @@ class StatusService:
             status=status,
             category=category,
             note=note,
-            contact_date=contact,
+            contact_date=contact_date,
             state="awaiting_approval",
-            requested_by=official.subject,
+            requested_by=requested_by or requester.subject,
             requested_at=now,
         )
         self.marks.add(mark)
         self.audit.append(
             AuditEvent(
                 subject_id=mark.person_id or mark.mark_id,
-                actor=official.subject,
-                actor_role=official.role.value,
+                actor=requester.subject,
+                actor_role=requester.role.value,
                 action="status_requested",
                 at=now,
-                reason=f"{category}: {note}",
+                reason=reason or f"{category}: {note}",
                 after={
                     "mark": mark.mark_id,
                     "status": status,
                     "state": mark.state,
-                    "contact_date": contact.isoformat() if contact else None,
+                    "contact_date": contact_date.isoformat() if contact_date else None,
                 },
             )
         )
         return mark
+
+    def withdraw(
+        self, requester: SessionClaims, mark_id: str, *, reason: str, now: datetime
+    ) -> bool:
+        """Take back a request still awaiting approval (audited); False once an official
+        has decided it: their decision stands."""
+        if not self.marks.withdraw(mark_id):
+            return False
+        self.audit.append(
+            AuditEvent(
+                subject_id=mark_id,
+                actor=requester.subject,
+                actor_role=requester.role.value,
+                action="status_withdrawn",
+                at=now,
+                reason=reason,
+                before={"state": "awaiting_approval"},
+                after={"state": "withdrawn"},
+            )
+        )
+        return True
 
     @staticmethod
     def _contact_date(status: str, raw: str | None, today: date) -> date | None:
