@@ -169,7 +169,10 @@ def read_sites(path: str) -> list[Any]:
 
     text = Path(path).read_text(encoding="utf-8-sig")  # spreadsheets add a BOM
     if path.lower().endswith(".json"):
-        document = json.loads(text)
+        try:
+            document = json.loads(text)
+        except ValueError as exc:
+            raise InvalidInput(f"not valid JSON: {exc}", field="sites") from None
         rows = document.get("sites") if isinstance(document, dict) else document
         if not isinstance(rows, list):
             raise SystemExit(f"{path}: expected a list of sites or {{'sites': [...]}}")

@@ -171,3 +171,17 @@ def test_a_bad_row_in_a_site_file_stops_the_load_before_writing(
     assert exited.value.code == 2
     assert "sites[1].lat" in capsys.readouterr().err
     assert TestSiteRecord.count() == 0
+
+
+def test_a_site_file_that_is_not_json_is_refused_by_name(container, tmp_path, capsys, cli_env):
+    from chalicelib import cli
+
+    broken = tmp_path / "sites.json"
+    broken.write_text('{"sites": [')
+
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["load-test-sites", str(broken)])
+
+    assert exited.value.code == 2
+    assert "not valid JSON" in capsys.readouterr().err
+    assert TestSiteRecord.count() == 0

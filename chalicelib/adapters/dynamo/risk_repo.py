@@ -18,6 +18,7 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib.adapters.dynamo.errors import conditional_failed, translate
+from chalicelib.adapters.dynamo.health_repo import DynamoPeople
 from chalicelib.adapters.dynamo.models import (
     PersonRecord,
     PlaceDayRecord,
@@ -174,8 +175,7 @@ class DynamoAffected:
             return [r.user_id for r in UserRecord.by_phone.query(phone_hash)]
 
     def people_with_id(self, id_hash: str) -> list[str]:
-        with translate():
-            return [r.person_id for r in PersonRecord.by_id_hash.query(id_hash)]
+        return DynamoPeople().ids_by_id_hash(id_hash)
 
     def residents(self, region_code: str) -> list[str]:
         with translate():
