@@ -36,6 +36,8 @@ PHONE: Schema = {
 }
 
 TIMESTAMP: Schema = {"type": "string", "format": "date-time"}
+# A time a client sends: ISO 8601 with an offset, checked by the parsers (parse_time).
+TIME_TEXT: Schema = {"type": "string", "minLength": 10, "maxLength": 40}
 
 USER: Schema = {
     "type": "object",
@@ -532,8 +534,8 @@ CARRIER_BATCH: Schema = {
                         "maxLength": 6,
                         "description": "a city code ending in 00, or ISO 3166-1 alpha-2",
                     },
-                    "entered_at": {"type": "string", "minLength": 10, "maxLength": 40},
-                    "left_at": {"type": "string", "minLength": 10, "maxLength": 40},
+                    "entered_at": TIME_TEXT,
+                    "left_at": TIME_TEXT,
                 },
             },
         },
@@ -573,8 +575,8 @@ LAB_BATCH: Schema = {
                 "properties": {
                     "id_number": {"type": "string", "minLength": 15, "maxLength": 24},
                     "sample_id": {"type": "string", "minLength": 1, "maxLength": 64},
-                    "sampled_at": {"type": "string", "minLength": 10, "maxLength": 40},
-                    "reported_at": {"type": "string", "minLength": 10, "maxLength": 40},
+                    "sampled_at": TIME_TEXT,
+                    "reported_at": TIME_TEXT,
                     "result": {"type": "string", "enum": ["negative", "positive", "invalid"]},
                     "lab": {"type": "string", "minLength": 1, "maxLength": 64},
                 },
@@ -802,8 +804,8 @@ TRUST_LIST_KEY: Schema = {
             "maxLength": 44,
             "description": "raw Ed25519 key, base64url",
         },
-        "not_before": {"type": "string", "minLength": 10, "maxLength": 40},
-        "not_after": {"type": "string", "minLength": 10, "maxLength": 40},
+        "not_before": TIME_TEXT,
+        "not_after": TIME_TEXT,
         "status": {"type": "string", "enum": ["active", "revoked"]},
     },
 }
@@ -825,7 +827,7 @@ TRUST_LIST_DOCUMENT: Schema = {
                     "minimum": 1,
                     "description": "only a higher version replaces the list in force",
                 },
-                "issued_at": {"type": "string", "minLength": 10, "maxLength": 40},
+                "issued_at": TIME_TEXT,
                 "keys": {"type": "array", "maxItems": 1000, "items": TRUST_LIST_KEY},
             },
         },
@@ -950,7 +952,7 @@ ATTESTATION: Schema = {
             "items": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,47}$"},
             "description": "reason codes, never free text",
         },
-        "valid_until": {"type": "string", "minLength": 10, "maxLength": 40},
+        "valid_until": TIME_TEXT,
     },
 }
 
@@ -973,7 +975,7 @@ PARTNER_STATUS_BATCH: Schema = {
                     "pattern": "^[A-Za-z0-9_.:-]+$",
                     "description": "letters, digits and _ . : -; idempotent per region",
                 },
-                "issued_at": {"type": "string", "minLength": 10, "maxLength": 40},
+                "issued_at": TIME_TEXT,
                 "attestations": {"type": "array", "maxItems": 500, "items": ATTESTATION},
             },
         },
