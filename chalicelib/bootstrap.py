@@ -98,24 +98,21 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     from chalicelib.adapters import reference_data
     from chalicelib.adapters.crypto import KmsEnvelopeCipher
     from chalicelib.adapters.dynamo import models
+    from chalicelib.adapters.dynamo.appeals_repo import DynamoAppeals
+    from chalicelib.adapters.dynamo.audit_repo import DynamoAudit
+    from chalicelib.adapters.dynamo.colours_repo import DynamoColours, DynamoScans
+    from chalicelib.adapters.dynamo.declarations_repo import DynamoDeclarations
+    from chalicelib.adapters.dynamo.facts_repo import DynamoFacts
     from chalicelib.adapters.dynamo.federation_repo import (
         DynamoConversions,
         DynamoPartnerStatuses,
         DynamoTrustLists,
     )
-    from chalicelib.adapters.dynamo.health_repo import (
-        DynamoAppeals,
-        DynamoAudit,
-        DynamoColours,
-        DynamoDeclarations,
-        DynamoFacts,
-        DynamoMarks,
-        DynamoPeople,
-        DynamoScans,
-    )
     from chalicelib.adapters.dynamo.identity_repo import DynamoIdentityStore
     from chalicelib.adapters.dynamo.labs_repo import DynamoTestResults, DynamoTestSites
     from chalicelib.adapters.dynamo.limits_repo import DynamoCounters
+    from chalicelib.adapters.dynamo.marks_repo import DynamoMarks
+    from chalicelib.adapters.dynamo.people_repo import DynamoPeople
     from chalicelib.adapters.dynamo.risk_repo import (
         DynamoAffected,
         DynamoLease,

@@ -125,7 +125,8 @@ def verify(ring: KeyRing, token: str, *, audience: str, now: datetime) -> Sessio
         role = Role(payload["role"])
         issued = datetime.fromtimestamp(int(payload["iat"]), UTC)
         expires = datetime.fromtimestamp(int(payload["exp"]), UTC)
-    except (ValueError, KeyError, TypeError, OverflowError, UnicodeDecodeError):
+    # OSError: the C library refuses some large timestamps that fit in a year 9999 check.
+    except (ValueError, KeyError, TypeError, OverflowError, OSError, UnicodeDecodeError):
         raise bad from None
     if payload.get("iss") != ISSUER or not isinstance(subject, str) or not subject:
         raise bad

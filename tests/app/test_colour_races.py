@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from chalicelib.adapters.dynamo.health_repo import DynamoColours, DynamoMarks
+from chalicelib.adapters.dynamo.colours_repo import DynamoColours
+from chalicelib.adapters.dynamo.marks_repo import DynamoMarks
 from chalicelib.domain.colour import Colour
 from chalicelib.domain.health import MarkRequest
 from tests.helpers import body, declaration, login, mark_and_approve, post
@@ -87,7 +88,8 @@ def test_declaring_again_does_not_clear_what_was_declared_before(client, clock):
 def test_a_fresh_write_counts_even_if_the_index_has_not_caught_up(client, monkeypatch):
     """DynamoDB GSIs are eventually consistent: the recolour right after a write must not
     miss it. Simulate the lag by hiding the indexes' answers."""
-    from chalicelib.adapters.dynamo.health_repo import DynamoDeclarations, DynamoMarks
+    from chalicelib.adapters.dynamo.declarations_repo import DynamoDeclarations
+    from chalicelib.adapters.dynamo.marks_repo import DynamoMarks
     from chalicelib.domain.health import Page
 
     monkeypatch.setattr(

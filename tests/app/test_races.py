@@ -89,7 +89,7 @@ def _events(action: str) -> list[Any]:
 def test_a_declaration_and_a_recolour_at_once_both_end_up_in_the_colour(
     client, container, atomic_moto, monkeypatch
 ):
-    from chalicelib.adapters.dynamo.health_repo import DynamoColours
+    from chalicelib.adapters.dynamo.colours_repo import DynamoColours
     from chalicelib.domain.colour import RiskArea
     from chalicelib.domain.riskfeed import Snapshot
 
@@ -126,7 +126,7 @@ def test_a_declaration_and_a_recolour_at_once_both_end_up_in_the_colour(
 def test_two_officials_approving_one_request_at_once_one_wins_the_other_409(
     client, container, atomic_moto, monkeypatch
 ):
-    from chalicelib.adapters.dynamo.health_repo import DynamoMarks
+    from chalicelib.adapters.dynamo.marks_repo import DynamoMarks
 
     citizen = login(client, "marked", phone="13812345678")
     post(client, "/v1/declarations", declaration(), citizen)

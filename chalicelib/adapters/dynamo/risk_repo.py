@@ -18,7 +18,6 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib.adapters.dynamo.errors import conditional_failed, translate
-from chalicelib.adapters.dynamo.health_repo import DynamoPeople
 from chalicelib.adapters.dynamo.models import (
     PersonRecord,
     PlaceDayRecord,
@@ -27,6 +26,7 @@ from chalicelib.adapters.dynamo.models import (
     ScanRecord,
     UserRecord,
 )
+from chalicelib.adapters.dynamo.people_repo import DynamoPeople
 from chalicelib.adapters.dynamo.ttl import expired, live
 from chalicelib.domain.colour import RiskArea
 from chalicelib.domain.errors import Conflict, PayloadTooLarge

@@ -1,0 +1,114 @@
+"""The facts behind a colour, gathered for one person in as few reads as the keys allow.
+
+Reads of tables with a TTL drop expired items (``ttl.live`` / ``ttl.expired``):
+DynamoDB deletes them only lazily. Retention periods come from
+``chalicelib/domain/retention.py``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.adapters.dynamo.common import ACTIVE_FEED, Clock
+from chalicelib.adapters.dynamo.errors import translate
+from chalicelib.adapters.dynamo.federation_repo import partner_status
+from chalicelib.adapters.dynamo.models import (
+    PartnerStatusRecord,
+    RiskFeedRecord,
+    ScanRecord,
+    StayRecord,
+    TestResultRecord,
+    UserRecord,
+)
+from chalicelib.adapters.dynamo.ttl import live
+from chalicelib.domain.colour import (
+    PartnerStatus,
+    RiskArea,
+    Stay,
+    TestResult,
+    VenueScan,
+)
+
+
+class DynamoFacts:
+    """Reads what the colour engine needs; risk snapshots are immutable, so cached by id."""
+
+    def __init__(self, *, clock: Clock) -> None:
+        self._snapshots: dict[str, tuple[RiskArea, ...]] = {}
+        self._clock = clock
+
+    def phone_hash_of(self, user_id: str) -> str | None:
+        with translate():
+            try:
+                return UserRecord.get(user_id, attributes_to_get=["phone_hash"]).phone_hash
+            except DoesNotExist:
+                return None
+
+    def stays(self, phone_hash: str, *, since: datetime) -> list[Stay]:
+        with translate():
+            return [
+                Stay(kind=r.kind, place=r.place, entered_at=r.entered_at, left_at=r.left_at)
+                for r in StayRecord.query(
+                    phone_hash, filter_condition=live(StayRecord, self._clock())
+                )
+                if r.left_at >= since
+            ]
+
+    def scans(self, person_id: str, *, since: datetime) -> list[VenueScan]:
+        with translate():
+            return [
+                VenueScan(region_code=r.region_code, at=r.scanned_at)
+                for r in ScanRecord.query(
+                    person_id,
+                    ScanRecord.scan_key >= since.isoformat(),
+                    filter_condition=live(ScanRecord, self._clock()),
+                )
+                if r.region_code
+            ]
+
+    def tests(self, id_hash: str) -> list[TestResult]:
+        with translate():
+            return [
+                TestResult(sampled_at=r.sampled_at, result=r.result, lab=r.lab)
+                for r in TestResultRecord.query(
+                    id_hash,
+                    consistent_read=True,
+                    filter_condition=live(TestResultRecord, self._clock()),
+                )
+            ]
+
+    def partner_statuses(self, fed_hash: str) -> list[PartnerStatus]:
+        with translate():
+            return [
+                partner_status(r)
+                for r in PartnerStatusRecord.query(
+                    fed_hash, filter_condition=live(PartnerStatusRecord, self._clock())
+                )
+            ]
+
+    def active_risk(self) -> tuple[str | None, tuple[RiskArea, ...]]:
+        with translate():
+            try:
+                pointer = RiskFeedRecord.get(ACTIVE_FEED)
+            except DoesNotExist:
+                return None, ()
+            feed_id = pointer.active_feed_id
+            if not feed_id:
+                return None, ()
+            if feed_id not in self._snapshots:
+                try:
+                    snapshot = RiskFeedRecord.get(feed_id)
+                except DoesNotExist:
+                    return None, ()
+                self._snapshots[feed_id] = tuple(
+                    RiskArea(
+                        region_code=a["region_code"],
+                        level=a["level"],
+                        since=datetime.fromisoformat(a["since"]),
+                        area=a.get("area", ""),
+                    )
+                    for a in snapshot.areas or ()
+                )
+        return feed_id, self._snapshots[feed_id]
