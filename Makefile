@@ -55,11 +55,15 @@ load: $(STAMP)
 infra: $(STAMP)
 	$(BIN)/python infra/generate.py --write
 
-# Package for AWS: Chalice's template merged with infra/, then linted.
+# Package for AWS: Chalice's template merged with infra/, the zip slimmed of what the
+# Lambda runtime provides (boto3, botocore: scripts/slim_package.py), then linted.
+# BUILD=<dir> writes elsewhere (bench/package.py builds into a temporary one).
+BUILD ?= build
 package: $(STAMP)
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-cn-northwest-1} $(BIN)/chalice package --stage $${STAGE:-dev} \
-	  --merge-template infra/resources.json build/
-	$(BIN)/cfn-lint --regions cn-northwest-1 -- build/sam.json
+	  --merge-template infra/resources.json $(BUILD)/
+	$(BIN)/python scripts/slim_package.py $(BUILD)/deployment.zip
+	$(BIN)/cfn-lint --regions cn-northwest-1 -- $(BUILD)/sam.json
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

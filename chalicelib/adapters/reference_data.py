@@ -1,18 +1,20 @@
-"""Reference data shipped by maintained packages: division codes and ID-number checks.
+"""Reference data shipped by maintained packages: division codes, ID-number checks and
+country names.
 
-Both come from python-stdnum (pinned in requirements.txt): its ``cn/loc.dat``
+The first two come from python-stdnum (pinned in requirements.txt): its ``cn/loc.dat``
 table of division codes with their years in force, and ``stdnum.cn.ric``,
 the maintained GB 11643 resident-ID implementation (length, birth date,
 birthplace, check digit). We add what it lacks: a birth date in the future
-is refused, and so is one more than 130 years ago.
+is refused, and so is one more than 130 years ago. Country names come from pycountry
+through a small generated file (``countries.json``, see ``scripts/countries.py``).
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from functools import lru_cache
 from importlib import resources
-from typing import Any
 
 from chalicelib.domain.divisions import DivisionIndex
 from chalicelib.domain.errors import InvalidInput
@@ -74,29 +76,19 @@ def parse_id_number(raw: object, *, today: date, field: str = "id_number") -> st
 
 
 @lru_cache(maxsize=1)
-def _countries() -> dict[str, str]:
-    """ISO 3166-1 alpha-2 → English name, from pycountry (the ISO tables, maintained)."""
-    import pycountry
-
-    return {c.alpha_2: c.name for c in pycountry.countries}
+def _countries() -> dict[str, tuple[str, str]]:
+    """ISO 3166-1 alpha-2 → (Chinese, English) names, from ``countries.json`` (10 KB,
+    generated from pycountry by ``scripts/countries.py`` and checked against it by the
+    tests; pycountry's own 21 MB of tables in every language is not shipped)."""
+    with resources.files(__package__).joinpath("countries.json").open(encoding="utf-8") as f:
+        table = json.load(f)["countries"]
+    return {code: (names[0], names[1]) for code, names in table.items()}
 
 
 def is_country(code: str) -> bool:
     return isinstance(code, str) and code.upper() in _countries()
 
 
-@lru_cache(maxsize=1)
-def _chinese() -> Any:
-    import gettext
-
-    import pycountry
-
-    return gettext.translation(
-        "iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"], fallback=True
-    )
-
-
 def country_names(code: str) -> tuple[str, str]:
-    """(Chinese, English) names of a country or region."""
-    english = _countries().get(code.upper(), code)
-    return _chinese().gettext(english), english
+    """(Chinese, English) names of a country or region; an unknown code is its own name."""
+    return _countries().get(code.upper(), (code, code))

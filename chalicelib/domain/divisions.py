@@ -11,7 +11,7 @@ residence or an itinerary city must be a code in force today.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from chalicelib.domain.errors import InvalidInput
@@ -45,9 +45,29 @@ def _current_name(field: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where a row of names lands: a division code, and the place below it that the row
+    named in a shifted level (a street or town in ``county``), if any."""
+
+    code: str
+    within: str = ""
+
+
 class DivisionIndex:
     def __init__(self, divisions: Mapping[str, Division]) -> None:
         self._divisions = dict(divisions)
+        self._by_name: dict[str, list[Division]] = {}
+        self._prefixes: dict[str, str] = {}
+        self._with_counties: set[str] = set()  # cities that have county-level divisions
+        for division in self._divisions.values():
+            self._by_name.setdefault(division.name, []).append(division)
+            if division.is_province:
+                self._prefixes.setdefault(division.province, division.code[:2])
+            elif not division.is_city and division.name not in _MUNICIPAL:
+                self._with_counties.add(division.code[:4] + "00")
+        for division in self._divisions.values():  # a province whose own line is missing
+            self._prefixes.setdefault(division.province, division.code[:2])
 
     @classmethod
     def parse(cls, lines: Iterable[str]) -> DivisionIndex:
@@ -71,6 +91,9 @@ class DivisionIndex:
     def __len__(self) -> int:
         return len(self._divisions)
 
+    def __iter__(self) -> Iterator[Division]:
+        return iter(self._divisions.values())
+
     def get(self, code: str) -> Division | None:
         return self._divisions.get(code)
 
@@ -89,29 +112,69 @@ class DivisionIndex:
         return f"{city.name}{division.name}"
 
     def resolve(self, province: str, city: str, county: str) -> str | None:
-        """Names → the code in force, or None. Handles municipalities (the city repeats
-        the province), county-level cities directly under a province, and county names
-        that repeat across cities (the named city decides)."""
+        """Names → the code in force, or None (see :meth:`locate`)."""
+        placement = self.locate(province, city, county)
+        return placement.code if placement else None
+
+    def locate(self, province: str, city: str, county: str) -> Placement | None:
+        """Names as the national risk list writes them → where they are, or None.
+
+        - The usual levels: a county named under its city (the named city decides
+          between counties of the same name, 朝阳区 of 长春市 or of 北京市), or under
+          no city at all where the province has none: a municipality repeating its
+          own name, ``市辖区`` / ``县``, ``省直辖县级行政单位``.
+        - ``county`` empty, ``市辖区`` or repeating the city: the city itself
+          (``西安市 市辖区`` → 610100), or a county-level city named as the city
+          (``湖北省 仙桃市`` → 429004).
+        - Shifted levels: the city names a county-level division that no city stands
+          above (a municipality's district, 北京市 朝阳区; a county-level city under
+          its province, 湖北省 仙桃市), and ``county`` names a street or town inside
+          it, kept as :attr:`Placement.within`. The same for a city that has no
+          counties at all (东莞市, 中山市, 儋州市): its towns are in ``county``.
+        - Anything else is None: development zones (西安高新技术产业开发区) and new
+          areas (雄安新区) are not divisions, and the dataset does not say which
+          district administers their streets; nor is a whole municipality or a
+          name that matches more than one division.
+        """
         province, city, county = (" ".join(x.split()) for x in (province, city, county))
-        prefixes = [
-            d.code[:2]
-            for d in self._divisions.values()
-            if d.province == province and d.code[:2] + "0000" == d.code
-        ] or sorted({d.code[:2] for d in self._divisions.values() if d.province == province})
-        if not prefixes:
+        prefix = self._prefixes.get(province)
+        if prefix is None:
             return None
-        in_province = [d for d in self._divisions.values() if d.code[:2] in prefixes]
-        city_codes = [d.code for d in in_province if d.is_city and d.name == city]
-        if not county:
-            if len(city_codes) == 1:
-                return city_codes[0]
-            county = city  # a county-level city named as the city (仙桃市 under 湖北省)
-        matches = [d for d in in_province if d.name == county and not d.is_province]
-        if city_codes:
-            narrowed = [d for d in matches if d.code[:4] + "00" in city_codes]
-            matches = narrowed or matches
-        codes = sorted({d.code for d in matches})
-        return codes[0] if len(codes) == 1 else None
+        city_named = self._named(prefix, city)
+        cities = [d for d in city_named if d.is_city]
+        direct = [d for d in city_named if not d.is_city and self._no_city_above(d)]
+        if county in ("", city) or county in _MUNICIPAL:
+            if len(cities) == 1:
+                return Placement(cities[0].code)
+            county_cities = [d for d in city_named if not d.is_city]
+            if len(county_cities) == 1:
+                return Placement(county_cities[0].code)  # 仙桃市 named as the city
+            return None
+        matches = [d for d in self._named(prefix, county) if not d.is_city]
+        if cities:
+            under = [d for d in matches if d.code[:4] in {c.code[:4] for c in cities}]
+            if len(under) == 1:
+                return Placement(under[0].code)
+            if len(cities) == 1 and not matches and cities[0].code not in self._with_counties:
+                return Placement(cities[0].code, within=county)  # 东莞市 and its towns
+        if len(direct) == 1 and not matches:
+            return Placement(direct[0].code, within=county)  # 北京市 朝阳区 酒仙桥街道
+        if len(matches) == 1:  # under no city, or the named city was not its own
+            return Placement(matches[0].code)
+        return None
+
+    def _named(self, prefix: str, name: str) -> list[Division]:
+        """Divisions in force in the province with that name (placeholders excluded)."""
+        if not name or name in _MUNICIPAL:
+            return []
+        return [
+            d for d in self._by_name.get(name, ()) if d.code[:2] == prefix and not d.is_province
+        ]
+
+    def _no_city_above(self, division: Division) -> bool:
+        """A county-level division directly under a municipality or a province."""
+        parent = self._divisions.get(division.code[:4] + "00")
+        return parent is None or parent.name in _MUNICIPAL
 
     def parse_region(self, raw: object, *, field: str, city_only: bool = False) -> str:
         """A division code in force today, or InvalidInput naming ``field``."""

@@ -14,9 +14,15 @@ The national risk-level query's shape (2022)::
       "middlelist": [...], "lowlist": [...]}}
 
 National rows name places, not codes; names resolve through the offline
-division dataset. Municipalities repeat the province as the city; county-level
-cities and development zones often are not divisions at all. A row that does
-not resolve is kept in ``unresolved``, counted and reported, never dropped.
+division dataset (:meth:`DivisionIndex.locate`). Where a level does not exist the
+list shifts the others up: a municipality's district in ``city`` and a street in
+``county`` (``北京市 朝阳区 酒仙桥街道`` → 110105), a county-level city under its
+province (``湖北省 仙桃市`` or ``省直辖县级行政单位 仙桃市`` → 429004), ``市辖区``
+for the level that is missing, a city without counties and its towns (``东莞市
+虎门镇`` → 441900). The street or town then names the area when the row has no
+``communitys``. Development zones (``西安高新技术产业开发区``) are not divisions,
+and the dataset does not say which district administers their streets: a row that
+does not resolve is kept in ``unresolved``, counted and reported, never dropped.
 The national list has no ``since``: an area keeps the ``since`` it had in the
 previous snapshot, or takes the snapshot's publication time when it is new.
 """
@@ -191,8 +197,8 @@ def _national(
                 )
             names = [c for c in communities if isinstance(c, str) and c.strip()]
             label = "、".join(names) or _text(row, "area_name")
-            code = divisions.resolve(province, city, county)
-            if code is None:
+            placement = divisions.locate(province, city, county)
+            if placement is None:
                 unresolved.append(
                     Unresolved(
                         level=level,
@@ -203,6 +209,7 @@ def _national(
                     )
                 )
                 continue
+            code, label = placement.code, label or placement.within
             since = earlier.get((code, label[:MAX_TEXT], level), published)
             areas.append(
                 RiskArea(region_code=code, level=level, since=since, area=label[:MAX_TEXT])

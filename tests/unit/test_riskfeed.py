@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chalicelib.adapters.reference_data import divisions
 from chalicelib.domain.colour import RiskArea
@@ -140,3 +142,145 @@ def test_an_empty_feed_over_active_areas_is_held_but_over_nothing_is_not():
     assert lifts_too_much([area("610113", "high")], []) is True
     assert lifts_too_much([], []) is False
     assert lifts_too_much([area("610113", "low")], []) is False  # low areas do not count
+
+
+# --- the national list's shifted levels --------------------------------------------
+
+SHIFTED = [
+    # a municipality's district in `city`, a street in `county`
+    (("北京市", "朝阳区", "酒仙桥街道"), "110105", "酒仙桥街道"),
+    (("天津市", "河北区", "望海楼街道"), "120105", "望海楼街道"),
+    (("上海市", "浦东新区", "周浦镇"), "310115", "周浦镇"),
+    (("重庆市", "渝中区", "解放碑街道"), "500103", "解放碑街道"),
+    (("重庆市", "城口县", "葛城街道"), "500229", "葛城街道"),  # under Chongqing's 县
+    # the usual levels for the same places, and 市辖区 / 县 for the missing one
+    (("北京市", "北京市", "朝阳区"), "110105", ""),
+    (("北京市", "市辖区", "朝阳区"), "110105", ""),
+    (("北京市", "朝阳区", ""), "110105", ""),
+    (("重庆市", "县", "城口县"), "500229", ""),
+    # county-level cities under a province (省直辖县级行政单位)
+    (("湖北省", "省直辖县级行政单位", "仙桃市"), "429004", ""),
+    (("湖北省", "仙桃市", ""), "429004", ""),
+    (("湖北省", "仙桃市", "仙桃市"), "429004", ""),
+    (("湖北省", "仙桃市", "干河街道"), "429004", "干河街道"),
+    (("河南省", "济源市", "沁园街道"), "419001", "沁园街道"),
+    (("新疆维吾尔自治区", "自治区直辖县级行政单位", "石河子市"), "659001", ""),
+    # 市辖区 as the county: the city itself
+    (("陕西省", "西安市", "市辖区"), "610100", ""),
+    # cities without counties: their towns and streets in `county`
+    (("广东省", "东莞市", "虎门镇"), "441900", "虎门镇"),
+    (("广东省", "中山市", "石岐街道"), "442000", "石岐街道"),
+    (("海南省", "儋州市", "那大镇"), "460400", "那大镇"),
+    # unchanged: the named city decides between two 朝阳区
+    (("吉林省", "长春市", "朝阳区"), "220104", ""),
+    (("陕西省", "西安市", "雁塔区"), "610113", ""),
+    # a county the new area 雄安新区 administers is still itself
+    (("河北省", "雄安新区", "雄县"), "130638", ""),
+    (("  北京市 ", "朝阳区", " 酒仙桥街道"), "110105", "酒仙桥街道"),  # stray spaces
+]
+
+
+@pytest.mark.parametrize(("names", "code", "within"), SHIFTED)
+def test_shifted_levels_resolve_to_the_division_and_keep_the_street(names, code, within):
+    placement = divisions().locate(*names)
+
+    assert placement is not None, names
+    assert (placement.code, placement.within) == (code, within)
+    assert divisions().resolve(*names) == code
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ("陕西省", "西安市", "西安高新技术产业开发区"),  # a development zone: no division
+        ("北京市", "北京经济技术开发区", "荣华街道"),
+        ("吉林省", "长春市", "长春经济技术开发区"),
+        ("北京市", "北京市", "酒仙桥街道"),  # a street, but which district?
+        ("北京市", "北京市", ""),  # a whole municipality is no division a person lives in
+        ("吉林省", "朝阳区", "永昌街道"),  # a district with a city above it is not shifted
+        ("广东省", "鼓楼区", ""),  # not in that province
+        ("火星省", "朝阳区", "酒仙桥街道"),
+        ("", "", ""),
+    ],
+)
+def test_names_that_do_not_place_stay_unresolved(names):
+    assert divisions().locate(*names) is None
+    assert divisions().resolve(*names) is None
+
+
+def national(*rows, level="highlist"):
+    return {"code": 0, "data": {"end_update_time": "2022-04-20 12时", level: list(rows)}}
+
+
+def test_a_beijing_street_row_raises_its_district():
+    snapshot = parse_feed(
+        national(
+            {"province": "北京市", "city": "朝阳区", "county": "酒仙桥街道", "communitys": []},
+            {"province": "湖北省", "city": "省直辖县级行政单位", "county": "仙桃市"},
+            {"province": "陕西省", "city": "西安市", "county": "西安高新技术产业开发区"},
+        ),
+        divisions=divisions(),
+    )
+
+    assert {(a.region_code, a.level, a.area) for a in snapshot.areas} == {
+        ("110105", "high", "酒仙桥街道"),  # the street names the area when no community does
+        ("429004", "high", ""),
+    }
+    assert [(u.city, u.county) for u in snapshot.unresolved] == [
+        ("西安市", "西安高新技术产业开发区")
+    ]
+
+
+def test_communities_and_area_name_still_name_a_shifted_row_first():
+    row = {"province": "北京市", "city": "朝阳区", "county": "酒仙桥街道"}
+    with_communities = parse_feed(
+        national({**row, "communitys": ["将台路社区", "驼房营社区"]}), divisions=divisions()
+    )
+    with_name = parse_feed(
+        national({**row, "area_name": "北京市 朝阳区 酒仙桥街道"}), divisions=divisions()
+    )
+
+    assert [a.area for a in with_communities.areas] == ["将台路社区、驼房营社区"]
+    assert [a.area for a in with_name.areas] == ["北京市 朝阳区 酒仙桥街道"]
+
+
+_NAMES = sorted({d.name for d in divisions()})  # the dataset's own
+_PROVINCES = sorted({d.province for d in divisions()})
+_SLOT = st.one_of(
+    st.sampled_from(_NAMES),
+    st.sampled_from(_PROVINCES),
+    st.sampled_from(["", "市辖区", "县", "省直辖县级行政单位", "酒仙桥街道", " ", "\u3000"]),
+    st.text(max_size=30),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.sampled_from(_PROVINCES), st.text(max_size=20)), _SLOT, _SLOT)
+def test_resolution_never_raises_and_returns_a_division_in_force(province, city, county):
+    placement = divisions().locate(province, city, county)
+
+    if placement is not None:
+        division = divisions().get(placement.code)
+        assert division is not None and not division.is_province
+        assert placement.code == divisions().resolve(province, city, county)
+        assert placement.within in ("", " ".join(county.split()))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {"province": st.sampled_from(_PROVINCES), "city": _SLOT, "county": _SLOT},
+            optional={"communitys": st.lists(st.text(max_size=10), max_size=3)},
+        ),
+        max_size=6,
+    )
+)
+def test_every_national_row_is_either_an_area_or_reported_unresolved(rows):
+    snapshot = parse_feed(national(*rows, level="middlelist"), divisions=divisions())
+
+    placed = [r for r in rows if divisions().locate(r["province"], r["city"], r["county"])]
+    assert len(snapshot.unresolved) == len(rows) - len(placed)
+    assert {a.region_code for a in snapshot.areas} == {
+        divisions().resolve(r["province"], r["city"], r["county"]) for r in placed
+    }
