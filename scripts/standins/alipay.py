@@ -17,7 +17,8 @@ Test codes (README, "Logging in locally"): ``ali-<name>`` logs in as the
 Alipay user that ``<name>`` always maps to.
 
 ``POST /alipay/phone {"mobile": "13712345678"}`` plays the mini-program's
-``my.getPhoneNumber``: it answers ``{"response", "sign", "sign_type": "RSA2"}``,
+``my.getPhoneNumber``: it answers ``{"response", "sign", "sign_type": "RSA2"}``
+(the fields of the mini-program's answer that ``POST /v1/me/phone`` takes),
 the phone data AES-encrypted with the app's content key (AES-CBC, zero IV,
 PKCS#7) and signed by Alipay over ``"<response>"``, ready for
 ``POST /v1/me/phone`` with ``"channel": "alipay"``.
@@ -192,7 +193,5 @@ class AlipayStandIn:
                 "response": response,
                 "sign": sign(self._key, f'"{response}"'),
                 "sign_type": "RSA2",
-                "encrypt_type": "AES",
-                "charset": "UTF-8",
             },
         )
