@@ -146,6 +146,8 @@ def main() -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    # Ctrl-C, even when started from a shell that ignores SIGINT in background jobs
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         from chalicelib import bootstrap, cli
 
@@ -191,4 +193,9 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Everything is stopped; the interpreter's own teardown of moto's in-memory AWS and
+    # the imported app would take seconds more, so Ctrl-C would seem to hang.
+    os._exit(status)
