@@ -168,7 +168,7 @@ def main() -> int:
                 f"{loaded['carrier_rows']} carrier stays, risk feed at {loaded['risk_feed']}",
                 flush=True,
             )
-        # chalice local runs no schedules: pull the risk feed once, as refresh_risk_areas
+        # the local server runs no schedules: pull the risk feed once, as refresh_risk_areas
         # would within ten minutes on AWS (later pushes go through the API).
         report = bootstrap.get_container(env).risk.refresh_scheduled()
         print(f"yima: risk feed refresh: {json.dumps(report, ensure_ascii=False)}", flush=True)
