@@ -62,7 +62,7 @@ def dev_login(call: Call) -> dict[str, Any]:
     tags=("auth",),
     body=contract.WECHAT_LOGIN,
     response=contract.SESSION,
-    errors=(401, 403, 502),  # a code WeChat refuses; an account WeChat blocks
+    errors=(401, 403, 502),  # 401 a code WeChat refuses, 403 an account WeChat blocks
     summary="WeChat mini-program login: code2session; the session_key stays on the server",
 )
 def wechat_login(call: Call) -> dict[str, Any]:
@@ -76,7 +76,7 @@ def wechat_login(call: Call) -> dict[str, Any]:
     tags=("auth",),
     body=contract.ALIPAY_LOGIN,
     response=contract.SESSION,
-    errors=(401, 502),  # a code Alipay refuses
+    errors=(401, 502),  # 401 a code Alipay refuses
     summary="Alipay mini-program login: alipay.system.oauth.token (RSA2, verified answer)",
 )
 def alipay_login(call: Call) -> dict[str, Any]:

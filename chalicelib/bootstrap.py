@@ -137,8 +137,8 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         counters=DynamoCounters(), groups=settings.limits, hash_key=secrets.hash_key, clock=clock
     )
     auth = AuthService(
-        wechat=_wechat_factory(secrets, clock),
-        alipay=_alipay_factory(secrets, clock),
+        wechat=_wechat_factory(secrets, clock, settings.wechat_api_url),
+        alipay=_alipay_factory(secrets, clock, settings.alipay_gateway_url),
         store=DynamoIdentityStore(),
         cipher=KmsEnvelopeCipher(
             aws.client("kms"), settings.kms_key_id, stage=settings.stage, clock=clock
@@ -307,8 +307,11 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     )
 
 
-def _wechat_factory(secrets: AppSecrets, clock: Callable[[], datetime]) -> Callable[[], Any]:
-    """The WeChat gateway, built (and wechatpy imported) on the first WeChat call."""
+def _wechat_factory(
+    secrets: AppSecrets, clock: Callable[[], datetime], api_base_url: str | None = None
+) -> Callable[[], Any]:
+    """The WeChat gateway, built (and wechatpy imported) on the first WeChat call;
+    ``api_base_url`` is a local stand-in's (local and test stages only)."""
     creds = secrets.wechat
     if creds is None:
         return lambda: None
@@ -317,13 +320,21 @@ def _wechat_factory(secrets: AppSecrets, clock: Callable[[], datetime]) -> Calla
     def build_gateway() -> Any:
         from chalicelib.adapters.wechat import DynamoTokenStorage, WeChatGateway
 
-        return WeChatGateway(creds.appid, creds.secret, storage=DynamoTokenStorage(clock))
+        return WeChatGateway(
+            creds.appid,
+            creds.secret,
+            storage=DynamoTokenStorage(clock),
+            api_base_url=api_base_url,
+        )
 
     return build_gateway
 
 
-def _alipay_factory(secrets: AppSecrets, clock: Callable[[], datetime]) -> Callable[[], Any]:
-    """The Alipay gateway, built (and the SDK imported) on the first Alipay call."""
+def _alipay_factory(
+    secrets: AppSecrets, clock: Callable[[], datetime], gateway_url: str | None = None
+) -> Callable[[], Any]:
+    """The Alipay gateway, built (and the SDK imported) on the first Alipay call;
+    ``gateway_url`` is a local stand-in's (local and test stages only)."""
     creds = secrets.alipay
     if creds is None:
         return lambda: None
@@ -333,7 +344,12 @@ def _alipay_factory(secrets: AppSecrets, clock: Callable[[], datetime]) -> Calla
         from chalicelib.adapters.alipay import AlipayGateway
 
         return AlipayGateway(
-            creds.appid, creds.app_private_key, creds.alipay_public_key, creds.aes_key, clock=clock
+            creds.appid,
+            creds.app_private_key,
+            creds.alipay_public_key,
+            creds.aes_key,
+            clock=clock,
+            gateway_url=gateway_url,
         )
 
     return build_gateway

@@ -35,6 +35,11 @@ class Settings:
     feed_key: str
     queue_name: str
     aws_endpoint: str | None = None
+    # Local and test stages only: where WeChat's API (instead of https://api.weixin.qq.com/)
+    # and Alipay's gateway (instead of https://openapi.alipay.com/gateway.do) are, for the
+    # stand-ins `make run` starts (scripts/standins/).
+    wechat_api_url: str | None = None
+    alipay_gateway_url: str | None = None
     session_ttl_seconds: int = 7200
     code_lifetime_minutes: int = 5
     # How stale a checkpoint scan's "is this district a risk area" may be (a per-container
@@ -97,6 +102,8 @@ class Settings:
         if endpoint and stage not in ("local", "test"):
             # A deployed stage must talk to real AWS, never to a stand-in.
             raise ConfigError("YIMA_AWS_ENDPOINT is only allowed on the local and test stages")
+        wechat_api_url = _stand_in_url(env, "YIMA_WECHAT_API_URL", stage)
+        alipay_gateway_url = _stand_in_url(env, "YIMA_ALIPAY_GATEWAY_URL", stage)
         aws_region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or ""
         if not aws_region:
             raise ConfigError("AWS_REGION is not set")
@@ -111,6 +118,8 @@ class Settings:
             feed_key=need("YIMA_FEED_KEY"),
             queue_name=need("YIMA_QUEUE_NAME"),
             aws_endpoint=endpoint,
+            wechat_api_url=wechat_api_url,
+            alipay_gateway_url=alipay_gateway_url,
             session_ttl_seconds=number("YIMA_SESSION_TTL_SECONDS", 7200, 60, 86400),
             code_lifetime_minutes=number("YIMA_CODE_LIFETIME_MINUTES", 5, 1, 23),
             scan_risk_cache_seconds=number(
@@ -121,6 +130,19 @@ class Settings:
             national_root_keys=_root_keys(env.get("YIMA_NATIONAL_ROOT_KEYS") or ""),
             limits=_limits(env),
         )
+
+
+def _stand_in_url(env: Mapping[str, str], name: str, stage: str) -> str | None:
+    """A channel's base URL pointed at a local stand-in: never on a deployed stage, where a
+    login must reach the real WeChat or Alipay."""
+    url = (env.get(name) or "").strip()
+    if not url:
+        return None
+    if stage not in ("local", "test"):
+        raise ConfigError(f"{name} is only allowed on the local and test stages")
+    if not re.match(r"^https?://[^/\s]+(/\S*)?$", url):
+        raise ConfigError(f"{name} must be an http:// or https:// URL")
+    return url
 
 
 def _root_keys(raw: str) -> tuple[str, ...]:

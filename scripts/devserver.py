@@ -4,7 +4,15 @@
    KMS over their real wire protocols) on a free port;
 2. creates the tables, the secret with fresh keys, the feed bucket and the
    queue (``python -m chalicelib.cli bootstrap-local``), and loads demo data;
-3. serves the API with ``chalice local --stage local`` on 127.0.0.1:PORT.
+   starts stand-ins for WeChat's and Alipay's servers (``scripts/standins/``)
+   with fresh credentials, written into the secret as the stage's channel
+   credentials, so that the WeChat and Alipay logins work with test codes;
+3. serves the API on 127.0.0.1:PORT with a threaded HTTP/1.1 server
+   (``scripts/localhttp.py``) that hands requests to the Chalice app as API
+   Gateway would (``scripts/apigateway.py``): unknown paths 404, unknown
+   methods 405, both in the app's error shape, and no dropped keep-alive
+   connections. Unlike ``chalice local`` it does not reload on file changes:
+   restart it after editing the code.
 
 Ctrl-C (or SIGTERM) stops everything it started.
 
@@ -22,14 +30,15 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from scripts.apigateway import ApiGateway  # noqa: E402  (needs ROOT on the path)
+from scripts.localhttp import Handler, LocalHTTPServer  # noqa: E402
 
 FAKE_AWS = {
     # moto accepts any credentials; these only keep botocore from looking for real ones.
@@ -63,15 +72,30 @@ def stage_env(stage: str) -> dict[str, str]:
     return env
 
 
-def wait_for(port: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            sock.settimeout(0.5)
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return True
-        time.sleep(0.2)
-    return False
+def start_channels(settings: Any, env: dict[str, str], port: int) -> tuple[LocalHTTPServer, Any]:
+    """Start the WeChat and Alipay stand-ins with fresh credentials in the stage's secret,
+    and point the stage at them; returns their server and the settings that now say so."""
+    from chalicelib.config import Settings
+    from scripts import standins
+
+    stand_ins = standins.provision(settings)
+    server = standins.server(stand_ins, port).start()
+    env.update(standins.urls(server.url))
+    os.environ.update(standins.urls(server.url))
+    print(f"yima: WeChat and Alipay stand-ins: {standins.describe(stand_ins, server.url)}")
+    return server, Settings.from_mapping(env)
+
+
+def api_handlers(stage: str) -> list[Handler]:
+    """What the API port serves, in order: put handlers for other paths (pages, say)
+    in front of the API's, which answers everything else (404 for unknown paths)."""
+    from app import app
+
+    return [ApiGateway(app, stage)]
+
+
+def api_server(stage: str, port: int) -> LocalHTTPServer:
+    return LocalHTTPServer(("127.0.0.1", port), api_handlers(stage))
 
 
 def main() -> int:
@@ -81,6 +105,9 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8000, help="API port (default 8000)")
     parser.add_argument("--moto-port", type=int, default=0, help="AWS stand-in port (free one)")
     parser.add_argument("--no-demo", action="store_true", help="skip the demo data")
+    parser.add_argument(
+        "--channel-port", type=int, default=0, help="WeChat and Alipay stand-ins' port (free one)"
+    )
     parser.add_argument(
         "--stage",
         default="local",
@@ -112,12 +139,15 @@ def main() -> int:
 
         env["YIMA_NATIONAL_ROOT_KEYS"] = local_national_root()["public_key"]
     os.environ.update(env)
-    child: subprocess.Popen[bytes] | None = None
+    server: LocalHTTPServer | None = None
+    channels: LocalHTTPServer | None = None
 
     def stop(*_args: Any) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    # Ctrl-C, even when started from a shell that ignores SIGINT in background jobs
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         from chalicelib import bootstrap, cli
 
@@ -127,6 +157,8 @@ def main() -> int:
         if args.federation_key_file:
             cli.set_federation_key(settings, key_file=args.federation_key_file)
             print(f"yima: federation key from {args.federation_key_file}", flush=True)
+        # before the app's container is built: it reads the secret and the channel URLs once
+        channels, settings = start_channels(settings, env, args.channel_port)
         if not args.no_demo:
             import demo
 
@@ -136,43 +168,34 @@ def main() -> int:
                 f"{loaded['carrier_rows']} carrier stays, risk feed at {loaded['risk_feed']}",
                 flush=True,
             )
-        # chalice local runs no schedules: pull the risk feed once, as refresh_risk_areas
+        # the local server runs no schedules: pull the risk feed once, as refresh_risk_areas
         # would within ten minutes on AWS (later pushes go through the API).
         report = bootstrap.get_container(env).risk.refresh_scheduled()
         print(f"yima: risk feed refresh: {json.dumps(report, ensure_ascii=False)}", flush=True)
-        chalice = Path(sys.executable).with_name("chalice")
-        command = [
-            str(chalice),
-            "local",
-            "--stage",
-            args.stage,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(args.port),
-        ]
-        child = subprocess.Popen(command, cwd=ROOT, env=env)
-        if wait_for(args.port, 30):
-            base = f"http://127.0.0.1:{args.port}"
-            region = settings.region_code
-            print(
-                f"yima: API of region {region} on {base}  (try: curl {base}/v1/openapi.json)",
-                flush=True,
-            )
-            print("yima: Ctrl-C stops everything", flush=True)
-        return child.wait()
+        server = api_server(args.stage, args.port)
+        base = server.url
+        print(
+            f"yima: API of region {settings.region_code} on {base}  "
+            f"(try: curl {base}/v1/openapi.json)",
+            flush=True,
+        )
+        print("yima: Ctrl-C stops everything", flush=True)
+        server.serve_forever()
+        return 0
     except KeyboardInterrupt:
         return 0
     finally:
-        if child is not None and child.poll() is None:
-            child.terminate()
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        for running in (server, channels):
+            if running is not None:
+                running.server_close()
         moto.stop()
         print("yima: stopped", flush=True)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Everything is stopped; the interpreter's own teardown of moto's in-memory AWS and
+    # the imported app would take seconds more, so Ctrl-C would seem to hang.
+    os._exit(status)

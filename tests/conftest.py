@@ -132,5 +132,12 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             f"API fuzz: {totals['fuzz_requests']} requests, "
             f"{totals.get('fuzz_2xx', 0)} answered 2xx, {totals.get('fuzz_5xx', 0)} answered 5xx"
         )
+    if "fuzz_http_requests" in totals:
+        terminalreporter.write_line(
+            f"API fuzz over HTTP: {totals['fuzz_http_requests']} requests, "
+            f"{totals.get('fuzz_http_2xx', 0)} answered 2xx, "
+            f"{totals.get('fuzz_http_5xx', 0)} answered 5xx, "
+            f"{totals.get('fuzz_http_connection_errors', 0)} connection errors"
+        )
     if "authz_cells" in totals:
         terminalreporter.write_line(f"Authorization matrix: {totals['authz_cells']} cells checked")

@@ -10,6 +10,11 @@ WeChat's answers become domain errors: a bad or used code → 401
 ``wechat_code_invalid``; busy, rate limited, unreachable or timing out → 503
 ``wechat_unavailable``; a credential WeChat refuses → 503
 ``wechat_misconfigured`` (an operator problem, logged).
+
+On the local and test stages ``api_base_url`` (``YIMA_WECHAT_API_URL``) sends
+what wechatpy addresses to ``https://api.weixin.qq.com/`` to a stand-in instead
+(``scripts/standins/wechat.py``), through a requests transport adapter: the
+same calls, bodies and parsing, another host.
 """
 
 from __future__ import annotations
@@ -37,6 +42,23 @@ _BAD_CODE = {40029, 40163}  # invalid code, code already used
 _BLOCKED = {40226}  # a high-risk user WeChat blocks from logging in
 _BUSY = {-1, 45011, 45009}  # system busy, rate limit, daily quota
 _MARGIN = timedelta(minutes=5)  # refresh before WeChat's 2 h expiry
+_ORIGIN = "https://api.weixin.qq.com/"  # every URL wechatpy calls for a mini-program
+
+
+class _Rebase(requests.adapters.HTTPAdapter):
+    """Sends requests for ``https://api.weixin.qq.com/...`` to ``base/...``."""
+
+    def __init__(self, base: str) -> None:
+        super().__init__()
+        self._base = base.rstrip("/") + "/"
+
+    def send(  # the same arguments, passed through
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        url = request.url or ""
+        if url.startswith(_ORIGIN):
+            request.url = self._base + url[len(_ORIGIN) :]
+        return super().send(request, *args, **kwargs)
 
 
 class DynamoTokenStorage(SessionStorage):
@@ -79,10 +101,18 @@ def _errcode(exc: WeChatClientException) -> int | None:
 
 class WeChatGateway:
     def __init__(
-        self, appid: str, secret: str, *, storage: SessionStorage, timeout: float = 3.0
+        self,
+        appid: str,
+        secret: str,
+        *,
+        storage: SessionStorage,
+        timeout: float = 3.0,
+        api_base_url: str | None = None,
     ) -> None:
         self.appid = appid
         self._client = WeChatClient(appid, secret, session=storage, timeout=timeout)
+        if api_base_url:
+            self._client._http.mount(_ORIGIN, _Rebase(api_base_url))
 
     def _call(self, what: str, call: Callable[[], Any]) -> Any:
         from chalicelib.logs import get_logger

@@ -18,6 +18,14 @@ that:
 The HTTP middleware adds a request id, writes one structured log line per
 request (never the body), and rewrites the few errors Chalice produces before
 a view runs (405, 415) into the same shape.
+
+Routes that produce a binary type (the PNG code) are answered by the middleware
+itself: Chalice refuses a binary answer unless the Accept header names a binary
+type, so ``Accept: image/*``, no Accept header at all, or an ``<img>`` tag's
+would get a 400 where the path already says which format is wanted. The image
+goes back whatever the Accept header says; Chalice still base64-encodes it for
+API Gateway, whose binary media types must then be ``*/*`` (API Gateway looks
+only at the first type a browser lists).
 """
 
 from __future__ import annotations
@@ -171,6 +179,8 @@ class Api:
         self.app = app
         self.operations: list[Operation] = []
         self._container = container
+        # (resource path, method) → handler, for the routes that answer a binary type
+        self._binary: dict[tuple[str, str], Callable[..., Response]] = {}
         app.register_middleware(self._middleware, "http")
 
     def route(
@@ -218,6 +228,8 @@ class Api:
             # application/x-www-form-urlencoded on every GET, which must not be a 415.
             accepted = ["application/json"] if body is not None else ["*/*"]
             self.app.route(path, methods=[method], content_types=accepted)(handler)
+            if produces in self.app.api.binary_types:
+                self._binary[path, method] = handler
             return view
 
         return decorate
@@ -319,7 +331,12 @@ class Api:
         started = time.perf_counter()
         context = getattr(event, "context", None) or {}
         request_id = str(context.get("requestId") or uuid.uuid4())
-        response = get_response(event)
+        route = (str(context.get("resourcePath")), str(getattr(event, "method", "")))
+        binary = self._binary.get(route)
+        if binary is not None:  # see the module's docstring: any Accept gets the image
+            response = binary(**(getattr(event, "uri_params", None) or {}))
+        else:
+            response = get_response(event)
         response = _normalise_chalice_error(response)
         response.headers["X-Request-Id"] = request_id
         _log().info(

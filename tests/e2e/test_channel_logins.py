@@ -1,0 +1,125 @@
+"""End to end over HTTP: WeChat and Alipay logins and phone binding on ``make run``'s stack.
+
+The stack's WeChat and Alipay stand-ins (``scripts/standins/``) hold fresh
+credentials that the local stage uses as its channel credentials, so the real
+adapters and SDKs run: code2session, the access token, the phone-number API,
+alipay.system.oauth.token with RSA2 both ways, and Alipay's encrypted phone.
+The test codes are the README's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from tests.e2e import stack
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stack.Stack]:
+    running = stack.start(tmp_path_factory.mktemp("local-state"), "--no-demo")
+    yield running
+    running.stop()
+
+
+def _post(base: str, path: str, payload: Any, token: str | None = None) -> requests.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return requests.post(f"{base}{path}", json=payload, headers=headers, timeout=30)
+
+
+def _me(base: str, token: str) -> dict[str, Any]:
+    response = requests.get(
+        f"{base}/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_wechat_login_and_phone_binding(server):
+    login = _post(server.base, "/v1/auth/wechat", {"code": "wx-e2e-wang"})
+    assert login.status_code == 200, login.text
+    session = login.json()
+    assert session["role"] == "citizen" and session["user"]["phone_bound"] is False
+    assert "session_key" not in login.text
+
+    again = _post(server.base, "/v1/auth/wechat", {"code": "wx-e2e-wang"}).json()
+    bound = _post(
+        server.base,
+        "/v1/me/phone",
+        {"channel": "wechat", "code": "phone-13612349876"},
+        session["token"],
+    )
+
+    assert again["user"]["id"] == session["user"]["id"]  # the same name, the same user
+    assert bound.status_code == 200, bound.text
+    me = _me(server.base, session["token"])
+    assert me["phone_masked"] == "136****9876" and me["channels"] == ["wechat"]
+
+
+def test_alipay_login_and_phone_binding_join_the_wechat_account(server):
+    wechat = _post(server.base, "/v1/auth/wechat", {"code": "wx-e2e-li"}).json()
+    assert (
+        _post(
+            server.base,
+            "/v1/me/phone",
+            {"channel": "wechat", "code": "phone-13712340001"},
+            wechat["token"],
+        ).status_code
+        == 200
+    )
+    login = _post(server.base, "/v1/auth/alipay", {"auth_code": "ali-e2e-li"})
+    assert login.status_code == 200, login.text
+    alipay = login.json()
+    assert alipay["user"]["id"] != wechat["user"]["id"]  # not yet: no phone proven
+
+    # what my.getPhoneNumber hands the mini-program, played by the stand-in
+    proof = requests.post(
+        f"{server.channels}/alipay/phone", json={"mobile": "13712340001"}, timeout=30
+    ).json()
+    bound = _post(
+        server.base,
+        "/v1/me/phone",
+        {"channel": "alipay", **{k: proof[k] for k in ("response", "sign", "sign_type")}},
+        alipay["token"],
+    )
+
+    assert bound.status_code == 200, bound.text
+    assert bound.json()["id"] == wechat["user"]["id"]
+    again = _post(server.base, "/v1/auth/alipay", {"auth_code": "ali-e2e-li"}).json()
+    assert again["user"]["id"] == wechat["user"]["id"]
+    assert _me(server.base, again["token"])["channels"] == ["wechat", "alipay"]
+
+
+@pytest.mark.parametrize(
+    ("path", "payload", "code"),
+    [
+        ("/v1/auth/wechat", {"code": "081abc"}, "wechat_code_invalid"),
+        ("/v1/auth/alipay", {"auth_code": "4b203fe6c11548bcabd8"}, "alipay_code_invalid"),
+    ],
+)
+def test_codes_that_are_not_test_codes_are_401(server, path, payload, code):
+    response = _post(server.base, path, payload)
+
+    assert response.status_code == 401, response.text
+    assert response.json()["error"]["code"] == code
+
+
+def test_a_phone_code_that_is_not_a_test_code_is_400(server):
+    token = _post(server.base, "/v1/auth/wechat", {"code": "wx-e2e-zhao"}).json()["token"]
+
+    response = _post(server.base, "/v1/me/phone", {"channel": "wechat", "code": "abc"}, token)
+
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["field"] == "code"
+    assert _me(server.base, token)["phone_bound"] is False
+
+
+def test_the_dev_login_stays(server):
+    response = _post(server.base, "/v1/auth/dev", {"subject": "e2e-dev", "phone": "13612340002"})
+
+    assert response.status_code == 200 and response.json()["user"]["phone_bound"] is True
