@@ -822,9 +822,7 @@ def codec_rows(token: str, keys_doc: dict[str, Any]) -> list[dict[str, Any]]:
     for codec, sides in per_codec.items():
         # One codec at a time: a side that ran right after another codec's call (an
         # Ed25519 verify, say) would start with cold caches and lose to its twin.
-        median = _median_of_rounds(
-            sides, rounds=CODEC_ROUNDS, per_round=CODEC_PER_ROUND, warmup=CODEC_PER_ROUND
-        )
+        median = _rotating_medians(sides)
         us = {side: _us(seconds) for side, seconds in median.items()}
         detail: dict[str, Any] = {"after_us": us["after"], "before_us": us["before"]}
         if "library" in us:
@@ -840,6 +838,29 @@ def codec_rows(token: str, keys_doc: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _rotating_medians(sides: dict[str, Callable[[], object]]) -> dict[str, float]:
+    """Like ``_median_of_rounds``, but the order of the sides turns call by call: the
+    side that runs first after another side (a library's, with its own code and data
+    in the caches) is not always the same one."""
+    names = list(sides)
+    for _ in range(CODEC_PER_ROUND):
+        for fn in sides.values():
+            fn()
+    clock = time.thread_time
+    per_side: dict[str, list[float]] = {name: [] for name in names}
+    for _ in range(CODEC_ROUNDS):
+        samples: dict[str, list[float]] = {name: [] for name in names}
+        for n in range(CODEC_PER_ROUND):
+            for name in names[n % len(names) :] + names[: n % len(names)]:
+                fn = sides[name]
+                t = clock()
+                fn()
+                samples[name].append(clock() - t)
+        for name, values in samples.items():
+            per_side[name].append(statistics.median(values))
+    return {name: statistics.median(values) for name, values in per_side.items()}
 
 
 def _unavailable(name: str, exc: Exception) -> dict[str, Any]:
