@@ -695,7 +695,7 @@ def run() -> list[dict[str, Any]]:
 CODEC_ROUNDS = 11
 CODEC_PER_ROUND = 100
 COST_ROUTES = ("code", "verify", "login")
-COST_ROUNDS = 7
+COST_ROUNDS = 11
 COST_PER_ROUND = 15
 
 
