@@ -19,6 +19,7 @@ from chalicelib.domain.errors import InvalidInput
 BASE32 = "0123456789bcdefghjkmnpqrstuvwxyz"
 _BELOW_90 = math.nextafter(90.0, 0.0)
 _BELOW_180 = math.nextafter(180.0, 0.0)
+_NEAR_ZERO = 1e-12
 PRECISIONS = (5, 4, 3, 2)  # finest first: 4.9 km, 39 km × 20 km, 156 km, 1,250 km × 625 km
 EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG); distances are on this sphere
 METRES_PER_DEGREE = 2 * math.pi * EARTH_RADIUS_M / 360  # 111,195 m on that sphere
@@ -28,10 +29,17 @@ MARGIN = 1.01  # cells must beat the radius by 1%: no float edge can drop a site
 def encode(lat: float, lng: float, precision: int) -> str:
     """The geohash of a point (python-geohash, in C). The library puts 180° east back
     at 180° west and warns at 90° north; both edges are nudged inside, so a point
-    there gets the easternmost / northernmost cell as it always did."""
+    there gets the easternmost / northernmost cell as it always did. It also misfiles
+    magnitudes far below its fixed-point step (1e-252° east went one cell east): a
+    coordinate within 1e-12° (a micrometre) of zero is taken as zero."""
     import geohash
 
-    cell: str = geohash.encode(min(lat, _BELOW_90), min(lng, _BELOW_180), precision)
+    lat, lng = min(lat, _BELOW_90), min(lng, _BELOW_180)
+    cell: str = geohash.encode(
+        lat if abs(lat) >= _NEAR_ZERO else 0.0,
+        lng if abs(lng) >= _NEAR_ZERO else 0.0,
+        precision,
+    )
     return cell
 
 
