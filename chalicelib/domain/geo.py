@@ -5,6 +5,9 @@ the finest precision whose cells are at least as wide and as tall as the
 search radius (measured at the circle's latitude furthest from the equator),
 so the circle always lies inside the centre cell and its eight neighbours:
 nine small Query calls, whatever the size of the table.
+
+The geohash itself is python-geohash's (a pure C extension, no I/O); what is
+ours is the choice of precision and the nine cells around a point.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ import math
 from chalicelib.domain.errors import InvalidInput
 
 BASE32 = "0123456789bcdefghjkmnpqrstuvwxyz"
+_BELOW_90 = math.nextafter(90.0, 0.0)
+_BELOW_180 = math.nextafter(180.0, 0.0)
+_NEAR_ZERO = 1e-12
 PRECISIONS = (5, 4, 3, 2)  # finest first: 4.9 km, 39 km × 20 km, 156 km, 1,250 km × 625 km
 EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG); distances are on this sphere
 METRES_PER_DEGREE = 2 * math.pi * EARTH_RADIUS_M / 360  # 111,195 m on that sphere
@@ -21,47 +27,28 @@ MARGIN = 1.01  # cells must beat the radius by 1%: no float edge can drop a site
 
 
 def encode(lat: float, lng: float, precision: int) -> str:
-    """The geohash of a point; longitude bits first, as the standard interleaves them."""
-    lat_lo, lat_hi, lng_lo, lng_hi = -90.0, 90.0, -180.0, 180.0
-    chars: list[str] = []
-    bit, value, even = 0, 0, True
-    while len(chars) < precision:
-        if even:
-            mid = (lng_lo + lng_hi) / 2
-            if lng >= mid:
-                value, lng_lo = value * 2 + 1, mid
-            else:
-                value, lng_hi = value * 2, mid
-        else:
-            mid = (lat_lo + lat_hi) / 2
-            if lat >= mid:
-                value, lat_lo = value * 2 + 1, mid
-            else:
-                value, lat_hi = value * 2, mid
-        even = not even
-        bit += 1
-        if bit == 5:
-            chars.append(BASE32[value])
-            bit, value = 0, 0
-    return "".join(chars)
+    """The geohash of a point (python-geohash, in C). The library puts 180° east back
+    at 180° west and warns at 90° north; both edges are nudged inside, so a point
+    there gets the easternmost / northernmost cell as it always did. It also misfiles
+    magnitudes far below its fixed-point step (1e-252° east went one cell east): a
+    coordinate within 1e-12° (a micrometre) of zero is taken as zero."""
+    import geohash
+
+    lat, lng = min(lat, _BELOW_90), min(lng, _BELOW_180)
+    cell: str = geohash.encode(
+        lat if abs(lat) >= _NEAR_ZERO else 0.0,
+        lng if abs(lng) >= _NEAR_ZERO else 0.0,
+        precision,
+    )
+    return cell
 
 
 def centre(cell: str) -> tuple[float, float]:
     """The centre of a cell: neighbours are found from it, safely away from any edge."""
-    lat_lo, lat_hi, lng_lo, lng_hi = -90.0, 90.0, -180.0, 180.0
-    even = True
-    for char in cell:
-        value = BASE32.index(char)
-        for shift in range(4, -1, -1):
-            bit = (value >> shift) & 1
-            if even:
-                mid = (lng_lo + lng_hi) / 2
-                lng_lo, lng_hi = (mid, lng_hi) if bit else (lng_lo, mid)
-            else:
-                mid = (lat_lo + lat_hi) / 2
-                lat_lo, lat_hi = (mid, lat_hi) if bit else (lat_lo, mid)
-            even = not even
-    return (lat_lo + lat_hi) / 2, (lng_lo + lng_hi) / 2
+    import geohash
+
+    lat, lng = geohash.decode(cell)
+    return float(lat), float(lng)
 
 
 def cell_size(precision: int) -> tuple[float, float]:

@@ -1,6 +1,7 @@
 """The health-code token a checkpoint scans: compact, signed, verifiable offline.
 
-Layout (COSE_Sign1-style, in the spirit of the EU DCC's HCERT, far smaller)::
+Layout (COSE_Sign1, RFC 9052, untagged, in the spirit of the EU DCC's HCERT, far
+smaller)::
 
     "YM1:" + base45( CBOR [ protected, unprotected, payload, signature ] )
 
@@ -9,11 +10,31 @@ Layout (COSE_Sign1-style, in the spirit of the EU DCC's HCERT, far smaller)::
     payload     = bstr( CBOR [holder, colour, iat, lifetime, region] )
     signature   = Ed25519 over CBOR ["Signature1", protected, h'', payload]
 
-The claims are a positional array, not a map, to keep the QR at version 7
-(level M): ``holder`` is the person's random pseudonymous id (8 bytes, not
-derived from the ID number), ``colour`` 0 green / 1 pending / 2 yellow /
-3 red, ``iat`` Unix seconds, ``lifetime`` minutes (1..23), ``region`` the
-issuing division code. No name, ID number or phone.
+The claims are a positional array, not a map, to keep the QR at version 6
+(level M: 153 of its 154 alphanumeric characters; version 7-M holds 178):
+``holder`` is the person's random pseudonymous id (8 bytes, not derived from
+the ID number), ``colour`` 0 green / 1 pending / 2 yellow / 3 red, ``iat``
+Unix seconds, ``lifetime`` minutes (1..23), ``region`` the issuing division
+code. No name, ID number or phone. ``_claims_array`` and ``_claims_from`` are
+the two places that know the positions: a new claim is one entry in each.
+
+What a verifier accepts beyond that, by RFC 9052 (``docs/codecs.md``):
+
+- a COSE_Sign1 tag (18, the byte ``0xd2``) around the array is accepted and
+  ignored, as COSE libraries emit it by default; we never emit it (a byte more
+  in the QR) and the prefix already says what the token is;
+- a map with a repeated key (a header label twice) is malformed;
+- ``crit`` (label 2) must be a non-empty array, in the protected header, naming
+  only labels present there that this verifier understands (1 alg, 4 kid):
+  any other critical label makes the token malformed;
+- a label in both the protected and the unprotected header is malformed.
+
+The codecs are hand-written on purpose, a strict subset each (``docs/codecs.md``
+has the measured reasons): base45 (RFC 9285) and the CBOR this format uses
+(RFC 8949: unsigned and negative integers, byte and text strings, arrays and
+maps of definite length; no tags, floats, simple values or indefinite
+lengths). ``tests/unit/test_healthcode.py`` holds them to cbor2 and base45,
+and ``tests/unit/test_vectors.py`` the tokens to pycose.
 
 This module is pure: the signature check itself is passed in as a function
 (``chalicelib/adapters/signing.py`` supplies Ed25519 from ``cryptography``).
@@ -23,6 +44,7 @@ in ``tests/vectors/`` pin down.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,12 +54,13 @@ from chalicelib.domain.colour import Colour
 PREFIX = "YM1:"
 ALG_EDDSA = -8
 HOLDER_BYTES = 8
-MAX_LIFETIME_MINUTES = 23  # one CBOR byte; the QR stays at version 7
+MAX_LIFETIME_MINUTES = 23  # one CBOR byte; the QR stays at version 6
 CLOCK_SKEW = timedelta(seconds=60)
 COLOUR_CODES = {Colour.GREEN: 0, Colour.PENDING: 1, Colour.YELLOW: 2, Colour.RED: 3}
 CODE_COLOURS = {v: k for k, v in COLOUR_CODES.items()}
 _B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
-_B45_INDEX = {c: i for i, c in enumerate(_B45)}
+_NOT_B45 = 0xFF
+_B45_DIGITS = bytes(_B45.index(chr(b)) if chr(b) in _B45 else _NOT_B45 for b in range(256))
 
 Verifier = Callable[[bytes, bytes, bytes], bool]  # (public key, message, signature) → ok
 
@@ -105,26 +128,34 @@ def b45encode(data: bytes) -> str:
 
 
 def b45decode(text: str) -> bytes:
+    """Strict: only the 45 characters, no padding or whitespace, every group in range.
+
+    Done a column at a time (every third character is a triplet's first digit)
+    rather than a triplet at a time: the checkpoint's offline path is three
+    times faster so (docs/codecs.md)."""
     try:
-        values = [_B45_INDEX[c] for c in text]
-    except KeyError:
+        digits = text.encode("ascii").translate(_B45_DIGITS)
+    except UnicodeEncodeError:
         raise ValueError("not base45") from None
-    out = bytearray()
-    for i in range(0, len(values), 3):
-        chunk = values[i : i + 3]
-        if len(chunk) == 3:
-            n = chunk[0] + chunk[1] * 45 + chunk[2] * 45 * 45
-            if n > 0xFFFF:
-                raise ValueError("base45 triplet out of range")
-            out += n.to_bytes(2, "big")
-        elif len(chunk) == 2:
-            n = chunk[0] + chunk[1] * 45
-            if n > 0xFF:
-                raise ValueError("base45 pair out of range")
-            out.append(n)
-        else:
-            raise ValueError("base45 length")
-    return bytes(out)
+    if _NOT_B45 in digits:
+        raise ValueError("not base45")
+    whole, rest = divmod(len(digits), 3)
+    if rest == 1:
+        raise ValueError("base45 length")
+    end = 3 * whole
+    values = [
+        a + 45 * b + 2025 * c
+        for a, b, c in zip(digits[0:end:3], digits[1:end:3], digits[2:end:3], strict=True)
+    ]
+    if values and max(values) > 0xFFFF:
+        raise ValueError("base45 triplet out of range")
+    out = struct.pack(f">{whole}H", *values)
+    if rest:
+        n = digits[end] + 45 * digits[end + 1]
+        if n > 0xFF:
+            raise ValueError("base45 pair out of range")
+        out += bytes((n,))
+    return out
 
 
 # --- the CBOR subset we use (RFC 8949: ints, byte and text strings, arrays, maps) -----
@@ -205,6 +236,8 @@ def _decode(data: bytes, i: int, *, depth: int) -> tuple[object, int]:
             key, i = _decode(data, i, depth=depth + 1)
             if not isinstance(key, (int, str)):
                 raise ValueError("map key type")
+            if key in result:
+                raise ValueError("duplicate map key")  # RFC 9052 §3: a repeated label
             result[key], i = _decode(data, i, depth=depth + 1)
         return result, i
     raise ValueError("unsupported CBOR major type")
@@ -212,28 +245,74 @@ def _decode(data: bytes, i: int, *, depth: int) -> tuple[object, int]:
 
 # --- the token ----------------------------------------------------------------------
 
+COSE_SIGN1_TAG = b"\xd2"  # CBOR tag 18, COSE_Sign1_Tagged (RFC 9052 §2): accepted, never made
+HEADER_ALG = 1
+HEADER_CRIT = 2
+HEADER_KID = 4
+UNDERSTOOD_HEADERS = frozenset({HEADER_ALG, HEADER_KID})  # what a ``crit`` may name
+
+
+_SIG1_HEAD = bytes([0x84]) + cbor_encode("Signature1")  # array(4), context, ...
+
 
 def signing_input(protected: bytes, payload: bytes) -> bytes:
-    return cbor_encode(["Signature1", protected, b"", payload])
+    """CBOR ``["Signature1", protected, h'', payload]`` (RFC 9052 §4.4), spelled out."""
+    return (
+        _SIG1_HEAD
+        + _head(2, len(protected))
+        + protected
+        + b"\x40"
+        + _head(2, len(payload))
+        + payload
+    )
+
+
+def _claims_array(claims: CodeClaims) -> list[object]:
+    """The payload's positions; ``_claims_from`` reads them back."""
+    return [
+        bytes.fromhex(claims.holder),
+        COLOUR_CODES[claims.colour],
+        int(claims.issued_at.timestamp()),
+        claims.lifetime_minutes,
+        int(claims.region),
+    ]
+
+
+def _claims_from(body: object) -> CodeClaims:
+    """ValueError unless ``body`` is the claims array with every value in range."""
+    if not (isinstance(body, list) and len(body) == 5):
+        raise ValueError("claims shape")
+    holder, colour, iat, lifetime, region = body
+    if not (
+        isinstance(holder, bytes)
+        and len(holder) == HOLDER_BYTES
+        and isinstance(colour, int)  # before the lookup: a list or map is unhashable
+        and colour in CODE_COLOURS
+        and isinstance(iat, int)
+        and iat >= 0
+        and isinstance(lifetime, int)
+        and 1 <= lifetime <= MAX_LIFETIME_MINUTES
+        and isinstance(region, int)
+        and 100000 <= region <= 999999
+    ):
+        raise ValueError("claim values")
+    return CodeClaims(
+        holder=holder.hex(),
+        colour=CODE_COLOURS[colour],
+        issued_at=datetime.fromtimestamp(iat, UTC),
+        lifetime_minutes=lifetime,
+        region=str(region),
+    )
 
 
 def build(claims: CodeClaims, *, kid: bytes, sign: Callable[[bytes], bytes]) -> str:
     """Encode and sign; ``sign`` is the issuer's Ed25519 signing function."""
     if not 1 <= claims.lifetime_minutes <= MAX_LIFETIME_MINUTES:
         raise ValueError("lifetime must be 1..23 minutes")
-    holder = bytes.fromhex(claims.holder)
-    if len(holder) != HOLDER_BYTES:
+    if len(bytes.fromhex(claims.holder)) != HOLDER_BYTES:
         raise ValueError("holder id must be 8 bytes")
-    protected = cbor_encode({1: ALG_EDDSA, 4: kid})
-    payload = cbor_encode(
-        [
-            holder,
-            COLOUR_CODES[claims.colour],
-            int(claims.issued_at.timestamp()),
-            claims.lifetime_minutes,
-            int(claims.region),
-        ]
-    )
+    protected = cbor_encode({HEADER_ALG: ALG_EDDSA, HEADER_KID: kid})
+    payload = cbor_encode(_claims_array(claims))
     signature = sign(signing_input(protected, payload))
     return PREFIX + b45encode(cbor_encode([protected, {}, payload, signature]))
 
@@ -247,12 +326,34 @@ class Parsed:
     claims: CodeClaims
 
 
+def _key_id(header: object, unprotected: dict[object, object]) -> bytes:
+    """The kid of a protected header that this verifier may act on (RFC 9052 §3, §3.1)."""
+    if not isinstance(header, dict) or header.get(HEADER_ALG) != ALG_EDDSA:
+        raise ValueError("unsupported algorithm")
+    if HEADER_CRIT in unprotected or not header.keys().isdisjoint(unprotected):
+        raise ValueError("crit outside the protected header, or a label in both headers")
+    if HEADER_CRIT in header:
+        crit = header[HEADER_CRIT]
+        if not isinstance(crit, list) or not crit:
+            raise ValueError("crit must be a non-empty array of labels")
+        for label in crit:
+            if not isinstance(label, (int, str)) or label not in header:
+                raise ValueError("crit names a label the header does not have")
+            if label not in UNDERSTOOD_HEADERS:
+                raise ValueError(f"unknown critical header {label!r}")
+    kid = header.get(HEADER_KID)
+    if not isinstance(kid, bytes) or not kid:
+        raise ValueError("no key id")
+    return kid
+
+
 def parse(token: str) -> Parsed:
     """Every structural step; raises TokenError(wrong_prefix | malformed)."""
     if not isinstance(token, str) or not token.startswith(PREFIX):
         raise TokenError("wrong_prefix", f"a Yima code starts with {PREFIX}")
     try:
-        outer = cbor_decode(b45decode(token[len(PREFIX) :]))
+        raw = b45decode(token[len(PREFIX) :])
+        outer = cbor_decode(raw.removeprefix(COSE_SIGN1_TAG))
         if not (isinstance(outer, list) and len(outer) == 4):
             raise ValueError("not a 4-element array")
         protected, unprotected, payload, signature = outer
@@ -261,39 +362,11 @@ def parse(token: str) -> Parsed:
             and isinstance(unprotected, dict)
             and isinstance(payload, bytes)
             and isinstance(signature, bytes)
-        ):
-            raise ValueError("element types")
-        header = cbor_decode(protected)
-        if not isinstance(header, dict) or header.get(1) != ALG_EDDSA:
-            raise ValueError("unsupported algorithm")
-        kid = header.get(4)
-        if not isinstance(kid, bytes) or not kid:
-            raise ValueError("no key id")
-        body = cbor_decode(payload)
-        if not (isinstance(body, list) and len(body) == 5):
-            raise ValueError("claims shape")
-        holder, colour, iat, lifetime, region = body
-        if not (
-            isinstance(holder, bytes)
-            and len(holder) == HOLDER_BYTES
-            and isinstance(colour, int)  # before the lookup: a list or map is unhashable
-            and colour in CODE_COLOURS
-            and isinstance(iat, int)
-            and iat >= 0
-            and isinstance(lifetime, int)
-            and 1 <= lifetime <= MAX_LIFETIME_MINUTES
-            and isinstance(region, int)
-            and 100000 <= region <= 999999
             and len(signature) == 64
         ):
-            raise ValueError("claim values")
-        claims = CodeClaims(
-            holder=holder.hex(),
-            colour=CODE_COLOURS[colour],
-            issued_at=datetime.fromtimestamp(iat, UTC),
-            lifetime_minutes=lifetime,
-            region=str(region),
-        )
+            raise ValueError("element types")
+        kid = _key_id(cbor_decode(protected), unprotected)
+        claims = _claims_from(cbor_decode(payload))
     except (ValueError, UnicodeDecodeError, OverflowError, OSError) as exc:
         raise TokenError("malformed", f"the code cannot be read: {exc}") from None
     return Parsed(kid=kid, protected=protected, payload=payload, signature=signature, claims=claims)

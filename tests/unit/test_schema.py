@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.domain.errors import InvalidInput
@@ -91,3 +91,72 @@ def test_any_json_is_valid_or_invalid_input_never_another_error(value):
         validate(value, BATCH)
     except InvalidInput as exc:
         assert exc.message
+
+
+# --- the validator against jsonschema, on every schema the API publishes ---------------
+
+
+def _published() -> list[tuple[str, dict]]:
+    from tests.unit.test_parsers_fuzz import SCHEMAS
+
+    return SCHEMAS
+
+
+PUBLISHED = _published()
+
+
+def _valid(schema: dict) -> st.SearchStrategy:
+    """Values the schema should accept (a sketch of the keywords it uses; the oracle
+    decides, so a value this draws wrongly only tests the other verdict)."""
+    if "const" in schema:
+        return st.just(schema["const"])
+    if "enum" in schema:
+        return st.sampled_from(schema["enum"])
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return st.one_of([_valid({**schema, "type": k}) for k in kind])
+    if kind == "null":
+        return st.none()
+    if kind == "boolean":
+        return st.booleans()
+    if kind == "integer":
+        return st.integers(schema.get("minimum"), schema.get("maximum"))
+    if kind == "number":
+        return st.floats(schema.get("minimum"), schema.get("maximum"), allow_nan=False)
+    if kind == "string":
+        low, high = schema.get("minLength", 0), schema.get("maxLength", 40)
+        if "pattern" in schema:
+            text = st.from_regex(schema["pattern"])
+            return text.filter(lambda t: low <= len(t) <= high)
+        return st.text(min_size=low, max_size=min(high, low + 40))
+    if kind == "array":
+        low = schema.get("minItems", 0)
+        high = min(schema.get("maxItems", low + 3), low + 3)
+        return st.lists(_valid(schema.get("items", {})), min_size=low, max_size=high)
+    if kind == "object" or "properties" in schema:
+        properties = schema.get("properties", {})
+        required = set(schema.get("required", ()))
+        return st.fixed_dictionaries(
+            {k: _valid(v) for k, v in properties.items() if k in required},
+            optional={k: _valid(v) for k, v in properties.items() if k not in required},
+        )
+    return st.none() | st.integers() | st.text(max_size=5)
+
+
+@pytest.mark.parametrize(("where", "schema"), PUBLISHED, ids=[w for w, _ in PUBLISHED])
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_it_accepts_exactly_what_jsonschema_accepts(where, schema, data):
+    """jsonschema (the reference implementation) as the oracle: the same verdict on
+    valid bodies, near misses and garbage alike; ours adds the field and the code."""
+    from jsonschema import Draft202012Validator
+
+    from tests.unit.test_parsers_fuzz import _shaped, json_garbage
+
+    value = data.draw(st.one_of(_valid(schema), _valid(schema), _shaped(schema), json_garbage))
+    try:
+        validate(value, schema)
+        ours = True
+    except InvalidInput:
+        ours = False
+    assert ours is Draft202012Validator(schema).is_valid(value)

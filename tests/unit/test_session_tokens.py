@@ -111,3 +111,60 @@ def test_an_expiry_at_the_end_of_time_does_not_overflow():
     claims = tokens.verify(RING, _mint(ttl=last), audience=AUD, now=NOW)
 
     assert claims.expires_at.year == 9999
+
+
+# --- PyJWT reads ours and we read PyJWT's: the format is the standard's ------------------
+
+
+def test_pyjwt_reads_our_tokens_with_the_algorithm_pinned():
+    import jwt
+
+    token = _mint(identity="dev:x")
+    header = jwt.get_unverified_header(token)
+    claims = jwt.decode(
+        token,
+        RING.keys[header["kid"]],
+        algorithms=["HS256"],
+        audience=AUD,
+        issuer="yima",
+        options={"verify_exp": False, "verify_iat": False},  # our clock is NOW, not today
+    )
+
+    assert header == {"alg": "HS256", "typ": "JWT", "kid": "s1"}
+    assert (claims["sub"], claims["role"], claims["sid"]) == ("u_1", "official", "dev:x")
+
+
+def _pyjwt(payload: dict, *, key: bytes = b"k" * 32, **header) -> str:
+    import jwt
+
+    claims = {"iss": "yima", "sub": "u_1", "role": "official", "aud": AUD} | payload
+    return jwt.encode(claims, key, algorithm=header.pop("alg", "HS256"), headers=header)
+
+
+def test_a_token_pyjwt_signs_with_a_ring_key_verifies():
+    token = _pyjwt({"iat": int(NOW.timestamp()), "exp": int(NOW.timestamp()) + 60}, kid="s1")
+
+    assert tokens.verify(RING, token, audience=AUD, now=NOW).role == Role.OFFICIAL
+
+
+@pytest.mark.filterwarnings("ignore:The HMAC key")  # a 32-byte ring key, short for SHA-512
+@pytest.mark.parametrize("alg", ["HS384", "HS512"])
+def test_another_hmac_algorithm_is_refused_even_with_the_right_key(alg):
+    token = _pyjwt({"iat": int(NOW.timestamp()), "exp": 2**31}, kid="s1", alg=alg)
+
+    with pytest.raises(Unauthenticated):
+        tokens.verify(RING, token, audience=AUD, now=NOW)
+
+
+def test_the_key_confusion_of_an_asymmetric_algorithm_is_refused():
+    """An attacker who signs with EdDSA, or HS256 keyed with a public key, gets nowhere:
+    only HS256 with a ring key is looked at."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    claims = {"iat": int(NOW.timestamp()), "exp": 2**31}
+    forged = _pyjwt(claims, key=Ed25519PrivateKey.generate(), kid="s1", alg="EdDSA")
+
+    with pytest.raises(Unauthenticated):
+        tokens.verify(RING, forged, audience=AUD, now=NOW)
+    with pytest.raises(Unauthenticated):
+        tokens.verify(RING, _pyjwt(claims, key=b"p" * 32, kid="s1"), audience=AUD, now=NOW)

@@ -7,6 +7,13 @@ region) can test itself against ours. The signing key is a *test* key,
 derived from a fixed seed and published on purpose; Ed25519 signatures are
 deterministic, so running this again rewrites identical files
 (``tests/unit/test_vectors.py`` checks that, and that our verifier agrees).
+
+The steps, in order, each true only if the ones before it are: ``prefix``
+(``YM1:``), ``base45``, ``cbor`` (a COSE_Sign1 of our claims), ``key_known`` (a
+key with the token's kid), ``signature`` (one such key verifies the Ed25519
+signature), ``key_valid`` (that key may vouch for this code: it is its
+region's, active, and the code was signed within its validity), ``time`` (the
+code is within its lifetime at ``now``).
 """
 
 from __future__ import annotations
@@ -283,11 +290,13 @@ def vectors() -> dict[str, dict[str, Any]]:
             "expected": _expect(key_valid=False, reason="key_not_yet_valid"),
         },
         "16-partner-region-mismatch": {
-            "description": "a partner's key signs a code that names another region",
+            "description": "a partner's key signs a code that names another region: the "
+            "signature verifies, but a 440100 key is not valid for a 310100 code (the "
+            "verifier answers bad_signature, as for a forgery)",
             "token": token(PARTNER, region="310100"),
             "keys": partner_keys,
             "now": _at(2),
-            "expected": _expect(signature=False, reason="bad_signature"),
+            "expected": _expect(key_valid=False, reason="bad_signature"),
         },
     }
 

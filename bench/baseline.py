@@ -1,0 +1,93 @@
+"""The codecs as they were before issue 15, for before / after figures in one run.
+
+``tree()`` is a copy of this checkout's ``app.py``, ``chalicelib/`` and test
+helpers in a temporary folder, with only the codec modules taken from the
+baseline commit (``git show BASELINE:path``): everything else is today's, so
+a difference between the two trees is the codecs' and nothing else's.
+``module(path)`` loads one baseline codec module on its own, for in-process
+timings next to today's. Override the commit with ``YIMA_BENCH_BASELINE``.
+
+If git or the commit is missing (a tarball, a shallow clone), ``Unavailable``
+says so and the benchmarks print the after side alone.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parents[1]
+# main before issue 15's codec work: hand-written base45, CBOR, JWT, geohash, schema.
+BASELINE = os.environ.get("YIMA_BENCH_BASELINE", "9e8a0c8a7cfd9457fad40ddd7cd3d833a6265c7b")
+CODEC_FILES = (
+    "chalicelib/domain/healthcode.py",
+    "chalicelib/domain/session.py",
+    "chalicelib/domain/geo.py",
+    "chalicelib/web/schema.py",
+    "chalicelib/verify.py",
+)
+COPIED = ("app.py", "chalicelib", "tests/__init__.py", "tests/helpers.py")
+
+
+class Unavailable(RuntimeError):
+    """The baseline cannot be built here; the message says why."""
+
+
+def _show(path: str) -> str:
+    try:
+        out = subprocess.run(
+            ["git", "show", f"{BASELINE}:{path}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise Unavailable(f"git show {BASELINE[:12]}:{path} failed: {exc}") from None
+    return out.stdout
+
+
+@cache
+def sources() -> dict[str, str]:
+    """Each codec file's text at the baseline commit."""
+    return {path: _show(path) for path in CODEC_FILES}
+
+
+@cache
+def tree() -> Path:
+    """Today's app with the baseline's codecs, in a folder removed at exit."""
+    texts = sources()
+    where = Path(tempfile.mkdtemp(prefix="yima-baseline-"))
+    atexit.register(shutil.rmtree, where, ignore_errors=True)
+    for name in COPIED:
+        source, target = ROOT / name, where / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, target)
+    for path, text in texts.items():
+        (where / path).write_text(text)
+    return where
+
+
+@cache
+def module(path: str) -> ModuleType:
+    """One baseline codec module, imported under a name of its own (its imports of
+    other chalicelib modules get today's)."""
+    name = "baseline_" + path.removesuffix(".py").replace("/", "_")
+    spec = importlib.util.spec_from_file_location(name, tree() / path)
+    if spec is None or spec.loader is None:
+        raise Unavailable(f"cannot load {path}")
+    loaded = importlib.util.module_from_spec(spec)
+    sys.modules[name] = loaded  # dataclasses look their module up while the body runs
+    spec.loader.exec_module(loaded)
+    return loaded
