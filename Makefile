@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.installed
 # The venv is rebuilt whenever a requirements file changes.
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q --upgrade "pip<26.3"  # chalice 1.34 declares pip<26.3
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	@touch $(STAMP)
 
