@@ -354,3 +354,32 @@ def test_the_check_in_answer_carries_the_pop_up(client, cafe_day, venue):
     assert answer["colour"] == "yellow"
     assert answer["required_action"]["code"] == "take_test_within_24h"
     assert "reasons" not in answer
+
+
+def test_a_check_in_in_a_district_raised_to_high_risk_later_turns_red(client, venue, official):
+    alice = citizen(client, "alice", ID_A, "13812345678")
+    assert check_in(client, alice, venue["token"]).status_code == 201
+    feed = {
+        "feed_id": "raise-610113",
+        "published_at": "2026-11-20T09:00:00+08:00",
+        "areas": [
+            {
+                "region_code": "610113",
+                "area": "电子城街道",
+                "level": "high",
+                "since": "2026-11-19T00:00:00+08:00",
+            }
+        ],
+    }
+
+    pushed = post(client, "/v1/feeds/risk-areas", feed, official)
+
+    assert pushed.status_code == 200, pushed.body
+    shown = code(client, alice)
+    # residence 610113 too (declaration()): both the residence and the check-in count
+    assert shown["colour"] == "red" and "high_risk_area_stay" in reasons(shown)
+    from chalicelib import bootstrap
+
+    assert self_person_id(body(get(client, "/v1/me", alice))["id"]) in (
+        bootstrap.get_container().risk.affected.scanned("610113", "2026-11-20")
+    )

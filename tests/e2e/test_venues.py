@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 import requests
 
+from chalicelib.domain.colour import local_day
 from tests.e2e.test_local_server import ROOT, _free_port
 from tests.helpers import declaration, make_id_number
 
@@ -121,6 +122,7 @@ def _move_back(moto_port: int, person_ids: set[str], hours: int) -> int:
                 "checkin_key": f"{text}#{item['checkin_id']}",
                 "at_person": f"{text}#{item['person_id']}",
                 "venue_hour": f"{item['venue_id']}#{earlier.strftime('%Y-%m-%dT%H')}",
+                "region_day": f"{item['region_code']}#{local_day(earlier).isoformat()}",
             }
         )
         moved += 1

@@ -326,6 +326,14 @@ class CheckinByOwnerIndex(GlobalSecondaryIndex["CheckinRecord"]):
     checkin_key = UnicodeAttribute(range_key=True)
 
 
+class CheckinByRegionDayIndex(GlobalSecondaryIndex["CheckinRecord"]):
+    """The risk refresh: who checked in in a district on a local day, as for scans."""
+
+    Meta = _index("by_region_day", KeysOnlyProjection())
+    region_day = UnicodeAttribute(hash_key=True)  # "610113#2026-11-20"
+    person_id = UnicodeAttribute(range_key=True)
+
+
 class CheckinRecord(Model):
     """A citizen's check-in at a venue (扫场所码)."""
 
@@ -341,11 +349,13 @@ class CheckinRecord(Model):
     region_code = UnicodeAttribute()
     venue_hour = UnicodeAttribute()
     at_person = UnicodeAttribute()
+    region_day = UnicodeAttribute()
     at = UTCDateTimeAttribute()
     colour = UnicodeAttribute()
     expires = TTLAttribute()
     by_venue_hour = CheckinByVenueHourIndex()
     by_owner = CheckinByOwnerIndex()
+    by_region_day = CheckinByRegionDayIndex()
 
 
 class ExposureByCaseIndex(GlobalSecondaryIndex["ExposureRecord"]):

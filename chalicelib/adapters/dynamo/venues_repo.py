@@ -24,7 +24,7 @@ from chalicelib.adapters.dynamo.models import (
     VenueRecord,
 )
 from chalicelib.adapters.dynamo.ttl import live
-from chalicelib.domain.colour import Vaccination, VenueExposure
+from chalicelib.domain.colour import Vaccination, VenueExposure, local_day
 from chalicelib.domain.errors import Conflict, UpstreamUnavailable
 from chalicelib.domain.health import Page
 from chalicelib.domain.venues import (
@@ -138,6 +138,7 @@ class DynamoCheckins:
             venue_name=checkin.venue_name,
             region_code=checkin.region_code,
             venue_hour=f"{checkin.venue_id}#{hour_bucket(checkin.at)}",
+            region_day=f"{checkin.region_code}#{local_day(checkin.at).isoformat()}",
             at_person=f"{at}#{checkin.person_id}",
             at=checkin.at,
             colour=checkin.colour,
