@@ -18,6 +18,7 @@ from chalicelib.web import contract, views
 from chalicelib.web.api import Api, Call
 
 app = Chalice(app_name="yima", configure_logs=False)  # powertools writes the JSON log lines
+app.api.binary_types.append("application/pdf")  # venue posters (Chalice lists images only)
 api = Api(app, container=bootstrap.get_container)
 
 
@@ -427,7 +428,13 @@ def one_pass(call: Call) -> dict[str, Any]:
         card = views.itinerary(service.card(call.who), service.divisions(), service.country_names)
     except Conflict:  # no verified phone: no card, which the pass shows as null
         card = None
-    return {"code": shown, "itinerary": card, "latest_test": shown["latest_test"]}
+    return {
+        "code": shown,
+        "itinerary": card,
+        "latest_test": shown["latest_test"],
+        "required_action": shown["required_action"],
+        "vaccination": shown["vaccination"],
+    }
 
 
 # --- carrier feeds and the itinerary card ------------------------------------------------
@@ -693,3 +700,154 @@ def federation_convert(call: Call) -> dict[str, Any]:
 )
 def federation_status(call: Call) -> dict[str, Any]:
     return call.services.federation.receive_status(call.who, call.body)
+
+
+# --- venue codes (场所码), check-ins, vaccinations (issue 17; docs/venues.md) -------------
+
+VACCINATOR = frozenset({Role.VACCINATOR})
+
+
+@api.route(
+    "/v1/admin/venues",
+    method="POST",
+    roles=OFFICIAL,
+    tags=("venues",),
+    body=contract.VENUE_REGISTRATION,
+    response=contract.VENUE,
+    status=201,
+    summary="Register a venue; its poster carries a signed venue token (YV1:)",
+)
+def venue_register(call: Call) -> dict[str, Any]:
+    return views.venue(call.services.venues.register(call.who, call.body))
+
+
+@api.route(
+    "/v1/admin/venues/{venue_id}/reissue",
+    method="POST",
+    roles=OFFICIAL,
+    tags=("venues",),
+    response=contract.VENUE,
+    errors=(404, 409),
+    summary="Reissue a venue's poster: a new token; check-ins with the old one are refused",
+)
+def venue_reissue(call: Call) -> dict[str, Any]:
+    return views.venue(call.services.venues.reissue(call.who, call.params["venue_id"]))
+
+
+def _poster(call: Call, kind: str) -> Response:
+    from chalicelib.adapters import poster
+
+    venue = call.services.venues.get(call.params["venue_id"])
+    d = venue.details
+    body: str | bytes
+    if kind == "svg":
+        body, content_type = (
+            poster.svg(venue.token, d.name, d.address, venue.venue_id),
+            "image/svg+xml",
+        )
+    elif kind == "png":
+        body, content_type = poster.png_image(venue.token), "image/png"
+    else:
+        body = poster.pdf(venue.token, d.name, d.address, venue.venue_id)
+        content_type = "application/pdf"
+    return Response(
+        body=body,
+        status_code=200,
+        headers={"Content-Type": content_type, "Cache-Control": "no-cache"},
+    )
+
+
+@api.route(
+    "/v1/venues/{venue_id}/poster.png",
+    tags=("venues",),
+    response=contract.IMAGE,
+    produces="image/png",
+    errors=(404,),
+    summary="The venue's poster QR as a PNG (send Accept: image/png)",
+)
+def venue_poster_png(call: Call) -> Response:
+    return _poster(call, "png")
+
+
+@api.route(
+    "/v1/venues/{venue_id}/poster.svg",
+    tags=("venues",),
+    response=contract.IMAGE,
+    produces="image/svg+xml",
+    errors=(404,),
+    summary="The venue's printable poster as an SVG: QR, name, address",
+)
+def venue_poster_svg(call: Call) -> Response:
+    return _poster(call, "svg")
+
+
+@api.route(
+    "/v1/venues/{venue_id}/poster.pdf",
+    tags=("venues",),
+    response=contract.IMAGE,
+    produces="application/pdf",
+    errors=(404,),
+    summary="The venue's printable poster as a one-page A5 PDF (send Accept: application/pdf)",
+)
+def venue_poster_pdf(call: Call) -> Response:
+    return _poster(call, "pdf")
+
+
+@api.route(
+    "/v1/checkins",
+    method="POST",
+    limit="code",
+    roles=CITIZEN,
+    tags=("venues",),
+    body=contract.CHECKIN_REQUEST,
+    response=contract.CHECKIN_ANSWER,
+    status=201,
+    errors=(403, 404),
+    summary="Check in at a venue (扫场所码), for yourself or a dependant: the answer is what "
+    "the staff see (colour, masked name, time, latest test, vaccination, pending action)",
+)
+def checkin(call: Call) -> dict[str, Any]:
+    answer = call.services.venues.check_in(
+        call.who, call.body["venue_token"], call.body.get("person")
+    )
+    return views.checkin_answer(answer)
+
+
+@api.route(
+    "/v1/checkins",
+    roles=CITIZEN,
+    tags=("venues",),
+    query=contract.PAGING,
+    response=contract.page_of(contract.CHECKIN_ITEM),
+    summary="The account's own check-ins (itself and its dependants), newest first, 14 days",
+)
+def my_checkins(call: Call) -> dict[str, Any]:
+    return views.page(call.services.venues.mine(call.who, **_paging(call)), views.checkin_item)
+
+
+@api.route(
+    "/v1/feeds/vaccinations",
+    method="POST",
+    roles=VACCINATOR,
+    tags=("feeds",),
+    body=contract.VACCINATION_BATCH,
+    response=contract.VACCINATION_RESULT,
+    errors=(403, 409),
+    max_body=contract.CARRIER_MAX_BODY,
+    summary="A vaccinator's batch of records (up to 5,000), checked row by row; idempotent "
+    "by record_id; only the client that sent a record may correct it",
+)
+def vaccination_feed(call: Call) -> dict[str, Any]:
+    return dict(call.services.vaccinations.ingest(call.who, call.body))
+
+
+@api.route(
+    "/v1/vaccinations",
+    roles=CITIZEN,
+    tags=("vaccinations",),
+    response=contract.VACCINATIONS,
+    summary="The caller's own vaccination records, newest first, with the dose count",
+)
+def my_vaccinations(call: Call) -> dict[str, Any]:
+    records, summary = call.services.vaccinations.mine(call.who)
+    return views.vaccinations(records, summary)

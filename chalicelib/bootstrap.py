@@ -32,6 +32,7 @@ from chalicelib.services.limits import RateLimiter
 from chalicelib.services.officials import AppealService, AuditService, StatusService
 from chalicelib.services.regions import RegionService
 from chalicelib.services.risk import RiskService
+from chalicelib.services.venues import ExposureService, VaccinationService, VenueService
 
 if TYPE_CHECKING:
     from chalicelib.adapters.secrets import AppSecrets
@@ -64,6 +65,9 @@ class Container:
     regions: RegionService
     federation: FederationService
     limiter: RateLimiter
+    venues: VenueService
+    exposure: ExposureService
+    vaccinations: VaccinationService
 
 
 class AwsClients:
@@ -120,6 +124,12 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         DynamoRiskFeeds,
     )
     from chalicelib.adapters.dynamo.stays_repo import DynamoIdempotency, DynamoStays
+    from chalicelib.adapters.dynamo.venues_repo import (
+        DynamoCheckins,
+        DynamoExposures,
+        DynamoVaccinations,
+        DynamoVenues,
+    )
     from chalicelib.adapters.recolour_queue import (
         InlineRecolourQueue,
         S3FeedSource,
@@ -245,6 +255,39 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         clock=clock,
         queue=lambda: risk.queue,
     )
+    # Venue codes, check-ins, co-location exposure and vaccinations (issue 17).
+    checkins = DynamoCheckins()
+    exposure = ExposureService(
+        checkins=checkins,
+        exposures=DynamoExposures(),
+        queue=lambda: risk.queue,
+        policy=colours.policy,
+        clock=clock,
+    )
+    colours.on_case_change = exposure.case_changed
+    venues = VenueService(
+        venues=DynamoVenues(),
+        checkins=checkins,
+        colours=colours.colours,
+        recolour=colours,
+        people=people,
+        signer=lambda: signer,
+        verifier=ed25519_verify,
+        divisions=reference_data.divisions,
+        region=settings.region_code,
+        clock=clock,
+        after_checkin=after_scan,
+    )
+    vaccinations = VaccinationService(
+        records=DynamoVaccinations(),
+        idempotency=itinerary.idempotency,
+        people=people,
+        colours=colours.colours,
+        hash_key=secrets.hash_key,
+        parse_id_number=reference_data.parse_id_number,
+        clock=clock,
+        queue=lambda: risk.queue,
+    )
     cipher = auth.cipher
     return Container(
         settings=settings,
@@ -304,6 +347,9 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         ),
         federation=federation,
         limiter=limiter,
+        venues=venues,
+        exposure=exposure,
+        vaccinations=vaccinations,
     )
 
 

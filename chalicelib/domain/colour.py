@@ -6,7 +6,8 @@ red > yellow > pending > green) and ``valid_until``, the earliest moment at
 which the result can change by the passing of time alone.
 
 The rule table (SPEC section 3) lives here as data, in ``RULES``: the code,
-the colour, the Chinese and English texts. The numbers (windows, stay
+the colour, the Chinese and English texts, and the pop-up action (弹窗) a
+reason asks of the citizen with what completes it (``ACTIONS``). The numbers (windows, stay
 threshold, quarantine lengths) are in :class:`Policy`, which carries a
 version that every stored colour records.
 
@@ -18,7 +19,7 @@ saving since 1991, so a fixed offset is exact for every date we handle.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from enum import StrEnum
 
@@ -39,6 +40,27 @@ class Colour(StrEnum):
 _SEVERITY = {Colour.GREEN: 0, Colour.PENDING: 1, Colour.YELLOW: 2, Colour.RED: 3}
 
 
+# The pop-up actions (弹窗) a reason may ask for, with their texts. What completes each
+# is per rule (``Rule.done_by``): ``negative_test`` (a negative sampled after the reason
+# began), ``declaration`` (a declaration made after it began), or "" (nothing the citizen
+# does: the action stands while the reason does).
+ACTIONS: dict[str, tuple[str, str]] = {
+    "report_itinerary": (
+        "请如实申报近14天行程（重新提交健康申报）",
+        "Report your itinerary of the last 14 days (declare again)",
+    ),
+    "take_test_within_24h": (
+        "请于24小时内完成核酸检测",
+        "Take a nucleic-acid test within 24 hours",
+    ),
+    "call_hotline": (
+        "请立即拨打12320卫生健康热线，听从防疫人员安排",
+        "Call the health hotline 12320 now and follow the health workers' instructions",
+    ),
+}
+DONE_BY = ("negative_test", "declaration", "")
+
+
 @dataclass(frozen=True)
 class Rule:
     code: str
@@ -46,6 +68,8 @@ class Rule:
     text_zh: str
     text_en: str
     variant: str = ""
+    action: str = ""  # a key of ACTIONS: the pop-up this reason shows
+    done_by: str = ""  # one of DONE_BY: what completes the action
 
     @property
     def key(self) -> str:
@@ -63,6 +87,7 @@ RULES: dict[str, Rule] = {
             Colour.RED,
             "经卫生健康部门确认为确诊、疑似或无症状感染者",
             "Marked by health officials as a confirmed, suspected or asymptomatic case",
+            action="call_hotline",
         ),
         Rule(
             "status_close_contact",
@@ -88,12 +113,16 @@ RULES: dict[str, Rule] = {
             "申报有发热或呼吸道等症状，需在申报后进行核酸检测且结果为阴性",
             "Declared fever or respiratory symptoms; a negative test taken after the "
             "declaration clears this",
+            action="take_test_within_24h",
+            done_by="negative_test",
         ),
         Rule(
             "abroad_14d",
             Colour.RED,
             "14天内有境外（{place}）旅居史",
             "Outside the mainland ({place}) in the last 14 days",
+            action="report_itinerary",
+            done_by="declaration",
         ),
         Rule(
             "abroad_14d",
@@ -114,6 +143,8 @@ RULES: dict[str, Rule] = {
             "14天内在有高风险区的城市（{place}）停留超过4小时",
             "Stayed over 4 hours in a city with a high-risk area ({place}) in the last 14 days",
             variant="city",
+            action="report_itinerary",
+            done_by="declaration",
         ),
         Rule(
             "medium_risk_area_stay",
@@ -121,12 +152,15 @@ RULES: dict[str, Rule] = {
             "7天内到访、居住或停留于中风险区或其所在城市（{place}）",
             "Visited, lives in, or stayed in the city of a medium-risk area ({place}) "
             "in the last 7 days",
+            action="report_itinerary",
+            done_by="declaration",
         ),
         Rule(
             "positive_test",
             Colour.RED,
             "核酸检测结果为阳性（采样日期 {date}）",
             "Positive nucleic-acid test (sampled on {date})",
+            action="call_hotline",
         ),
         Rule(
             "pending_review", Colour.PENDING, "申报正在审核中", "Your declaration is being reviewed"
@@ -143,6 +177,21 @@ RULES: dict[str, Rule] = {
             "互认地区（{place}）通报为黄码{detail}",
             "Partner region {place} reports a yellow code{detail}",
             variant="yellow",
+        ),
+        Rule(
+            "venue_exposure",
+            Colour.YELLOW,
+            "{date}到访的场所（{place}）与确诊病例时空伴随，需在到访后进行核酸检测且结果为阴性",
+            "At a venue ({place}) on {date} at the same time as a confirmed case; a negative "
+            "test sampled after the visit clears this",
+            action="take_test_within_24h",
+            done_by="negative_test",
+        ),
+        Rule(
+            "vaccination_incomplete",
+            Colour.YELLOW,
+            "新冠疫苗接种剂次不足（已接种 {detail} 剂）",
+            "Fewer COVID-19 vaccine doses than the policy requires ({detail} given)",
         ),
         Rule("no_declaration", Colour.PENDING, "尚未完成健康申报", "No health declaration yet"),
         Rule(
@@ -172,7 +221,7 @@ OUTSIDE_MAINLAND_REGIONS = ("HK", "MO", "TW")
 class Policy:
     """The numbers of the rules, versioned so a stored colour can be replayed."""
 
-    version: str = "2026.11-1"
+    version: str = "2026.12-1"
     window_days: int = 14
     min_stay_hours: float = 4.0
     close_contact_days: int = 14
@@ -180,6 +229,13 @@ class Policy:
     high_risk_days: int = 14
     medium_risk_days: int = 7
     abroad_days: int = 14
+    # Co-location (时空伴随): a visit within this many hours of a confirmed case's visit at
+    # the same venue makes a contact; the case's visits of the last ``window_days`` count.
+    venue_exposure_window_hours: float = 2.0
+    venue_exposure_days: int = 14
+    # Vaccination changes no colour unless this is above 0: fewer doses than this is
+    # yellow (``vaccination_incomplete``). Off by default.
+    vaccination_required_doses: int = 0
 
 
 # --- the facts ----------------------------------------------------------------
@@ -218,6 +274,25 @@ class Stay:
 class VenueScan:
     region_code: str  # the county / district of the venue
     at: datetime
+
+
+@dataclass(frozen=True)
+class VenueExposure:
+    """A co-location contact (时空伴随): this person checked in at ``venue_id`` at ``at``,
+    within the policy's window of a confirmed case's visit there. ``case_ref`` is the
+    case's pseudonymous key (lifting the case removes its exposures)."""
+
+    venue_id: str
+    venue_name: str
+    at: datetime
+    case_ref: str = ""
+
+
+@dataclass(frozen=True)
+class Vaccination:
+    dose_number: int
+    administered_at: datetime
+    vaccine: str = ""
 
 
 @dataclass(frozen=True)
@@ -264,9 +339,24 @@ class Facts:
     tests: tuple[TestResult, ...] = ()
     feed_id: str | None = None
     partner_statuses: tuple[PartnerStatus, ...] = ()
+    exposures: tuple[VenueExposure, ...] = ()
+    vaccinations: tuple[Vaccination, ...] = ()
+    # When the person's declarations were made, all of them in the window: a new one
+    # completes a ``report_itinerary`` action.
+    declared_at: tuple[datetime, ...] = ()
 
 
 # --- the result ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequiredAction:
+    """A pop-up (弹窗): what the citizen must do, shown until it is done."""
+
+    code: str  # a key of ACTIONS
+    text_zh: str
+    text_en: str
+    done_by: str = field(default="", compare=False)  # one of DONE_BY
 
 
 @dataclass(frozen=True)
@@ -277,6 +367,7 @@ class Reason:
     text_en: str
     until: datetime | None  # None: until a person (official, reviewer) or an event acts
     since: datetime | None = None
+    action: RequiredAction | None = None  # the pop-up, while it is not done
 
 
 @dataclass(frozen=True)
@@ -324,6 +415,10 @@ def _reason(
     if grounds in MARK_GROUNDS:  # an official mark is shown with its epidemic reason
         zh, en = MARK_GROUNDS[grounds]
         text_zh, text_en = f"{text_zh}；依据：{zh}", f"{text_en}; grounds: {en}"
+    action = None
+    if rule.action:
+        zh, en = ACTIONS[rule.action]
+        action = RequiredAction(code=rule.action, text_zh=zh, text_en=en, done_by=rule.done_by)
     return Reason(
         code=rule.code,
         colour=rule.colour,
@@ -331,6 +426,7 @@ def _reason(
         text_en=text_en,
         until=until,
         since=since,
+        action=action,
     )
 
 
@@ -572,6 +668,69 @@ def _partner_statuses(facts: Facts, as_of: datetime) -> Iterable[Reason]:
         )
 
 
+def _venue_exposures(facts: Facts, as_of: datetime, policy: Policy) -> Iterable[Reason]:
+    """A co-location contact: yellow until ``venue_exposure_days`` after the visit, or a
+    negative test sampled after the visit. Lifting the case removes the fact itself."""
+    for exposure in facts.exposures:
+        if exposure.at > as_of:
+            continue
+        end = days_after(exposure.at, policy.venue_exposure_days)
+        if as_of >= end:
+            continue
+        if any(t.result == "negative" and exposure.at < t.sampled_at <= as_of for t in facts.tests):
+            continue
+        yield _reason(
+            "venue_exposure",
+            end,
+            since=exposure.at,
+            place=exposure.venue_name or exposure.venue_id,
+            on=local_day(exposure.at),
+        )
+
+
+def vaccination_doses(vaccinations: Iterable[Vaccination], as_of: datetime) -> int:
+    """Doses given by ``as_of``: distinct dose numbers (a record sent twice counts once)."""
+    return len({v.dose_number for v in vaccinations if v.administered_at <= as_of})
+
+
+def _vaccination(facts: Facts, as_of: datetime, policy: Policy) -> Iterable[Reason]:
+    """Off unless the policy requires doses (``vaccination_required_doses`` > 0)."""
+    if policy.vaccination_required_doses <= 0:
+        return
+    doses = vaccination_doses(facts.vaccinations, as_of)
+    if doses < policy.vaccination_required_doses:
+        yield _reason("vaccination_incomplete", None, detail=str(doses))
+
+
+def action_done(
+    action: RequiredAction, since: datetime | None, facts: Facts, as_of: datetime
+) -> bool:
+    """Whether the citizen has done what the pop-up asks, after the reason began."""
+    if since is None or not action.done_by:
+        return False
+    if action.done_by == "negative_test":
+        return any(t.result == "negative" and since < t.sampled_at <= as_of for t in facts.tests)
+    return any(since < moment <= as_of for moment in facts.declared_at)
+
+
+def _pending_actions(reasons: Iterable[Reason], facts: Facts, as_of: datetime) -> list[Reason]:
+    return [
+        replace(r, action=None)
+        if r.action is not None and action_done(r.action, r.since, facts, as_of)
+        else r
+        for r in reasons
+    ]
+
+
+def pending_action(reasons: Iterable[Reason]) -> Reason | None:
+    """The reason whose pop-up shows first: the worst colour, then the earliest start."""
+    with_action = [r for r in reasons if r.action is not None]
+    if not with_action:
+        return None
+    far = datetime.max.replace(tzinfo=UTC)
+    return min(with_action, key=lambda r: (-r.colour.severity, r.since or far, r.code))
+
+
 # --- the assessment -----------------------------------------------------------
 
 
@@ -584,8 +743,10 @@ def assess(facts: Facts, policy: Policy, as_of: datetime) -> Assessment:
         *_abroad_stays(facts, as_of, policy),
         *_risk(facts, as_of, policy),
         *_partner_statuses(facts, as_of),
+        *_venue_exposures(facts, as_of, policy),
+        *_vaccination(facts, as_of, policy),
     ]
-    reasons = _dedupe(reasons)
+    reasons = _pending_actions(_dedupe(reasons), facts, as_of)
     reasons.sort(
         key=lambda r: (-r.colour.severity, r.code, r.until or datetime.max.replace(tzinfo=UTC))
     )

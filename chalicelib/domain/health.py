@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from chalicelib.domain.colour import (
     MARK_GROUNDS,
@@ -21,6 +21,9 @@ from chalicelib.domain.colour import (
     days_after,
     is_outside_mainland,
 )
+
+if TYPE_CHECKING:
+    from chalicelib.domain.venues import VaccinationSummary
 
 SYMPTOMS = (
     "fever",
@@ -170,3 +173,4 @@ class StoredColour:
     owner_user_id: str | None = None
     itinerary_starred: bool | None = None
     latest_test: TestResult | None = None  # the newest sample's result, for the badge
+    vaccination: VaccinationSummary | None = None  # doses and the last one's time

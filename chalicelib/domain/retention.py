@@ -30,6 +30,11 @@ The numbers:
   code green.
 - A partner region's attestation: until its own ``valid_until``; a converted
   code's record: a day after the conversion (longer than any code lives).
+- Venue check-ins (场所码): the 14-day window plus a day, like checkpoint
+  scans; the co-location exposures they lead to: the same, from the visit
+  (``venue_exposure`` ends 14 days after it). Vaccination records are a
+  person's medical history, kept until decommission; the venue registry is
+  public (names and addresses of shops and offices), kept while the venue is.
 - The runtime table: per item. Job leases a day after they run out, rate-limit
   counters two minutes after their window, the WeChat access token at its
   expiry; wrapped data keys and policy texts have none (a data key decrypts
@@ -68,6 +73,16 @@ RULES: Mapping[str, Rule] = {
         timedelta(days=WINDOW_DAYS + 1),
         "the scan",
         "the 14-day window plus a day (SPEC section 6)",
+    ),
+    "checkins": Rule(
+        timedelta(days=WINDOW_DAYS + 1),
+        "the check-in",
+        "the 14-day window plus a day (SPEC section 6: venue scans)",
+    ),
+    "exposures": Rule(
+        timedelta(days=WINDOW_DAYS + 1),
+        "the contact's visit",
+        "venue_exposure ends 14 days after the visit; a day of margin",
     ),
     "idempotency": Rule(
         timedelta(hours=24),
@@ -124,6 +139,10 @@ KEPT: Mapping[str, str] = {
     "risk_feeds": "public risk-area snapshots, no personal data; every stored colour names "
     "the snapshot it came from, so a decision can be replayed",
     "test_sites": "the public list of test sites, no personal data; operators reload it",
+    "venues": "the public registry of venues (a shop's or office's name and address, no "
+    "personal data); a printed poster points at it for as long as the venue exists",
+    "vaccinations": "a person's vaccination history: doses count for years, not days, and a "
+    "dose that lapsed would be given again; decommission purges it",
     "trust_lists": "the verified national trust lists, public keys only; kept per version "
     "so a verification can be replayed against the list then in force",
 }
@@ -146,6 +165,9 @@ PERSONAL_TABLES: tuple[str, ...] = (
     "test_samples",
     "partner_status",
     "conversions",
+    "checkins",
+    "exposures",
+    "vaccinations",
     "audit",
     "idempotency",
     "runtime",

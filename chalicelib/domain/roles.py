@@ -5,6 +5,10 @@ partner region's system posting its attestations (``POST
 /v1/federation/status``). Like carriers and labs it gets its token from the
 operator command (``cli issue-token --role partner --subject 440100``); the
 batch it posts is also signed with one of that region's trust-list keys.
+
+``vaccinator`` (issue 17) is a vaccination site's or the immunisation
+registry's system posting vaccination records (``POST
+/v1/feeds/vaccinations``); it too gets its token from ``cli issue-token``.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ class Role(StrEnum):
     CARRIER = "carrier"
     LAB = "lab"
     PARTNER = "partner"
+    VACCINATOR = "vaccinator"
 
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
 STAFF_ROLES: frozenset[Role] = frozenset({Role.REVIEWER, Role.OFFICIAL, Role.ADMIN})
-MACHINE_ROLES: frozenset[Role] = frozenset({Role.CARRIER, Role.LAB, Role.PARTNER})
+MACHINE_ROLES: frozenset[Role] = frozenset({Role.CARRIER, Role.LAB, Role.PARTNER, Role.VACCINATOR})

@@ -26,9 +26,16 @@ from chalicelib.domain.colour import (
 from chalicelib.domain.errors import Conflict, NotFound, UpstreamUnavailable
 from chalicelib.domain.health import AuditEvent, Declaration, Person, StoredColour
 from chalicelib.domain.itinerary import CardPolicy, build_card
+from chalicelib.domain.venues import summarise
 from chalicelib.services.ports import Audit, Colours, Declarations, FactsSource, Marks, People
 
 MAX_ATTEMPTS = 5
+CASE_REASONS = frozenset({"status_confirmed", "positive_test"})
+
+
+def is_case(assessment: Assessment) -> bool:
+    """A confirmed case, for co-location: an approved confirmed mark or a positive test."""
+    return any(r.code in CASE_REASONS for r in assessment.reasons)
 
 
 def summary(assessment: Assessment) -> dict[str, Any]:
@@ -63,6 +70,11 @@ class ColourService:
     audit: Audit
     policy: Policy
     clock: Callable[[], datetime]
+    # Called when a recolour finds that a person became a confirmed case (True) or stopped
+    # being one (False): co-location exposure (chalicelib/services/exposure.py) finds or
+    # lifts their contacts. Whatever the path (an approved mark, a lab result through the
+    # queue, a clear), the transition is seen here, once.
+    on_case_change: Callable[[str, bool], None] | None = None
 
     def facts_for(
         self,
@@ -92,6 +104,9 @@ class ColourService:
         feed_id, areas = self.facts.active_risk()
         earlier = [d for d in recent[1:] if d.created_at >= since or d.status == "pending_review"]
         return Facts(
+            declared_at=tuple(d.created_at for d in recent),
+            exposures=tuple(self.facts.exposures(person.person_id)),
+            vaccinations=tuple(self.facts.vaccinations(person.id_hash)),
             marks=tuple(marks),
             declaration=_declaration_facts(recent[0]) if recent else None,
             earlier=tuple(_declaration_facts(d) for d in earlier),
@@ -158,6 +173,12 @@ class ColourService:
             now = self.clock()
             facts = self.facts_for(person, now, fresh=fresh, fresh_mark=fresh_mark)
             assessment = assess(facts, self.policy, now)
+            was_case = previous is not None and is_case(previous.assessment)
+            if self.on_case_change is not None and was_case != is_case(assessment):
+                # Before the save: if finding the contacts fails, the colour is not stored
+                # either, and the retry (SQS, or the caller) sees the transition again. The
+                # contacts' writes are idempotent puts, so seeing it twice costs no harm.
+                self.on_case_change(person_id, not was_case)
             try:
                 self.colours.save(
                     person,
@@ -169,6 +190,7 @@ class ColourService:
                         key=lambda t: t.sampled_at,
                         default=None,
                     ),
+                    vaccination=summarise(facts.vaccinations, now),
                 )
             except Conflict as exc:
                 if exc.code == "stale_write":

@@ -12,6 +12,8 @@ from chalicelib.domain.colour import (
     StatusMark,
     Stay,
     TestResult,
+    Vaccination,
+    VenueExposure,
     VenueScan,
 )
 from chalicelib.domain.health import (
@@ -24,6 +26,7 @@ from chalicelib.domain.health import (
     StoredColour,
 )
 from chalicelib.domain.identity import AlipayUser, Identity, User, WeChatSession
+from chalicelib.domain.venues import VaccinationSummary
 
 
 class IdentityStore(Protocol):
@@ -157,6 +160,7 @@ class Colours(Protocol):
         expected_version: int | None,
         itinerary_starred: bool | None = None,
         latest_test: TestResult | None = None,
+        vaccination: VaccinationSummary | None = None,
     ) -> StoredColour:
         """Raises a Conflict (stale_write) if another write came first."""
         ...
@@ -210,6 +214,12 @@ class FactsSource(Protocol):
     def scans(self, person_id: str, *, since: datetime) -> list[VenueScan]: ...
 
     def tests(self, id_hash: str) -> list[TestResult]: ...
+
+    def exposures(self, person_id: str) -> list[VenueExposure]:
+        """Co-location contacts (时空伴随) found for this person and still standing."""
+        ...
+
+    def vaccinations(self, id_hash: str) -> list[Vaccination]: ...
 
     def partner_statuses(self, fed_hash: str) -> list[PartnerStatus]:
         """What partner regions attested about this federation hash (way (a))."""

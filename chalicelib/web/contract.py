@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from chalicelib.domain.health import MARK_CATEGORIES, MARK_STATUSES, SYMPTOMS
 from chalicelib.domain.roles import Role
+from chalicelib.domain.venues import VENUE_KINDS
 from chalicelib.web.schema import Schema
 
 ERROR: Schema = {
@@ -150,10 +151,36 @@ PAGING: dict[str, Schema] = {
     "cursor": {"type": "string", "minLength": 1, "maxLength": 1024},
 }
 
+REQUIRED_ACTION: Schema = {
+    "type": ["object", "null"],
+    "description": "the pop-up (弹窗): what the citizen must do, until it is done (a new "
+    "declaration, a negative test); null when nothing is asked",
+    "required": ["code", "text", "text_en"],
+    "properties": {
+        "code": {
+            "type": "string",
+            "enum": ["report_itinerary", "take_test_within_24h", "call_hotline"],
+        },
+        "text": {"type": "string", "description": "Chinese"},
+        "text_en": {"type": "string"},
+    },
+}
+
+VACCINATION_SUMMARY: Schema = {
+    "type": ["object", "null"],
+    "description": "vaccination doses on record and when the last was given; null: none",
+    "required": ["doses", "last_at"],
+    "properties": {
+        "doses": {"type": "integer", "minimum": 0},
+        "last_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+
 REASON: Schema = {
     "type": "object",
     "required": ["code", "colour", "text", "text_en", "until"],
     "properties": {
+        "required_action": REQUIRED_ACTION,
         "code": {"type": "string"},
         "colour": {"type": "string", "enum": ["green", "pending", "yellow", "red"]},
         "text": {"type": "string", "description": "Chinese"},
@@ -409,6 +436,8 @@ CODE: Schema = {
         "policy_version": {"type": "string"},
         "feed_id": {"type": ["string", "null"]},
         "latest_test": LATEST_TEST,
+        "required_action": REQUIRED_ACTION,
+        "vaccination": VACCINATION_SUMMARY,
     },
 }
 
@@ -481,6 +510,11 @@ VERIFIED: Schema = {
         },
         "itinerary_starred": {"type": ["boolean", "null"]},
         "latest_test": LATEST_TEST,
+        "action_pending": {
+            "type": ["boolean", "null"],
+            "description": "the holder has a pop-up action to do (never which, nor why)",
+        },
+        "vaccination": VACCINATION_SUMMARY,
     },
 }
 
@@ -491,6 +525,8 @@ PASS: Schema = {
         "code": CODE,
         "itinerary": {"type": ["object", "null"]},
         "latest_test": LATEST_TEST,
+        "required_action": REQUIRED_ACTION,
+        "vaccination": VACCINATION_SUMMARY,
     },
 }
 
@@ -1000,5 +1036,196 @@ PARTNER_STATUS_RESULT: Schema = {
         "people_recoloured": {"type": "integer"},
         "people_queued": {"type": "integer"},
         "duplicate": {"type": "boolean"},
+    },
+}
+
+
+# --- venue codes, check-ins, vaccinations (issue 17; docs/venues.md) -----------------------
+
+VENUE_KIND: Schema = {
+    "type": "string",
+    "enum": list(VENUE_KINDS),
+}
+
+VENUE_REGISTRATION: Schema = {
+    "type": "object",
+    "required": ["name", "address", "region_code", "lat", "lng", "kind"],
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 80},
+        "address": {"type": "string", "minLength": 1, "maxLength": 200},
+        "region_code": {
+            "type": "string",
+            "minLength": 6,
+            "maxLength": 6,
+            "description": "the venue's district (or city) code, inside this region",
+        },
+        "lat": {"type": "number", "minimum": -90, "maximum": 90},
+        "lng": {"type": "number", "minimum": -180, "maximum": 180},
+        "kind": VENUE_KIND,
+    },
+}
+
+VENUE: Schema = {
+    "type": "object",
+    "required": ["id", "name", "address", "region_code", "lat", "lng", "kind", "generation"],
+    "properties": {
+        "id": {"type": "string", "description": "<district>-<8 hex>"},
+        "name": {"type": "string"},
+        "address": {"type": "string"},
+        "region_code": {"type": "string"},
+        "lat": {"type": "number"},
+        "lng": {"type": "number"},
+        "kind": {"type": "string"},
+        "generation": {
+            "type": "integer",
+            "description": "the poster's generation: reissuing adds one and refuses the old",
+        },
+        "token": {"type": "string", "description": "YV1: the signed venue token on the poster"},
+        "created_at": TIMESTAMP,
+        "reissued_at": {"type": ["string", "null"]},
+        "posters": {
+            "type": "object",
+            "properties": {
+                "png": {"type": "string"},
+                "svg": {"type": "string"},
+                "pdf": {"type": "string"},
+            },
+        },
+    },
+}
+
+CHECKIN_REQUEST: Schema = {
+    "type": "object",
+    "required": ["venue_token"],
+    "additionalProperties": False,
+    "properties": {
+        "venue_token": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 512,
+            "description": "the scanned text of the venue's poster (YV1:...)",
+        },
+        "person": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 64,
+            "description": "a dependant's person id; the caller's own person by default",
+        },
+    },
+}
+
+CHECKIN_VENUE: Schema = {
+    "type": "object",
+    "required": ["id", "name", "region_code"],
+    "properties": {
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+        "region_code": {"type": "string"},
+        "kind": {"type": "string"},
+    },
+}
+
+CHECKIN_ANSWER: Schema = {
+    "type": "object",
+    "required": ["id", "at", "local_time", "venue", "colour", "holder", "latest_test"],
+    "properties": {
+        "id": {"type": "string"},
+        "at": TIMESTAMP,
+        "local_time": {
+            "type": "string",
+            "description": "the server's time on the Beijing clock, shown large to the staff",
+        },
+        "venue": CHECKIN_VENUE,
+        "person": {"type": "string"},
+        "colour": COLOUR,
+        "holder": HOLDER,
+        "latest_test": LATEST_TEST,
+        "vaccination": VACCINATION_SUMMARY,
+        "required_action": REQUIRED_ACTION,
+    },
+}
+
+CHECKIN_ITEM: Schema = {
+    "type": "object",
+    "required": ["id", "at", "venue", "person", "colour"],
+    "properties": {
+        "id": {"type": "string"},
+        "at": TIMESTAMP,
+        "venue": CHECKIN_VENUE,
+        "person": {"type": "string"},
+        "colour": COLOUR,
+    },
+}
+
+VACCINATION_MAX_ROWS = 5_000
+
+VACCINATION_BATCH: Schema = {
+    "type": "object",
+    "required": ["batch_id", "records"],
+    "additionalProperties": False,
+    "properties": {
+        "batch_id": CARRIER_BATCH["properties"]["batch_id"],
+        "records": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": VACCINATION_MAX_ROWS,
+            "items": {
+                "type": "object",
+                "required": [
+                    "record_id",
+                    "id_number",
+                    "dose_number",
+                    "vaccine",
+                    "administered_at",
+                    "site",
+                ],
+                "additionalProperties": False,
+                "properties": {
+                    "record_id": {"type": "string", "minLength": 1, "maxLength": 64},
+                    "id_number": {"type": "string", "minLength": 15, "maxLength": 24},
+                    "dose_number": {"type": "integer", "minimum": 1, "maximum": 10},
+                    "vaccine": {"type": "string", "minLength": 1, "maxLength": 64},
+                    "administered_at": TIME_TEXT,
+                    "site": {"type": "string", "minLength": 1, "maxLength": 120},
+                },
+            },
+        },
+    },
+}
+
+VACCINATION_RESULT: Schema = {
+    "type": "object",
+    "required": ["batch_id", "accepted", "new", "corrected", "unchanged", "duplicate"],
+    "properties": {
+        "batch_id": {"type": "string"},
+        "accepted": {"type": "integer"},
+        "new": {"type": "integer"},
+        "corrected": {"type": "integer", "description": "replaced an earlier record"},
+        "unchanged": {"type": "integer", "description": "sent before with the same values"},
+        "people_pending": {"type": "integer", "description": "ID hashes handed to recolour"},
+        "duplicate": BATCH_DUPLICATE,
+    },
+}
+
+VACCINATIONS: Schema = {
+    "type": "object",
+    "required": ["items", "vaccination"],
+    "properties": {
+        "vaccination": VACCINATION_SUMMARY,
+        "items": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["record_id", "dose_number", "vaccine", "administered_at", "site"],
+                "properties": {
+                    "record_id": {"type": "string"},
+                    "dose_number": {"type": "integer"},
+                    "vaccine": {"type": "string"},
+                    "administered_at": TIMESTAMP,
+                    "site": {"type": "string"},
+                },
+            },
+        },
     },
 }

@@ -7,19 +7,21 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.domain.colour import Reason
+from chalicelib.domain.colour import Reason, RequiredAction, local_time, pending_action
 from chalicelib.domain.divisions import DivisionIndex
 from chalicelib.domain.health import Appeal, AuditEvent, Declaration, MarkRequest, Page
 from chalicelib.domain.healthcode import PublicKey
 from chalicelib.domain.identity import Session, User
 from chalicelib.domain.labs import TestBadge
 from chalicelib.domain.roles import Role
+from chalicelib.domain.venues import Checkin, StoredVaccination, VaccinationSummary, Venue
 from chalicelib.services.codes import ShownCode, Verification
 from chalicelib.services.declarations import DeclarationOutcome, QueueItem
 from chalicelib.services.federation import ConvertedCode
 from chalicelib.services.itinerary import ItineraryView
 from chalicelib.services.labs import NearbySite, Report
 from chalicelib.services.officials import MarkOutcome
+from chalicelib.services.venues import CheckinAnswer
 
 
 def iso(moment: datetime) -> str:
@@ -60,7 +62,20 @@ def reason(item: Reason) -> dict[str, Any]:
         "text": item.text_zh,
         "text_en": item.text_en,
         "until": _maybe_iso(item.until),
+        "required_action": required_action(item.action),
     }
+
+
+def required_action(action: RequiredAction | None) -> dict[str, Any] | None:
+    if action is None:
+        return None
+    return {"code": action.code, "text": action.text_zh, "text_en": action.text_en}
+
+
+def vaccination(summary: VaccinationSummary | None) -> dict[str, Any] | None:
+    if summary is None or not summary.doses:
+        return None
+    return {"doses": summary.doses, "last_at": _maybe_iso(summary.last_at)}
 
 
 def declared(outcome: DeclarationOutcome) -> dict[str, Any]:
@@ -189,7 +204,14 @@ def code(shown: ShownCode) -> dict[str, Any]:
         "policy_version": assessment.policy_version,
         "feed_id": assessment.feed_id,
         "latest_test": test_badge(shown.latest_test),
+        "required_action": _pending(assessment.reasons),
+        "vaccination": vaccination(shown.stored.vaccination),
     }
+
+
+def _pending(reasons: Any) -> dict[str, Any] | None:
+    first = pending_action(reasons)
+    return required_action(first.action) if first is not None else None
 
 
 def test_badge(latest: TestBadge | None) -> dict[str, Any] | None:
@@ -252,6 +274,8 @@ def verification(result: Verification) -> dict[str, Any]:
         "converted_from": result.converted_from,
         "itinerary_starred": result.starred,
         "latest_test": test_badge(result.latest_test),
+        "action_pending": None,
+        "vaccination": None,
     }
     if result.reason:
         view["reason"] = result.reason
@@ -260,6 +284,9 @@ def verification(result: Verification) -> dict[str, Any]:
             "name_masked": result.stored.name_masked,
             "id_masked": result.stored.id_masked,
         }
+        # That an action is pending, never which one or why: reasons are the citizen's.
+        view["action_pending"] = pending_action(result.stored.assessment.reasons) is not None
+        view["vaccination"] = vaccination(result.stored.vaccination)
     return view
 
 
@@ -316,4 +343,74 @@ def converted(result: ConvertedCode) -> dict[str, Any]:
             "colour": conversion.colour.value,
             "expires_at": iso(conversion.source_expires_at),
         },
+    }
+
+
+# --- venue codes, check-ins, vaccinations (issue 17) ---------------------------------------
+
+
+def venue(item: Venue, *, with_token: bool = True) -> dict[str, Any]:
+    d = item.details
+    base = f"/v1/venues/{item.venue_id}/poster"
+    view: dict[str, Any] = {
+        "id": item.venue_id,
+        "name": d.name,
+        "address": d.address,
+        "region_code": d.region_code,
+        "lat": d.lat,
+        "lng": d.lng,
+        "kind": d.kind,
+        "generation": item.generation,
+        "created_at": iso(item.created_at),
+        "reissued_at": _maybe_iso(item.reissued_at),
+        "posters": {"png": f"{base}.png", "svg": f"{base}.svg", "pdf": f"{base}.pdf"},
+    }
+    if with_token:
+        view["token"] = item.token
+    return view
+
+
+def _checkin_venue(item: Checkin) -> dict[str, Any]:
+    return {"id": item.venue_id, "name": item.venue_name, "region_code": item.region_code}
+
+
+def checkin_answer(answer: CheckinAnswer) -> dict[str, Any]:
+    item, stored = answer.checkin, answer.stored
+    return {
+        "id": item.checkin_id,
+        "at": iso(item.at),
+        "local_time": local_time(item.at).strftime("%Y-%m-%d %H:%M:%S"),
+        "venue": {**_checkin_venue(item), "kind": answer.venue.details.kind},
+        "person": item.person_id,
+        "colour": stored.assessment.colour.value,
+        "holder": {"name_masked": stored.name_masked, "id_masked": stored.id_masked},
+        "latest_test": test_badge(answer.latest_test),
+        "vaccination": vaccination(stored.vaccination),
+        "required_action": required_action(answer.action.action) if answer.action else None,
+    }
+
+
+def checkin_item(item: Checkin) -> dict[str, Any]:
+    return {
+        "id": item.checkin_id,
+        "at": iso(item.at),
+        "venue": _checkin_venue(item),
+        "person": item.person_id,
+        "colour": item.colour,
+    }
+
+
+def vaccinations(records: list[StoredVaccination], summary: VaccinationSummary) -> dict[str, Any]:
+    return {
+        "vaccination": vaccination(summary),
+        "items": [
+            {
+                "record_id": r.record_id,
+                "dose_number": r.dose_number,
+                "vaccine": r.vaccine,
+                "administered_at": iso(r.administered_at),
+                "site": r.site,
+            }
+            for r in records
+        ],
     }

@@ -52,6 +52,7 @@ class Citizen:
     declarations: list[str] = field(default_factory=list)
     appeals: list[str] = field(default_factory=list)
     cursors: dict[str, str] = field(default_factory=dict)  # page 1 → page 2, as issued
+    venue_token: str = ""  # the café's poster, where the victim checked in
 
 
 def _as(token: str) -> dict[str, str]:
@@ -68,6 +69,8 @@ def _snapshot(client: Any, victim: Citizen) -> dict[str, Any]:
         "itinerary": body(get(client, "/v1/itinerary", victim.token))["cities"],
         "tests": body(get(client, "/v1/tests", victim.token))["items"],
         "me": body(get(client, "/v1/me", victim.token)),
+        "checkins": body(get(client, "/v1/checkins", victim.token))["items"],
+        "vaccinations": body(get(client, "/v1/vaccinations", victim.token)),
     }
 
 
@@ -188,6 +191,41 @@ def the_victims_itinerary(client: Any, attacker: Citizen, victim: Citizen) -> in
     return 3
 
 
+def check_in_as_the_victim(client: Any, attacker: Citizen, victim: Citizen) -> int:
+    """BOLA: a check-in naming another citizen's person (or an unknown one) is refused."""
+    for person in (victim.person_id, "p_" + "0" * 20):
+        attempt = post(
+            client,
+            "/v1/checkins",
+            {"venue_token": victim.venue_token, "person": person},
+            attacker.token,
+        )
+        assert_error(attempt, 403, code="not_your_person", field="person")
+    own = post(client, "/v1/checkins", {"venue_token": victim.venue_token}, attacker.token)
+    assert own.status_code == 201 and body(own)["person"] == attacker.person_id
+    assert body(own)["holder"]["name_masked"] == attacker.name_masked
+    return 3
+
+
+def the_victims_checkins(client: Any, attacker: Citizen, victim: Citizen) -> int:
+    mine = body(get(client, "/v1/checkins", attacker.token))["items"]
+    assert all(c["person"] == attacker.person_id for c in mine)
+    assert_error(get(client, f"/v1/checkins?person={victim.person_id}", attacker.token), 400)
+    replayed = get(
+        client, f"/v1/checkins?limit=1&cursor={victim.cursors['checkins']}", attacker.token
+    )
+    assert_error(replayed, 400, code="invalid_cursor", field="cursor")
+    return 3
+
+
+def the_victims_vaccinations(client: Any, attacker: Citizen, victim: Citizen) -> int:
+    mine = body(get(client, "/v1/vaccinations", attacker.token))
+    assert mine["items"] == [] and mine["vaccination"] is None
+    for query in (f"person={victim.person_id}", f"id_number={VICTIM_ID}"):
+        assert_error(get(client, f"/v1/vaccinations?{query}", attacker.token), 400)
+    return 3
+
+
 @dataclass(frozen=True)
 class Row:
     who: object  # ANYONE, or the roles that may call the route
@@ -234,6 +272,16 @@ MATRIX: dict[tuple[str, str], Row] = {
     # converts the partner code the caller presents into a new one; reads no stored data
     ("POST", "/v1/federation/convert"): Row(CITIZEN),
     ("POST", "/v1/federation/status"): Row(frozenset({Role.PARTNER})),
+    # venue codes, check-ins, vaccinations (issue 17)
+    ("POST", "/v1/admin/venues"): Row(OFFICIAL),
+    ("POST", "/v1/admin/venues/{venue_id}/reissue"): Row(OFFICIAL),
+    ("GET", "/v1/venues/{venue_id}/poster.png"): Row(ANYONE),
+    ("GET", "/v1/venues/{venue_id}/poster.svg"): Row(ANYONE),
+    ("GET", "/v1/venues/{venue_id}/poster.pdf"): Row(ANYONE),
+    ("POST", "/v1/checkins"): Row(CITIZEN, check_in_as_the_victim),
+    ("GET", "/v1/checkins"): Row(CITIZEN, the_victims_checkins),
+    ("POST", "/v1/feeds/vaccinations"): Row(frozenset({Role.VACCINATOR})),
+    ("GET", "/v1/vaccinations"): Row(CITIZEN, the_victims_vaccinations),
 }
 
 OWNED = [key for key, row in MATRIX.items() if row.owned is not None]
@@ -372,7 +420,39 @@ def victim(client, clock):
     ]
     tested = post(client, "/v1/feeds/tests", {"batch_id": "lab-1", "results": results}, lab)
     assert tested.status_code == 200, tested.body
-    for name, path in (("declarations", "/v1/declarations"), ("appeals", "/v1/me/appeals")):
+    official = login(client, "venue-official", role="official")
+    cafe = {
+        "name": "咖啡馆",
+        "address": "雁塔路1号",
+        "region_code": "610113",
+        "lat": 34.2,
+        "lng": 108.9,
+        "kind": "restaurant",
+    }
+    venue = post(client, "/v1/admin/venues", cafe, official)
+    assert venue.status_code == 201, venue.body
+    victim.venue_token = body(venue)["token"]
+    for _ in range(2):
+        checked = post(client, "/v1/checkins", {"venue_token": victim.venue_token}, victim.token)
+        assert checked.status_code == 201, checked.body
+    vaccinator = login(client, "cdc-site-1", role="vaccinator")
+    dose = {
+        "record_id": "V-VICTIM-1",
+        "id_number": VICTIM_ID,
+        "dose_number": 1,
+        "vaccine": "科兴",
+        "administered_at": "2021-05-01T09:00:00+08:00",
+        "site": "雁塔区疾控中心",
+    }
+    given = post(
+        client, "/v1/feeds/vaccinations", {"batch_id": "v-1", "records": [dose]}, vaccinator
+    )
+    assert given.status_code == 200, given.body
+    for name, path in (
+        ("declarations", "/v1/declarations"),
+        ("appeals", "/v1/me/appeals"),
+        ("checkins", "/v1/checkins"),
+    ):
         victim.cursors[name] = body(get(client, f"{path}?limit=1", victim.token))["cursor"]
         assert victim.cursors[name], name
     return victim
@@ -389,6 +469,7 @@ def test_a_citizen_cannot_reach_another_persons_data(
 ):
     before = _snapshot(client, victim)
     assert before["itinerary"] and before["appeals"] and before["tests"]
+    assert before["checkins"] and before["vaccinations"]["items"]
     assert len(before["declarations"]) == 2
 
     cells = MATRIX[(method, path)].owned(client, attacker, victim)

@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib import cli
 from chalicelib.domain.errors import ConfigError
-from chalicelib.domain.roles import Role
+from chalicelib.domain.roles import MACHINE_ROLES, Role
 from tests.conftest import TEST_ENV
 
 
@@ -185,3 +185,15 @@ def test_the_federation_key_goes_into_the_secret(aws, env, settings, tmp_path, c
     key.write_text("c2hvcnQ=")  # "short": refused before anything is written
     with pytest.raises(ConfigError, match="federation_key"):
         cli.main(["set-federation-key", "--key-file", str(key)])
+
+
+def test_issue_token_gives_a_vaccinator_token_the_feed_accepts(aws, env, container, clock, capsys):
+    """The vaccinator machine role (issue 17) gets its token from the operator command."""
+    from chalicelib.bootstrap import utc_now
+
+    clock.now = utc_now()
+    result = _run(capsys, "issue-token", "--role", "vaccinator", "--subject", "yanta-cdc")
+
+    claims = container.auth.authenticate(result["token"])
+    assert claims.role is Role.VACCINATOR and claims.subject == "vaccinator:yanta-cdc"
+    assert Role.VACCINATOR in MACHINE_ROLES

@@ -66,6 +66,7 @@ class World:
     phone: str = OWNER_PHONE
     subjects: list[str] = field(default_factory=list)  # audited people and marks
     keys: FederationKeys = KEYS
+    venue_token: str = ""  # a registered café's poster token (issue 17)
 
 
 def _auth(token: str) -> dict[str, str]:
@@ -214,6 +215,16 @@ def _populate(client: Any, clock: Clock) -> World:
     ]
     batch = {"batch_id": "fuzz-batch-1", "stays": stays}
     _ok(post(client, "/v1/feeds/carrier", batch, tokens[Role.CARRIER]))
+    cafe = {
+        "name": "咖啡馆",
+        "address": "雁塔路1号",
+        "region_code": "610113",
+        "lat": 34.2,
+        "lng": 108.9,
+        "kind": "restaurant",
+    }
+    venue = _ok(post(client, "/v1/admin/venues", cafe, official), 201)
+    _ok(post(client, "/v1/checkins", {"venue_token": venue["token"]}, owner), 201)
     code = _ok(client.http.get("/v1/code", headers={"Authorization": f"Bearer {owner}"}))
     day = (clock.now + timedelta(hours=8)).date().isoformat()
     audit = client.http.get(
@@ -226,6 +237,7 @@ def _populate(client: Any, clock: Clock) -> World:
         "mark_id": str(mark["id"]),
         "feed_id": "fuzz-1",
         "code": "610113",
+        "venue_id": str(venue["id"]),
     }
     return World(
         client=client,
@@ -234,6 +246,7 @@ def _populate(client: Any, clock: Clock) -> World:
         ids=ids,
         code_token=str(code["token"]),
         subjects=subjects or ["nobody"],
+        venue_token=str(venue["token"]),
     )
 
 

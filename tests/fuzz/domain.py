@@ -298,6 +298,50 @@ def partner_statuses(draw: st.DrawFn, now: datetime, keys: Any) -> dict[str, Any
     )
 
 
+def venue_registration() -> st.SearchStrategy[dict[str, Any]]:
+    """Inside Xi'an mostly; rarely another region's, an odd code or an odd kind."""
+    return st.fixed_dictionaries(
+        {
+            "name": unicode_text,
+            "address": unicode_text,
+            "region_code": _rarely(st.sampled_from(["610113", "610103", "610100"]), division_codes),
+            "lat": st.floats(-90, 90),
+            "lng": st.floats(-180, 180),
+            "kind": _rarely(
+                st.sampled_from(["restaurant", "shop", "office", "transport"]),
+                st.sampled_from(["casino", ""]),
+            ),
+        }
+    )
+
+
+def checkin(venue_token: str) -> st.SearchStrategy[dict[str, Any]]:
+    """The café's poster, sometimes damaged; rarely a person id that is not the caller's."""
+    return st.fixed_dictionaries(
+        {"venue_token": _rarely(st.just(venue_token), flipped(venue_token))},
+        optional={"person": st.sampled_from(["p_" + "0" * 20, "x", "p_self"])},
+    )
+
+
+@st.composite
+def vaccination_batch(draw: st.DrawFn, now: datetime, id_number: str) -> dict[str, Any]:
+    given = moments(now, back=timedelta(days=900), ahead=timedelta(0)).map(datetime.isoformat)
+    row = st.fixed_dictionaries(
+        {
+            "record_id": st.from_regex(r"\A[A-Z0-9-]{1,12}\Z"),
+            "id_number": _rarely(st.just(id_number), id_numbers()),
+            "dose_number": _rarely(st.integers(1, 4), st.integers(-2, 12)),
+            "vaccine": st.sampled_from(["科兴", "国药北京所", "智飞龙科马"]) | unicode_text,
+            "administered_at": _rarely(given, times(now)),
+            "site": st.sampled_from(["雁塔区疾控中心"]) | unicode_text,
+        }
+    )
+    return {
+        "batch_id": draw(st.from_regex(r"\A[A-Za-z0-9_.:-]{1,20}\Z")),
+        "records": draw(st.lists(row, min_size=1, max_size=3)),
+    }
+
+
 # What each operation's domain-aware cases carry: Case keyword arguments, from the world.
 Bodies = Callable[[Any], st.SearchStrategy[dict[str, Any]]]
 
@@ -327,6 +371,11 @@ BODIES: dict[tuple[str, str], Bodies] = {
     ).map(lambda t: {"body": {"token": t}}),
     ("PUT", "/v1/admin/trust-list"): lambda w: trust_list_upload(w.clock.now, w.keys),
     ("POST", "/v1/federation/status"): lambda w: partner_statuses(w.clock.now, w.keys).map(
+        lambda b: {"body": b}
+    ),
+    ("POST", "/v1/admin/venues"): lambda w: venue_registration().map(lambda b: {"body": b}),
+    ("POST", "/v1/checkins"): lambda w: checkin(w.venue_token).map(lambda b: {"body": b}),
+    ("POST", "/v1/feeds/vaccinations"): lambda w: vaccination_batch(w.clock.now, w.id_number).map(
         lambda b: {"body": b}
     ),
     ("GET", "/v1/admin/audit"): lambda w: st.one_of(

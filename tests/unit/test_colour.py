@@ -922,12 +922,13 @@ SPEC_CODES = {
 }
 REFINEMENTS = {"no_declaration", "declaration_rejected"}
 FEDERATION = {"partner_region_status"}  # mutual recognition, way (a): docs/federation.md
+VENUES = {"venue_exposure", "vaccination_incomplete"}  # issue 17: docs/colour-rules.md
 
 
 @pytest.mark.parametrize("key", sorted(RULES))
 def test_rule_table_entry(key):
     rule = RULES[key]
-    assert rule.code in SPEC_CODES | REFINEMENTS | FEDERATION
+    assert rule.code in SPEC_CODES | REFINEMENTS | FEDERATION | VENUES
     assert rule.key == key
     assert rule.text_zh.strip() and rule.text_en.strip()
     assert isinstance(rule.colour, Colour) and rule.colour is not Colour.GREEN
@@ -937,7 +938,7 @@ def test_rule_table_entry(key):
 
 
 def test_rule_table_covers_every_spec_code():
-    assert {r.code for r in RULES.values()} == SPEC_CODES | REFINEMENTS | FEDERATION
+    assert {r.code for r in RULES.values()} == SPEC_CODES | REFINEMENTS | FEDERATION | VENUES
     assert RULES["pending_review"].colour is Colour.PENDING
     assert RULES["high_risk_area_stay"].colour is Colour.RED
     assert RULES["high_risk_area_stay/city"].colour is Colour.YELLOW

@@ -45,7 +45,7 @@ def test_every_rule_and_reason_is_written_out() -> None:
 def test_the_itinerary_retention_covers_the_colour_window() -> None:
     window = timedelta(days=Policy().window_days)
 
-    for table in ("stays", "place_days", "scans"):
+    for table in ("stays", "place_days", "scans", "checkins", "exposures"):
         assert retention.keep(table) == window + timedelta(days=1)
     assert retention.keep("declarations") > window  # a replaced one still counts 14 days
     assert retention.keep("idempotency") == timedelta(hours=24)
@@ -53,7 +53,7 @@ def test_the_itinerary_retention_covers_the_colour_window() -> None:
 
 
 def test_decommission_covers_every_table_with_personal_data() -> None:
-    public = {"risk_feeds", "test_sites", "trust_lists"}
+    public = {"risk_feeds", "test_sites", "trust_lists", "venues"}
 
     assert set(retention.PERSONAL_TABLES) == set(_tables()) - public
 

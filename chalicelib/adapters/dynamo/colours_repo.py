@@ -20,9 +20,11 @@ from chalicelib.adapters.dynamo.models import (
     ScanRecord,
 )
 from chalicelib.domain.colour import (
+    ACTIONS,
     Assessment,
     Colour,
     Reason,
+    RequiredAction,
     TestResult,
     local_day,
 )
@@ -30,6 +32,7 @@ from chalicelib.domain.health import (
     Person,
     StoredColour,
 )
+from chalicelib.domain.venues import VaccinationSummary
 
 
 def reasons_to_json(reasons: Iterable[Reason]) -> list[dict[str, Any]]:
@@ -41,6 +44,7 @@ def reasons_to_json(reasons: Iterable[Reason]) -> list[dict[str, Any]]:
             "text_en": r.text_en,
             "until": iso_text(r.until),
             "since": iso_text(r.since),
+            "action": r.action.code if r.action else None,
         }
         for r in reasons
     ]
@@ -55,9 +59,18 @@ def reasons_from_json(items: Any) -> tuple[Reason, ...]:
             text_en=i["text_en"],
             until=parse_time_text(i.get("until")),
             since=parse_time_text(i.get("since")),
+            action=_action(i.get("action")),
         )
         for i in items or ()
     )
+
+
+def _action(code: Any) -> RequiredAction | None:
+    """A stored pop-up, by its code; texts come from the rule table (ACTIONS)."""
+    if not isinstance(code, str) or code not in ACTIONS:
+        return None
+    zh, en = ACTIONS[code]
+    return RequiredAction(code=code, text_zh=zh, text_en=en)
 
 
 def _stored(record: ColourRecord) -> StoredColour:
@@ -80,7 +93,14 @@ def _stored(record: ColourRecord) -> StoredColour:
         owner_user_id=record.owner_user_id,
         itinerary_starred=record.itinerary_starred,
         latest_test=_latest_test(record.latest_test),
+        vaccination=_vaccination(record.vaccination),
     )
+
+
+def _vaccination(raw: Any) -> VaccinationSummary | None:
+    if not isinstance(raw, dict):
+        return None
+    return VaccinationSummary(doses=int(raw["doses"]), last_at=parse_time_text(raw.get("last_at")))
 
 
 def _latest_test(raw: Any) -> TestResult | None:
@@ -109,6 +129,7 @@ class DynamoColours:
         expected_version: int | None,
         itinerary_starred: bool | None = None,
         latest_test: TestResult | None = None,
+        vaccination: VaccinationSummary | None = None,
     ) -> StoredColour:
         """Write the assessment if nobody wrote since ``expected_version`` was read."""
         record = ColourRecord(
@@ -125,6 +146,11 @@ class DynamoColours:
                     "lab": latest_test.lab,
                 }
                 if latest_test is not None
+                else None
+            ),
+            vaccination=(
+                {"doses": vaccination.doses, "last_at": iso_text(vaccination.last_at)}
+                if vaccination is not None and vaccination.doses
                 else None
             ),
             colour=assessment.colour.value,

@@ -23,11 +23,18 @@ from chalicelib.adapters.dynamo.models import (
     UserRecord,
 )
 from chalicelib.adapters.dynamo.ttl import live
+from chalicelib.adapters.dynamo.venues_repo import (
+    DynamoCheckins,
+    DynamoExposures,
+    DynamoVaccinations,
+)
 from chalicelib.domain.colour import (
     PartnerStatus,
     RiskArea,
     Stay,
     TestResult,
+    Vaccination,
+    VenueExposure,
     VenueScan,
 )
 
@@ -57,16 +64,30 @@ class DynamoFacts:
             ]
 
     def scans(self, person_id: str, *, since: datetime) -> list[VenueScan]:
+        """Checkpoint scans at a venue of a known district, and the person's own check-ins
+        (场所码): either puts them in the venue's district at that time."""
+        now = self._clock()
         with translate():
-            return [
+            scanned = [
                 VenueScan(region_code=r.region_code, at=r.scanned_at)
                 for r in ScanRecord.query(
                     person_id,
                     ScanRecord.scan_key >= since.isoformat(),
-                    filter_condition=live(ScanRecord, self._clock()),
+                    filter_condition=live(ScanRecord, now),
                 )
                 if r.region_code
             ]
+        checked_in = [
+            VenueScan(region_code=c.region_code, at=c.at)
+            for c in DynamoCheckins().for_person(person_id, since=since, now=now)
+        ]
+        return scanned + checked_in
+
+    def exposures(self, person_id: str) -> list[VenueExposure]:
+        return DynamoExposures().for_person(person_id, now=self._clock())
+
+    def vaccinations(self, id_hash: str) -> list[Vaccination]:
+        return DynamoVaccinations().facts(id_hash)
 
     def tests(self, id_hash: str) -> list[TestResult]:
         with translate():

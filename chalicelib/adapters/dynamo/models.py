@@ -219,6 +219,7 @@ class ColourRecord(Model):
     owner_user_id = UnicodeAttribute(null=True)
     itinerary_starred = BooleanAttribute(null=True)
     latest_test = JSONAttribute(null=True)  # {result, sampled_at, lab}: the badge's source
+    vaccination = JSONAttribute(null=True)  # {doses, last_at}: shown with the code
     colour = UnicodeAttribute()
     reasons = JSONAttribute(default=list)
     valid_until = UTCDateTimeAttribute(null=True)
@@ -284,6 +285,127 @@ class ScanRecord(Model):
     scanned_at = UTCDateTimeAttribute()
     expires = TTLAttribute()
     by_region_day = ScanByRegionDayIndex()
+
+
+# --- venues, check-ins, co-location exposures, vaccinations (issue 17) ---------------
+
+
+class VenueRecord(Model):
+    """A registered venue (场所) and the generation of its current poster token."""
+
+    class Meta(_Meta):
+        table_name = "venues"
+
+    venue_id = UnicodeAttribute(hash_key=True)  # "<district>-<8 hex>"
+    name = UnicodeAttribute()
+    address = UnicodeAttribute()
+    region_code = UnicodeAttribute()
+    lat = NumberAttribute()
+    lng = NumberAttribute()
+    kind = UnicodeAttribute()
+    generation = NumberAttribute()
+    token = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    reissued_at = UTCDateTimeAttribute(null=True)
+
+
+class CheckinByVenueHourIndex(GlobalSecondaryIndex["CheckinRecord"]):
+    """Co-location: who was at a venue in one UTC hour (``<venue>#2026-11-20T02``)."""
+
+    Meta = _index("by_venue_hour")
+    venue_hour = UnicodeAttribute(hash_key=True)
+    at_person = UnicodeAttribute(range_key=True)  # "<at>#<person_id>"
+
+
+class CheckinByOwnerIndex(GlobalSecondaryIndex["CheckinRecord"]):
+    """``GET /v1/checkins``: the account's own check-ins, for itself and its dependants."""
+
+    Meta = _index("by_owner")
+    owner_user_id = UnicodeAttribute(hash_key=True)
+    checkin_key = UnicodeAttribute(range_key=True)
+
+
+class CheckinByRegionDayIndex(GlobalSecondaryIndex["CheckinRecord"]):
+    """The risk refresh: who checked in in a district on a local day, as for scans."""
+
+    Meta = _index("by_region_day", KeysOnlyProjection())
+    region_day = UnicodeAttribute(hash_key=True)  # "610113#2026-11-20"
+    person_id = UnicodeAttribute(range_key=True)
+
+
+class CheckinRecord(Model):
+    """A citizen's check-in at a venue (扫场所码)."""
+
+    class Meta(_Meta):
+        table_name = "checkins"
+
+    person_id = UnicodeAttribute(hash_key=True)
+    checkin_key = UnicodeAttribute(range_key=True)  # "<at>#<checkin_id>"
+    checkin_id = UnicodeAttribute()
+    owner_user_id = UnicodeAttribute()
+    venue_id = UnicodeAttribute()
+    venue_name = UnicodeAttribute()
+    region_code = UnicodeAttribute()
+    venue_hour = UnicodeAttribute()
+    at_person = UnicodeAttribute()
+    region_day = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+    colour = UnicodeAttribute()
+    expires = TTLAttribute()
+    by_venue_hour = CheckinByVenueHourIndex()
+    by_owner = CheckinByOwnerIndex()
+    by_region_day = CheckinByRegionDayIndex()
+
+
+class ExposureByCaseIndex(GlobalSecondaryIndex["ExposureRecord"]):
+    """Lifting a case: every exposure it caused."""
+
+    Meta = _index("by_case", KeysOnlyProjection())
+    case_ref = UnicodeAttribute(hash_key=True)
+
+
+class ExposureRecord(Model):
+    """A co-location contact (时空伴随): a person's visit near a confirmed case's."""
+
+    class Meta(_Meta):
+        table_name = "exposures"
+
+    person_id = UnicodeAttribute(hash_key=True)
+    exposure_key = UnicodeAttribute(range_key=True)  # "<case_ref>#<checkin_id>"
+    case_ref = UnicodeAttribute()
+    venue_id = UnicodeAttribute()
+    venue_name = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+    found_at = UTCDateTimeAttribute()
+    expires = TTLAttribute()
+    by_case = ExposureByCaseIndex()
+
+
+class VaccinationByIdHashIndex(GlobalSecondaryIndex["VaccinationRecord"]):
+    Meta = _index("by_id_hash")
+    id_hash = UnicodeAttribute(hash_key=True)
+    record_id = UnicodeAttribute(range_key=True)
+
+
+class VaccinationRecord(Model):
+    """A vaccination record from a vaccinator client, filed under the ID number's keyed
+    hash (it waits for people who have not declared yet); one item per record id, which
+    only the client that first sent it may correct (``submitted_by``)."""
+
+    class Meta(_Meta):
+        table_name = "vaccinations"
+
+    record_id = UnicodeAttribute(hash_key=True)
+    id_hash = UnicodeAttribute()
+    dose_number = NumberAttribute()
+    vaccine = UnicodeAttribute()
+    site = UnicodeAttribute()
+    administered_at = UTCDateTimeAttribute()
+    submitted_by = UnicodeAttribute()
+    batch_id = UnicodeAttribute()
+    received_at = UTCDateTimeAttribute()
+    by_id_hash = VaccinationByIdHashIndex()
 
 
 # --- feeds, status marks, appeals, tests ---------------------------------------
@@ -576,6 +698,10 @@ ALL_MODELS: tuple[type[Model], ...] = (
     TrustListRecord,
     PartnerStatusRecord,
     ConversionRecord,
+    VenueRecord,
+    CheckinRecord,
+    ExposureRecord,
+    VaccinationRecord,
 )
 
 # Logical names, captured before any binding rewrites Meta.table_name.

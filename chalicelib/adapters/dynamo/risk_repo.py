@@ -19,6 +19,7 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.adapters.dynamo.errors import conditional_failed, translate
 from chalicelib.adapters.dynamo.models import (
+    CheckinRecord,
     PersonRecord,
     PlaceDayRecord,
     RiskFeedRecord,
@@ -182,8 +183,12 @@ class DynamoAffected:
             return [r.person_id for r in PersonRecord.by_residence.query(region_code)]
 
     def scanned(self, region_code: str, day: str) -> list[str]:
+        """Checkpoint scans and venue check-ins (场所码) in the district on the day."""
+        key = f"{region_code}#{day}"
         with translate():
-            return [r.person_id for r in ScanRecord.by_region_day.query(f"{region_code}#{day}")]
+            return [r.person_id for r in ScanRecord.by_region_day.query(key)] + [
+                r.person_id for r in CheckinRecord.by_region_day.query(key)
+            ]
 
 
 LEASE_KEPT = timedelta(days=1)  # a lease item outlives its lease by a day, then TTL deletes it
