@@ -125,14 +125,19 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         S3FeedSource,
         SqsRecolourQueue,
     )
-    from chalicelib.adapters.secrets import load_app_secrets
+    from chalicelib.adapters.secrets import SecretsCache, load_app_secrets
     from chalicelib.adapters.signing import ed25519_verify, load_signer
 
     models.bind(
         table_prefix=settings.table_prefix, region=settings.aws_region, host=settings.aws_endpoint
     )
     aws = AwsClients(settings)
-    secrets = load_app_secrets(aws.client("secretsmanager"), settings.secret_id)
+    secret_cache = SecretsCache(
+        lambda: load_app_secrets(aws.client("secretsmanager"), settings.secret_id),
+        ttl=timedelta(seconds=settings.secret_ttl_seconds),
+        clock=clock,
+    )
+    secrets = secret_cache.current()
     limiter = RateLimiter(
         counters=DynamoCounters(), groups=settings.limits, hash_key=secrets.hash_key, clock=clock
     )
@@ -150,10 +155,18 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         dev_login_enabled=settings.is_local,
         clock=clock,
         throttle=lambda identity: limiter.check("login", subject=identity, ip=None),
+        ring_source=lambda: secret_cache.current().session_ring,
     )
     people = DynamoPeople()
     declarations, audit = DynamoDeclarations(clock=clock), DynamoAudit(clock=clock)
-    signer = load_signer(secrets.document, region=settings.region_code)
+
+    def signer() -> Any:
+        # Re-read with the secret (SecretsCache): a retired key stops signing within the TTL.
+        return secret_cache.derived(
+            "signer", lambda loaded: load_signer(loaded.document, region=settings.region_code)
+        )
+
+    signer()  # a secret without usable code keys fails the build, as before
     colours = ColourService(
         people=people,
         declarations=declarations,
@@ -236,7 +249,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         people=people,
         idempotency=DynamoIdempotency(),
         audit=audit,
-        signer=lambda: signer,
+        signer=signer,
         verifier=ed25519_verify,
         root_keys=settings.national_root_keys,
         federation_key=secrets.federation_key,
@@ -291,7 +304,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         codes=CodeService(
             colours=colours.colours,
             recolour=colours,
-            signer=lambda: signer,
+            signer=signer,
             verifier=ed25519_verify,
             scans=DynamoScans(),
             divisions=reference_data.divisions,

@@ -57,6 +57,14 @@ class IdentityStore(Protocol):
         self, user_id: str, *, phone_hash: str, phone_enc: str, phone_masked: str
     ) -> User: ...
 
+    def claim_phone(self, phone_hash: str, user_id: str) -> str:
+        """Claim the phone for the user unless held (a conditional write): the holder."""
+        ...
+
+    def use_once(self, key: str, owner: str, *, expires: datetime) -> str:
+        """Record the first user of a one-time proof: that first user."""
+        ...
+
 
 class FieldCipher(Protocol):
     """Encrypts personal fields at rest."""

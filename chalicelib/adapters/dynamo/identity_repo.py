@@ -8,7 +8,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib.adapters.dynamo.errors import conditional_failed, translate
-from chalicelib.adapters.dynamo.models import IdentityRecord, UserRecord
+from chalicelib.adapters.dynamo.models import IdentityRecord, RuntimeRecord, UserRecord
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.identity import Identity, User
 from chalicelib.domain.roles import Role
@@ -137,3 +137,36 @@ class DynamoIdentityStore:
                     raise Conflict("the account no longer exists", code="account_missing") from None
                 raise
         return _user(record)
+
+    # -- uniqueness claims (runtime table items, conditional writes) -----------------
+
+    def claim_phone(self, phone_hash: str, user_id: str) -> str:
+        """Claim the phone for ``user_id`` unless an account holds it: the account that
+        holds it now. One conditional PutItem on the phone's own key, so two accounts
+        binding one phone at once cannot both win (the phone GSI is eventually
+        consistent: two reads of it can both see "free")."""
+        key = f"phone:{phone_hash}"
+        with translate():
+            try:
+                RuntimeRecord(key, owner=user_id).save(condition=RuntimeRecord.key.does_not_exist())
+                return user_id
+            except PutError as exc:
+                if not conditional_failed(exc):
+                    raise
+            held = RuntimeRecord.get(key, consistent_read=True)
+        return str(held.owner)
+
+    def use_once(self, key: str, owner: str, *, expires: datetime) -> str:
+        """Record the first user of a one-time proof (``key``); the owner of the record,
+        which is ``owner`` unless someone used it first. Kept until ``expires``."""
+        with translate():
+            try:
+                RuntimeRecord(key, owner=owner, expires=expires).save(
+                    condition=RuntimeRecord.key.does_not_exist()
+                )
+                return owner
+            except PutError as exc:
+                if not conditional_failed(exc):
+                    raise
+            held = RuntimeRecord.get(key, consistent_read=True)
+        return str(held.owner)
