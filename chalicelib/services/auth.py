@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -69,13 +69,19 @@ class AuthService:
     # The session keys as the secret holds them now (reloaded on a short TTL: a rotated
     # key is picked up without a cold start); None: ``ring`` as built.
     ring_source: Callable[[], KeyRing] | None = None
+    _sourced: KeyRing | None = field(default=None, init=False, repr=False)
 
     def authenticate(self, token: str) -> SessionClaims:
         """Verify a bearer token; raises Unauthenticated."""
         return tokens.verify(self._ring(), token, audience=self.audience, now=self.clock())
 
     def _ring(self) -> KeyRing:
-        return self.ring_source() if self.ring_source is not None else self.ring
+        """``ring``, replaced whenever the reloaded secret brings another one."""
+        if self.ring_source is not None:
+            fresh = self.ring_source()
+            if fresh is not self._sourced:
+                self.ring = self._sourced = fresh
+        return self.ring
 
     def profile(self, user_id: str) -> User:
         """The caller's own account."""
