@@ -25,11 +25,14 @@ from chalicelib.services.auth import AuthService
 from chalicelib.services.codes import CodeService
 from chalicelib.services.colours import ColourService
 from chalicelib.services.declarations import DeclarationService, ReviewService
+from chalicelib.services.disputes import DisputeService
 from chalicelib.services.federation import FederationService
+from chalicelib.services.gate import GateService
 from chalicelib.services.itinerary import ItineraryService
 from chalicelib.services.labs import LabService, TestSiteService
 from chalicelib.services.limits import RateLimiter
 from chalicelib.services.officials import AppealService, AuditService, StatusService
+from chalicelib.services.people import PeopleService
 from chalicelib.services.regions import RegionService
 from chalicelib.services.risk import RiskService
 
@@ -64,6 +67,9 @@ class Container:
     regions: RegionService
     federation: FederationService
     limiter: RateLimiter
+    people: PeopleService
+    gate: GateService
+    disputes: DisputeService
 
 
 class AwsClients:
@@ -259,7 +265,18 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         queue=lambda: risk.queue,
     )
     cipher = auth.cipher
-    return Container(
+    people_service, gate, disputes = _people_services(
+        settings,
+        clock=clock,
+        people=people,
+        colours=colours,
+        audit=audit,
+        auth=auth,
+        signer=signer,
+        hash_key=secrets.hash_key,
+        after_scan=after_scan,
+    )
+    container = Container(
         settings=settings,
         clock=clock,
         auth=auth,
@@ -317,7 +334,86 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         ),
         federation=federation,
         limiter=limiter,
+        people=people_service,
+        gate=gate,
+        disputes=disputes,
     )
+    _wire_people(container, declarations)
+    return container
+
+
+def _people_services(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime],
+    people: Any,
+    colours: ColourService,
+    audit: Any,
+    auth: AuthService,
+    signer: Callable[[], Any],
+    hash_key: bytes,
+    after_scan: Callable[[str, str], None],
+) -> tuple[PeopleService, GateService, DisputeService]:
+    """Dependants, printed codes, the ID-card check and identity disputes (issue 16)."""
+    from chalicelib.adapters import reference_data
+    from chalicelib.adapters.dynamo.care_repo import (
+        DynamoCareLinks,
+        DynamoDisputes,
+        DynamoPrintedCodes,
+    )
+    from chalicelib.adapters.dynamo.colours_repo import DynamoScans
+
+    people_service = PeopleService(
+        people=people, links=DynamoCareLinks(), colours=colours.colours, audit=audit, clock=clock
+    )
+    gate = GateService(
+        people=people,
+        person_for=people_service.person_for,
+        printed=DynamoPrintedCodes(clock=clock),
+        colours=colours.colours,
+        scans=DynamoScans(),
+        audit=audit,
+        signer=signer,
+        hash_key=hash_key,
+        parse_id_number=reference_data.parse_id_number,
+        divisions=reference_data.divisions,
+        region=settings.region_code,
+        clock=clock,
+        after_scan=after_scan,
+        render_card=_render_card,
+    )
+    disputes = DisputeService(
+        disputes=DynamoDisputes(clock=clock),
+        people=people,
+        users=auth.store,
+        audit=audit,
+        cipher=auth.cipher,
+        clock=clock,
+    )
+    return people_service, gate, disputes
+
+
+def _render_card(token: str, card: Any) -> bytes:
+    from chalicelib.adapters.card import pdf  # qrcode loads only when a card is printed
+
+    return pdf(token, card)
+
+
+def _wire_people(container: Container, declarations: Any) -> None:
+    """Point the existing services at the one ownership check, and close the loops
+    between declarations, disputes, appeals and printed codes."""
+    people, gate, disputes = container.people, container.gate, container.disputes
+    container.codes.person_for = people.person_for
+    container.codes.printed = gate.verify_printed
+    gate.venue_region = container.codes._venue_region
+    container.labs.person_for = people.person_for
+    service = container.declarations
+    service.links, service.disputes, service.self_of = people.links, disputes, people.self_of
+    container.appeals.disputes, container.appeals.self_of = disputes, people.self_of
+    disputes.retire_declarations = declarations.retire_for_person
+    disputes.file_declaration = lambda user_id, body: service.declare_for(user_id, "citizen", body)
+    disputes.answer_appeals = container.appeals.answer_dispute_appeals
+    disputes.revoke_printed = getattr(gate.printed, "revoke", lambda person_id: None)
 
 
 def _wechat_factory(secrets: AppSecrets, clock: Callable[[], datetime]) -> Callable[[], Any]:

@@ -9,6 +9,13 @@ Layout (COSE_Sign1-style, in the spirit of the EU DCC's HCERT, far smaller)::
     payload     = bstr( CBOR [holder, colour, iat, lifetime, region] )
     signature   = Ed25519 over CBOR ["Signature1", protected, h'', payload]
 
+A printed code (纸质码, for people without a smartphone) appends a sixth claim,
+``kind`` = 1: ``[holder, colour, iat, lifetime, region, 1]``, where ``holder`` is
+the printed code's own random id, ``colour`` is always 1 (pending: the token never
+vouches for a colour, a checkpoint takes the online one) and ``lifetime`` may reach
+30 days (43,200 minutes). A live code has exactly five claims, so a printed code can
+never pass as a live phone code, and live tokens are byte-identical to before.
+
 The claims are a positional array, not a map, to keep the QR at version 7
 (level M): ``holder`` is the person's random pseudonymous id (8 bytes, not
 derived from the ID number), ``colour`` 0 green / 1 pending / 2 yellow /
@@ -33,6 +40,9 @@ PREFIX = "YM1:"
 ALG_EDDSA = -8
 HOLDER_BYTES = 8
 MAX_LIFETIME_MINUTES = 23  # one CBOR byte; the QR stays at version 7
+KIND_LIVE, KIND_PRINTED = "live", "printed"
+PRINTED_KIND_CODE = 1
+MAX_PRINTED_LIFETIME_MINUTES = 30 * 24 * 60
 CLOCK_SKEW = timedelta(seconds=60)
 COLOUR_CODES = {Colour.GREEN: 0, Colour.PENDING: 1, Colour.YELLOW: 2, Colour.RED: 3}
 CODE_COLOURS = {v: k for k, v in COLOUR_CODES.items()}
@@ -57,6 +67,7 @@ class CodeClaims:
     issued_at: datetime
     lifetime_minutes: int
     region: str
+    kind: str = KIND_LIVE  # live (phone, minutes) | printed (paper, up to 30 days)
 
     @property
     def expires_at(self) -> datetime:
@@ -213,27 +224,35 @@ def _decode(data: bytes, i: int, *, depth: int) -> tuple[object, int]:
 # --- the token ----------------------------------------------------------------------
 
 
+def _max_lifetime(printed: bool) -> int:
+    return MAX_PRINTED_LIFETIME_MINUTES if printed else MAX_LIFETIME_MINUTES
+
+
 def signing_input(protected: bytes, payload: bytes) -> bytes:
     return cbor_encode(["Signature1", protected, b"", payload])
 
 
 def build(claims: CodeClaims, *, kid: bytes, sign: Callable[[bytes], bytes]) -> str:
     """Encode and sign; ``sign`` is the issuer's Ed25519 signing function."""
-    if not 1 <= claims.lifetime_minutes <= MAX_LIFETIME_MINUTES:
-        raise ValueError("lifetime must be 1..23 minutes")
+    printed = claims.kind == KIND_PRINTED
+    if printed and claims.colour != Colour.PENDING:
+        raise ValueError("a printed code carries no colour (pending)")
+    if not 1 <= claims.lifetime_minutes <= _max_lifetime(printed):
+        raise ValueError("lifetime must be 1..23 minutes (30 days for a printed code)")
     holder = bytes.fromhex(claims.holder)
     if len(holder) != HOLDER_BYTES:
         raise ValueError("holder id must be 8 bytes")
     protected = cbor_encode({1: ALG_EDDSA, 4: kid})
-    payload = cbor_encode(
-        [
-            holder,
-            COLOUR_CODES[claims.colour],
-            int(claims.issued_at.timestamp()),
-            claims.lifetime_minutes,
-            int(claims.region),
-        ]
-    )
+    values: list[object] = [
+        holder,
+        COLOUR_CODES[claims.colour],
+        int(claims.issued_at.timestamp()),
+        claims.lifetime_minutes,
+        int(claims.region),
+    ]
+    if printed:
+        values.append(PRINTED_KIND_CODE)
+    payload = cbor_encode(values)
     signature = sign(signing_input(protected, payload))
     return PREFIX + b45encode(cbor_encode([protected, {}, payload, signature]))
 
@@ -270,9 +289,12 @@ def parse(token: str) -> Parsed:
         if not isinstance(kid, bytes) or not kid:
             raise ValueError("no key id")
         body = cbor_decode(payload)
-        if not (isinstance(body, list) and len(body) == 5):
+        if not (isinstance(body, list) and len(body) in (5, 6)):
             raise ValueError("claims shape")
-        holder, colour, iat, lifetime, region = body
+        printed = len(body) == 6
+        if printed and body[5] != PRINTED_KIND_CODE:
+            raise ValueError("unknown code kind")
+        holder, colour, iat, lifetime, region = body[:5]
         if not (
             isinstance(holder, bytes)
             and len(holder) == HOLDER_BYTES
@@ -281,7 +303,8 @@ def parse(token: str) -> Parsed:
             and isinstance(iat, int)
             and iat >= 0
             and isinstance(lifetime, int)
-            and 1 <= lifetime <= MAX_LIFETIME_MINUTES
+            and 1 <= lifetime <= _max_lifetime(printed)
+            and (not printed or colour == COLOUR_CODES[Colour.PENDING])
             and isinstance(region, int)
             and 100000 <= region <= 999999
             and len(signature) == 64
@@ -293,6 +316,7 @@ def parse(token: str) -> Parsed:
             issued_at=datetime.fromtimestamp(iat, UTC),
             lifetime_minutes=lifetime,
             region=str(region),
+            kind=KIND_PRINTED if printed else KIND_LIVE,
         )
     except (ValueError, UnicodeDecodeError, OverflowError, OSError) as exc:
         raise TokenError("malformed", f"the code cannot be read: {exc}") from None

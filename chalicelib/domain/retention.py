@@ -30,6 +30,9 @@ The numbers:
   code green.
 - A partner region's attestation: until its own ``valid_until``; a converted
   code's record: a day after the conversion (longer than any code lives).
+- Care links (guardian to dependant): while the link stands; printed codes: a
+  day after their own expiry (30 days at most); identity disputes: six months
+  after the decision, like the audit trail that records each step.
 - The runtime table: per item. Job leases a day after they run out, rate-limit
   counters two minutes after their window, the WeChat access token at its
   expiry; wrapped data keys and policy texts have none (a data key decrypts
@@ -106,8 +109,21 @@ RULES: Mapping[str, Rule] = {
         None,
         "per item",
         "leases: a day after they run out; rate-limit counters: two minutes after the "
-        "window; the WeChat access token: its expiry; data keys and policy texts: none "
-        "(a data key decrypts everything still stored; policies are public)",
+        "window; the WeChat access token: its expiry; a used Alipay phone proof: 20 "
+        "minutes (twice the window in which it is accepted); data keys, policy texts and "
+        "phone claims: none (a data key decrypts everything still stored; policies are "
+        "public; a phone's claim names its account while the account is)",
+    ),
+    "printed_codes": Rule(
+        None,
+        "per item: a day after the printed code's own expiry (at most 30 days after issue); "
+        "the pointer to the one in force goes with the person",
+        "a checkpoint needs it only while the printed code is valid",
+    ),
+    "disputes": Rule(
+        SIX_MONTHS,
+        "the decision (an open dispute is kept until decided)",
+        "the same as the audit trail, which records every step",
     ),
 }
 
@@ -124,6 +140,9 @@ KEPT: Mapping[str, str] = {
     "risk_feeds": "public risk-area snapshots, no personal data; every stored colour names "
     "the snapshot it came from, so a decision can be replayed",
     "test_sites": "the public list of test sites, no personal data; operators reload it",
+    "care_links": "a guardian's link to a dependant lasts while it stands: DELETE "
+    "/v1/people/{id} ends it (the dependant's own data then follows the people, "
+    "declarations and colours rules); goes with the accounts at decommission",
     "trust_lists": "the verified national trust lists, public keys only; kept per version "
     "so a verification can be replayed against the list then in force",
 }
@@ -146,6 +165,9 @@ PERSONAL_TABLES: tuple[str, ...] = (
     "test_samples",
     "partner_status",
     "conversions",
+    "care_links",
+    "printed_codes",
+    "disputes",
     "audit",
     "idempotency",
     "runtime",

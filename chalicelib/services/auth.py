@@ -92,8 +92,17 @@ class AuthService:
 
     # -- logins ----------------------------------------------------------------
 
-    def dev_login(self, *, subject: str, role: Role, phone: str | None) -> Session:
-        """The local stage's login: any role, and an optional phone bound as verified."""
+    def dev_login(
+        self,
+        *,
+        subject: str,
+        role: Role,
+        phone: str | None,
+        vouched_id_number: str | None = None,
+    ) -> Session:
+        """The local stage's login: any role, an optional phone bound as verified, and an
+        optional ID number the "channel" vouches for (as Alipay's certified user info
+        would): what identity-dispute tests need."""
         if not self.dev_login_enabled:
             raise NotFound("no such route", code="not_found")
         subject = subject.strip()
@@ -106,6 +115,10 @@ class AuthService:
         user = self._login([identity], channel="dev", role=role, now=now)
         if number is not None:
             user = self._bind_verified_phone(identity, user, number, channel="dev", now=now)
+        if vouched_id_number is not None:
+            vouched = keyed_hash(self.hash_key, "id", vouched_id_number.strip().upper())
+            self.store.set_vouched(user.user_id, vouched)
+            user = replace(user, vouched_id_hash=vouched)
         return self._session(user, role, identity, now)
 
     def wechat_login(self, code: str) -> Session:

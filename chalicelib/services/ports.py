@@ -61,6 +61,8 @@ class IdentityStore(Protocol):
         """Claim the phone for the user unless held (a conditional write): the holder."""
         ...
 
+    def set_vouched(self, user_id: str, id_hash: str) -> None: ...
+
     def use_once(self, key: str, owner: str, *, expires: datetime) -> str:
         """Record the first user of a one-time proof: that first user."""
         ...
@@ -117,6 +119,12 @@ class People(Protocol):
 
     def create(
         self, person: Person, *, id_enc: str, name_enc: str, address_enc: str, now: datetime
+    ) -> Person: ...
+
+    def name_enc_of(self, person_id: str) -> str | None: ...
+
+    def set_owner(
+        self, person: Person, *, user_id: str, relation: str, now: datetime
     ) -> Person: ...
 
     def update_details(

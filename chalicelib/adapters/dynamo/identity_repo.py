@@ -20,6 +20,7 @@ def _user(record: UserRecord) -> User:
         phone_hash=record.phone_hash,
         phone_masked=record.phone_masked,
         channels=tuple(str(c) for c in record.channels or ()),
+        vouched_id_hash=record.vouched_id_hash,
     )
 
 
@@ -137,6 +138,14 @@ class DynamoIdentityStore:
                     raise Conflict("the account no longer exists", code="account_missing") from None
                 raise
         return _user(record)
+
+    def set_vouched(self, user_id: str, id_hash: str) -> None:
+        """The channel vouches that this account's real name holds this ID number."""
+        with translate():
+            UserRecord(user_id).update(
+                actions=[UserRecord.vouched_id_hash.set(id_hash)],
+                condition=UserRecord.user_id.exists(),
+            )
 
     # -- uniqueness claims (runtime table items, conditional writes) -----------------
 
