@@ -93,6 +93,7 @@ class Verification:
     latest_test: TestBadge | None = None  # shown only when the newest result is negative
     issuer: str | None = None  # local | partner | national: who signed the code
     converted_from: str | None = None  # the region whose code this one was converted from
+    kind: str | None = None  # printed: a printed code, checked against the online colour
 
 
 @dataclass

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -101,7 +101,7 @@ class GateService:
         else:
             person = self.person_for(caller.subject, person_id)
         now = self.clock().replace(microsecond=0)
-        lifetime = days or PRINTED_DEFAULT_DAYS
+        lifetime = int(days or PRINTED_DEFAULT_DAYS)  # JSON may send 17.0: still an integer
         code = PrintedCode(
             printed_id=secrets.token_hex(8),
             person_id=person.person_id,
@@ -158,7 +158,7 @@ class GateService:
             return Verification(valid=False, reason="unknown_holder", token_colour=claims.colour)
         if self.printed.current(code.person_id) != code.printed_id:
             return Verification(valid=False, reason="revoked", token_colour=claims.colour)
-        return self._answer(
+        answer = self._answer(
             checkpoint,
             code.person_id,
             venue_id,
@@ -166,6 +166,7 @@ class GateService:
             issued_at=claims.issued_at,
             expires_at=claims.expires_at,
         )
+        return replace(answer, kind=KIND_PRINTED)
 
     # -- the ID card ---------------------------------------------------------------
 

@@ -501,6 +501,11 @@ VERIFIED: Schema = {
         },
         "itinerary_starred": {"type": ["boolean", "null"]},
         "latest_test": LATEST_TEST,
+        "kind": {
+            "type": "string",
+            "enum": ["printed"],
+            "description": "printed: a printed code (docs/people.md); colour is the online one",
+        },
     },
 }
 

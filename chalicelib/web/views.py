@@ -254,16 +254,8 @@ def verification(result: Verification) -> dict[str, Any]:
         "itinerary_starred": result.starred,
         "latest_test": test_badge(result.latest_test),
     }
-    if (
-        result.token_colour is not None
-        and result.token_colour.value == "pending"
-        and (
-            result.expires_at is not None
-            and result.issued_at is not None
-            and (result.expires_at - result.issued_at).total_seconds() > 24 * 3600
-        )
-    ):
-        view["kind"] = "printed"  # a printed card: the colour above is the online one
+    if result.kind is not None:
+        view["kind"] = result.kind  # printed: the colour above is the online one
     if result.reason:
         view["reason"] = result.reason
     if result.stored is not None:  # masked only; never the reasons, which are the citizen's

@@ -431,3 +431,12 @@ def test_the_holder_learns_nothing_of_a_dispute(client, squatter):
 
     assert (after["colour"], after["holder"]) == (before["colour"], before["holder"])
     assert appeals == []
+
+
+def test_days_sent_as_a_whole_float_are_days(client, guardian, grandpa):
+    """JSON Schema counts 17.0 as an integer; the API fuzz found it reaching CBOR as a float."""
+    printed = post(client, f"/v1/people/{grandpa}/printed-code", {"days": 17.0}, guardian)
+
+    assert printed.status_code == 201, printed.body
+    claims = parse(body(printed)["token"]).claims
+    assert claims.expires_at - claims.issued_at == timedelta(days=17)
