@@ -14,7 +14,7 @@ from chalicelib import bootstrap
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.roles import Role
 from chalicelib.services.auth import PhoneProof
-from chalicelib.web import contract, views
+from chalicelib.web import contract, contract_people, views, views_people
 from chalicelib.web.api import Api, Call
 
 app = Chalice(app_name="yima", configure_logs=False)  # powertools writes the JSON log lines
@@ -52,6 +52,7 @@ def dev_login(call: Call) -> dict[str, Any]:
         subject=call.body["subject"],
         role=Role(call.body.get("role", Role.CITIZEN.value)),
         phone=call.body.get("phone"),
+        vouched_id_number=call.body.get("vouched_id_number"),
     )
     return views.session(result)
 
@@ -417,15 +418,23 @@ def verify(call: Call) -> dict[str, Any]:
     limit="code",
     roles=CITIZEN,
     tags=("code",),
+    query=contract.CODE_QUERY,
     response=contract.PASS,
     errors=(404,),
-    summary="One screen: the code, the itinerary card and the latest test result",
+    summary="One screen: the code, the itinerary card and the latest test result; "
+    "?person= for a dependant (whose pass has no itinerary card: that is the phone's)",
 )
 def one_pass(call: Call) -> dict[str, Any]:
-    shown = views.code(call.services.codes.show(call.who))
+    person = call.query.get("person")
+    shown = views.code(call.services.codes.show(call.who, person))
     service = call.services.itinerary
+    own = call.services.people.self_of(call.who.subject)
     try:
-        card = views.itinerary(service.card(call.who), service.divisions(), service.country_names)
+        card = (
+            views.itinerary(service.card(call.who), service.divisions(), service.country_names)
+            if person is None or (own is not None and own.person_id == person)
+            else None
+        )
     except Conflict:  # no verified phone: no card, which the pass shows as null
         card = None
     return {
@@ -492,11 +501,15 @@ def lab_feed(call: Call) -> dict[str, Any]:
     "/v1/tests",
     roles=CITIZEN,
     tags=("tests",),
+    query=contract.CODE_QUERY,
     response=contract.TEST_REPORTS,
-    summary="The caller's own nucleic-acid results, newest first, with badges",
+    errors=(404,),
+    summary="The caller's own nucleic-acid results (or a dependant's: ?person=), newest "
+    "first, with badges",
 )
 def my_tests(call: Call) -> dict[str, Any]:
-    return {"items": [views.test_report(r) for r in call.services.labs.mine(call.who)]}
+    reports = call.services.labs.mine(call.who, call.query.get("person"))
+    return {"items": [views.test_report(r) for r in reports]}
 
 
 @api.route(
@@ -851,3 +864,108 @@ def vaccination_feed(call: Call) -> dict[str, Any]:
 def my_vaccinations(call: Call) -> dict[str, Any]:
     records, summary = call.services.vaccinations.mine(call.who)
     return views.vaccinations(records, summary)
+
+
+# --- dependants, printed codes, the ID card at the gate, identity disputes (issue 16) ----
+# docs/people.md. Every route that takes a person resolves it through
+# PeopleService.person_for (chalicelib/services/people.py), the one ownership check.
+
+CITIZEN_OR_OFFICIAL = frozenset({Role.CITIZEN, Role.OFFICIAL})
+
+
+@api.route(
+    "/v1/people",
+    roles=CITIZEN,
+    tags=("people",),
+    response=contract_people.PEOPLE,
+    summary="Self and up to 5 dependants, masked, each with the colour everyone who shows "
+    "them sees",
+)
+def people_list(call: Call) -> dict[str, Any]:
+    return views_people.people(call.services.people.listing(call.who))
+
+
+@api.route(
+    "/v1/people/{person_id}",
+    method="DELETE",
+    roles=CITIZEN,
+    tags=("people",),
+    response=contract_people.UNLINKED,
+    errors=(404, 409),
+    summary="End a care link: the account stops seeing the dependant at once",
+)
+def people_unlink(call: Call) -> dict[str, Any]:
+    link = call.services.people.unlink(call.who, call.params["person_id"])
+    return {"id": link.person_id, "relation": link.relation, "linked": False}
+
+
+@api.route(
+    "/v1/people/{person_id}/printed-code",
+    method="POST",
+    roles=CITIZEN_OR_OFFICIAL,
+    tags=("people",),
+    body=contract_people.PRINTED_REQUEST,
+    response=contract_people.PRINTED,
+    status=201,
+    errors=(404,),
+    summary="A printed code (its own kind, up to 30 days) and its A6 PDF card; the holder "
+    "for self or a dependant, an official for anyone; revokes the previous one",
+)
+def printed_code(call: Call) -> dict[str, Any]:
+    card = call.services.gate.issue_printed(
+        call.who, call.params["person_id"], days=call.body.get("days")
+    )
+    return views_people.printed(card)
+
+
+@api.route(
+    "/v1/verify/id",
+    limit="scan",
+    method="POST",
+    roles=frozenset({Role.CHECKPOINT}),
+    tags=("code",),
+    body=contract_people.VERIFY_ID,
+    response=contract.VERIFIED,
+    summary="The ID-card check at the gate: the /v1/verify answer without a token; an "
+    "unknown number is valid: false, reason: unknown_person; logs the scan",
+)
+def verify_id(call: Call) -> dict[str, Any]:
+    result = call.services.gate.verify_id(
+        call.who, call.body["id_number"], call.body.get("venue_id")
+    )
+    return views.verification(result)
+
+
+@api.route(
+    "/v1/admin/disputes",
+    limit="staff_read",
+    roles=REVIEWER,
+    tags=("review",),
+    query=contract.PAGING,
+    response=contract_people.DISPUTES,
+    summary="Identity disputes waiting for a reviewer, oldest first: masks and whether "
+    "each side's channel vouches for the name, never who they are",
+)
+def dispute_queue(call: Call) -> dict[str, Any]:
+    return views.page(call.services.disputes.queue(**_paging(call)), views_people.dispute)
+
+
+@api.route(
+    "/v1/admin/disputes/{dispute_id}",
+    method="POST",
+    roles=REVIEWER,
+    tags=("review",),
+    body=contract_people.DISPUTE_DECISION,
+    response=contract_people.DISPUTE_ITEM,
+    errors=(404, 409),
+    summary="Decide a dispute: move the person to the claimant (who then gets the code), "
+    "keep them, or ask for proof; audited",
+)
+def dispute_decide(call: Call) -> dict[str, Any]:
+    item = call.services.disputes.decide(
+        call.who,
+        call.params["dispute_id"],
+        decision=call.body["decision"],
+        note=call.body["note"],
+    )
+    return views_people.dispute(item)

@@ -25,11 +25,14 @@ from chalicelib.services.auth import AuthService
 from chalicelib.services.codes import CodeService
 from chalicelib.services.colours import ColourService
 from chalicelib.services.declarations import DeclarationService, ReviewService
+from chalicelib.services.disputes import DisputeService
 from chalicelib.services.federation import FederationService
+from chalicelib.services.gate import GateService
 from chalicelib.services.itinerary import ItineraryService
 from chalicelib.services.labs import LabService, TestSiteService
 from chalicelib.services.limits import RateLimiter
 from chalicelib.services.officials import AppealService, AuditService, StatusService
+from chalicelib.services.people import PeopleService
 from chalicelib.services.regions import RegionService
 from chalicelib.services.risk import RiskService
 from chalicelib.services.venues import ExposureService, VaccinationService, VenueService
@@ -68,6 +71,9 @@ class Container:
     venues: VenueService
     exposure: ExposureService
     vaccinations: VaccinationService
+    people: PeopleService
+    gate: GateService
+    disputes: DisputeService
 
 
 class AwsClients:
@@ -135,14 +141,19 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         S3FeedSource,
         SqsRecolourQueue,
     )
-    from chalicelib.adapters.secrets import load_app_secrets
+    from chalicelib.adapters.secrets import SecretsCache, load_app_secrets
     from chalicelib.adapters.signing import ed25519_verify, load_signer
 
     models.bind(
         table_prefix=settings.table_prefix, region=settings.aws_region, host=settings.aws_endpoint
     )
     aws = AwsClients(settings)
-    secrets = load_app_secrets(aws.client("secretsmanager"), settings.secret_id)
+    secret_cache = SecretsCache(
+        lambda: load_app_secrets(aws.client("secretsmanager"), settings.secret_id),
+        ttl=timedelta(seconds=settings.secret_ttl_seconds),
+        clock=clock,
+    )
+    secrets = secret_cache.current()
     limiter = RateLimiter(
         counters=DynamoCounters(), groups=settings.limits, hash_key=secrets.hash_key, clock=clock
     )
@@ -160,10 +171,18 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         dev_login_enabled=settings.is_local,
         clock=clock,
         throttle=lambda identity: limiter.check("login", subject=identity, ip=None),
+        ring_source=lambda: secret_cache.current().session_ring,
     )
     people = DynamoPeople()
     declarations, audit = DynamoDeclarations(clock=clock), DynamoAudit(clock=clock)
-    signer = load_signer(secrets.document, region=settings.region_code)
+
+    def signer() -> Any:
+        # Re-read with the secret (SecretsCache): a retired key stops signing within the TTL.
+        return secret_cache.derived(
+            "signer", lambda loaded: load_signer(loaded.document, region=settings.region_code)
+        )
+
+    signer()  # a secret without usable code keys fails the build, as before
     colours = ColourService(
         people=people,
         declarations=declarations,
@@ -246,7 +265,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         people=people,
         idempotency=DynamoIdempotency(),
         audit=audit,
-        signer=lambda: signer,
+        signer=signer,
         verifier=ed25519_verify,
         root_keys=settings.national_root_keys,
         federation_key=secrets.federation_key,
@@ -270,8 +289,9 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         checkins=checkins,
         colours=colours.colours,
         recolour=colours,
-        people=people,
-        signer=lambda: signer,
+        # the one ownership check; people_service is built below, before any request
+        person_for=lambda user, person: people_service.person_for(user, person),
+        signer=signer,
         verifier=ed25519_verify,
         divisions=reference_data.divisions,
         region=settings.region_code,
@@ -289,7 +309,18 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         queue=lambda: risk.queue,
     )
     cipher = auth.cipher
-    return Container(
+    people_service, gate, disputes = _people_services(
+        settings,
+        clock=clock,
+        people=people,
+        colours=colours,
+        audit=audit,
+        auth=auth,
+        signer=signer,
+        hash_key=secrets.hash_key,
+        after_scan=after_scan,
+    )
+    container = Container(
         settings=settings,
         clock=clock,
         auth=auth,
@@ -334,7 +365,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         codes=CodeService(
             colours=colours.colours,
             recolour=colours,
-            signer=lambda: signer,
+            signer=signer,
             verifier=ed25519_verify,
             scans=DynamoScans(),
             divisions=reference_data.divisions,
@@ -350,7 +381,86 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         venues=venues,
         exposure=exposure,
         vaccinations=vaccinations,
+        people=people_service,
+        gate=gate,
+        disputes=disputes,
     )
+    _wire_people(container, declarations)
+    return container
+
+
+def _people_services(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime],
+    people: Any,
+    colours: ColourService,
+    audit: Any,
+    auth: AuthService,
+    signer: Callable[[], Any],
+    hash_key: bytes,
+    after_scan: Callable[[str, str], None],
+) -> tuple[PeopleService, GateService, DisputeService]:
+    """Dependants, printed codes, the ID-card check and identity disputes (issue 16)."""
+    from chalicelib.adapters import reference_data
+    from chalicelib.adapters.dynamo.care_repo import (
+        DynamoCareLinks,
+        DynamoDisputes,
+        DynamoPrintedCodes,
+    )
+    from chalicelib.adapters.dynamo.colours_repo import DynamoScans
+
+    people_service = PeopleService(
+        people=people, links=DynamoCareLinks(), colours=colours.colours, audit=audit, clock=clock
+    )
+    gate = GateService(
+        people=people,
+        person_for=people_service.person_for,
+        printed=DynamoPrintedCodes(clock=clock),
+        colours=colours.colours,
+        scans=DynamoScans(),
+        audit=audit,
+        signer=signer,
+        hash_key=hash_key,
+        parse_id_number=reference_data.parse_id_number,
+        divisions=reference_data.divisions,
+        region=settings.region_code,
+        clock=clock,
+        after_scan=after_scan,
+        render_card=_render_card,
+    )
+    disputes = DisputeService(
+        disputes=DynamoDisputes(clock=clock),
+        people=people,
+        users=auth.store,
+        audit=audit,
+        cipher=auth.cipher,
+        clock=clock,
+    )
+    return people_service, gate, disputes
+
+
+def _render_card(token: str, card: Any) -> bytes:
+    from chalicelib.adapters.card import pdf  # qrcode loads only when a card is printed
+
+    return pdf(token, card)
+
+
+def _wire_people(container: Container, declarations: Any) -> None:
+    """Point the existing services at the one ownership check, and close the loops
+    between declarations, disputes, appeals and printed codes."""
+    people, gate, disputes = container.people, container.gate, container.disputes
+    container.codes.person_for = people.person_for
+    container.codes.printed = gate.verify_printed
+    gate.venue_region = container.codes._venue_region
+    container.labs.person_for = people.person_for
+    service = container.declarations
+    service.links, service.disputes, service.self_of = people.links, disputes, people.self_of
+    container.appeals.disputes, container.appeals.self_of = disputes, people.self_of
+    disputes.retire_declarations = declarations.retire_for_person
+    disputes.file_declaration = lambda user_id, body: service.declare_for(user_id, "citizen", body)
+    disputes.answer_appeals = container.appeals.answer_dispute_appeals
+    disputes.revoke_printed = getattr(gate.printed, "revoke", lambda person_id: None)
 
 
 def _wechat_factory(

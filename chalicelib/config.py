@@ -46,6 +46,9 @@ class Settings:
     # cache; the risk refresh rescans raised districts after it). 0 on the local stacks.
     scan_risk_cache_seconds: int = 0
     max_body_bytes: int = 64 * 1024
+    # How long a container keeps the application secret before reading it again: a
+    # rotated code or session key is picked up (and a retired one stops signing) within it.
+    secret_ttl_seconds: int = 60
     log_level: str = "INFO"
     # The national platform's root public keys (base64url, raw Ed25519), pinned: only a
     # trust list signed by one of them is loaded. Empty: no trust list can be loaded.
@@ -125,6 +128,7 @@ class Settings:
             scan_risk_cache_seconds=number(
                 "YIMA_SCAN_RISK_CACHE_SECONDS", 0 if stage in ("local", "test") else 30, 0, 600
             ),
+            secret_ttl_seconds=number("YIMA_SECRET_TTL_SECONDS", 60, 1, 300),
             max_body_bytes=number("YIMA_MAX_BODY_BYTES", 64 * 1024, 1024, 6 * 1024 * 1024),
             log_level=env.get("YIMA_LOG_LEVEL") or "INFO",
             national_root_keys=_root_keys(env.get("YIMA_NATIONAL_ROOT_KEYS") or ""),

@@ -12,7 +12,9 @@ regions' and the national code's, so codes of other regions verify too
 other regions are taken only from the national root's signed list inside it.
 Only the token, the cached keys and the local clock are used: no network, no
 database. The answer is the token's own colour and times; the current colour
-and the holder's masked name need the backend (``POST /v1/verify``).
+and the holder's masked name need the backend (``POST /v1/verify``). A printed
+code (``kind: printed``) carries no colour: offline it answers "identity only:
+check the colour online".
 """
 
 from __future__ import annotations
@@ -107,8 +109,20 @@ def verify_offline(
     except TokenError as exc:
         return {"valid": False, "reason": exc.reason, "message": str(exc)}
     claims = verified.claims
+    if claims.kind == "printed":  # a paper card proves who, never the colour
+        return {
+            "valid": True,
+            "kind": "printed",
+            "colour": None,
+            "message": "identity only: check the colour online",
+            "region": claims.region,
+            "issued_at": claims.issued_at.isoformat(),
+            "expires_at": claims.expires_at.isoformat(),
+            "kid": verified.key.kid.hex(),
+        }
     return {
         "valid": True,
+        "kind": "live",
         "colour": claims.colour.value,
         "region": claims.region,
         "issued_at": claims.issued_at.isoformat(),

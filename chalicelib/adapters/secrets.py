@@ -33,8 +33,10 @@ import base64
 import binascii
 import json
 import secrets
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.errors import ConfigError
@@ -193,3 +195,66 @@ def load_app_secrets(client: Any, secret_id: str) -> AppSecrets:
     except (ClientError, BotoCoreError) as exc:
         raise ConfigError(f"cannot read secret {secret_id}: {exc}") from None
     return parse_secret(value.get("SecretString") or "")
+
+
+class SecretsCache:
+    """The application secret, read again once it is ``ttl`` old (on the next use).
+
+    A warm container used to keep the secret it started with for its whole life (an
+    hour or more), so a rotated code key kept signing there. Now a rotation (``cli
+    rotate-code-key``, ``rotate-session-key``) reaches every container within ``ttl``
+    (``YIMA_SECRET_TTL_SECONDS``, 60 s by default, at most 300). If the read fails the
+    container keeps what it has and tries again on the next use: an outage of Secrets
+    Manager must not stop codes from showing. The keyed-hash pepper never changes
+    with a reload (it names every stored person): a secret with another one is refused.
+    """
+
+    def __init__(
+        self,
+        load: Callable[[], AppSecrets],
+        *,
+        ttl: timedelta,
+        clock: Callable[[], datetime],
+        first: AppSecrets | None = None,
+    ) -> None:
+        self._load = load
+        self._ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._value = first if first is not None else load()
+        self._loaded_at = clock()
+        self._derived: dict[str, tuple[AppSecrets, Any]] = {}
+
+    def current(self) -> AppSecrets:
+        now = self._clock()
+        if now - self._loaded_at >= self._ttl or now < self._loaded_at:
+            with self._lock:
+                if now - self._loaded_at >= self._ttl or now < self._loaded_at:
+                    self._refresh(now)
+        return self._value
+
+    def _refresh(self, now: datetime) -> None:
+        from chalicelib.logs import get_logger
+
+        try:
+            fresh = self._load()
+        except ConfigError as exc:
+            get_logger().warning(
+                "secret reload failed; keeping the loaded one", extra={"error": str(exc)}
+            )
+            self._loaded_at = now  # try again after another ttl, not on every request
+            return
+        if fresh.hash_key != self._value.hash_key:
+            get_logger().error("the reloaded secret changes hash_key; refused")
+        else:
+            self._value = fresh
+        self._loaded_at = now
+
+    def derived(self, name: str, build: Callable[[AppSecrets], Any]) -> Any:
+        """``build(current secret)``, rebuilt only when a reload brought a new secret."""
+        value = self.current()
+        cached = self._derived.get(name)
+        if cached is None or cached[0] is not value:
+            cached = (value, build(value))
+            self._derived[name] = cached
+        return cached[1]

@@ -36,6 +36,14 @@ maps of definite length; no tags, floats, simple values or indefinite
 lengths). ``tests/unit/test_healthcode.py`` holds them to cbor2 and base45,
 and ``tests/unit/test_vectors.py`` the tokens to pycose.
 
+A printed code (纸质码, for people without a smartphone) appends a sixth claim,
+``kind`` = 1: ``[holder, colour, iat, lifetime, region, 1]``, where ``holder`` is
+the printed code's own random id, ``colour`` is always 1 (pending: the token never
+vouches for a colour, a checkpoint takes the online one) and ``lifetime`` may reach
+30 days (43,200 minutes). A live code has exactly five claims, so a printed code can
+never pass as a live phone code, and live tokens are byte-identical to before.
+A printed token is 159 characters, QR version 7 at level M.
+
 This module is pure: the signature check itself is passed in as a function
 (``chalicelib/adapters/signing.py`` supplies Ed25519 from ``cryptography``).
 Every decoding step fails with its own reason code, which the test vectors
@@ -55,6 +63,9 @@ PREFIX = "YM1:"
 ALG_EDDSA = -8
 HOLDER_BYTES = 8
 MAX_LIFETIME_MINUTES = 23  # one CBOR byte; the QR stays at version 6
+KIND_LIVE, KIND_PRINTED = "live", "printed"
+PRINTED_KIND_CODE = 1
+MAX_PRINTED_LIFETIME_MINUTES = 30 * 24 * 60
 CLOCK_SKEW = timedelta(seconds=60)
 COLOUR_CODES = {Colour.GREEN: 0, Colour.PENDING: 1, Colour.YELLOW: 2, Colour.RED: 3}
 CODE_COLOURS = {v: k for k, v in COLOUR_CODES.items()}
@@ -80,6 +91,7 @@ class CodeClaims:
     issued_at: datetime
     lifetime_minutes: int
     region: str
+    kind: str = KIND_LIVE  # live (phone, minutes) | printed (paper, up to 30 days)
 
     @property
     def expires_at(self) -> datetime:
@@ -255,6 +267,10 @@ UNDERSTOOD_HEADERS = frozenset({HEADER_ALG, HEADER_KID})  # what a ``crit`` may 
 _SIG1_HEAD = bytes([0x84]) + cbor_encode("Signature1")  # array(4), context, ...
 
 
+def _max_lifetime(printed: bool) -> int:
+    return MAX_PRINTED_LIFETIME_MINUTES if printed else MAX_LIFETIME_MINUTES
+
+
 def signing_input(protected: bytes, payload: bytes) -> bytes:
     """CBOR ``["Signature1", protected, h'', payload]`` (RFC 9052 §4.4), spelled out."""
     return (
@@ -275,14 +291,17 @@ def _claims_array(claims: CodeClaims) -> list[object]:
         int(claims.issued_at.timestamp()),
         claims.lifetime_minutes,
         int(claims.region),
-    ]
+    ] + ([PRINTED_KIND_CODE] if claims.kind == KIND_PRINTED else [])
 
 
 def _claims_from(body: object) -> CodeClaims:
     """ValueError unless ``body`` is the claims array with every value in range."""
-    if not (isinstance(body, list) and len(body) == 5):
+    if not (isinstance(body, list) and len(body) in (5, 6)):
         raise ValueError("claims shape")
-    holder, colour, iat, lifetime, region = body
+    printed = len(body) == 6  # a sixth claim is the kind: only a printed code has one
+    if printed and body[5] != PRINTED_KIND_CODE:
+        raise ValueError("unknown code kind")
+    holder, colour, iat, lifetime, region = body[:5]
     if not (
         isinstance(holder, bytes)
         and len(holder) == HOLDER_BYTES
@@ -291,7 +310,8 @@ def _claims_from(body: object) -> CodeClaims:
         and isinstance(iat, int)
         and iat >= 0
         and isinstance(lifetime, int)
-        and 1 <= lifetime <= MAX_LIFETIME_MINUTES
+        and 1 <= lifetime <= _max_lifetime(printed)
+        and (not printed or colour == COLOUR_CODES[Colour.PENDING])
         and isinstance(region, int)
         and 100000 <= region <= 999999
     ):
@@ -302,13 +322,17 @@ def _claims_from(body: object) -> CodeClaims:
         issued_at=datetime.fromtimestamp(iat, UTC),
         lifetime_minutes=lifetime,
         region=str(region),
+        kind=KIND_PRINTED if printed else KIND_LIVE,
     )
 
 
 def build(claims: CodeClaims, *, kid: bytes, sign: Callable[[bytes], bytes]) -> str:
     """Encode and sign; ``sign`` is the issuer's Ed25519 signing function."""
-    if not 1 <= claims.lifetime_minutes <= MAX_LIFETIME_MINUTES:
-        raise ValueError("lifetime must be 1..23 minutes")
+    printed = claims.kind == KIND_PRINTED
+    if printed and claims.colour != Colour.PENDING:
+        raise ValueError("a printed code carries no colour (pending)")
+    if not 1 <= claims.lifetime_minutes <= _max_lifetime(printed):
+        raise ValueError("lifetime must be 1..23 minutes (30 days for a printed code)")
     if len(bytes.fromhex(claims.holder)) != HOLDER_BYTES:
         raise ValueError("holder id must be 8 bytes")
     protected = cbor_encode({HEADER_ALG: ALG_EDDSA, HEADER_KID: kid})

@@ -18,6 +18,8 @@ class User:
     phone_hash: str | None = None
     phone_masked: str | None = None
     channels: tuple[str, ...] = field(default_factory=tuple)
+    # The keyed hash of the ID number the login channel vouches for (its real-name check).
+    vouched_id_hash: str | None = None
 
     @property
     def phone_bound(self) -> bool:

@@ -35,6 +35,9 @@ The numbers:
   (``venue_exposure`` ends 14 days after it). Vaccination records are a
   person's medical history, kept until decommission; the venue registry is
   public (names and addresses of shops and offices), kept while the venue is.
+- Care links (guardian to dependant): while the link stands; printed codes: a
+  day after their own expiry (30 days at most); identity disputes: six months
+  after the decision, like the audit trail that records each step.
 - The runtime table: per item. Job leases a day after they run out, rate-limit
   counters two minutes after their window, the WeChat access token at its
   expiry; wrapped data keys and policy texts have none (a data key decrypts
@@ -121,8 +124,21 @@ RULES: Mapping[str, Rule] = {
         None,
         "per item",
         "leases: a day after they run out; rate-limit counters: two minutes after the "
-        "window; the WeChat access token: its expiry; data keys and policy texts: none "
-        "(a data key decrypts everything still stored; policies are public)",
+        "window; the WeChat access token: its expiry; a used Alipay phone proof: 20 "
+        "minutes (twice the window in which it is accepted); data keys, policy texts and "
+        "phone claims: none (a data key decrypts everything still stored; policies are "
+        "public; a phone's claim names its account while the account is)",
+    ),
+    "printed_codes": Rule(
+        None,
+        "per item: a day after the printed code's own expiry (at most 30 days after issue); "
+        "the pointer to the one in force goes with the person",
+        "a checkpoint needs it only while the printed code is valid",
+    ),
+    "disputes": Rule(
+        SIX_MONTHS,
+        "the decision (an open dispute is kept until decided)",
+        "the same as the audit trail, which records every step",
     ),
 }
 
@@ -143,6 +159,9 @@ KEPT: Mapping[str, str] = {
     "personal data); a printed poster points at it for as long as the venue exists",
     "vaccinations": "a person's vaccination history: doses count for years, not days, and a "
     "dose that lapsed would be given again; decommission purges it",
+    "care_links": "a guardian's link to a dependant lasts while it stands: DELETE "
+    "/v1/people/{id} ends it (the dependant's own data then follows the people, "
+    "declarations and colours rules); goes with the accounts at decommission",
     "trust_lists": "the verified national trust lists, public keys only; kept per version "
     "so a verification can be replayed against the list then in force",
 }
@@ -168,6 +187,9 @@ PERSONAL_TABLES: tuple[str, ...] = (
     "checkins",
     "exposures",
     "vaccinations",
+    "care_links",
+    "printed_codes",
+    "disputes",
     "audit",
     "idempotency",
     "runtime",

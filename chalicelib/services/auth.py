@@ -9,9 +9,10 @@ relinked to it, so WeChat and Alipay see the same declarations and code.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -25,6 +26,11 @@ from chalicelib.domain.session import KeyRing, SessionClaims
 from chalicelib.services.ports import Alipay, FieldCipher, IdentityStore, WeChat
 
 _SUBJECT_MAX = 64
+# An Alipay phone blob (my.getPhoneNumber) names no session and carries no time: it is
+# accepted only from a session that logged in through Alipay this recently, and only
+# by the first login that sends it (a leaked blob replayed later, or by another
+# account, is refused).
+PHONE_PROOF_WINDOW = timedelta(minutes=10)
 T = TypeVar("T")
 
 
@@ -60,10 +66,22 @@ class AuthService:
     # The per-subject login limit, counted on the identity a login is for (the web layer
     # counts the source address before the channel is even called); RateLimited past it.
     throttle: Callable[[str], None] = lambda identity: None
+    # The session keys as the secret holds them now (reloaded on a short TTL: a rotated
+    # key is picked up without a cold start); None: ``ring`` as built.
+    ring_source: Callable[[], KeyRing] | None = None
+    _sourced: KeyRing | None = field(default=None, init=False, repr=False)
 
     def authenticate(self, token: str) -> SessionClaims:
         """Verify a bearer token; raises Unauthenticated."""
-        return tokens.verify(self.ring, token, audience=self.audience, now=self.clock())
+        return tokens.verify(self._ring(), token, audience=self.audience, now=self.clock())
+
+    def _ring(self) -> KeyRing:
+        """``ring``, replaced whenever the reloaded secret brings another one."""
+        if self.ring_source is not None:
+            fresh = self.ring_source()
+            if fresh is not self._sourced:
+                self.ring = self._sourced = fresh
+        return self.ring
 
     def profile(self, user_id: str) -> User:
         """The caller's own account."""
@@ -74,8 +92,17 @@ class AuthService:
 
     # -- logins ----------------------------------------------------------------
 
-    def dev_login(self, *, subject: str, role: Role, phone: str | None) -> Session:
-        """The local stage's login: any role, and an optional phone bound as verified."""
+    def dev_login(
+        self,
+        *,
+        subject: str,
+        role: Role,
+        phone: str | None,
+        vouched_id_number: str | None = None,
+    ) -> Session:
+        """The local stage's login: any role, an optional phone bound as verified, and an
+        optional ID number the "channel" vouches for (as Alipay's certified user info
+        would): what identity-dispute tests need."""
         if not self.dev_login_enabled:
             raise NotFound("no such route", code="not_found")
         subject = subject.strip()
@@ -88,6 +115,10 @@ class AuthService:
         user = self._login([identity], channel="dev", role=role, now=now)
         if number is not None:
             user = self._bind_verified_phone(identity, user, number, channel="dev", now=now)
+        if vouched_id_number is not None:
+            vouched = keyed_hash(self.hash_key, "id", vouched_id_number.strip().upper())
+            self.store.set_vouched(user.user_id, vouched)
+            user = replace(user, vouched_id_hash=vouched)
         return self._session(user, role, identity, now)
 
     def wechat_login(self, code: str) -> Session:
@@ -151,12 +182,33 @@ class AuthService:
                 )
             gateway = self._gateway(self.alipay, "Alipay")
             number = gateway.phone_from_response(proof.response, proof.sign, proof.sign_type)
+            self._bind_alipay_proof(claims, identity, proof.response)
         phone = parse_mobile(number, field="phone")
         now = self.clock()
         bound = self._bind_verified_phone(identity, user, phone, channel=proof.channel, now=now)
         if bound.user_id == user.user_id:
             return bound, None
         return bound, self._session(bound, claims.role, identity, now)
+
+    def _bind_alipay_proof(self, claims: SessionClaims, identity: str, response: str) -> None:
+        """The verified blob is this session's: fresh, and used by no other login."""
+        now = self.clock()
+        if now - claims.issued_at > PHONE_PROOF_WINDOW:
+            raise InvalidInput(
+                "bind the phone within 10 minutes of logging in: log in again",
+                field="response",
+                code="phone_proof_stale",
+            )
+        digest = hashlib.sha256(response.encode()).hexdigest()
+        first = self.store.use_once(
+            f"phoneproof:{digest}", identity, expires=now + PHONE_PROOF_WINDOW * 2
+        )
+        if first != identity:
+            raise InvalidInput(
+                "this phone proof was already used by another login",
+                field="response",
+                code="phone_proof_replayed",
+            )
 
     def _wechat_phone(self, identity: str, proof: PhoneProof) -> tuple[str, str]:
         gateway = self._gateway(self.wechat, "WeChat")
@@ -182,13 +234,17 @@ class AuthService:
         phone_hash = keyed_hash(self.hash_key, "phone", phone)
         if user.phone_hash == phone_hash:
             return user
-        holder = self.store.find_user_by_phone(phone_hash)
-        if holder is not None and holder.user_id != user.user_id:
+        # The claim item decides who holds the phone (a conditional write: of two accounts
+        # binding it at once exactly one wins). The phone index only answers for phones
+        # bound before claims existed; its holder is claimed for.
+        legacy = self.store.find_user_by_phone(phone_hash)
+        holder_id = self.store.claim_phone(phone_hash, legacy.user_id if legacy else user.user_id)
+        if holder_id != user.user_id:
             # One account per person: this login now leads to the account that
             # verified the phone first, with its declarations and code.
-            self.store.relink_identity(identity, holder.user_id, now=now)
-            self.store.add_channel(holder.user_id, channel)
-            return self.profile(holder.user_id)
+            self.store.relink_identity(identity, holder_id, now=now)
+            self.store.add_channel(holder_id, channel)
+            return self.profile(holder_id)
         return self.store.bind_phone(
             user.user_id,
             phone_hash=phone_hash,
@@ -245,7 +301,7 @@ class AuthService:
 
     def _session(self, user: User, role: Role, identity: str, now: datetime) -> Session:
         token, claims = tokens.mint(
-            self.ring,
+            self._ring(),
             subject=user.user_id,
             role=role,
             audience=self.audience,

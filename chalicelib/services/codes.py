@@ -27,8 +27,9 @@ from chalicelib.domain.colour import Colour
 from chalicelib.domain.divisions import DivisionIndex
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.federation import Conversion, issuer_kind
-from chalicelib.domain.health import StoredColour
+from chalicelib.domain.health import Person, StoredColour
 from chalicelib.domain.healthcode import (
+    KIND_PRINTED,
     CodeClaims,
     PublicKey,
     TokenError,
@@ -92,6 +93,7 @@ class Verification:
     latest_test: TestBadge | None = None  # shown only when the newest result is negative
     issuer: str | None = None  # local | partner | national: who signed the code
     converted_from: str | None = None  # the region whose code this one was converted from
+    kind: str | None = None  # printed: a printed code, checked against the online colour
 
 
 @dataclass
@@ -112,14 +114,25 @@ class CodeService:
     # issued by conversion (chalicelib/services/federation.py).
     trusted: Callable[[], tuple[PublicKey, ...]] = lambda: ()
     converted: Callable[[str], Conversion | None] = lambda holder_id: None
+    # Dependants (chalicelib/services/people.py): the ONE ownership check for ``person``;
+    # and printed codes (chalicelib/services/gate.py), which verify against the online
+    # colour of the person they name.
+    person_for: Callable[[str, str | None], Person] | None = None
+    printed: Callable[[SessionClaims, CodeClaims, str | None], Verification] | None = None
 
     def show(self, citizen: SessionClaims, person: str | None = None) -> ShownCode:
         person_id = self_person_id(citizen.subject)
-        if person is not None and person != person_id:
-            raise NotFound(
-                "no such person on this account", field="person", code="person_not_found"
-            )
-        stored = self.colours.get(person_id)
+        stored = self.colours.get(person_id) if person is None else None
+        if stored is None or stored.owner_user_id not in (None, citizen.subject):
+            # A dependant, or an own person not at the derived id (moved by a dispute):
+            # through the ownership check. The common case (self) stays one GetItem.
+            if self.person_for is not None:
+                person_id = self.person_for(citizen.subject, person).person_id
+            elif person is not None and person != person_id:
+                raise NotFound(
+                    "no such person on this account", field="person", code="person_not_found"
+                )
+            stored = self.colours.get(person_id)
         if stored is None:
             raise NotFound("no code yet: declare first", code="no_code")
         now = self.clock()
@@ -157,6 +170,10 @@ class CodeService:
         except TokenError as exc:
             return Verification(valid=False, reason=exc.reason)
         claims = verified.claims
+        if claims.kind == KIND_PRINTED:  # never a live code: the online colour decides
+            if self.printed is None:
+                return Verification(valid=False, reason="unknown_holder")
+            return self.printed(checkpoint, claims, venue_id)
         if issuer != "local":
             return self._foreign(checkpoint, claims, venue_id, now, issuer=issuer)
         stored = self.colours.by_holder(claims.holder)

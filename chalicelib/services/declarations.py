@@ -1,7 +1,8 @@
 """Health declarations and their review.
 
 A declaration is validated (ID number, division code, phone), files the
-person (the account holder; dependants later), and is approved by the rules
+person (the account holder, or with ``dependant: {relation}`` someone the
+account cares for: docs/people.md), and is approved by the rules
 unless a reviewer must look: a claimed contact with a confirmed case, or
 answers the itinerary contradicts. Every step is audited and recolours the
 person at once.
@@ -15,7 +16,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.colour import Assessment, days_after, local_day
 from chalicelib.domain.divisions import DivisionIndex
@@ -34,6 +35,10 @@ from chalicelib.domain.pii import keyed_hash, mask_id_number, mask_name
 from chalicelib.domain.session import SessionClaims
 from chalicelib.services.colours import ColourService
 from chalicelib.services.ports import Audit, Declarations, FactsSource, FieldCipher, People
+
+if TYPE_CHECKING:
+    from chalicelib.services.disputes import DisputeService
+    from chalicelib.services.people import CareLinks
 
 IdNumberParser = Callable[..., str]
 
@@ -65,6 +70,11 @@ class DeclarationService:
     # Shared with the partner regions: their attestations name people by HMAC under it
     # of the ID number (docs/federation.md). None: federation is not set up here.
     federation_key: bytes | None = None
+    # Dependants and identity disputes (chalicelib/services/people.py, disputes.py);
+    # None: declaring for dependants is refused and a held ID number is a plain 409.
+    links: CareLinks | None = None
+    disputes: DisputeService | None = None
+    self_of: Callable[[str], Person | None] | None = None
 
     def parse(self, body: dict[str, Any], *, today: date) -> DeclarationAnswers:
         """Everything a schema cannot check; InvalidInput names the field."""
@@ -88,12 +98,20 @@ class DeclarationService:
         )
 
     def declare(self, claims: SessionClaims, body: dict[str, Any]) -> DeclarationOutcome:
+        return self.declare_for(claims.subject, claims.role.value, body)
+
+    def declare_for(self, user_id: str, role: str, body: dict[str, Any]) -> DeclarationOutcome:
+        """``user_id`` declares for themself, or for a dependant (``body["dependant"]``)."""
         now = self.clock()
         answers = self.parse(body, today=local_day(now))
-        user_id = claims.subject
-        person = self._file_person(user_id, answers, now)
-        phone_hash = self.facts.phone_hash_of(user_id)
-        stays = self.facts.stays(phone_hash, since=days_after(now, -15)) if phone_hash else []
+        dependant = body.get("dependant")
+        if dependant:
+            person = self._file_dependant(user_id, role, answers, dependant["relation"], now)
+            stays: list[Any] = []  # the guardian's phone says nothing about the dependant
+        else:
+            person = self._file_person(user_id, answers, now, role=role, body=body)
+            phone_hash = self.facts.phone_hash_of(user_id)
+            stays = self.facts.stays(phone_hash, since=days_after(now, -15)) if phone_hash else []
         review = review_reasons(answers, stays, as_of=now)
         declaration = Declaration(
             declaration_id="d_" + secrets.token_hex(10),
@@ -123,7 +141,7 @@ class DeclarationService:
             AuditEvent(
                 subject_id=person.person_id,
                 actor=user_id,
-                actor_role=claims.role.value,
+                actor_role=role,
                 action="declaration_submitted",
                 at=now,
                 reason=",".join(review) or "rules",
@@ -133,57 +151,202 @@ class DeclarationService:
         assessment = self.colours.recolour(
             person.person_id,
             actor=user_id,
-            actor_role=claims.role.value,
+            actor_role=role,
             reason="declaration",
             fresh=declaration,
         )
         return DeclarationOutcome(declaration, assessment)
 
-    def _file_person(self, user_id: str, answers: DeclarationAnswers, now: datetime) -> Person:
+    def _own(self, user_id: str) -> Person | None:
+        return self.self_of(user_id) if self.self_of else self.people.self_of(user_id)
+
+    def _file_person(
+        self,
+        user_id: str,
+        answers: DeclarationAnswers,
+        now: datetime,
+        *,
+        role: str = "citizen",
+        body: dict[str, Any] | None = None,
+    ) -> Person:
         id_hash = keyed_hash(self.hash_key, "id", answers.id_number)
-        fed_hash = (
-            federation_hash(self.federation_key, answers.id_number) if self.federation_key else None
-        )
-        name_enc = self.cipher.encrypt(answers.name, context="name")
-        address_enc = self.cipher.encrypt(answers.address, context="address")
-        person = self.people.self_of(user_id)
+        person = self._own(user_id)
         if person is None:
-            if self.people.ids_by_id_hash(id_hash):
-                raise Conflict(
-                    "this ID number is already declared from another account; "
-                    "file an appeal if this is wrong",
-                    field="id_number",
-                    code="id_number_in_use",
-                )
-            candidate = Person(
-                person_id=self_person_id(user_id),
-                owner_user_id=user_id,
-                holder_id=secrets.token_hex(8),  # the token's pseudonymous holder: random
-                id_hash=id_hash,
-                id_masked=mask_id_number(answers.id_number),
-                name_masked=mask_name(answers.name),
-                residence_region=answers.residence_region,
-                fed_hash=fed_hash,
+            held = self.people.ids_by_id_hash(id_hash)
+            existing = self.people.get(held[0]) if held else None
+            if existing is not None and existing.relation != "self":
+                # Only guardians held this person: their own account takes it (the
+                # guardians keep their links). First come, as for an undeclared number.
+                person = self._claim_as_own(existing, user_id, role, now)
+            elif held:
+                if self.disputes is None or existing is None:
+                    raise Conflict(
+                        "this ID number is already declared from another account; "
+                        "file an appeal if this is wrong",
+                        field="id_number",
+                        code="id_number_in_use",
+                    )
+                person = self.disputes.claim(user_id, role, existing, id_hash, body or {})
+        if person is None:
+            person, created = self._create(
+                answers, id_hash, person_id=self_person_id(user_id), owner=user_id, now=now
             )
-            try:
-                return self.people.create(
-                    candidate,
-                    id_enc=self.cipher.encrypt(answers.id_number, context="id_number"),
-                    name_enc=name_enc,
-                    address_enc=address_enc,
-                    now=now,
-                )
-            except Conflict:  # a racing first declaration filed the person first
-                raced = self.people.get(candidate.person_id)
-                if raced is None:
-                    raise
-                person = raced
+            if created:
+                return person
         if person.id_hash != id_hash:
             raise Conflict(
                 "this account declares for a different ID number",
                 field="id_number",
                 code="id_number_mismatch",
             )
+        return self._refresh(person, answers, now)
+
+    def _claim_as_own(self, person: Person, user_id: str, role: str, now: datetime) -> Person:
+        for _ in range(3):
+            try:
+                owned = self.people.set_owner(person, user_id=user_id, relation="self", now=now)
+            except Conflict as exc:
+                if exc.code != "stale_write":
+                    raise
+                fresher = self.people.get(person.person_id)
+                if fresher is None or fresher.relation == "self":
+                    raise Conflict(
+                        "the person changed meanwhile; try again", code="stale_write"
+                    ) from None
+                person = fresher
+                continue
+            self.audit.append(
+                AuditEvent(
+                    subject_id=person.person_id,
+                    actor=user_id,
+                    actor_role=role,
+                    action="person_claimed_by_own_account",
+                    at=now,
+                    reason="declaration",
+                    before={"relation": person.relation},
+                    after={"relation": "self"},
+                )
+            )
+            return owned
+        raise Conflict("the person changed meanwhile; try again", code="stale_write")
+
+    def _file_dependant(
+        self, user_id: str, role: str, answers: DeclarationAnswers, relation: str, now: datetime
+    ) -> Person:
+        """Find or file the dependant by the keyed hash of their ID number and link the
+        guardian to them (at most MAX_DEPENDANTS). Adding a person already filed needs
+        their exact name too, and is audited on the person."""
+        from chalicelib.domain.people import MAX_DEPENDANTS, CareLink, dependant_person_id
+
+        if self.links is None:
+            raise InvalidInput("declaring for dependants is not set up", field="dependant")
+        id_hash = keyed_hash(self.hash_key, "id", answers.id_number)
+        own = self._own(user_id)
+        if own is not None and own.id_hash == id_hash:
+            raise InvalidInput(
+                "this is the account's own ID number: declare without dependant",
+                field="dependant",
+                code="dependant_is_self",
+            )
+        held = self.people.ids_by_id_hash(id_hash)
+        person = self.people.get(held[0]) if held else None
+        linked = person is not None and self.links.get(user_id, person.person_id) is not None
+        if not linked:
+            if len(self.links.for_user(user_id)) >= MAX_DEPENDANTS:
+                raise Conflict(
+                    f"an account may declare for at most {MAX_DEPENDANTS} people",
+                    field="dependant",
+                    code="too_many_dependants",
+                )
+            if person is not None:
+                # A person with an account of their own is theirs to show (no consent
+                # flow yet); one only guardians hold needs their exact name too.
+                sealed = (
+                    self.people.name_enc_of(person.person_id) if person.relation != "self" else None
+                )
+                known = self.cipher.decrypt(sealed, context="name") if sealed else None
+                if known != answers.name:
+                    # Same answer as for a number never filed with this name: nothing
+                    # tells the caller whether the ID number is known.
+                    raise Conflict(
+                        "the name and ID number do not match a person who can be added",
+                        field="name",
+                        code="dependant_mismatch",
+                    )
+            else:
+                person, _created = self._create(
+                    answers,
+                    id_hash,
+                    person_id=dependant_person_id(id_hash),
+                    owner=user_id,
+                    now=now,
+                    relation="dependant",
+                )
+            try:
+                self.links.add(CareLink(user_id, person.person_id, relation, now))
+            except Conflict as exc:
+                if exc.code != "already_linked":
+                    raise
+            self.audit.append(
+                AuditEvent(
+                    subject_id=person.person_id,
+                    actor=user_id,
+                    actor_role=role,
+                    action="care_link_added",
+                    at=now,
+                    reason=relation,
+                    after={"relation": relation},
+                )
+            )
+        assert person is not None
+        return self._refresh(person, answers, now)
+
+    def _create(
+        self,
+        answers: DeclarationAnswers,
+        id_hash: str,
+        *,
+        person_id: str,
+        owner: str,
+        now: datetime,
+        relation: str = "self",
+    ) -> tuple[Person, bool]:
+        """The new person (True), or the one a racing declaration filed first (False)."""
+        fed_hash = (
+            federation_hash(self.federation_key, answers.id_number) if self.federation_key else None
+        )
+        candidate = Person(
+            person_id=person_id,
+            owner_user_id=owner,
+            holder_id=secrets.token_hex(8),  # the token's pseudonymous holder: random
+            id_hash=id_hash,
+            id_masked=mask_id_number(answers.id_number),
+            name_masked=mask_name(answers.name),
+            residence_region=answers.residence_region,
+            relation=relation,
+            fed_hash=fed_hash,
+        )
+        try:
+            created = self.people.create(
+                candidate,
+                id_enc=self.cipher.encrypt(answers.id_number, context="id_number"),
+                name_enc=self.cipher.encrypt(answers.name, context="name"),
+                address_enc=self.cipher.encrypt(answers.address, context="address"),
+                now=now,
+            )
+            return created, True
+        except Conflict:  # a racing first declaration filed the person first
+            raced = self.people.get(candidate.person_id)
+            if raced is None:
+                raise
+            return raced, False
+
+    def _refresh(self, person: Person, answers: DeclarationAnswers, now: datetime) -> Person:
+        fed_hash = (
+            federation_hash(self.federation_key, answers.id_number) if self.federation_key else None
+        )
+        name_enc = self.cipher.encrypt(answers.name, context="name")
+        address_enc = self.cipher.encrypt(answers.address, context="address")
         # Every declaration refreshes the details (a new address alone counts too; the
         # ciphertexts cannot be compared). A racing declaration bumps the version: re-read.
         for _ in range(3):
@@ -207,7 +370,7 @@ class DeclarationService:
         )
 
     def own(self, claims: SessionClaims, *, limit: int, cursor: str | None) -> Page[Declaration]:
-        person = self.people.self_of(claims.subject)
+        person = self._own(claims.subject)
         if person is None:
             return Page(items=())
         return self.declarations.for_person(person.person_id, limit=limit, cursor=cursor)

@@ -23,9 +23,9 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from chalicelib.domain.colour import local_time
-from chalicelib.domain.errors import Forbidden, InvalidInput
+from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
 from chalicelib.domain.geo import distance_m, parse_coordinate
-from chalicelib.domain.health import AuditEvent
+from chalicelib.domain.health import AuditEvent, Person
 from chalicelib.domain.labs import (
     LabRow,
     ResultWrite,
@@ -83,6 +83,8 @@ class LabService:
     parse_id_number: IdNumberParser
     clock: Callable[[], datetime]
     recolour: Any = None  # the recolour queue
+    # PeopleService.person_for: the one ownership check for ``?person=``.
+    person_for: Callable[[str, str | None], Person] | None = None
 
     def ingest(self, lab: SessionClaims, body: dict[str, Any]) -> dict[str, Any]:
         now = self.clock()
@@ -232,10 +234,27 @@ class LabService:
                 )
             )
 
-    def mine(self, citizen: SessionClaims) -> list[Report]:
-        """The account holder's own results, newest first (none before they declare: the
-        ID number that links them is in the declaration)."""
-        person = self.people.get(self_person_id(citizen.subject))
+    def mine(self, citizen: SessionClaims, person_id: str | None = None) -> list[Report]:
+        """The account holder's own results, or a dependant's (``person_id``, through the
+        one ownership check), newest first (none before they declare: the ID number that
+        links them is in the declaration)."""
+        if person_id is not None or self.person_for is not None:
+            try:
+                person: Person | None = (
+                    self.person_for(citizen.subject, person_id)
+                    if self.person_for is not None
+                    else None
+                )
+            except NotFound as exc:
+                if exc.code == "no_code":
+                    return []
+                raise
+            if person is None:
+                raise NotFound(
+                    "no such person on this account", field="person", code="person_not_found"
+                )
+        else:
+            person = self.people.get(self_person_id(citizen.subject))
         if person is None:
             return []
         now = self.clock()

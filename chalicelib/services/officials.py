@@ -12,10 +12,11 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from chalicelib.domain.colour import Assessment, StatusMark, local_day
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from chalicelib.domain.health import Appeal, AuditEvent, MarkRequest, Page
+from chalicelib.domain.health import Appeal, AuditEvent, MarkRequest, Page, Person
 from chalicelib.domain.pii import keyed_hash
 from chalicelib.domain.session import SessionClaims
 from chalicelib.services.colours import ColourService
@@ -231,14 +232,23 @@ class AppealService:
     audit: Audit
     colours: ColourService
     clock: Callable[[], datetime]
+    # Identity disputes (chalicelib/services/disputes.py): a claimant without a code may
+    # appeal; and the account's own person as PeopleService finds it.
+    disputes: Any = None
+    self_of: Callable[[str], Person | None] | None = None
 
     def file(self, citizen: SessionClaims, text: str) -> Appeal:
         text = text.strip()
         if not text:
             raise InvalidInput("say why the colour is wrong", field="reason")
-        person = self.people.self_of(citizen.subject)
+        person = self.self_of(citizen.subject) if self.self_of else None
         if person is None:
-            raise Conflict("declare first: there is no code to appeal", code="no_code")
+            person = self.people.self_of(citizen.subject)
+        if person is None:
+            dispute = self.disputes.open_for(citizen.subject) if self.disputes else None
+            if dispute is None:
+                raise Conflict("declare first: there is no code to appeal", code="no_code")
+            return self._dispute_appeal(citizen, dispute, text)
         current = self.colours.current(person.person_id)
         now = self.clock()
         appeal = Appeal(
@@ -263,6 +273,48 @@ class AppealService:
             )
         )
         return appeal
+
+    def _dispute_appeal(self, citizen: SessionClaims, dispute: Any, text: str) -> Appeal:
+        """No code because the ID number is disputed: the appeal joins the dispute as the
+        claimant's evidence (filed under the dispute's id, never the person's), and is
+        answered when a reviewer decides the dispute."""
+        assert self.disputes is not None
+        now = self.clock()
+        appeal = Appeal(
+            appeal_id="a_" + secrets.token_hex(10),
+            user_id=citizen.subject,
+            person_id=dispute.dispute_id,
+            text=text,
+            colour=None,
+            state="open",
+            created_at=now,
+        )
+        self.appeals.add(appeal)
+        self.disputes.add_evidence(dispute, text)
+        self.audit.append(
+            AuditEvent(
+                subject_id=dispute.dispute_id,
+                actor=citizen.subject,
+                actor_role=citizen.role.value,
+                action="dispute_appeal_filed",
+                at=now,
+                reason=text,
+                after={"appeal": appeal.appeal_id},
+            )
+        )
+        return appeal
+
+    def answer_dispute_appeals(
+        self, user_id: str, dispute_id: str, outcome: str, answer: str
+    ) -> None:
+        """The dispute was decided: the claimant's open appeals about it are answered."""
+        now = self.clock()
+        page = self.appeals.for_user(user_id, limit=50, cursor=None)
+        for appeal in page.items:
+            if appeal.person_id == dispute_id and appeal.state == "open":
+                self.appeals.answer(
+                    appeal.appeal_id, outcome=outcome, answer=answer, reviewer="system", now=now
+                )
 
     def own(self, citizen: SessionClaims, *, limit: int, cursor: str | None) -> Page[Appeal]:
         return self.appeals.for_user(citizen.subject, limit=limit, cursor=cursor)

@@ -60,6 +60,16 @@ class IdentityStore(Protocol):
         self, user_id: str, *, phone_hash: str, phone_enc: str, phone_masked: str
     ) -> User: ...
 
+    def claim_phone(self, phone_hash: str, user_id: str) -> str:
+        """Claim the phone for the user unless held (a conditional write): the holder."""
+        ...
+
+    def set_vouched(self, user_id: str, id_hash: str) -> None: ...
+
+    def use_once(self, key: str, owner: str, *, expires: datetime) -> str:
+        """Record the first user of a one-time proof: that first user."""
+        ...
+
 
 class FieldCipher(Protocol):
     """Encrypts personal fields at rest."""
@@ -112,6 +122,12 @@ class People(Protocol):
 
     def create(
         self, person: Person, *, id_enc: str, name_enc: str, address_enc: str, now: datetime
+    ) -> Person: ...
+
+    def name_enc_of(self, person_id: str) -> str | None: ...
+
+    def set_owner(
+        self, person: Person, *, user_id: str, relation: str, now: datetime
     ) -> Person: ...
 
     def update_details(

@@ -33,7 +33,7 @@ from chalicelib.domain import retention
 from chalicelib.domain.colour import Policy, Reason, Vaccination, VenueExposure, pending_action
 from chalicelib.domain.divisions import DivisionIndex
 from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
-from chalicelib.domain.health import Page, StoredColour
+from chalicelib.domain.health import Page, Person, StoredColour
 from chalicelib.domain.healthcode import PublicKey, TokenError, Verifier
 from chalicelib.domain.labs import TestBadge, badge_of
 from chalicelib.domain.pii import keyed_hash
@@ -157,7 +157,7 @@ class VenueService:
     checkins: CheckinStore
     colours: Colours
     recolour: ColourService
-    people: People
+    person_for: Callable[[str, str | None], Person]
     signer: Callable[[], Signer]
     verifier: Verifier
     divisions: Callable[[], DivisionIndex]
@@ -217,23 +217,10 @@ class VenueService:
         return venue
 
     def _person(self, citizen: SessionClaims, person: str | None) -> str:
-        """ISSUE-16 SWAP: a stand-in for ``PeopleService.person_for(user_id, person_id)``.
-
-        Until dependants (issue 16) are merged, the only people a citizen may check in
-        are their own person and a person whose ``owner_user_id`` is the caller. Anything
-        else, unknown ids included (no oracle), is 403 naming ``person``.
-        """
-        own = self_person_id(citizen.subject)
-        if person is None or person == own:
-            return own
-        found = self.people.get(person)
-        if found is None or found.owner_user_id != citizen.subject:
-            raise Forbidden(
-                "you may check in only yourself and your dependants",
-                field="person",
-                code="not_your_person",
-            )
-        return found.person_id
+        """The caller's own person, or a dependant while the care link stands: the one
+        ownership check (``PeopleService.person_for``); anything else is 404
+        ``person_not_found`` naming ``person``, a stranger's id looking like no id."""
+        return self.person_for(citizen.subject, person).person_id
 
     def _current(self, person_id: str, now: datetime) -> StoredColour:
         stored = self.colours.get(person_id)

@@ -68,6 +68,13 @@ DEV_LOGIN: Schema = {
         "subject": {"type": "string", "minLength": 1, "maxLength": 64},
         "role": {"type": "string", "enum": [r.value for r in Role]},
         "phone": PHONE,
+        "vouched_id_number": {
+            "type": "string",
+            "minLength": 18,
+            "maxLength": 18,
+            "description": "the ID number the channel vouches for (as Alipay's certified "
+            "user info would): a vouched claim wins an identity dispute",
+        },
     },
 }
 
@@ -232,7 +239,19 @@ DECLARE: Schema = {
         },
         "contact_with_confirmed": {"type": "boolean"},
         "abroad_14d": {"type": "boolean"},
-        "dependant": {"type": "null", "description": "reserved: declaring for dependants"},
+        "dependant": {
+            "type": ["object", "null"],
+            "required": ["relation"],
+            "additionalProperties": False,
+            "description": "declare for someone the caller cares for (up to 5): the name, "
+            "ID number and answers are theirs; null or absent: for the caller",
+            "properties": {
+                "relation": {
+                    "type": "string",
+                    "enum": ["child", "parent", "grandparent", "spouse", "other"],
+                }
+            },
+        },
     },
 }
 
@@ -259,6 +278,7 @@ DECLARED: Schema = {
     "properties": {
         "id": {"type": "string"},
         "status": {"type": "string", "enum": ["approved", "pending_review", "rejected"]},
+        "person": {"type": "string", "description": "whom the declaration is for"},
         "colour": COLOUR,
         "reasons": {"type": "array", "items": REASON},
         "valid_until": {"type": ["string", "null"]},
@@ -515,6 +535,11 @@ VERIFIED: Schema = {
             "description": "the holder has a pop-up action to do (never which, nor why)",
         },
         "vaccination": VACCINATION_SUMMARY,
+        "kind": {
+            "type": "string",
+            "enum": ["printed"],
+            "description": "printed: a printed code (docs/people.md); colour is the online one",
+        },
     },
 }
 

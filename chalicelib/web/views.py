@@ -87,6 +87,7 @@ def declared(outcome: DeclarationOutcome) -> dict[str, Any]:
         "reasons": [reason(r) for r in assessment.reasons],
         "valid_until": _maybe_iso(assessment.valid_until),
         "review_reasons": list(outcome.declaration.review_reasons),
+        "person": outcome.declaration.person_id,
     }
 
 
@@ -277,6 +278,8 @@ def verification(result: Verification) -> dict[str, Any]:
         "action_pending": None,
         "vaccination": None,
     }
+    if result.kind is not None:
+        view["kind"] = result.kind  # printed: the colour above is the online one
     if result.reason:
         view["reason"] = result.reason
     if result.stored is not None:  # masked only; never the reasons, which are the citizen's

@@ -92,6 +92,40 @@ def declare_with_the_victims_id_number(client: Any, attacker: Citizen, victim: C
     assert_error(post(client, "/v1/declarations", stolen, attacker.token), 409)
     fresh = login(client, "attacker-2", phone="13822224444")
     assert_error(post(client, "/v1/declarations", stolen, fresh), 409)
+    # As a "dependant", even knowing the victim's name: a person with an account of
+    # their own cannot be added by anyone else.
+    for name in ("李四", "王五"):
+        as_dependant = declaration(
+            name=name, id_number=VICTIM_ID, phone="13822223333", dependant={"relation": "parent"}
+        )
+        attempt = post(client, "/v1/declarations", as_dependant, attacker.token)
+        assert_error(attempt, 409, code="dependant_mismatch", field="name")
+    assert [p["relation"] for p in body(get(client, "/v1/people", attacker.token))["items"]] == [
+        "self"
+    ]
+    return 4
+
+
+def list_the_victims_people(client: Any, attacker: Citizen, victim: Citizen) -> int:
+    items = body(get(client, "/v1/people", attacker.token))["items"]
+    assert [p["id"] for p in items] == [attacker.person_id]
+    assert_error(get(client, f"/v1/people?person={victim.person_id}", attacker.token), 400)
+    return 2
+
+
+def unlink_the_victims_person(client: Any, attacker: Citizen, victim: Citizen) -> int:
+    attempt = client.http.delete(f"/v1/people/{victim.person_id}", headers=_as(attacker.token))
+    assert_error(attempt, 404, code="person_not_found")
+    own = client.http.delete(f"/v1/people/{attacker.person_id}", headers=_as(attacker.token))
+    assert_error(own, 409, code="own_person")
+    return 2
+
+
+def print_the_victims_code(client: Any, attacker: Citizen, victim: Citizen) -> int:
+    attempt = post(client, f"/v1/people/{victim.person_id}/printed-code", {}, attacker.token)
+    assert_error(attempt, 404, code="person_not_found", field="person")
+    own = post(client, f"/v1/people/{attacker.person_id}/printed-code", {}, attacker.token)
+    assert own.status_code == 201 and body(own)["holder"]["name_masked"] == attacker.name_masked
     return 2
 
 
@@ -171,15 +205,17 @@ def the_victims_pass(client: Any, attacker: Citizen, victim: Citizen) -> int:
     shown = body(get(client, "/v1/pass", attacker.token))
     assert shown["code"]["holder"]["name_masked"] == attacker.name_masked
     assert shown["itinerary"]["phone_masked"] == attacker.phone_masked
-    assert_error(get(client, f"/v1/pass?person={victim.person_id}", attacker.token), 400)
+    attempt = get(client, f"/v1/pass?person={victim.person_id}", attacker.token)
+    assert_error(attempt, 404, code="person_not_found", field="person")
     return 2
 
 
 def the_victims_test_results(client: Any, attacker: Citizen, victim: Citizen) -> int:
     mine = body(get(client, "/v1/tests", attacker.token))["items"]
     assert mine and all(r["sample_id"] != VICTIM_SAMPLE for r in mine)
-    for query in (f"person={victim.person_id}", f"id_number={VICTIM_ID}"):
-        assert_error(get(client, f"/v1/tests?{query}", attacker.token), 400)
+    attempt = get(client, f"/v1/tests?person={victim.person_id}", attacker.token)
+    assert_error(attempt, 404, code="person_not_found", field="person")
+    assert_error(get(client, f"/v1/tests?id_number={VICTIM_ID}", attacker.token), 400)
     return 3
 
 
@@ -200,7 +236,7 @@ def check_in_as_the_victim(client: Any, attacker: Citizen, victim: Citizen) -> i
             {"venue_token": victim.venue_token, "person": person},
             attacker.token,
         )
-        assert_error(attempt, 403, code="not_your_person", field="person")
+        assert_error(attempt, 404, code="person_not_found", field="person")
     own = post(client, "/v1/checkins", {"venue_token": victim.venue_token}, attacker.token)
     assert own.status_code == 201 and body(own)["person"] == attacker.person_id
     assert body(own)["holder"]["name_masked"] == attacker.name_masked
@@ -282,6 +318,15 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/v1/checkins"): Row(CITIZEN, the_victims_checkins),
     ("POST", "/v1/feeds/vaccinations"): Row(frozenset({Role.VACCINATOR})),
     ("GET", "/v1/vaccinations"): Row(CITIZEN, the_victims_vaccinations),
+    # dependants, printed codes, the ID card, identity disputes (docs/people.md)
+    ("GET", "/v1/people"): Row(CITIZEN, list_the_victims_people),
+    ("DELETE", "/v1/people/{person_id}"): Row(CITIZEN, unlink_the_victims_person),
+    ("POST", "/v1/people/{person_id}/printed-code"): Row(
+        frozenset({Role.CITIZEN, Role.OFFICIAL}), print_the_victims_code
+    ),
+    ("POST", "/v1/verify/id"): Row(frozenset({Role.CHECKPOINT})),
+    ("GET", "/v1/admin/disputes"): Row(REVIEWER),
+    ("POST", "/v1/admin/disputes/{dispute_id}"): Row(REVIEWER),
 }
 
 OWNED = [key for key, row in MATRIX.items() if row.owned is not None]
@@ -310,6 +355,10 @@ def _call(client, method, path, token):
         headers["Authorization"] = f"Bearer {token}"
     if method == "PUT":
         return client.http.put(path, headers=headers, body=b"{}")
+    if method == "DELETE":
+        return client.http.delete(
+            path, headers={k: v for k, v in headers.items() if k == "Authorization"}
+        )
     if method == "GET":
         return client.http.get(
             path, headers={k: v for k, v in headers.items() if k == "Authorization"}

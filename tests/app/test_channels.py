@@ -499,3 +499,37 @@ def test_wechat_and_alipay_with_one_verified_phone_are_one_account(
     assert body(get(client, "/v1/me", joined["session"]["token"]))["id"] == wx_user["id"]
     assert again["user"]["id"] == wx_user["id"]
     assert set(body(get(client, "/v1/me", again["token"]))["channels"]) == {"wechat", "alipay"}
+
+
+# --- the Alipay phone proof is bound to its session and fresh (a closed debt) -------
+
+
+def test_a_leaked_alipay_phone_proof_replayed_by_another_login_is_refused(
+    client, alipay, alipay_keys
+):
+    owner = body(post(client, "/v1/auth/alipay", {"auth_code": "a"}))
+    proof = _alipay_phone(alipay_keys, {"code": "10000", "mobile": "13712345678"})
+    assert post(client, "/v1/me/phone", proof, owner["token"]).status_code == 200
+    alipay.reply = {"user_id": "2088000000000666"}  # another Alipay account
+    thief = body(post(client, "/v1/auth/alipay", {"auth_code": "b"}))
+
+    replay = post(client, "/v1/me/phone", proof, thief["token"])
+
+    assert_error(replay, 400, code="phone_proof_replayed", field="response")
+    assert body(get(client, "/v1/me", thief["token"]))["id"] == thief["user"]["id"]
+    assert body(get(client, "/v1/me", thief["token"]))["phone_bound"] is False
+    # The same login sending its own proof again is not a replay.
+    assert post(client, "/v1/me/phone", proof, owner["token"]).status_code == 200
+
+
+def test_an_alipay_phone_proof_from_an_old_session_is_refused(client, alipay, alipay_keys, clock):
+    from datetime import timedelta
+
+    token = body(post(client, "/v1/auth/alipay", {"auth_code": "a"}))["token"]
+    proof = _alipay_phone(alipay_keys, {"code": "10000", "mobile": "13712345678"})
+    clock.now += timedelta(minutes=11)
+
+    assert_error(post(client, "/v1/me/phone", proof, token), 400, code="phone_proof_stale")
+    assert body(get(client, "/v1/me", token))["phone_bound"] is False
+    fresh = body(post(client, "/v1/auth/alipay", {"auth_code": "b"}))["token"]
+    assert post(client, "/v1/me/phone", proof, fresh).status_code == 200

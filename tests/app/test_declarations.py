@@ -222,11 +222,13 @@ def test_missing_answers_are_named(client, citizen):
     assert_error(post(client, "/v1/declarations", answers, citizen), 400, field="abroad_14d")
 
 
-def test_an_id_number_declared_from_another_account_is_a_conflict(client, citizen):
+def test_an_id_number_declared_from_another_account_is_a_dispute(client, citizen):
     _declare(client, citizen)
     other = login(client, "citizen-2")
 
-    assert_error(_declare(client, other), 409, code="id_number_in_use", field="id_number")
+    assert_error(_declare(client, other), 409, code="id_number_disputed", field="id_number")
+    reviewer = login(client, "reviewer-1", role="reviewer")
+    assert len(body(get(client, "/v1/admin/disputes", reviewer))["items"]) == 1
 
 
 def test_declarations_are_listed_newest_first_and_paged(client, citizen, clock):

@@ -256,3 +256,17 @@ def test_memory_counters_forget_expired_windows_when_full():
     assert counters.hit("live", expires=now + timedelta(seconds=60)) == 2
     counters.hit("new", expires=now + timedelta(seconds=60))
     assert set(counters._counts) == {"live", "new"}
+
+
+def test_id_card_checks_count_toward_the_staff_alert(client, container, caplog):
+    caplog.set_level(logging.INFO, logger="yima")
+    gate = login(client, "gate-9", role="checkpoint")
+    citizen = login(client, "walker", phone="13812345678")
+    post(client, "/v1/declarations", declaration(), citizen)
+    id_number = declaration()["id_number"]
+    for _ in range(4):
+        assert post(client, "/v1/verify/id", {"id_number": id_number}, gate).status_code == 200
+
+    alerts = [r for r in caplog.records if getattr(r, "alert", None) == "staff_lookup_burst"]
+    assert len(alerts) == 1
+    assert (alerts[0].group, alerts[0].count, alerts[0].threshold) == ("scan", 4, 3)

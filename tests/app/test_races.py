@@ -188,3 +188,34 @@ def test_the_same_carrier_batch_posted_twice_at_once_is_written_once(
         assert other == {**fresh[0], "duplicate": True}
     assert models.StayRecord.count() == 40 and models.PlaceDayRecord.count() == 40
     assert models.IdempotencyRecord.get(f"carrier:{carrier.subject}:b-twice").status == "COMPLETED"
+
+
+def test_two_accounts_binding_one_phone_at_once_end_as_one_account(
+    client, container, atomic_moto, monkeypatch
+):
+    """Both read the eventually consistent phone index before either writes (the
+    barrier): the phone's claim item, a conditional write, lets exactly one bind it, and
+    the other login joins that account."""
+    from chalicelib.adapters.dynamo.identity_repo import DynamoIdentityStore
+    from chalicelib.domain.roles import Role
+
+    hold_first_calls(monkeypatch, DynamoIdentityStore, "find_user_by_phone")
+
+    results = run_together(
+        **{
+            name: (
+                lambda name=name: container.auth.dev_login(
+                    subject=name, role=Role.CITIZEN, phone="13712345678"
+                )
+            )
+            for name in ("phone-a", "phone-b")
+        }
+    )
+
+    assert not [r for r in results.values() if isinstance(r, Exception)], results
+    users = {session.user.user_id for session in results.values()}
+    assert len(users) == 1, users
+    bound = [u for u in models.UserRecord.scan() if u.phone_hash]
+    assert len(bound) == 1 and bound[0].user_id in users
+    identities = {i.subject: i.user_id for i in models.IdentityRecord.scan()}
+    assert identities["dev:phone-a"] == identities["dev:phone-b"]

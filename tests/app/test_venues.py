@@ -214,7 +214,7 @@ def test_a_citizen_cannot_check_in_another_citizens_person(client, venue):
 
     for person in (bob_person, "p_doesnotexist"):
         response = check_in(client, alice, venue["token"], person=person)
-        assert_error(response, 403, code="not_your_person", field="person")
+        assert_error(response, 404, code="person_not_found", field="person")
     assert _count(CheckinRecord) == 0
     assert body(get(client, "/v1/checkins", bob))["items"] == []
 

@@ -225,6 +225,27 @@ def _populate(client: Any, clock: Clock) -> World:
     }
     venue = _ok(post(client, "/v1/admin/venues", cafe, official), 201)
     _ok(post(client, "/v1/checkins", {"venue_token": venue["token"]}, owner), 201)
+    # A dependant the owner cares for, with a printed code; and an identity dispute.
+    grandpa = _ok(
+        post(
+            client,
+            "/v1/declarations",
+            declaration(
+                name="王老汉",
+                id_number=make_id_number("11010119400101123"),
+                dependant={"relation": "grandparent"},
+            ),
+            owner,
+        ),
+        201,
+    )
+    _ok(post(client, f"/v1/people/{grandpa['person']}/printed-code", {}, owner), 201)
+    claimant = login(client, "fuzz-claimant", phone="13712345678")
+    claim = declaration(phone="13712345678", id_number=make_id_number("61011319900101456"))
+    assert post(client, "/v1/declarations", claim, claimant).status_code == 409
+    disputes = client.http.get(
+        "/v1/admin/disputes", headers={"Authorization": f"Bearer {tokens[Role.REVIEWER]}"}
+    )
     code = _ok(client.http.get("/v1/code", headers={"Authorization": f"Bearer {owner}"}))
     day = (clock.now + timedelta(hours=8)).date().isoformat()
     audit = client.http.get(
@@ -238,6 +259,8 @@ def _populate(client: Any, clock: Clock) -> World:
         "feed_id": "fuzz-1",
         "code": "610113",
         "venue_id": str(venue["id"]),
+        "person_id": str(grandpa["person"]),
+        "dispute_id": str(_ok(disputes)["items"][0]["id"]),
     }
     return World(
         client=client,

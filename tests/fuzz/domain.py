@@ -93,7 +93,12 @@ def declaration(id_number: str, phone: str) -> st.SearchStrategy[dict[str, Any]]
             "contact_with_confirmed": st.booleans(),
             "abroad_14d": st.booleans(),
         },
-        optional={"dependant": st.none()},
+        optional={
+            "dependant": st.none()
+            | st.fixed_dictionaries(
+                {"relation": st.sampled_from(["child", "parent", "grandparent", "spouse"])}
+            )
+        },
     )
 
 
@@ -342,6 +347,8 @@ def vaccination_batch(draw: st.DrawFn, now: datetime, id_number: str) -> dict[st
     }
 
 
+DEPENDANT_ID = make_id_number("11010119400101123")  # the owner's grandparent (conftest)
+
 # What each operation's domain-aware cases carry: Case keyword arguments, from the world.
 Bodies = Callable[[Any], st.SearchStrategy[dict[str, Any]]]
 
@@ -356,6 +363,13 @@ BODIES: dict[tuple[str, str], Bodies] = {
         {"token": flipped(w.code_token)},
         optional={"venue_id": st.sampled_from(["610113-0042", "999999-1", "x"])},
     ).map(lambda b: {"body": b}),
+    ("POST", "/v1/verify/id"): lambda w: st.fixed_dictionaries(
+        {"id_number": _rarely(st.sampled_from([w.id_number, DEPENDANT_ID]), id_numbers())},
+        optional={"venue_id": st.sampled_from(["610113-0042", "999999-1", "x"])},
+    ).map(lambda b: {"body": b}),
+    ("POST", "/v1/people/{person_id}/printed-code"): lambda w: st.fixed_dictionaries(
+        {}, optional={"days": st.integers(-2, 40)}
+    ).map(lambda b: {"body": b, "path_parameters": {"person_id": w.ids["person_id"]}}),
     ("GET", "/v1/regions/{code}"): lambda w: division_codes.map(
         lambda c: {"path_parameters": {"code": c}}
     ),

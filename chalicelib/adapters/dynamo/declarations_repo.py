@@ -171,3 +171,26 @@ class DynamoDeclarations:
             # Decided after a newer declaration replaced it: its retention starts now.
             _set_expiry(DeclarationRecord(declaration_id), now + retention.keep("declarations"))
         return decided
+
+    def retire_for_person(self, person_id: str) -> int:
+        """The person moved to another account (an identity dispute): the former holder's
+        declarations stop counting now (and leave the review queue); how many."""
+        now = self._clock()
+        count = 0
+        with translate():
+            for record in DeclarationRecord.by_person.query(
+                person_id, filter_condition=live(DeclarationRecord, now)
+            ):
+                try:
+                    DeclarationRecord(record.declaration_id).update(
+                        actions=[
+                            DeclarationRecord.expires.set(now),
+                            DeclarationRecord.review_queue.remove(),
+                        ],
+                        condition=DeclarationRecord.declaration_id.exists(),
+                    )
+                    count += 1
+                except UpdateError as exc:
+                    if not conditional_failed(exc):
+                        raise
+        return count

@@ -8,7 +8,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib.adapters.dynamo.errors import conditional_failed, translate
-from chalicelib.adapters.dynamo.models import IdentityRecord, UserRecord
+from chalicelib.adapters.dynamo.models import IdentityRecord, RuntimeRecord, UserRecord
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.identity import Identity, User
 from chalicelib.domain.roles import Role
@@ -20,6 +20,7 @@ def _user(record: UserRecord) -> User:
         phone_hash=record.phone_hash,
         phone_masked=record.phone_masked,
         channels=tuple(str(c) for c in record.channels or ()),
+        vouched_id_hash=record.vouched_id_hash,
     )
 
 
@@ -137,3 +138,44 @@ class DynamoIdentityStore:
                     raise Conflict("the account no longer exists", code="account_missing") from None
                 raise
         return _user(record)
+
+    def set_vouched(self, user_id: str, id_hash: str) -> None:
+        """The channel vouches that this account's real name holds this ID number."""
+        with translate():
+            UserRecord(user_id).update(
+                actions=[UserRecord.vouched_id_hash.set(id_hash)],
+                condition=UserRecord.user_id.exists(),
+            )
+
+    # -- uniqueness claims (runtime table items, conditional writes) -----------------
+
+    def claim_phone(self, phone_hash: str, user_id: str) -> str:
+        """Claim the phone for ``user_id`` unless an account holds it: the account that
+        holds it now. One conditional PutItem on the phone's own key, so two accounts
+        binding one phone at once cannot both win (the phone GSI is eventually
+        consistent: two reads of it can both see "free")."""
+        key = f"phone:{phone_hash}"
+        with translate():
+            try:
+                RuntimeRecord(key, owner=user_id).save(condition=RuntimeRecord.key.does_not_exist())
+                return user_id
+            except PutError as exc:
+                if not conditional_failed(exc):
+                    raise
+            held = RuntimeRecord.get(key, consistent_read=True)
+        return str(held.owner)
+
+    def use_once(self, key: str, owner: str, *, expires: datetime) -> str:
+        """Record the first user of a one-time proof (``key``); the owner of the record,
+        which is ``owner`` unless someone used it first. Kept until ``expires``."""
+        with translate():
+            try:
+                RuntimeRecord(key, owner=owner, expires=expires).save(
+                    condition=RuntimeRecord.key.does_not_exist()
+                )
+                return owner
+            except PutError as exc:
+                if not conditional_failed(exc):
+                    raise
+            held = RuntimeRecord.get(key, consistent_read=True)
+        return str(held.owner)

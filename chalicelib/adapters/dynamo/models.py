@@ -86,6 +86,10 @@ class UserRecord(Model):
     phone_masked = UnicodeAttribute(null=True)
     channels = ListAttribute(of=UnicodeAttribute, default=list)
     created_at = UTCDateTimeAttribute()
+    # The keyed hash of the ID number the login channel vouches for (Alipay's certified
+    # user info, WeChat's real-name check; the dev login's vouched_id_number): an
+    # identity dispute about that number is decided for this account automatically.
+    vouched_id_hash = UnicodeAttribute(null=True)
     by_phone = UserByPhoneIndex()
 
 
@@ -613,6 +617,89 @@ class ConversionRecord(Model):
     expires = TTLAttribute()
 
 
+# --- dependants, printed codes, identity disputes (docs/people.md) ------------
+
+
+class CareLinkByPersonIndex(GlobalSecondaryIndex["CareLinkRecord"]):
+    """Who cares for a person (to end the links of a person, and to count them)."""
+
+    Meta = _index("by_person", KeysOnlyProjection())
+    person_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
+
+
+class CareLinkRecord(Model):
+    """An account that shows a dependant's code: many-to-many (an elder may be held by
+    two of their children and by their own account). The account's own person is not
+    a link: it is the person whose ``owner_user_id`` it is, with relation ``self``."""
+
+    class Meta(_Meta):
+        table_name = "care_links"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    person_id = UnicodeAttribute(range_key=True)
+    relation = UnicodeAttribute()  # child | parent | grandparent | spouse | other
+    created_at = UTCDateTimeAttribute()
+    by_person = CareLinkByPersonIndex()
+
+
+class PrintedCodeRecord(Model):
+    """A printed code (``printed_id`` is its token's holder field, random), and one item
+    ``person:<person_id>`` per person naming the one in force (``current``): issuing a
+    new one moves that pointer with a conditional write, which revokes the previous."""
+
+    class Meta(_Meta):
+        table_name = "printed_codes"
+
+    printed_id = UnicodeAttribute(hash_key=True)
+    person_id = UnicodeAttribute()
+    current = UnicodeAttribute(null=True)  # on the person:<id> item only
+    issued_by = UnicodeAttribute(null=True)
+    issued_at = UTCDateTimeAttribute(null=True)
+    expires_at = UTCDateTimeAttribute(null=True)
+    expires = TTLAttribute(null=True)  # a day after the code's own expiry
+
+
+class DisputeQueueIndex(GlobalSecondaryIndex["DisputeRecord"]):
+    """Sparse: only disputes a reviewer must still decide carry ``queue``."""
+
+    Meta = _index("queue")
+    queue = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class DisputeByClaimantIndex(GlobalSecondaryIndex["DisputeRecord"]):
+    Meta = _index("by_claimant")
+    claimant_user_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class DisputeRecord(Model):
+    """A second account's claim to an ID number another account holds."""
+
+    class Meta(_Meta):
+        table_name = "disputes"
+
+    dispute_id = UnicodeAttribute(hash_key=True)
+    person_id = UnicodeAttribute()
+    claimant_user_id = UnicodeAttribute()
+    holder_user_id = UnicodeAttribute()
+    claimant_vouched = BooleanAttribute(default=False)
+    holder_vouched = BooleanAttribute(default=False)
+    payload_enc = UnicodeAttribute()  # the claimant's declaration, encrypted
+    relation = UnicodeAttribute(default="self")
+    state = UnicodeAttribute()  # open | proof_requested | moved | kept
+    queue = UnicodeAttribute(null=True)
+    evidence = UnicodeAttribute(null=True)  # the claimant's appeal text
+    decided_by = UnicodeAttribute(null=True)
+    decided_at = UTCDateTimeAttribute(null=True)
+    note = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    expires = TTLAttribute(null=True)  # six months after the decision
+    by_queue = DisputeQueueIndex()
+    by_claimant = DisputeByClaimantIndex()
+
+
 # --- audit, idempotency, runtime state ---------------------------------------
 
 
@@ -702,6 +789,9 @@ ALL_MODELS: tuple[type[Model], ...] = (
     CheckinRecord,
     ExposureRecord,
     VaccinationRecord,
+    CareLinkRecord,
+    PrintedCodeRecord,
+    DisputeRecord,
 )
 
 # Logical names, captured before any binding rewrites Meta.table_name.

@@ -120,3 +120,30 @@ class DynamoPeople:
                     raise StaleWrite("the person changed meanwhile") from None
                 raise
         return _person(record)
+
+    def name_enc_of(self, person_id: str) -> str | None:
+        """The encrypted name: a guardian adding a person already filed must know it."""
+        with translate():
+            try:
+                return str(PersonRecord.get(person_id, attributes_to_get=["name_enc"]).name_enc)
+            except DoesNotExist:
+                return None
+
+    def set_owner(self, person: Person, *, user_id: str, relation: str, now: datetime) -> Person:
+        """The account whose own person this is (``self``), or, for a person only guardians
+        hold, the first of them (``dependant``); optimistic lock on the person's version."""
+        record = PersonRecord(person.person_id, version=person.version)
+        with translate():
+            try:
+                record.update(
+                    actions=[
+                        PersonRecord.owner_user_id.set(user_id),
+                        PersonRecord.relation.set(relation),
+                        PersonRecord.updated_at.set(now),
+                    ]
+                )
+            except UpdateError as exc:
+                if conditional_failed(exc):
+                    raise StaleWrite("the person changed meanwhile") from None
+                raise
+        return _person(record)
