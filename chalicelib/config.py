@@ -37,9 +37,11 @@ class Settings:
     aws_endpoint: str | None = None
     session_ttl_seconds: int = 7200
     code_lifetime_minutes: int = 5
-    # How stale a checkpoint scan's "is this district a risk area" may be (a per-container
-    # cache; the risk refresh rescans raised districts after it). 0 on the local stacks.
-    scan_risk_cache_seconds: int = 0
+    # How stale the per-container copy of the @active risk pointer may be for readers that
+    # only show risk: the card, the pass, region pages and a checkpoint scan's "is this
+    # district a risk area" (the risk refresh rescans raised districts after it). Stored
+    # colours read it fresh. 0 on the local stacks.
+    risk_cache_seconds: int = 0
     max_body_bytes: int = 64 * 1024
     log_level: str = "INFO"
     # The national platform's root public keys (base64url, raw Ed25519), pinned: only a
@@ -113,8 +115,14 @@ class Settings:
             aws_endpoint=endpoint,
             session_ttl_seconds=number("YIMA_SESSION_TTL_SECONDS", 7200, 60, 86400),
             code_lifetime_minutes=number("YIMA_CODE_LIFETIME_MINUTES", 5, 1, 23),
-            scan_risk_cache_seconds=number(
-                "YIMA_SCAN_RISK_CACHE_SECONDS", 0 if stage in ("local", "test") else 30, 0, 600
+            risk_cache_seconds=number(
+                # YIMA_SCAN_RISK_CACHE_SECONDS is its earlier name, from when only scans cached
+                "YIMA_RISK_CACHE_SECONDS"
+                if env.get("YIMA_RISK_CACHE_SECONDS")
+                else "YIMA_SCAN_RISK_CACHE_SECONDS",
+                0 if stage in ("local", "test") else 30,
+                0,
+                600,
             ),
             max_body_bytes=number("YIMA_MAX_BODY_BYTES", 64 * 1024, 1024, 6 * 1024 * 1024),
             log_level=env.get("YIMA_LOG_LEVEL") or "INFO",

@@ -108,7 +108,7 @@ def json_response(
 def error_response(exc: DomainError) -> Response:
     status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
     headers = {}
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited | UpstreamUnavailable):  # 429 and 503 say when to retry
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, Unauthenticated):
         headers["WWW-Authenticate"] = 'Bearer realm="yima"'
