@@ -43,6 +43,12 @@ class Settings:
     # colours read it fresh. 0 on the local stacks.
     risk_cache_seconds: int = 0
     max_body_bytes: int = 64 * 1024
+    # Load shedding in each process (chalicelib/web/api.py Shedder): a token bucket that
+    # stands in for API Gateway's stage throttle on the local stack (requests a second and
+    # burst; 0 is off), and the most requests served at once (0 is off).
+    throttle_rate: float = 0.0
+    throttle_burst: int = 0
+    max_in_flight: int = 0
     log_level: str = "INFO"
     # The national platform's root public keys (base64url, raw Ed25519), pinned: only a
     # trust list signed by one of them is loaded. Empty: no trust list can be loaded.
@@ -125,6 +131,9 @@ class Settings:
                 600,
             ),
             max_body_bytes=number("YIMA_MAX_BODY_BYTES", 64 * 1024, 1024, 6 * 1024 * 1024),
+            throttle_rate=number("YIMA_THROTTLE_RATE", 0, 0, 100_000),
+            throttle_burst=number("YIMA_THROTTLE_BURST", 0, 0, 100_000),
+            max_in_flight=number("YIMA_MAX_IN_FLIGHT", 0, 0, 10_000),
             log_level=env.get("YIMA_LOG_LEVEL") or "INFO",
             national_root_keys=_root_keys(env.get("YIMA_NATIONAL_ROOT_KEYS") or ""),
             limits=_limits(env),
