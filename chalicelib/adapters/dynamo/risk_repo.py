@@ -21,6 +21,7 @@ from typing import Any
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
+from chalicelib.adapters.dynamo.colours_repo import SCAN_SHARDS
 from chalicelib.adapters.dynamo.errors import conditional_failed, translate
 from chalicelib.adapters.dynamo.models import (
     PersonRecord,
@@ -264,8 +265,11 @@ class DynamoAffected:
             return [r.person_id for r in PersonRecord.by_residence.query(region_code)]
 
     def scanned(self, region_code: str, day: str) -> list[str]:
+        """Every shard of the district's day (SCAN_SHARDS), and the unsharded key that
+        scans written before the shards came in still carry."""
+        keys = [f"{region_code}#{day}"] + [f"{region_code}#{day}#{n}" for n in range(SCAN_SHARDS)]
         with translate():
-            return [r.person_id for r in ScanRecord.by_region_day.query(f"{region_code}#{day}")]
+            return [r.person_id for key in keys for r in ScanRecord.by_region_day.query(key)]
 
 
 LEASE_KEPT = timedelta(days=1)  # a lease item outlives its lease by a day, then TTL deletes it
