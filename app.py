@@ -15,7 +15,7 @@ from chalicelib.domain.errors import Conflict
 from chalicelib.domain.roles import Role
 from chalicelib.services.auth import PhoneProof
 from chalicelib.web import contract, contract_people, views, views_people
-from chalicelib.web.api import Api, Call
+from chalicelib.web.api import KEYS_MAX_AGE, REGION_MAX_AGE, TEST_SITES_MAX_AGE, Api, Call
 
 app = Chalice(app_name="yima", configure_logs=False)  # powertools writes the JSON log lines
 app.api.binary_types.append("application/pdf")  # venue posters (Chalice lists images only)
@@ -390,6 +390,7 @@ def code_png(call: Call) -> Response:
 
 @api.route(
     "/v1/keys",
+    cache=KEYS_MAX_AGE,
     tags=("code",),
     response=contract.KEYS,
     summary="Public keys that verify codes offline; old keys stay until not_after",
@@ -514,6 +515,7 @@ def my_tests(call: Call) -> dict[str, Any]:
 
 @api.route(
     "/v1/test-sites",
+    cache=TEST_SITES_MAX_AGE,
     tags=("city",),
     query=contract.TEST_SITES_QUERY,
     response=contract.TEST_SITES,
@@ -623,6 +625,7 @@ def _region_view(region: dict[str, Any]) -> dict[str, Any]:
 
 @api.route(
     "/v1/regions/{code}",
+    cache=REGION_MAX_AGE,
     tags=("city",),
     response=REGION,
     errors=(404,),
@@ -657,6 +660,7 @@ def region_policy(call: Call) -> dict[str, Any]:
 
 @api.route(
     "/v1/trust-list",
+    cache=KEYS_MAX_AGE,
     tags=("federation",),
     response=contract.PUBLISHED_TRUST_LIST,
     summary="Our keys and the trusted partner / national keys, signed with our own key, "

@@ -72,23 +72,48 @@ ASSUMPTIONS: dict[str, tuple[float, str]] = {
         "everyone who stayed there in 14 days)",
     ),
     "peak_hours_per_day": (3, "how long provisioned concurrency is held for the morning peak"),
+    "morning_peak_minutes": (
+        60,
+        "one national morning peak priced as an hour at the full peak rate (an upper bound: "
+        "the rush rises and falls around its top)",
+    ),
+    "risky_scan_share": (
+        0.01,
+        "verifications at a venue inside a risk area, each queueing one recolour message",
+    ),
 }
 
-# us-east-1 list prices in USD, as assumptions: cn-northwest-1 (Ningxia, operated by
-# NWCD) bills in CNY at its own list prices, which are to be substituted here.
+# cn-northwest-1 (Ningxia, operated by NWCD) list prices in CNY, as assumptions, each with
+# where it comes from. PRICE_LIST says which were read from the published price page and
+# which are still to be confirmed against it before a budget is built on them.
+PRICE_LIST = (
+    "cn-northwest-1 (Ningxia) list prices in CNY, without tax or discounts. DynamoDB's are "
+    "from https://www.amazonaws.cn/en/dynamodb/pricing/ (read 2026-12-02: provisioned "
+    "¥0.058 per 10 WCU-hours and per 50 RCU-hours, on-demand writes ¥11.1538 per million); "
+    "the on-demand read, storage, Lambda, API Gateway and SQS prices are the NWCD list as "
+    "we last knew it and are marked `confirm` below: check them on amazonaws.cn before use"
+)
 PRICES: dict[str, tuple[float, str]] = {
-    "ddb_od_read_per_million": (0.125, "DynamoDB on-demand, per million read request units"),
-    "ddb_od_write_per_million": (0.625, "DynamoDB on-demand, per million write request units"),
-    "ddb_rcu_hour": (0.00013, "DynamoDB provisioned, per RCU-hour"),
-    "ddb_wcu_hour": (0.00065, "DynamoDB provisioned, per WCU-hour"),
-    "ddb_storage_gb_month": (0.25, "DynamoDB Standard table class storage"),
-    "lambda_gb_s": (0.0000166667, "Lambda x86, per GB-second"),
-    "lambda_per_million": (0.20, "Lambda, per million requests"),
-    "lambda_provisioned_gb_s": (0.0000041667, "Lambda provisioned concurrency, per GB-second"),
+    "ddb_od_read_per_million": (
+        2.2308,
+        "DynamoDB on-demand, per million RRU (confirm: 1/5 of the write price, as in every region)",
+    ),
+    "ddb_od_write_per_million": (11.1538, "DynamoDB on-demand, per million WRU (price page)"),
+    "ddb_rcu_hour": (0.058 / 50, "DynamoDB provisioned, per RCU-hour (price page)"),
+    "ddb_wcu_hour": (0.058 / 10, "DynamoDB provisioned, per WCU-hour (price page)"),
+    "ddb_storage_gb_month": (1.88, "DynamoDB Standard storage, per GB-month (confirm)"),
+    "lambda_gb_s": (0.000113477, "Lambda x86, per GB-second (confirm)"),
+    "lambda_per_million": (1.36, "Lambda, per million requests (confirm)"),
+    "lambda_provisioned_gb_s": (
+        0.000028369,
+        "Lambda provisioned concurrency, per GB-second (confirm)",
+    ),
+    "sqs_per_million": (3.33, "SQS standard, per million requests (confirm)"),
 }
-# API Gateway REST API (what Chalice deploys), per million requests, by monthly tier.
-APIGW_REST_TIERS = [(333e6, 3.50), (667e6, 2.80), (19e9, 2.38), (math.inf, 1.51)]
-APIGW_HTTP_TIERS = [(300e6, 1.00), (math.inf, 0.90)]
+# API Gateway REST API (what Chalice deploys), CNY per million requests, by monthly tier
+# (confirm); an HTTP API for comparison.
+APIGW_REST_TIERS = [(333e6, 28.94), (667e6, 23.15), (19e9, 19.68), (math.inf, 12.49)]
+APIGW_HTTP_TIERS = [(300e6, 8.27), (math.inf, 7.44)]
 
 PARTITION_RCU, PARTITION_WCU, PARTITION_GB = 3000, 1000, 10
 HOURS_PER_MONTH = 730
@@ -101,7 +126,19 @@ ROUTES = {
 }
 # The production login is WeChat's, which the bench cannot call: it makes the measured
 # dev login's requests plus these (docs/data-model.md, chalicelib/adapters/wechat.py).
-LOGIN_EXTRA_CALLS = ["GetItem runtime consistent", "GetItem identities"]
+# The access token is no longer among them: each container keeps it in memory and reads
+# the item once a minute at most (CACHED_ITEMS).
+LOGIN_EXTRA_CALLS = ["GetItem identities"]
+# Single items served from each container's memory, read again at most once per interval
+# by every warm container (chalicelib/adapters/wechat.py RECHECK, YIMA_RISK_CACHE_SECONDS
+# on deployed stages): the item's load is the containers divided by the interval, an upper
+# bound, since a container that serves no login never reads the token.
+CACHED_ITEMS: dict[str, tuple[float, float]] = {
+    # target: (seconds between reads per container, read units per read)
+    "runtime": (60.0, 1.0),  # the WeChat token, read consistently
+    "risk_feeds": (30.0, 0.5),  # the @active pointer, eventually consistent
+}
+SCAN_SHARDS = 16  # chalicelib/adapters/dynamo/colours_repo.py SCAN_SHARDS
 SINGLE_ITEM_KEYS = {
     "risk_feeds": "risk_feeds `@active` (the pointer to the active snapshot)",
     "runtime": "runtime `wechat:<appid>_access_token` (the shared WeChat token)",
@@ -200,8 +237,10 @@ def tiered(requests: float, tiers: list[tuple[float, float]]) -> float:
     return cost
 
 
-def model(figs: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    a = {k: v for k, (v, _) in ASSUMPTIONS.items()}
+def model(
+    figs: dict[str, dict[str, Any]], overrides: dict[str, float] | None = None
+) -> dict[str, Any]:
+    a = {k: v for k, (v, _) in ASSUMPTIONS.items()} | (overrides or {})
     p = {k: v for k, (v, _) in PRICES.items()}
     sizes = item_sizes(figs)
     cpu_factor = a["lambda_full_vcpu_mb"] / a["lambda_memory_mb"]
@@ -244,6 +283,11 @@ def model(figs: dict[str, dict[str, Any]]) -> dict[str, Any]:
             t = targets.setdefault(u.target, {"rcu": 0.0, "wcu": 0.0})
             t["rcu"] += u.read * r["peak_per_s"]
             t["wcu"] += u.write * r["peak_per_s"]
+    warm_containers = sum(r["concurrency"] for r in routes.values())
+    for name, (interval_s, units) in CACHED_ITEMS.items():
+        t = targets.setdefault(name, {"rcu": 0.0, "wcu": 0.0})
+        t["cache_refresh_rcu"] = warm_containers / interval_s * units
+        t["rcu"] += t["cache_refresh_rcu"]
     for name, t in targets.items():
         t["partitions"] = math.ceil(t["rcu"] / PARTITION_RCU + t["wcu"] / PARTITION_WCU)
         t["single_item"] = name in SINGLE_ITEM_KEYS
@@ -294,8 +338,18 @@ def model(figs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     png_ms = _value(figs, "png_route_ms")
     code_ms = float(figs["code_endpoint_ratio"]["detail"]["endpoint"]) / 1000
     png_extra_ms = (png_ms - code_ms) * cpu_factor  # the rendering on top of showing the code
-    recolour_people = _value(figs, "people_recoloured_100k")
-    recolour_requests = _value(figs, "recolour_requests_100k")
+    # The largest world bench/recolour.py managed (100k, or 50k when building it is slow).
+    size = max(
+        (
+            n.removeprefix("recolour_requests_")
+            for n in figs
+            if n.startswith("recolour_requests_") and n != "recolour_requests_ratio"
+        ),
+        key=lambda k: float(k.rstrip("k")),
+        default="100k",
+    )
+    recolour_people = _value(figs, f"people_recoloured_{size}")
+    recolour_requests = _value(figs, f"recolour_requests_{size}")
     cold = figs["cold_import_ratio"]["detail"]
 
     concurrency = sum(r["concurrency"] for r in routes.values())
@@ -308,13 +362,13 @@ def model(figs: dict[str, dict[str, Any]]) -> dict[str, Any]:
         * a["days_per_month"]
     )
     # Keys that writes pile onto: one partition key takes at most 1,000 WCU a second.
-    district_scans = peak["verify"] * a["busiest_district"] / a["population"]
+    district_scans = peak["verify"] * a["busiest_district"] / a["population"] / SCAN_SHARDS
     mass_s = a["mass_recolour_people"] / PARTITION_WCU  # one write per person on one key
     hot_writes = [
         {
-            "key": "`scans.by_region_day` `<district>#<day>`",
+            "key": f"`scans.by_region_day` `<district>#<day>#<n>` ({SCAN_SHARDS} shards)",
             "sort_key": "person_id: spread, may split after minutes",
-            "when": "the morning peak, busiest district",
+            "when": "the morning peak, busiest district, one shard",
             "wcu_per_s": district_scans,
             "times_one_partition": district_scans / PARTITION_WCU,
         },
@@ -340,6 +394,77 @@ def model(figs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     ]
     province_share = a["largest_province"] / a["population"]
 
+    # The cost of one national morning peak, and of one million code displays, in CNY:
+    # every request's Lambda time and invocation, its API Gateway request (at the average
+    # price per request of the month's tiers), its DynamoDB on-demand units, and the SQS
+    # messages a risky scan queues (sent and received).
+    apigw_per_request = cost["api_gateway_rest"] / monthly_requests
+
+    def priced(requests_by_op: dict[str, float]) -> dict[str, float]:
+        lam = sum(
+            n * (routes[op]["duration_ms"] / 1000 * memory_gb * p["lambda_gb_s"])
+            + n / 1e6 * p["lambda_per_million"]
+            for op, n in requests_by_op.items()
+        )
+        ddb = sum(
+            n * routes[op]["read_units"] / 1e6 * p["ddb_od_read_per_million"]
+            + n * routes[op]["write_units"] / 1e6 * p["ddb_od_write_per_million"]
+            for op, n in requests_by_op.items()
+        )
+        sqs = requests_by_op.get("verify", 0.0) * a["risky_scan_share"] * 2 / 1e6
+        row = {
+            "lambda": lam,
+            "api_gateway": sum(requests_by_op.values()) * apigw_per_request,
+            "dynamodb": ddb,
+            "sqs": sqs * p["sqs_per_million"],
+        }
+        row["total"] = sum(row.values())
+        return row
+
+    morning_s = a["morning_peak_minutes"] * 60
+    morning = {
+        "requests": {op: rate * morning_s for op, rate in peak.items()},
+    }
+    morning["cny"] = priced(morning["requests"])
+    million = priced({"code": 1e6})
+
+    # Every key the peak reads or writes, against a third of one partition.
+    keys = []
+    for name, t in sorted(targets.items()):
+        if t.get("single_item"):
+            keys.append(
+                {
+                    "key": SINGLE_ITEM_KEYS[name],
+                    "load": t["rcu"],
+                    "unit": "RCU",
+                    "third": PARTITION_RCU / 3,
+                    "how": "cached per container"
+                    if name in CACHED_ITEMS
+                    else "read by every request",
+                }
+            )
+    keys.append(
+        {
+            "key": hot_writes[0]["key"],
+            "load": district_scans,
+            "unit": "WCU",
+            "third": PARTITION_WCU / 3,
+            "how": "sharded by person id",
+        }
+    )
+    per_person = {
+        "key": "`colours`, `colours.by_holder`, `users`, `identities`, `stays`, "
+        "`runtime.rate_limits`: one person's (or one window's) items",
+        "load": 2.0,
+        "unit": "RCU",
+        "third": PARTITION_RCU / 3,
+        "how": "keyed by person, phone hash or window: a person refreshing every 30 s "
+        "reads 0.03 a second; 2 a second is a phone in a loop",
+    }
+    keys.append(per_person)
+    for k in keys:
+        k["fraction_of_third"] = k["load"] / k["third"]
+
     return {
         "assumptions": a,
         "prices": p,
@@ -362,6 +487,9 @@ def model(figs: dict[str, dict[str, Any]]) -> dict[str, Any]:
         },
         "cost": cost,
         "hot_writes": hot_writes,
+        "morning": morning,
+        "million_displays": million,
+        "keys": keys,
         "largest_province": {
             "share": province_share,
             "peak_rps": sum(peak.values()) * province_share,
@@ -444,6 +572,19 @@ def render(m: dict[str, Any], meta: dict[str, Any]) -> str:
             )
     out += [
         "",
+        "**Every key at the peak against a third of one partition** (1,000 RCU or 333 WCU "
+        "a second; the issue's bound):",
+        "",
+        "| key | load at the peak | a third of a partition | share of that third | how |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    for k in m["keys"]:
+        out.append(
+            f"| {k['key']} | {_n(k['load'])} {k['unit']}/s | {_n(k['third'])} {k['unit']}/s "
+            f"| {k['fraction_of_third']:.0%} | {k['how']} |"
+        )
+    out += [
+        "",
         "**Keys that writes pile onto** (one partition takes at most 1,000 WCU a second; "
         "DynamoDB may move a hot key's items onto more partitions by sort key, but not when "
         "the sort keys rise with time or repeat, and not within seconds):",
@@ -472,7 +613,7 @@ def render(m: dict[str, Any], meta: dict[str, Any]) -> str:
         f"({_n(t['monthly_requests'] / 1e9)} billion requests: "
         f"{a['code_displays_per_person_day']:.0f} code displays per person a day and the mix):",
         "",
-        "| item | USD / month |",
+        "| item | CNY / month |",
         "| --- | ---: |",
         f"| DynamoDB on demand ({_n(t['monthly_rru'] / 1e9)} G RRU, "
         f"{_n(t['monthly_wru'] / 1e9)} G WRU) | {_n(c['dynamodb_on_demand'])} |",
@@ -486,6 +627,28 @@ def render(m: dict[str, Any], meta: dict[str, Any]) -> str:
         f"| **on demand + storage + Lambda + REST API** | **{_n(total)}** |",
         f"| Lambda provisioned concurrency for the peak, {a['peak_hours_per_day']:.0f} h a day "
         f"| {_n(c['lambda_provisioned_for_peak'])} |",
+        "",
+        "**The cost of a morning** (CNY; "
+        f"{a['morning_peak_minutes']:.0f} minutes at the full peak rate, "
+        f"{_n(sum(m['morning']['requests'].values()) / 1e9)} billion requests; and one million "
+        "code displays alone):",
+        "",
+        "| service | one national morning peak | one million code displays |",
+        "| --- | ---: | ---: |",
+    ]
+    for service in ("lambda", "api_gateway", "dynamodb", "sqs", "total"):
+        label = {
+            "lambda": "Lambda (duration and invocations)",
+            "api_gateway": "API Gateway, REST (the month's average price per request)",
+            "dynamodb": "DynamoDB on demand",
+            "sqs": "SQS (risky scans' recolour messages)",
+            "total": "**all**",
+        }[service]
+        out.append(
+            f"| {label} | {_n(m['morning']['cny'][service])} "
+            f"| {m['million_displays'][service]:,.2f} |"
+        )
+    out += [
         "",
         "**What-ifs from the measured figures:**",
         "",
@@ -504,13 +667,130 @@ def render(m: dict[str, Any], meta: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+POPULATIONS = (1e6, 3e6, 1e7, 3e7, 1e8, 3e8, 1.4e9)
+
+
+def scaled(figs: dict[str, dict[str, Any]], population: float) -> dict[str, Any]:
+    """The model for a deployment of ``population`` citizens: the peak in proportion (the
+    issue's million displays a second is for 1.4 billion), the busiest district no larger
+    than the population."""
+    share = population / ASSUMPTIONS["population"][0]
+    return model(
+        figs,
+        {
+            "population": population,
+            "peak_code_per_s": ASSUMPTIONS["peak_code_per_s"][0] * share,
+            "busiest_district": min(ASSUMPTIONS["busiest_district"][0], population),
+            "largest_province": min(ASSUMPTIONS["largest_province"][0], population),
+        },
+    )
+
+
+def curve(figs: dict[str, dict[str, Any]]) -> list[dict[str, float]]:
+    rows = []
+    for population in POPULATIONS:
+        m = scaled(figs, population)
+        c = m["cost"]
+        monthly = c["dynamodb_on_demand"] + c["dynamodb_storage"] + c["lambda"]
+        monthly += c["api_gateway_rest"]
+        rows.append(
+            {
+                "population": population,
+                "monthly_cny": monthly,
+                "morning_cny": m["morning"]["cny"]["total"],
+                "partitions": float(m["totals"]["partitions"]),
+            }
+        )
+    return rows
+
+
+def plot_svg(rows: list[dict[str, float]]) -> str:
+    """Cost and partitions against citizens, log-log, as a self-contained SVG (no
+    plotting library: a few lines and labels)."""
+    width, height, left, right, top, bottom = 720, 420, 80, 80, 40, 60
+    inner_w, inner_h = width - left - right, height - top - bottom
+
+    def lx(v: float) -> float:
+        lo, hi = math.log10(POPULATIONS[0]), math.log10(POPULATIONS[-1])
+        return left + (math.log10(v) - lo) / (hi - lo) * inner_w
+
+    def axis(values: list[float]) -> tuple[float, float]:
+        return math.floor(math.log10(min(values))), math.ceil(math.log10(max(values)))
+
+    def ly(v: float, span: tuple[float, float]) -> float:
+        return top + inner_h - (math.log10(v) - span[0]) / (span[1] - span[0]) * inner_h
+
+    series = [
+        ("monthly_cny", "CNY a month (4 displays a day each)", "#c0392b", "left"),
+        ("morning_cny", "CNY for one morning peak", "#e67e22", "left"),
+        ("partitions", "DynamoDB partitions at the peak", "#2471a3", "right"),
+    ]
+    cost_span = axis([r[k] for r in rows for k in ("monthly_cny", "morning_cny")])
+    part_span = axis([r["partitions"] for r in rows])
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="{width / 2}" y="22" text-anchor="middle" font-size="15">'
+        "Yima at the morning peak: cost and partitions against citizens (bench/capacity.py)"
+        "</text>",
+        f'<rect x="{left}" y="{top}" width="{inner_w}" height="{inner_h}" fill="none" '
+        'stroke="#888"/>',
+    ]
+    for population in POPULATIONS:
+        x = lx(population)
+        label = f"{population / 1e9:g} B" if population >= 1e9 else f"{population / 1e6:g} M"
+        out.append(
+            f'<line x1="{x:.1f}" y1="{top + inner_h}" x2="{x:.1f}" y2="{top}" stroke="#eee"/>'
+        )
+        out.append(
+            f'<text x="{x:.1f}" y="{top + inner_h + 18}" text-anchor="middle">{label}</text>'
+        )
+    out.append(
+        f'<text x="{left + inner_w / 2}" y="{height - 15}" text-anchor="middle">'
+        "citizens (log scale; the peak in proportion: 1,000,000 displays/s at 1.4 B)</text>"
+    )
+    for exp in range(int(cost_span[0]), int(cost_span[1]) + 1):
+        y = ly(10.0**exp, cost_span)
+        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">¥1e{exp}</text>')
+    for exp in range(int(part_span[0]), int(part_span[1]) + 1):
+        y = ly(10.0**exp, part_span)
+        out.append(f'<text x="{left + inner_w + 6}" y="{y + 4:.1f}">1e{exp}</text>')
+    for n, (key, label, colour, side) in enumerate(series):
+        span = cost_span if side == "left" else part_span
+        points = " ".join(f"{lx(r['population']):.1f},{ly(r[key], span):.1f}" for r in rows)
+        out.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        for r in rows:
+            out.append(
+                f'<circle cx="{lx(r["population"]):.1f}" cy="{ly(r[key], span):.1f}" r="3" '
+                f'fill="{colour}"/>'
+            )
+        y = top + 16 + n * 16
+        out.append(
+            f'<line x1="{left + 10}" y1="{y - 4}" x2="{left + 30}" y2="{y - 4}" '
+            f'stroke="{colour}" stroke-width="2"/>'
+        )
+        axis_name = "left axis" if side == "left" else "right axis"
+        out.append(f'<text x="{left + 36}" y="{y}">{label} ({axis_name})</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--results", type=Path, default=HERE / "results.json")
     parser.add_argument("--json", action="store_true", help="the whole model as JSON")
+    parser.add_argument(
+        "--plot",
+        type=Path,
+        default=HERE.parent / "docs" / "capacity.svg",
+        help="where to write the cost and partitions plot (SVG)",
+    )
     args = parser.parse_args(argv)
     figs = figures(args.results)
     m = model(figs)
+    rows = curve(figs)
+    args.plot.write_text(plot_svg(rows), encoding="utf-8")
     if args.json:
 
         def plain(o: Any) -> Any:
@@ -519,6 +799,18 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(m, indent=2, default=plain, ensure_ascii=False))
     else:
         print(render(m, figs["_meta"]))
+        print()
+        print("**Against the number of citizens** (`docs/capacity.svg`):")
+        print()
+        print("| citizens | peak displays / s | CNY a month | CNY one morning | partitions |")
+        print("| ---: | ---: | ---: | ---: | ---: |")
+        for r in rows:
+            print(
+                f"| {_n(r['population'])} | {_n(1e6 * r['population'] / 1.4e9)} | "
+                f"{_n(r['monthly_cny'])} | {_n(r['morning_cny'])} | {r['partitions']:,.0f} |"
+            )
+        print()
+        print(f"Prices: {PRICE_LIST}.")
     return 0
 
 

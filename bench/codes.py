@@ -94,7 +94,7 @@ PNG_CAPTION = "11-20 10:00"
 SVG_CAPTION = "2026-11-20 10:00:00 签发"
 
 WARMUP = 20
-ROUNDS = 11
+ROUNDS = 7  # per run; two runs
 PER_ROUND = 25
 COST_CALLS = 51  # calls per route for the inside / outside DynamoDB split
 
@@ -352,9 +352,25 @@ def world() -> Iterator[World]:
                     )
                     assert response.status_code == 200
 
+                scan_serial = iter(range(10**9))
+
                 def verify_floor() -> None:
+                    # The floor is what a verification cannot do without: the holder's one
+                    # read, the scan-log write (the same item the endpoint writes, at a new
+                    # key each time), one Ed25519 verify.
                     for _ in ColourRecord.by_holder.query(holder, limit=1):
                         pass
+                    ScanRecord(
+                        person_id,
+                        f"{NOW.isoformat()}#floor{next(scan_serial):09d}",
+                        venue_id="610113-0042",
+                        region_code="610113",
+                        region_day="610113#2026-11-20#3",
+                        scanned_by="floor",
+                        colour="green",
+                        scanned_at=NOW,
+                        expires=NOW,
+                    ).save()
                     ed25519_verify(public, message, parsed.signature)
 
                 no_venue_body = json.dumps({"token": token})
@@ -458,12 +474,19 @@ def run() -> list[dict[str, Any]]:
     with world() as w:
         token, keys_doc, routes = w.token, w.keys_doc, w.routes
         calls = {name: _dynamo_calls(fn) for name, fn in {**w.sides, **routes}.items()}
-        endpoints = _median_of_rounds(
-            {**w.sides, "verify_no_venue": routes["verify_no_venue"]},
-            rounds=ROUNDS,
-            per_round=PER_ROUND,
-            warmup=WARMUP,
-        )
+        # Two independent runs of the same measurement: the figures are the median over
+        # both runs' rounds, and how far the two runs' ratios lie apart is reported, so a
+        # figure that depends on the run is seen as such (the issue asks for 10 %).
+        runs = [
+            _median_of_rounds(
+                {**w.sides, "verify_no_venue": routes["verify_no_venue"]},
+                rounds=ROUNDS,
+                per_round=PER_ROUND,
+                warmup=WARMUP,
+            )
+            for _ in range(2)
+        ]
+        endpoints = {name: statistics.mean(run[name] for run in runs) for name in runs[0]}
         costs = _timed_dynamo(
             {
                 "code": w.sides["code"],
@@ -509,12 +532,30 @@ def run() -> list[dict[str, Any]]:
 
     code_ratio = endpoints["code"] / endpoints["code_floor"]
     verify_ratio = endpoints["verify"] / endpoints["verify_floor"]
+
+    def spread(side: str, floor: str) -> float:
+        ratios = [run[side] / run[floor] for run in runs]
+        return round(abs(ratios[0] - ratios[1]) / min(ratios), 3)
+
+    stability = [
+        {
+            "name": f"{name}_ratio_runs_apart",
+            "value": spread(name, f"{name}_floor"),
+            "unit": "fraction",
+            "goal": "<= 0.10",
+            "detail": {
+                "is": "how far the two runs' ratios lie apart, relative to the smaller",
+                "runs": [round(run[name] / run[f"{name}_floor"], 3) for run in runs],
+            },
+        }
+        for name in ("code", "verify")
+    ]
     rows: list[dict[str, Any]] = [
         {
             "name": "code_endpoint_ratio",
             "value": round(code_ratio, 2),
             "unit": "ratio",
-            "goal": "<= 2.0",
+            "goal": "<= 1.3",
             "detail": {
                 "endpoint": _us(endpoints["code"]),
                 "floor": _us(endpoints["code_floor"]),
@@ -527,13 +568,13 @@ def run() -> list[dict[str, Any]]:
             "name": "verify_endpoint_ratio",
             "value": round(verify_ratio, 2),
             "unit": "ratio",
-            "goal": "<= 2.0",
+            "goal": "<= 1.5",
             "detail": {
                 "endpoint": _us(endpoints["verify"]),
                 "floor": _us(endpoints["verify_floor"]),
                 "unit": "µs",
-                "floor_is": "ColourRecord.by_holder.query(limit=1) + Ed25519 verify, same moto",
-                "note": "the endpoint also writes the scan log (a PutItem); the floor does not",
+                "floor_is": "ColourRecord.by_holder.query(limit=1) + the scan-log PutItem + "
+                "Ed25519 verify, same moto",
                 "dynamo_calls": {"endpoint": calls["verify"], "floor": calls["verify_floor"]},
             },
         },
@@ -638,6 +679,7 @@ def run() -> list[dict[str, Any]]:
             },
         },
     ]
+    rows += stability
     # What each route costs, for the capacity model (docs/capacity.md, bench/capacity.py):
     # the CPU outside DynamoDB, and the DynamoDB requests it makes.
     for name, label in (

@@ -14,7 +14,16 @@ Starts ``scripts/devserver.py`` itself on a free port (as
    Checkpoints verify the latest token a citizen was shown, at a venue in
    Xi'an's Xincheng district (so the scan is logged with its region);
 3. the report: throughput and p50 / p99 per route, and every non-2xx answer
-   or failed verification counted as an error.
+   or failed verification counted as an error;
+4. the burst (``--burst``, on by default in ``make bench``): a second devserver
+   with the throttle on (``BURST_ENV``: the stand-in for API Gateway's stage
+   throttle, and a cap on requests in flight), a few citizens shown their code,
+   the keys fetched, then ``BURST_WORKERS`` threads fire ``BURST_REQUESTS``
+   code displays and verifications as fast as they can. Reported: the status
+   counts; every answer that is not a 2xx must be a 429 or 503 in the error
+   shape with ``Retry-After`` (never a bare 5xx); and after the server is
+   stopped, the codes issued before the burst verify offline with the keys
+   fetched before it (``chalicelib.verify``), as a checkpoint would.
 
 Everything runs on this machine: the client threads, ``chalice local`` (a
 threaded development server) and moto's server share the same cores, so
@@ -96,6 +105,12 @@ class Http:
     def request(
         self, method: str, path: str, body: Any = None, token: str | None = None
     ) -> tuple[int, bytes]:
+        status, _headers, raw = self.exchange(method, path, body, token)
+        return status, raw
+
+    def exchange(
+        self, method: str, path: str, body: Any = None, token: str | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         data = None
         if body is not None:
@@ -107,7 +122,8 @@ class Http:
             try:
                 self.conn.request(method, path, body=data, headers=headers)
                 response = self.conn.getresponse()
-                return response.status, response.read()
+                raw = response.read()
+                return response.status, {k.lower(): v for k, v in response.getheaders()}, raw
             except (ConnectionError, http.client.HTTPException):
                 self.close()
                 if attempt == 2:
@@ -121,7 +137,7 @@ class Http:
 
 
 @contextmanager
-def devserver() -> Iterator[str]:
+def devserver(extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """``scripts/devserver.py`` on a free port, as ``make run`` starts it; stopped after."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "YIMA_"))}
@@ -135,6 +151,7 @@ def devserver() -> Iterator[str]:
         for group in GROUPS
         for scope in ("subject", "ip")
     }
+    env |= extra_env or {}
     with tempfile.TemporaryFile(mode="w+") as log:
         process = subprocess.Popen(
             [sys.executable, "scripts/devserver.py", "--port", str(port)],
@@ -331,6 +348,104 @@ def _peak(
     return Outcome(latencies, errors, statuses, done, elapsed, stopped_by)
 
 
+# The burst: the local stand-in of the stage throttle (chalicelib/web/api.py Shedder) at
+# a rate the set-up stays under and the burst does not, and a cap on requests in flight.
+BURST_ENV = {"YIMA_THROTTLE_RATE": "30", "YIMA_THROTTLE_BURST": "30", "YIMA_MAX_IN_FLIGHT": "4"}
+BURST_CITIZENS = 5
+BURST_WORKERS = 16
+BURST_REQUESTS = 400
+
+
+def _shaped(status: int, headers: dict[str, str], raw: bytes) -> bool:
+    """An answer a client can act on: a 2xx, or the error shape (429 / 503 with
+    Retry-After)."""
+    if 200 <= status < 300:
+        return True
+    try:
+        error = json.loads(raw)["error"]
+        shaped = isinstance(error["code"], str) and isinstance(error["message"], str)
+    except (ValueError, KeyError, TypeError):
+        return False
+    if status in (429, 503):
+        return shaped and headers.get("retry-after", "").isdigit()
+    return shaped
+
+
+def burst(
+    *, requests: int = BURST_REQUESTS, workers: int = BURST_WORKERS, seed: int = 9
+) -> dict[str, Any]:
+    """Overload a throttled devserver; then verify offline what was issued before."""
+    from datetime import UTC, datetime
+
+    from chalicelib.verify import verify_offline
+
+    statuses: Counter[int] = Counter()
+    unshaped: Counter[int] = Counter()
+    lock = threading.Lock()
+    with devserver(BURST_ENV) as base:
+        people = _setup(base, BURST_CITIZENS, 2, seed)
+        status, raw = Http(base).request("GET", "/v1/keys")
+        if status != 200:
+            raise RuntimeError(f"GET /v1/keys answered {status} before the burst")
+        keys = json.loads(raw)
+        issued = [c.code_token for c in people.citizens]
+        time.sleep(1.5)  # the bucket refills after the set-up: the burst starts full
+        started = time.perf_counter()
+        plan_ = iter(range(requests))
+
+        def work(n: int) -> None:
+            rng = random.Random(seed * 7919 + n)
+            http = Http(base)
+            try:
+                while next(plan_, None) is not None:
+                    citizen = rng.choice(people.citizens)
+                    try:
+                        if rng.random() < 0.7:
+                            answer = http.exchange("GET", "/v1/code", token=citizen.session)
+                        else:
+                            answer = http.exchange(
+                                "POST",
+                                "/v1/verify",
+                                {"token": citizen.code_token, "venue_id": VENUE},
+                                rng.choice(people.checkpoints),
+                            )
+                    except (OSError, http_client_errors):
+                        answer = (0, {}, b"")
+                    with lock:
+                        statuses[answer[0]] += 1
+                        if not _shaped(*answer):
+                            unshaped[answer[0]] += 1
+            finally:
+                http.close()
+
+        threads = [threading.Thread(target=work, args=(n,), daemon=True) for n in range(workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(SECONDS + 2 * TIMEOUT_S)
+        elapsed = time.perf_counter() - started
+    # The server is gone: a checkpoint with the keys it fetched before still verifies.
+    now = datetime.now(UTC)
+    offline = [verify_offline(token, keys, now=now) for token in issued]
+    return {
+        "throttle": BURST_ENV,
+        "requests": sum(statuses.values()),
+        "workers": workers,
+        "elapsed_s": round(elapsed, 2),
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "shed": statuses[429] + statuses[503],
+        "unshaped": sum(unshaped.values()),
+        "unshaped_statuses": {str(k): v for k, v in sorted(unshaped.items())},
+        "server_errors_without_shape": sum(v for k, v in unshaped.items() if k >= 500 or k == 0),
+        "issued_before": len(issued),
+        "offline_valid_after": sum(1 for r in offline if r.get("valid")),
+        "offline_reasons": sorted({str(r.get("reason")) for r in offline if not r.get("valid")}),
+    }
+
+
+http_client_errors = http.client.HTTPException
+
+
 def _percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile (no interpolation: p99 of 100 samples is the 99th)."""
     ordered = sorted(values)
@@ -408,10 +523,49 @@ def report(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def burst_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "load_burst_shed",
+            "value": result["shed"],
+            "unit": "requests",
+            "goal": "> 0",
+            "detail": {k: v for k, v in result.items() if k != "shed"},
+        },
+        {
+            "name": "load_burst_unshaped",
+            "value": result["unshaped"],
+            "unit": "requests",
+            "goal": "== 0",
+            "detail": {
+                "is": "answers in the burst that are neither a 2xx nor the error shape (a 429 "
+                "or 503 also needs Retry-After); a dropped connection counts",
+                "statuses": result["unshaped_statuses"],
+            },
+        },
+        {
+            "name": "load_burst_offline_valid",
+            "value": round(result["offline_valid_after"] / result["issued_before"], 3),
+            "unit": "fraction",
+            "goal": "== 1",
+            "detail": {
+                "is": "codes issued before the burst that verify offline after it, with the "
+                "keys fetched before it and the server stopped",
+                "reasons": result["offline_reasons"],
+            },
+        },
+    ]
+
+
 def run() -> list[dict[str, Any]]:
     """``make bench``'s entry: the defaults, against a devserver of its own."""
     result = measure()
     _log("\n" + report(result))
+    shed = burst()
+    _log(
+        f"burst: {shed['statuses']} in {shed['elapsed_s']} s, {shed['unshaped']} unshaped, "
+        f"{shed['offline_valid_after']}/{shed['issued_before']} verify offline after"
+    )
     detail = {k: v for k, v in result.items() if k != "routes"}
     rows: list[dict[str, Any]] = [
         {
@@ -447,7 +601,7 @@ def run() -> list[dict[str, Any]]:
                     else {"max_ms": row["max_ms"], "statuses": row["statuses"]},
                 }
             )
-    return rows
+    return rows + burst_rows(shed)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -461,9 +615,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=WORKERS)
     parser.add_argument("--seed", type=int, default=9)
     parser.add_argument("--json", action="store_true", help="print the whole result as JSON")
+    parser.add_argument(
+        "--burst", action="store_true", help="only the burst against a throttled devserver"
+    )
     args = parser.parse_args(argv)
     if min(args.citizens, args.requests, args.workers) < 1 or args.seconds <= 0:
         parser.error("--citizens, --requests, --workers and --seconds must be positive")
+    if args.burst:
+        shed = burst(seed=args.seed)
+        print(json.dumps(shed, indent=2))
+        return (
+            0
+            if shed["unshaped"] == 0 and shed["offline_valid_after"] == shed["issued_before"]
+            else 1
+        )
     result = measure(
         url=args.url,
         citizens=args.citizens,

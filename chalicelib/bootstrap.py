@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -124,6 +123,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     from chalicelib.adapters.dynamo.marks_repo import DynamoMarks
     from chalicelib.adapters.dynamo.people_repo import DynamoPeople
     from chalicelib.adapters.dynamo.risk_repo import (
+        ActivePointer,
         DynamoAffected,
         DynamoLease,
         DynamoPolicies,
@@ -183,12 +183,17 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         )
 
     signer()  # a secret without usable code keys fails the build, as before
+    # The @active risk pointer, cached per container (the morning peak's hottest item
+    # otherwise): readers that show risk accept settings.risk_cache_seconds of staleness,
+    # stored colours read it fresh once per batch, and a switch or a recolour message
+    # naming another feed invalidates it (ActivePointer).
+    pointer = ActivePointer(max_age_seconds=settings.risk_cache_seconds, clock=clock)
     colours = ColourService(
         people=people,
         declarations=declarations,
         colours=DynamoColours(),
         marks=DynamoMarks(),
-        facts=DynamoFacts(clock=clock),
+        facts=DynamoFacts(clock=clock, pointer=pointer),
         audit=audit,
         policy=Policy(),
         clock=clock,
@@ -206,7 +211,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         clock=clock,
     )
     risk = RiskService(
-        feeds=DynamoRiskFeeds(),
+        feeds=DynamoRiskFeeds(pointer=pointer),
         affected=DynamoAffected(clock=clock),
         lease=DynamoLease(),
         queue=SqsRecolourQueue(lambda: aws.client("sqs"), settings.queue_name),
@@ -241,21 +246,21 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         recolour=risk.queue,
     )
 
-    # A checkpoint's scan asks "is this district a risk area now?". Reading the @active
-    # pointer on every scan would make it the hottest item of the morning peak, so the
-    # answer is cached per container; the risk refresh looks again at the scans of raised
-    # districts once every cache has expired (RiskService.scan_cache_seconds).
-    risk.scan_cache_seconds = settings.scan_risk_cache_seconds
-    scan_risk: dict[str, Any] = {"at": float("-inf"), "risky": frozenset()}
+    # A checkpoint's scan asks "is this district a risk area now?" of the cached pointer;
+    # the risk refresh looks again at the scans of raised districts once every container's
+    # cache has expired (RiskService.scan_cache_seconds).
+    risk.scan_cache_seconds = settings.risk_cache_seconds
+    risk.expect_feed = pointer.expect
+    risky: dict[str | None, frozenset[str]] = {}
 
     def after_scan(person_id: str, region: str) -> None:
-        if time.monotonic() - scan_risk["at"] >= risk.scan_cache_seconds:
-            _feed, areas = colours.facts.active_risk()
-            scan_risk["risky"] = frozenset(
+        feed_id, areas = colours.facts.active_risk()
+        if feed_id not in risky:
+            risky.clear()
+            risky[feed_id] = frozenset(
                 a.region_code for a in areas if a.level in ("high", "medium")
             )
-            scan_risk["at"] = time.monotonic()
-        if region in scan_risk["risky"]:
+        if region in risky[feed_id]:
             risk.queue.submit([person_id], reason=f"scan:{region}")
 
     federation = FederationService(

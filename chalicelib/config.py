@@ -42,13 +42,21 @@ class Settings:
     alipay_gateway_url: str | None = None
     session_ttl_seconds: int = 7200
     code_lifetime_minutes: int = 5
-    # How stale a checkpoint scan's "is this district a risk area" may be (a per-container
-    # cache; the risk refresh rescans raised districts after it). 0 on the local stacks.
-    scan_risk_cache_seconds: int = 0
+    # How stale the per-container copy of the @active risk pointer may be for readers that
+    # only show risk: the card, the pass, region pages and a checkpoint scan's "is this
+    # district a risk area" (the risk refresh rescans raised districts after it). Stored
+    # colours read it fresh. 0 on the local stacks.
+    risk_cache_seconds: int = 0
     max_body_bytes: int = 64 * 1024
     # How long a container keeps the application secret before reading it again: a
     # rotated code or session key is picked up (and a retired one stops signing) within it.
     secret_ttl_seconds: int = 60
+    # Load shedding in each process (chalicelib/web/api.py Shedder): a token bucket that
+    # stands in for API Gateway's stage throttle on the local stack (requests a second and
+    # burst; 0 is off), and the most requests served at once (0 is off).
+    throttle_rate: float = 0.0
+    throttle_burst: int = 0
+    max_in_flight: int = 0
     log_level: str = "INFO"
     # The national platform's root public keys (base64url, raw Ed25519), pinned: only a
     # trust list signed by one of them is loaded. Empty: no trust list can be loaded.
@@ -125,11 +133,20 @@ class Settings:
             alipay_gateway_url=alipay_gateway_url,
             session_ttl_seconds=number("YIMA_SESSION_TTL_SECONDS", 7200, 60, 86400),
             code_lifetime_minutes=number("YIMA_CODE_LIFETIME_MINUTES", 5, 1, 23),
-            scan_risk_cache_seconds=number(
-                "YIMA_SCAN_RISK_CACHE_SECONDS", 0 if stage in ("local", "test") else 30, 0, 600
+            risk_cache_seconds=number(
+                # YIMA_SCAN_RISK_CACHE_SECONDS is its earlier name, from when only scans cached
+                "YIMA_RISK_CACHE_SECONDS"
+                if env.get("YIMA_RISK_CACHE_SECONDS")
+                else "YIMA_SCAN_RISK_CACHE_SECONDS",
+                0 if stage in ("local", "test") else 30,
+                0,
+                600,
             ),
             secret_ttl_seconds=number("YIMA_SECRET_TTL_SECONDS", 60, 1, 300),
             max_body_bytes=number("YIMA_MAX_BODY_BYTES", 64 * 1024, 1024, 6 * 1024 * 1024),
+            throttle_rate=number("YIMA_THROTTLE_RATE", 0, 0, 100_000),
+            throttle_burst=number("YIMA_THROTTLE_BURST", 0, 0, 100_000),
+            max_in_flight=number("YIMA_MAX_IN_FLIGHT", 0, 0, 10_000),
             log_level=env.get("YIMA_LOG_LEVEL") or "INFO",
             national_root_keys=_root_keys(env.get("YIMA_NATIONAL_ROOT_KEYS") or ""),
             limits=_limits(env),

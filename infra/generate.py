@@ -289,7 +289,7 @@ GATEWAY_RESPONSES: tuple[tuple[str, int | None, str, str | None], ...] = (
     # A REST API answers an unknown path or method with 403 "Missing Authentication Token".
     ("MISSING_AUTHENTICATION_TOKEN", 404, "not_found", "no route matches this method and path"),
     ("RESOURCE_NOT_FOUND", 404, "not_found", None),
-    ("THROTTLED", 429, "rate_limited", None),
+    ("THROTTLED", 429, "throttled", None),
     ("REQUEST_TOO_LARGE", 413, "payload_too_large", None),
     ("UNSUPPORTED_MEDIA_TYPE", 415, "unsupported_media_type", None),
 )
@@ -311,8 +311,11 @@ def gateway_responses() -> dict[str, Any]:
     """
     responses: dict[str, Any] = {}
     for response_type, status, code, message in GATEWAY_RESPONSES:
+        headers = {"gatewayresponse.header.Cache-Control": "'no-store'"}
+        if response_type in ("THROTTLED", "DEFAULT_5XX"):  # shed load: say when to retry
+            headers["gatewayresponse.header.Retry-After"] = "'1'"
         response: dict[str, Any] = {
-            "responseParameters": {"gatewayresponse.header.Cache-Control": "'no-store'"},
+            "responseParameters": headers,
             "responseTemplates": {"application/json": gateway_response_template(code, message)},
         }
         if status is not None:
@@ -328,19 +331,74 @@ API_RATE_LIMIT = 10_000  # requests per second, steady
 API_BURST_LIMIT = 5_000
 
 
+# Public data behind API Gateway's cache (the routes declared `cache=` in app.py, with
+# their max-age): a checkpoint fetching the keys while the functions are saturated is
+# answered at the edge. Each path's cache key holds what selects its answer (the path
+# parameter, the query) and If-None-Match, so a 304 is only ever replayed to a request
+# that sent the same validator.
+CACHE_CLUSTER_SIZE = "0.5"  # GB, the smallest: these answers are a few KB each
+CACHED_ROUTES: dict[str, tuple[int, tuple[str, ...], tuple[str, ...]]] = {
+    # path: (TTL seconds = the route's max-age, path parameters, query parameters)
+    "/v1/keys": (300, (), ()),
+    "/v1/trust-list": (300, (), ()),
+    "/v1/regions/{code}": (60, ("code",), ()),
+    "/v1/test-sites": (600, (), ("lat", "lng", "limit", "radius_km")),
+}
+
+
+def _cached_paths() -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for path, (_ttl, in_path, in_query) in CACHED_ROUTES.items():
+        parameters = [
+            {"name": n, "in": "path", "required": True, "type": "string"} for n in in_path
+        ]
+        parameters += [
+            {"name": n, "in": "query", "required": False, "type": "string"} for n in in_query
+        ]
+        parameters.append(
+            {"name": "If-None-Match", "in": "header", "required": False, "type": "string"}
+        )
+        keys = [f"method.request.path.{n}" for n in in_path]
+        keys += [f"method.request.querystring.{n}" for n in in_query]
+        keys.append("method.request.header.If-None-Match")
+        paths[path] = {
+            "get": {
+                "parameters": parameters,
+                "x-amazon-apigateway-integration": {"cacheKeyParameters": keys},
+            }
+        }
+    return paths
+
+
+def _method_settings() -> list[dict[str, Any]]:
+    throttle = {"ThrottlingRateLimit": API_RATE_LIMIT, "ThrottlingBurstLimit": API_BURST_LIMIT}
+    settings: list[dict[str, Any]] = [
+        {"ResourcePath": "/*", "HttpMethod": "*", "CachingEnabled": False, **throttle}
+    ]
+    for path, (ttl, _in_path, _in_query) in CACHED_ROUTES.items():
+        settings.append(
+            {
+                "ResourcePath": path.replace("/", "~1"),
+                "HttpMethod": "GET",
+                "CachingEnabled": True,
+                "CacheTtlInSeconds": ttl,
+                **throttle,
+            }
+        )
+    return settings
+
+
 def _rest_api_overlay() -> dict[str, Any]:
     # No Type: this only deep-merges into the resource `chalice package` emits.
     return {
         "Properties": {
-            "DefinitionBody": {"x-amazon-apigateway-gateway-responses": gateway_responses()},
-            "MethodSettings": [
-                {
-                    "ResourcePath": "/*",
-                    "HttpMethod": "*",
-                    "ThrottlingRateLimit": API_RATE_LIMIT,
-                    "ThrottlingBurstLimit": API_BURST_LIMIT,
-                }
-            ],
+            "DefinitionBody": {
+                "x-amazon-apigateway-gateway-responses": gateway_responses(),
+                "paths": _cached_paths(),
+            },
+            "CacheClusterEnabled": True,
+            "CacheClusterSize": CACHE_CLUSTER_SIZE,
+            "MethodSettings": _method_settings(),
         }
     }
 

@@ -4,7 +4,9 @@ wechatpy's client adds an app ``access_token`` to every call, code2session
 included, and fetches one when its session storage has none. Each Lambda
 container fetching its own token would make WeChat invalidate the others'
 (and burn the daily quota), so the token lives in DynamoDB
-(:class:`DynamoTokenStorage`), shared by every container.
+(:class:`DynamoTokenStorage`), shared by every container; each container
+keeps it in memory until shortly before it expires, and only one container
+at a time fetches a new one.
 
 WeChat's answers become domain errors: a bad or used code → 401
 ``wechat_code_invalid``; busy, rate limited, unreachable or timing out → 503
@@ -21,7 +23,10 @@ from __future__ import annotations
 
 import binascii
 import json
+import time
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,6 +39,7 @@ from wechatpy.session import SessionStorage
 
 from chalicelib.adapters.dynamo.errors import translate
 from chalicelib.adapters.dynamo.models import RuntimeRecord
+from chalicelib.adapters.dynamo.risk_repo import DynamoLease
 from chalicelib.domain.errors import Forbidden, InvalidInput, Unauthenticated, UpstreamUnavailable
 from chalicelib.domain.identity import WeChatSession
 
@@ -61,34 +67,114 @@ class _Rebase(requests.adapters.HTTPAdapter):
         return super().send(request, *args, **kwargs)
 
 
+# How long a container trusts its copy of the shared token before it looks at the table
+# again. Well under the 5 minutes WeChat keeps an old token valid after a new one is
+# fetched, so a copy another container has replaced never reaches WeChat expired.
+RECHECK = timedelta(seconds=60)
+REFRESH_LEASE = timedelta(seconds=10)  # one container fetches; the lease lapses if it dies
+REFRESH_WAITS = (0.1, 0.2, 0.3)  # seconds the others wait for its token, then a 503
+
+
+@dataclass(frozen=True)
+class _Copy:
+    value: Any
+    expires: datetime | None  # when the stored token stops being used (expiry - _MARGIN)
+    read_at: datetime
+
+
 class DynamoTokenStorage(SessionStorage):
     """wechatpy session storage on the ``runtime`` table, shared by all containers.
 
-    ``get`` hides an expired token itself (DynamoDB's TTL deletes lazily), so
-    wechatpy fetches a fresh one instead of using a stale one.
+    - A per-container copy answers ``get`` until the token's stored expiry (5 minutes
+      before WeChat's) and for at most ``recheck`` after it was read: at the morning peak
+      one item read on every login would take 56 times what a partition serves
+      (docs/capacity.md); read once a minute per container it takes a fraction of one.
+    - ``get`` hides an expired token itself (DynamoDB's TTL deletes lazily), so wechatpy
+      fetches a fresh one instead of using a stale one.
+    - One refresh at a time: a container that finds no valid token takes a lease
+      (a conditional write in the runtime table) before it lets wechatpy fetch one, and
+      ``set`` releases it. The others wait briefly for that token and answer 503
+      ``wechat_unavailable`` (with Retry-After) if it does not come.
     """
 
-    def __init__(self, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], datetime],
+        *,
+        recheck: timedelta = RECHECK,
+        waits: tuple[float, ...] = REFRESH_WAITS,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._clock = clock
+        self._recheck = recheck
+        self._waits = waits
+        self._sleep = sleep
+        self._copies: dict[str, _Copy] = {}
+        self._lease = DynamoLease()
+        self._owner = uuid.uuid4().hex
+        self.reads = 0  # GetItems of the table, for tests and the capacity model
 
     def get(self, key: str, default: Any = None) -> Any:
+        now = self._clock()
+        copy = self._copies.get(key)
+        if copy is not None and _usable(copy, now) and now < copy.read_at + self._recheck:
+            return copy.value
+        copy = self._read(key, now)
+        if copy is not None:
+            return copy.value
+        if not key.endswith("_access_token"):
+            return default
+        until = now + REFRESH_LEASE
+        if self._lease.acquire(self._lease_name(key), owner=self._owner, until=until, now=now):
+            return default  # wechatpy fetches a token now, and set() stores it
+        for pause in self._waits:  # another container is fetching: wait for its token
+            self._sleep(pause)
+            copy = self._read(key, self._clock())
+            if copy is not None:
+                return copy.value
+        raise UpstreamUnavailable(
+            "WeChat's access token is being renewed; try again shortly",
+            code="wechat_unavailable",
+            retry_after=1,
+        )
+
+    def _read(self, key: str, now: datetime) -> _Copy | None:
+        """The stored value if it is still in use (kept as this container's copy)."""
+        self.reads += 1
+        self._copies.pop(key, None)
         with translate():
             try:
                 record = RuntimeRecord.get(f"wechat:{key}", consistent_read=True)
             except DoesNotExist:
-                return default
-        if record.expires is not None and record.expires <= self._clock():
-            return default
-        return json.loads(record.value) if record.value else default
+                return None
+        if not record.value:
+            return None
+        copy = _Copy(json.loads(record.value), record.expires, now)
+        if not _usable(copy, now):
+            return None
+        self._copies[key] = copy
+        return copy
 
     def set(self, key: str, value: Any, ttl: int | None = None) -> None:
-        expires = self._clock() + timedelta(seconds=ttl or 7200) - _MARGIN
+        now = self._clock()
+        expires = now + timedelta(seconds=ttl or 7200) - _MARGIN
         with translate():
             RuntimeRecord(f"wechat:{key}", value=json.dumps(value), expires=expires).save()
+        self._copies[key] = _Copy(value, expires, now)
+        self._lease.release(self._lease_name(key), owner=self._owner)
 
     def delete(self, key: str) -> None:
+        self._copies.pop(key, None)
         with translate():
             RuntimeRecord(f"wechat:{key}").delete()
+
+    @staticmethod
+    def _lease_name(key: str) -> str:
+        return f"wechat-refresh:{key}"
+
+
+def _usable(copy: _Copy, now: datetime) -> bool:
+    return copy.expires is None or now < copy.expires
 
 
 def _errcode(exc: WeChatClientException) -> int | None:

@@ -74,9 +74,21 @@ class RateLimited(DomainError):
 
 
 class UpstreamUnavailable(DomainError):
-    """A dependency (WeChat, Alipay, DynamoDB) is down or busy (HTTP 503)."""
+    """A dependency (WeChat, Alipay, DynamoDB) is down or busy, or the service is shedding
+    load (HTTP 503); ``retry_after`` seconds is the client's hint (``Retry-After``)."""
 
     code = "upstream_unavailable"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        code: str | None = None,
+        retry_after: int = 1,
+    ) -> None:
+        super().__init__(message, field=field, code=code)
+        self.retry_after = retry_after
 
 
 class UpstreamBadResponse(DomainError):

@@ -101,7 +101,7 @@ class ColourService:
         phone_hash = (
             self.facts.phone_hash_of(person.owner_user_id) if person.relation == "self" else None
         )
-        feed_id, areas = self.facts.active_risk()
+        feed_id, areas = self.facts.active_risk(fresh=True)
         earlier = [d for d in recent[1:] if d.created_at >= since or d.status == "pending_review"]
         return Facts(
             declared_at=tuple(d.created_at for d in recent),
@@ -138,17 +138,18 @@ class ColourService:
     def recolour_many(self, person_ids: list[str], reason: str) -> dict[str, int]:
         """The worker's loop: every person recomputed; failures collected, not fatal."""
         counts = {"recoloured": 0, "skipped": 0, "failed": 0}
-        for person_id in person_ids:
-            try:
-                self.recolour(person_id, actor="system", actor_role="system", reason=reason)
-                counts["recoloured"] += 1
-            except NotFound:
-                counts["skipped"] += 1  # a phone whose owner never declared: no code to colour
-            except Exception:
-                from chalicelib.logs import get_logger
+        with self.facts.one_snapshot():  # one read of the @active pointer per batch
+            for person_id in person_ids:
+                try:
+                    self.recolour(person_id, actor="system", actor_role="system", reason=reason)
+                    counts["recoloured"] += 1
+                except NotFound:
+                    counts["skipped"] += 1  # a phone whose owner never declared: no code
+                except Exception:
+                    from chalicelib.logs import get_logger
 
-                get_logger().exception("recolour failed", extra={"person": person_id})
-                counts["failed"] += 1
+                    get_logger().exception("recolour failed", extra={"person": person_id})
+                    counts["failed"] += 1
         return counts
 
     def current(self, person_id: str) -> StoredColour | None:

@@ -221,10 +221,13 @@ class FederationService:
         current = self.trust_list()
         entries = [{**key_entry(k), "source": "local"} for k in signer.published(now)]
         entries += [{**key_entry(k), "source": "trust_list"} for k in self.trusted_keys()]
+        # Published on the minute: within one minute every container signs the same bytes,
+        # so caches and If-None-Match can hold the document (GET /v1/trust-list's ETag).
+        published = now.replace(second=0, microsecond=0)
         payload = {
             "type": PUBLISHED_KEYS_TYPE,
             "region": self.region,
-            "published_at": now.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+            "published_at": published.isoformat().replace("+00:00", "Z"),
             "trust_list_version": current.version if current else None,
             "keys": entries,
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Protocol
 
@@ -241,4 +242,11 @@ class FactsSource(Protocol):
         """What partner regions attested about this federation hash (way (a))."""
         ...
 
-    def active_risk(self) -> tuple[str | None, tuple[RiskArea, ...]]: ...
+    def active_risk(self, *, fresh: bool = False) -> tuple[str | None, tuple[RiskArea, ...]]:
+        """The active risk snapshot: from a per-container cache with a bounded age, or
+        read consistently when ``fresh`` (a colour about to be stored)."""
+        ...
+
+    def one_snapshot(self) -> AbstractContextManager[None]:
+        """Within the block every ``active_risk`` answer is the first one."""
+        ...

@@ -109,12 +109,17 @@ class RiskService:
     clock: Callable[[], datetime]
     recolour_many: Callable[[list[str], str], dict[str, int]] = lambda ids, reason: {}
     scan_cache_seconds: int = 0  # how stale a scan check's risk snapshot may be
+    # A recolour message names the feed it follows: a worker whose cached @active pointer
+    # holds another id reads it again before colouring anyone (ActivePointer.expect).
+    expect_feed: Callable[[str], None] = lambda feed_id: None
 
     # -- the recolour worker ----------------------------------------------------------
 
     def process(self, message: dict[str, Any]) -> dict[str, int]:
         """One queue message: people by id, or phones / ID hashes whose people to find."""
         reason = str(message.get("reason") or "queued")
+        if reason.startswith("risk_feed:"):
+            self.expect_feed(reason.removeprefix("risk_feed:").removesuffix(":rescan"))
         people = {str(p) for p in message.get("person_ids") or []}
         for phone in message.get("phone_hashes") or []:
             people.update(self_person_id(u) for u in self.affected.users_with_phone(str(phone)))

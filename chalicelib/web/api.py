@@ -13,7 +13,14 @@ that:
   429 with ``Retry-After``;
 - any :class:`DomainError` becomes the SPEC's error shape with its status,
   and anything unexpected becomes a logged 500 in the same shape (never
-  Chalice's own body, never a traceback).
+  Chalice's own body, never a traceback);
+- a route declared ``cache=N`` (public data: keys, trust list, regions, test
+  sites) answers with an ``ETag`` (a hash of the body) and ``Cache-Control:
+  public, max-age=N``, and ``304 Not Modified`` with no body to an
+  ``If-None-Match`` that names it; every other answer is ``no-store``;
+- past ``max_in_flight`` requests at once in this container the answer is a
+  503 ``overloaded`` with ``Retry-After`` before any work is done (load
+  shedding: a saturated container answers fast instead of queueing).
 
 The HTTP middleware adds a request id, writes one structured log line per
 request (never the body), and rewrites the few errors Chalice produces before
@@ -30,8 +37,10 @@ only at the first type a browser lists).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -65,6 +74,13 @@ if TYPE_CHECKING:
     from chalicelib.domain.session import SessionClaims
 
 JSON_TYPE = "application/json; charset=utf-8"
+
+# How long caches (a CDN, API Gateway's cache, a checkpoint) may keep the public answers.
+# The keys change only on rotation and stay published until their codes expire; a region's
+# risk level may be this much older than the feed (plus YIMA_RISK_CACHE_SECONDS).
+KEYS_MAX_AGE = 300  # /v1/keys and /v1/trust-list
+REGION_MAX_AGE = 60  # /v1/regions/{code}
+TEST_SITES_MAX_AGE = 600  # /v1/test-sites: loaded by an operator, rarely
 _PATH_PARAM = re.compile(r"^[A-Za-z0-9_.:-]{1,80}$")
 
 STATUS: dict[type[DomainError], int] = {
@@ -98,29 +114,122 @@ def error_body(code: str, message: str, field: str | None = None) -> dict[str, A
     return {"error": error}
 
 
-def json_response(
-    body: Any, status: int = 200, headers: Mapping[str, str] | None = None
-) -> Response:
+def _json_text(body: Any) -> str:
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate echoed from the request: escape it
         text = json.dumps(body, separators=(",", ":"))
+    return text
+
+
+def json_response(
+    body: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
     return Response(
-        body=text,
+        body=_json_text(body),
         status_code=status,
         headers={"Content-Type": JSON_TYPE, "Cache-Control": "no-store", **(headers or {})},
     )
 
 
+def etag_of(text: str) -> str:
+    """A strong validator: the same bytes give the same tag in every container."""
+    return '"' + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32] + '"'
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    """``If-None-Match``: ``*`` or a comma-separated list of (maybe weak) tags."""
+    if not header:
+        return False
+    wanted = etag.removeprefix("W/")
+    for candidate in header.split(","):
+        candidate = candidate.strip()
+        if candidate == "*" or candidate.removeprefix("W/") == wanted:
+            return True
+    return False
+
+
+def cacheable_response(body: Any, status: int, max_age: int, if_none_match: str | None) -> Response:
+    text = _json_text(body)
+    etag = etag_of(text)
+    headers: dict[str, str | list[str]] = {
+        "Cache-Control": f"public, max-age={max_age}",
+        "ETag": etag,
+    }
+    if etag_matches(if_none_match, etag):
+        return Response(body="", status_code=304, headers=headers)
+    return Response(body=text, status_code=status, headers={"Content-Type": JSON_TYPE, **headers})
+
+
 def error_response(exc: DomainError) -> Response:
     status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
     headers = {}
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited | UpstreamUnavailable):  # 429 and 503 say when to retry
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, Unauthenticated):
         headers["WWW-Authenticate"] = 'Bearer realm="yima"'
     return json_response(error_body(exc.code, exc.message, exc.field), status, headers)
+
+
+class Shedder:
+    """Load shedding in front of every route, before any work is done.
+
+    - A token bucket of ``rate`` requests a second (``burst`` at once): past it, 429
+      ``throttled`` with ``Retry-After``. API Gateway's stage throttle does this on AWS
+      (infra/); this is its stand-in for the local stack and the load test
+      (``YIMA_THROTTLE_RATE``, ``YIMA_THROTTLE_BURST``; 0 is off).
+    - At most ``max_in_flight`` requests at once in this process: past it, 503
+      ``overloaded`` with ``Retry-After``, at once, instead of queueing behind the others
+      (``YIMA_MAX_IN_FLIGHT``; 0 is off; a Lambda container runs one request at a time).
+
+    A client told to retry later keeps showing the code it has: codes verify offline
+    until they expire (docs/capacity.md, "When the backend is overloaded").
+    """
+
+    def __init__(
+        self,
+        *,
+        rate: float,
+        burst: int,
+        max_in_flight: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.rate, self.burst, self.max_in_flight = rate, max(burst, 1), max_in_flight
+        self._clock = clock
+        self._tokens = float(self.burst)
+        self._at = clock()
+        self._in_flight = 0
+        self._lock = threading.Lock()
+
+    def admit(self) -> None:
+        with self._lock:
+            if self.rate > 0:
+                now = self._clock()
+                self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+                self._at = now
+                if self._tokens < 1:
+                    wait = max(1, int(-(-(1 - self._tokens) // self.rate)))
+                    throttled = RateLimited(
+                        "too many requests for the service right now; retry after the "
+                        "Retry-After seconds and keep showing the code you have",
+                        retry_after=wait,
+                    )
+                    throttled.code = "throttled"
+                    raise throttled
+                self._tokens -= 1
+            if self.max_in_flight and self._in_flight >= self.max_in_flight:
+                raise UpstreamUnavailable(
+                    "the service is overloaded; retry after the Retry-After seconds and "
+                    "keep showing the code you have",
+                    code="overloaded",
+                    retry_after=1,
+                )
+            self._in_flight += 1
+
+    def done(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
 
 
 @dataclass(frozen=True)
@@ -141,6 +250,7 @@ class Operation:
     max_body: int | None = None  # None: the stage's limit (64 KiB by default)
     local_only: bool = False  # absent (404, undocumented) outside the local and test stages
     limit: str | None = None  # the abuse-limit group counted per caller and source address
+    cache: int | None = None  # public data: max-age seconds, an ETag, 304 to If-None-Match
 
     @property
     def operation_id(self) -> str:
@@ -181,6 +291,7 @@ class Api:
         self._container = container
         # (resource path, method) → handler, for the routes that answer a binary type
         self._binary: dict[tuple[str, str], Callable[..., Response]] = {}
+        self._shedder: Shedder | None = None
         app.register_middleware(self._middleware, "http")
 
     def route(
@@ -200,6 +311,7 @@ class Api:
         max_body: int | None = None,
         local_only: bool = False,
         limit: str | None = None,
+        cache: int | None = None,
     ) -> Callable[[View], View]:
         op = Operation(
             path=path,
@@ -216,6 +328,7 @@ class Api:
             max_body=max_body,
             local_only=local_only,
             limit=limit,
+            cache=cache,
         )
 
         def decorate(view: View) -> View:
@@ -236,11 +349,44 @@ class Api:
 
     # -- per request ----------------------------------------------------------
 
+    def _shed(self, services: Container) -> Shedder | None:
+        settings = services.settings
+        if self._shedder is None:
+            if not (settings.throttle_rate or settings.max_in_flight):
+                return None
+            self._shedder = Shedder(
+                rate=settings.throttle_rate,
+                burst=settings.throttle_burst,
+                max_in_flight=settings.max_in_flight,
+            )
+        return self._shedder
+
     def _handle(self, op: Operation, view: View, params: dict[str, str]) -> Response:
+        try:
+            services = self._container()
+            shedder = self._shed(services)
+            if shedder is not None:
+                shedder.admit()
+        except DomainError as exc:
+            return error_response(exc)
+        except ConfigError as exc:
+            _log().error("configuration error", extra={"error": str(exc)})
+            return _not_configured()
+        except Exception:  # the stage's AWS is unreachable while the container is built
+            _log().exception("container not built", extra={"route": f"{op.method} {op.path}"})
+            return _not_configured()
+        try:
+            return self._serve(op, view, params, services)
+        finally:
+            if shedder is not None:
+                shedder.done()
+
+    def _serve(
+        self, op: Operation, view: View, params: dict[str, str], services: Container
+    ) -> Response:
         request = self.app.current_request
         assert request is not None
         try:
-            services = self._container()
             if op.local_only and not services.settings.is_local:
                 raise NotFound("no such route", code="not_found")
             caller = self._authenticate(op, request, services)
@@ -270,14 +416,16 @@ class Api:
             return error_response(exc)
         except ConfigError as exc:
             _log().error("configuration error", extra={"error": str(exc)})
-            return json_response(
-                error_body("service_unavailable", "the service is not configured; try later"), 503
-            )
+            return _not_configured()
         except Exception:  # the last line of defence: never Chalice's 500 body
             _log().exception("unhandled error", extra={"route": f"{op.method} {op.path}"})
             return json_response(error_body("internal_error", "an internal error occurred"), 500)
         if isinstance(result, Response):
             return result
+        if op.cache is not None:
+            return cacheable_response(
+                result, op.status, op.cache, request.headers.get("if-none-match")
+            )
         return json_response(result, op.status)
 
     @staticmethod
@@ -350,6 +498,14 @@ class Api:
             },
         )
         return response
+
+
+def _not_configured() -> Response:
+    return json_response(
+        error_body("service_unavailable", "the service is not available; try later"),
+        503,
+        {"Retry-After": "5"},
+    )
 
 
 def source_ip(request: Request) -> str | None:

@@ -23,7 +23,8 @@ _REASONS = {
     415: "Body is not application/json",
     429: "Rate limited; see Retry-After",
     502: "An upstream (WeChat, Alipay) answered something we cannot trust",
-    503: "An upstream (database, WeChat, Alipay) is unavailable",
+    503: "An upstream (database, WeChat, Alipay) is unavailable, or the service is shedding "
+    "load; see Retry-After",
 }
 
 
@@ -60,6 +61,16 @@ def _operation(op: Operation) -> dict[str, Any]:
         {"name": name, "in": "query", "required": False, "schema": schema}
         for name, schema in op.query.items()
     ]
+    if op.cache is not None:
+        params.append(
+            {
+                "name": "If-None-Match",
+                "in": "header",
+                "required": False,
+                "description": "an ETag this route sent: 304 with no body while it still holds",
+                "schema": {"type": "string"},
+            }
+        )
     if params:
         doc["parameters"] = params
     if op.body is not None:
@@ -72,6 +83,24 @@ def _operation(op: Operation) -> dict[str, Any]:
     else:
         content = {op.produces: {"schema": op.response}}
     doc["responses"][str(op.status)] = {"description": "OK", "content": content}
+    if op.cache is not None:
+        validators = {
+            "ETag": {
+                "description": "a hash of the body: send it back as If-None-Match",
+                "schema": {"type": "string"},
+            },
+            "Cache-Control": {
+                "description": f"public, max-age={op.cache}: public data, cacheable by a "
+                "CDN, API Gateway's cache and the client",
+                "schema": {"type": "string"},
+            },
+        }
+        doc["responses"][str(op.status)]["headers"] = validators
+        doc["responses"]["304"] = {
+            "description": "Not modified: the If-None-Match ETag is still current (no body)",
+            "headers": validators,
+        }
+        doc["x-cache-max-age"] = op.cache
     for code in _error_codes(op):
         doc["responses"][str(code)] = {
             "description": _REASONS.get(code, "Error"),

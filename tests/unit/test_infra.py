@@ -394,3 +394,36 @@ def test_policy_is_least_privilege_and_names_only_the_stage(stage: str) -> None:
     assert f"arn:aws-cn:sqs:*:*:yima-{stage}-recolour" in resources
     assert f"arn:aws-cn:s3:::yima-{stage}-feeds" in resources
     assert f"arn:aws-cn:s3:::yima-{stage}-feeds/*" in resources
+
+
+# --- public data behind API Gateway's cache ----------------------------------------------
+
+
+def test_the_cached_routes_are_the_apps_cacheable_ones_with_their_max_age(
+    template: dict[str, Any],
+) -> None:
+    from app import api
+
+    declared = {op.path: op.cache for op in api.operations if op.cache is not None}
+    assert {path: ttl for path, (ttl, _p, _q) in generate.CACHED_ROUTES.items()} == declared
+    api_overlay = template["Resources"]["RestAPI"]["Properties"]
+    assert api_overlay["CacheClusterEnabled"] is True
+    settings = {s["ResourcePath"]: s for s in api_overlay["MethodSettings"]}
+    assert settings["/*"]["CachingEnabled"] is False  # nothing else is cached
+    for path, ttl in declared.items():
+        method = settings[path.replace("/", "~1")]
+        assert (method["HttpMethod"], method["CachingEnabled"], method["CacheTtlInSeconds"]) == (
+            "GET",
+            True,
+            ttl,
+        )
+        keys = api_overlay["DefinitionBody"]["paths"][path]["get"][
+            "x-amazon-apigateway-integration"
+        ]["cacheKeyParameters"]
+        # a 304 is replayed only to the same validator; every query parameter selects
+        assert "method.request.header.If-None-Match" in keys
+        op = next(o for o in api.operations if o.path == path)
+        for name in op.path_params:
+            assert f"method.request.path.{name}" in keys
+        for name in op.query:
+            assert f"method.request.querystring.{name}" in keys

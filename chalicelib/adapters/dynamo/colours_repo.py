@@ -7,6 +7,7 @@ DynamoDB deletes them only lazily. Retention periods come from
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -189,6 +190,20 @@ class DynamoColours:
         return None
 
 
+# A district's scans of a day are spread over this many index keys (<district>#<day>#<n>,
+# n from the person id): at the morning peak the busiest district alone writes about one
+# partition's worth of index entries a second onto one key (docs/capacity.md). The risk
+# refresh, which runs rarely, reads all of them.
+SCAN_SHARDS = 16
+
+
+def scan_region_key(region_code: str, day: str, person_id: str) -> str:
+    shard = (
+        int.from_bytes(hashlib.blake2b(person_id.encode(), digest_size=2).digest()) % SCAN_SHARDS
+    )
+    return f"{region_code}#{day}#{shard}"
+
+
 class DynamoScans:
     def add(
         self,
@@ -207,7 +222,9 @@ class DynamoScans:
             f"{at.isoformat()}#{scan_id}",
             venue_id=venue_id,
             region_code=region_code,
-            region_day=f"{region_code}#{local_day(at).isoformat()}" if region_code else None,
+            region_day=scan_region_key(region_code, local_day(at).isoformat(), person_id)
+            if region_code
+            else None,
             scanned_by=scanned_by,
             colour=colour,
             scanned_at=at,

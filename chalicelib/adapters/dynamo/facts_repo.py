@@ -7,11 +7,13 @@ DynamoDB deletes them only lazily. Retention periods come from
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.adapters.dynamo.common import ACTIVE_FEED, Clock
+from chalicelib.adapters.dynamo.common import Clock
 from chalicelib.adapters.dynamo.errors import translate
 from chalicelib.adapters.dynamo.federation_repo import partner_status
 from chalicelib.adapters.dynamo.models import (
@@ -22,6 +24,7 @@ from chalicelib.adapters.dynamo.models import (
     TestResultRecord,
     UserRecord,
 )
+from chalicelib.adapters.dynamo.risk_repo import ActivePointer
 from chalicelib.adapters.dynamo.ttl import live
 from chalicelib.adapters.dynamo.venues_repo import (
     DynamoCheckins,
@@ -40,11 +43,13 @@ from chalicelib.domain.colour import (
 
 
 class DynamoFacts:
-    """Reads what the colour engine needs; risk snapshots are immutable, so cached by id."""
+    """Reads what the colour engine needs; risk snapshots are immutable, so cached by id,
+    and the ``@active`` pointer to them is cached per container (:class:`ActivePointer`)."""
 
-    def __init__(self, *, clock: Clock) -> None:
+    def __init__(self, *, clock: Clock, pointer: ActivePointer | None = None) -> None:
         self._snapshots: dict[str, tuple[RiskArea, ...]] = {}
         self._clock = clock
+        self.pointer = pointer or ActivePointer(max_age_seconds=0, clock=clock)
 
     def phone_hash_of(self, user_id: str) -> str | None:
         with translate():
@@ -109,27 +114,31 @@ class DynamoFacts:
                 )
             ]
 
-    def active_risk(self) -> tuple[str | None, tuple[RiskArea, ...]]:
-        with translate():
-            try:
-                pointer = RiskFeedRecord.get(ACTIVE_FEED)
-            except DoesNotExist:
-                return None, ()
-            feed_id = pointer.active_feed_id
-            if not feed_id:
-                return None, ()
-            if feed_id not in self._snapshots:
+    def active_risk(self, *, fresh: bool = False) -> tuple[str | None, tuple[RiskArea, ...]]:
+        """The active snapshot's id and areas: up to the pointer cache's age old, or read
+        consistently when ``fresh`` (what a stored colour is computed from)."""
+        feed_id = self.pointer.current(fresh=fresh)
+        if not feed_id:
+            return None, ()
+        if feed_id not in self._snapshots:
+            with translate():
                 try:
                     snapshot = RiskFeedRecord.get(feed_id)
                 except DoesNotExist:
                     return None, ()
-                self._snapshots[feed_id] = tuple(
-                    RiskArea(
-                        region_code=a["region_code"],
-                        level=a["level"],
-                        since=datetime.fromisoformat(a["since"]),
-                        area=a.get("area", ""),
-                    )
-                    for a in snapshot.areas or ()
+            self._snapshots[feed_id] = tuple(
+                RiskArea(
+                    region_code=a["region_code"],
+                    level=a["level"],
+                    since=datetime.fromisoformat(a["since"]),
+                    area=a.get("area", ""),
                 )
+                for a in snapshot.areas or ()
+            )
         return feed_id, self._snapshots[feed_id]
+
+    @contextmanager
+    def one_snapshot(self) -> Iterator[None]:
+        """A batch of recolours reads the pointer once (ActivePointer.held)."""
+        with self.pointer.held():
+            yield

@@ -3,6 +3,9 @@
 Snapshots are immutable once stored (``attribute_not_exists``); the item
 ``@active`` names the active one and is switched with a condition on the id
 it named before, so two refreshes can never both switch from the same state.
+Every container keeps the pointer's answer in memory (:class:`ActivePointer`):
+read at the morning peak by every pass and card, one item would otherwise
+take 14 times what one partition serves (docs/capacity.md).
 Finding the affected people reads only keys: the place-day index per city and
 local day, the residence index per district, the scans per district and day.
 """
@@ -10,13 +13,15 @@ local day, the residence index per district, the scans per district and day.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
+from chalicelib.adapters.dynamo.colours_repo import SCAN_SHARDS
 from chalicelib.adapters.dynamo.errors import conditional_failed, translate
 from chalicelib.adapters.dynamo.models import (
     CheckinRecord,
@@ -67,7 +72,83 @@ def _snapshot(record: RiskFeedRecord) -> Snapshot:
     )
 
 
+class ActivePointer:
+    """The id of the active snapshot, as this container last read it from ``@active``.
+
+    - Readers that only *show* risk (the itinerary card, the pass, a region's page, a
+      scan's risk check) take :meth:`current`: an answer at most ``max_age_seconds`` old
+      (``YIMA_RISK_CACHE_SECONDS``: 30 on deployed stages, 0 on the local ones, where
+      every call reads the item), read eventually consistent.
+    - A recolour, which *stores* a colour computed from it, takes ``current(fresh=True)``:
+      a consistent read, once per batch of people inside :meth:`held`.
+    - Invalidation by version: a switch made in this container (:meth:`switched`) and a
+      recolour message naming a feed id the cache does not hold (:meth:`expect`) replace
+      the cached id at once, whatever its age.
+
+    The age is measured on the container's clock (a parameter, so tests move it); a clock
+    that goes backwards counts as stale. ``reads`` counts the GetItems made, for tests.
+    """
+
+    def __init__(self, *, max_age_seconds: float, clock: Callable[[], datetime]) -> None:
+        self.max_age = timedelta(seconds=max_age_seconds)
+        self._clock = clock
+        self._feed_id: str | None = None
+        self._read_at: datetime | None = None
+        self._holding = 0
+        self._held: tuple[str | None] | None = None
+        self.reads = 0
+
+    def current(self, *, fresh: bool = False) -> str | None:
+        if self._held is not None:
+            return self._held[0]
+        now = self._clock()
+        read_at = self._read_at
+        if fresh or read_at is None or not read_at <= now < read_at + self.max_age:
+            self._read(now, consistent=fresh)
+        if self._holding:
+            self._held = (self._feed_id,)
+        return self._feed_id
+
+    def _read(self, now: datetime, *, consistent: bool) -> None:
+        self.reads += 1
+        with translate():
+            try:
+                pointer = RiskFeedRecord.get(
+                    ACTIVE, consistent_read=consistent, attributes_to_get=["active_feed_id"]
+                )
+                feed_id = pointer.active_feed_id or None
+            except DoesNotExist:
+                feed_id = None
+        self._feed_id, self._read_at = feed_id, now
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Within the block, the first answer (fresh or not) is every answer: a batch of
+        recolours reads the pointer once and colours everyone from one snapshot."""
+        self._holding += 1
+        try:
+            yield
+        finally:
+            self._holding -= 1
+            if not self._holding:
+                self._held = None
+
+    def switched(self, feed_id: str) -> None:
+        """This container has just pointed ``@active`` at ``feed_id``."""
+        self._feed_id, self._read_at = feed_id, self._clock()
+        if self._held is not None:
+            self._held = (feed_id,)
+
+    def expect(self, feed_id: str) -> None:
+        """Someone says ``feed_id`` is (or was) active: a cache holding another id re-reads."""
+        if feed_id != self._feed_id:
+            self._read_at = None
+
+
 class DynamoRiskFeeds:
+    def __init__(self, *, pointer: ActivePointer | None = None) -> None:
+        self._pointer = pointer
+
     def active(self) -> Snapshot | None:
         with translate():
             try:
@@ -149,6 +230,8 @@ class DynamoRiskFeeds:
                         "another refresh switched the active snapshot first", code="refresh_raced"
                     ) from None
                 raise
+        if self._pointer is not None:
+            self._pointer.switched(new_id)
 
 
 class DynamoAffected:
@@ -183,11 +266,13 @@ class DynamoAffected:
             return [r.person_id for r in PersonRecord.by_residence.query(region_code)]
 
     def scanned(self, region_code: str, day: str) -> list[str]:
-        """Checkpoint scans and venue check-ins (场所码) in the district on the day."""
-        key = f"{region_code}#{day}"
+        """Every shard of the district's day (SCAN_SHARDS), the unsharded key that scans
+        written before the shards came in still carry, and the venue check-ins (场所码)."""
+        keys = [f"{region_code}#{day}"] + [f"{region_code}#{day}#{n}" for n in range(SCAN_SHARDS)]
         with translate():
-            return [r.person_id for r in ScanRecord.by_region_day.query(key)] + [
-                r.person_id for r in CheckinRecord.by_region_day.query(key)
+            scans = [r.person_id for key in keys for r in ScanRecord.by_region_day.query(key)]
+            return scans + [
+                r.person_id for r in CheckinRecord.by_region_day.query(f"{region_code}#{day}")
             ]
 
 
