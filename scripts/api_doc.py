@@ -41,7 +41,7 @@ DOC = ROOT / "docs" / "api.md"
 METHODS = ("get", "post", "put", "delete", "patch")
 _HEADING = re.compile(r"^### (GET|POST|PUT|DELETE|PATCH) (/v1/\S*)\s*$")
 _ITEM = re.compile(r"^- \*\*(Who|Responds|Errors)\*\*: (.*)$")
-_ROW = re.compile(r"^\|\s*(body|query|path)\s*\|\s*`([^`]+)`\s*\|(.*)\|(.*)\|(.*)\|\s*$")
+_ROW = re.compile(r"^\|\s*(body|query|path|header)\s*\|\s*`([^`]+)`\s*\|(.*)\|(.*)\|(.*)\|\s*$")
 
 
 @dataclass
