@@ -219,25 +219,26 @@ def test_a_citizen_cannot_check_in_another_citizens_person(client, venue):
     assert body(get(client, "/v1/checkins", bob))["items"] == []
 
 
-def test_a_citizen_checks_in_a_dependant(client, venue, container):
-    """The dependant is made directly (issue 16 brings the API); owner_user_id = caller."""
-    from dataclasses import replace
-
+def test_a_citizen_checks_in_a_dependant(client, venue):
+    """A child declared by the parent (``dependant``) checks in under the parent's account."""
     alice = citizen(client, "alice", ID_A, "13812345678")
-    user_id = body(get(client, "/v1/me", alice))["id"]
-    own = container.colours.people.get(self_person_id(user_id))
-    child = replace(own, person_id="p_child0001", holder_id="00" * 8, relation="child")
-    container.colours.people.create(
-        child, id_enc="x", name_enc="x", address_enc="x", now=container.clock()
+    child_id = make_id_number("61011320150101123")
+    declared = post(
+        client,
+        "/v1/declarations",
+        declaration(name="王小明", id_number=child_id, dependant={"relation": "child"}),
+        alice,
     )
-    container.colours.recolour("p_child0001", actor="test", actor_role="test", reason="test")
+    assert declared.status_code == 201, declared.body
+    child = [p for p in body(get(client, "/v1/people", alice))["items"] if p["relation"] != "self"]
+    (child_person,) = child
 
-    response = check_in(client, alice, venue["token"], person="p_child0001")
+    response = check_in(client, alice, venue["token"], person=child_person["id"])
 
     assert response.status_code == 201, response.body
-    assert body(response)["person"] == "p_child0001"
+    assert body(response)["person"] == child_person["id"]
     (listed,) = body(get(client, "/v1/checkins", alice))["items"]
-    assert listed["person"] == "p_child0001"
+    assert listed["person"] == child_person["id"]
 
 
 def test_a_check_in_cursor_of_another_account_is_refused(client, venue):
