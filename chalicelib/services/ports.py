@@ -216,3 +216,13 @@ class FactsSource(Protocol):
         ...
 
     def active_risk(self) -> tuple[str | None, tuple[RiskArea, ...]]: ...
+
+
+class OneTimeCodes(Protocol):
+    """Short-lived single-use values by key (the pages' sign-in codes)."""
+
+    def put(self, key: str, value: str, *, expires: datetime) -> None: ...
+
+    def take(self, key: str) -> str | None:
+        """The value, deleted in the same step: a second take of the key gets None."""
+        ...

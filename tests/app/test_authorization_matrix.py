@@ -234,6 +234,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     # converts the partner code the caller presents into a new one; reads no stored data
     ("POST", "/v1/federation/convert"): Row(CITIZEN),
     ("POST", "/v1/federation/status"): Row(frozenset({Role.PARTNER})),
+    # the pages (docs/pages.md): a page code signs in as the caller, names no one else
+    ("POST", "/v1/auth/page-code"): Row(
+        frozenset({Role.CITIZEN, Role.CHECKPOINT, Role.REVIEWER, Role.OFFICIAL, Role.ADMIN})
+    ),
+    ("POST", "/v1/auth/page-session"): Row(ANYONE),
+    ("GET", "/v1/pages/{name}"): Row(ANYONE),
 }
 
 OWNED = [key for key, row in MATRIX.items() if row.owned is not None]

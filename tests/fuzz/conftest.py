@@ -226,6 +226,7 @@ def _populate(client: Any, clock: Clock) -> World:
         "mark_id": str(mark["id"]),
         "feed_id": "fuzz-1",
         "code": "610113",
+        "name": "scanner.js",  # a page's file (GET /v1/pages/{name})
     }
     return World(
         client=client,
