@@ -31,8 +31,9 @@ The numbers:
 - A partner region's attestation: until its own ``valid_until``; a converted
   code's record: a day after the conversion (longer than any code lives).
 - The runtime table: per item. Job leases a day after they run out, rate-limit
-  counters two minutes after their window, the WeChat access token at its
-  expiry; wrapped data keys and policy texts have none (a data key decrypts
+  counters two minutes after their window, the WeChat access token and the
+  pages' one-time sign-in codes (60 s, deleted when used) at their expiry;
+  wrapped data keys and policy texts have none (a data key decrypts
   everything still stored; policy texts are public).
 """
 
@@ -106,7 +107,8 @@ RULES: Mapping[str, Rule] = {
         None,
         "per item",
         "leases: a day after they run out; rate-limit counters: two minutes after the "
-        "window; the WeChat access token: its expiry; data keys and policy texts: none "
+        "window; the WeChat access token and the pages' one-time sign-in codes: their "
+        "expiry; data keys and policy texts: none "
         "(a data key decrypts everything still stored; policies are public)",
     ),
 }

@@ -59,6 +59,7 @@
   var keys = null;
   var busy = false;
   var lastText = null;
+  var answers = 0; // how many answers were shown: data-count on the answer screen
 
   function showKeys(text) { $("keys-state").textContent = text; }
 
@@ -96,6 +97,8 @@
     box.setAttribute("data-valid", valid ? "true" : "false");
     box.setAttribute("data-colour", valid ? (answer.colour || "pending") : "none");
     box.setAttribute("data-source", source);
+    answers += 1;
+    box.setAttribute("data-count", String(answers));
     $("result-colour").textContent = valid
       ? Y.t("colour_" + (answer.colour || "pending"))
       : Y.t("invalid") + "：" + reasonText(answer.reason);

@@ -44,11 +44,12 @@ def test_a_page_code_opens_the_page_as_the_caller_once(client):
     assert_error(_exchange(client, issued["code"]), 401, "invalid_page_code", "code")
 
 
-def test_the_code_is_stored_only_as_its_hash(client):
+def test_the_code_is_stored_only_as_its_hash_and_expires_with_it(client, clock):
     issued = _code(client, login(client, "alice"))
 
-    keys = [r.key for r in models.RuntimeRecord.scan() if r.key.startswith("page-code:")]
-    assert len(keys) == 1 and issued["code"] not in keys[0]
+    records = [r for r in models.RuntimeRecord.scan() if r.key.startswith("page-code:")]
+    assert len(records) == 1 and issued["code"] not in records[0].key
+    assert records[0].expires == clock.now + timedelta(seconds=60)  # the TTL sweeps it
     assert all(issued["code"] not in (r.value or "") for r in models.RuntimeRecord.scan())
 
 

@@ -79,8 +79,10 @@ def _make_id_number(first17: str) -> str:
 class Server:
     def __init__(self, base: str, process: subprocess.Popen[str]) -> None:
         self.base, self.process = base, process
+        self.stopped = False
 
     def stop(self) -> None:
+        self.stopped = True
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
@@ -130,13 +132,15 @@ class Server:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "YIMA_"))}
-    env["YIMA_LOCAL_STATE"] = str(tmp_path_factory.mktemp("local-state"))
+    state = tmp_path_factory.mktemp("local-state")
+    env["YIMA_LOCAL_STATE"] = str(state)
+    log = (state / "devserver.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "scripts/devserver.py", "--port", str(port)],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
     )
@@ -155,7 +159,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         pytest.fail("the API did not answer within 150 s")
     running = Server(base, process)
     yield running
+    if process.poll() is not None and not running.stopped:  # died under a test: say why
+        print("devserver exited early:", (state / "devserver.log").read_text()[-3000:])
     running.stop()
+    log.close()
 
 
 @pytest.fixture(scope="module")
@@ -175,18 +182,24 @@ def browser(playwright: Any) -> Iterator[Any]:
     launched.close()
 
 
+DOC_SHOTS = ("citizen", "citizen-offline", "scanner", "console")
+
+
 @pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("screenshots")
-
-
-def _screenshot(page: Any, shots: Path, name: str) -> None:
-    path = shots / f"{name}.png"
-    page.screenshot(path=str(path))
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = tmp_path_factory.mktemp("screenshots")
+    yield path
+    # copied only at the end: `chalice local` restarts when a file in the repository changes
     if os.environ.get("YIMA_SCREENSHOTS") == "docs":
         target = ROOT / "docs" / "screenshots"
         target.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, target / path.name)
+        for name in DOC_SHOTS:
+            if (path / f"{name}.png").exists():
+                shutil.copy(path / f"{name}.png", target / f"{name}.png")
+
+
+def _screenshot(page: Any, shots: Path, name: str) -> None:
+    page.screenshot(path=str(shots / f"{name}.png"))
 
 
 def _errors(page: Any) -> list[str]:
@@ -293,9 +306,9 @@ def test_an_official_files_a_mark_that_a_second_official_approves(server, browse
     page.click("#ask-ok")
     page.wait_for_selector("#ask-error:not(:empty)")
     page.select_option("#ask-field-0", "case_report")
+    _screenshot(page, shots, "console")  # the queue, and the dialog asking for the reason
     page.click("#ask-ok")
     page.wait_for_selector("#flash:has-text('approved')")
-    _screenshot(page, shots, "console")
     second.close()
 
     assert server.call("GET", "/v1/code", citizen)["colour"] == "red"
@@ -368,19 +381,15 @@ def _scanner(playwright: Any, video: Path) -> tuple[Any, Any]:
     return browser, context
 
 
-def _result(page: Any) -> dict[str, str]:
-    page.wait_for_selector("#result:not([hidden])", timeout=20_000)
+def _result(page: Any, count: int = 1) -> dict[str, str]:
+    """The ``count``-th answer the scanner showed."""
+    page.wait_for_selector(f"#result:not([hidden])[data-count='{count}']", timeout=20_000)
     return {
         "valid": page.get_attribute("#result", "data-valid"),
         "colour": page.get_attribute("#result", "data-colour"),
         "source": page.get_attribute("#result", "data-source"),
         "text": page.inner_text("#result"),
     }
-
-
-def _next(page: Any) -> None:
-    page.click("#next")
-    page.wait_for_selector("#result[hidden]", state="attached")
 
 
 def test_the_scanner_shows_the_colour_online_and_offline(server, playwright, tmp_path, shots):
@@ -400,8 +409,8 @@ def test_the_scanner_shows_the_colour_online_and_offline(server, playwright, tmp
         _screenshot(page, shots, "scanner")
 
         context.set_offline(True)
-        _next(page)
-        offline = _result(page)
+        page.click("#next")  # the camera still sees the code: the next answer comes at once
+        offline = _result(page, count=2)
         assert (offline["valid"], offline["colour"], offline["source"]) == (
             "true",
             "green",
@@ -425,8 +434,8 @@ def test_the_scanner_refuses_a_forged_code_online_and_offline(server, playwright
         assert (online["valid"], online["source"]) == ("false", "online")
 
         context.set_offline(True)
-        _next(page)
-        offline = _result(page)
+        page.click("#next")  # the camera still sees the code: the next answer comes at once
+        offline = _result(page, count=2)
         assert (offline["valid"], offline["source"]) == ("false", "offline")
         assert "伪造" in offline["text"]  # bad_signature: possibly forged
     finally:
