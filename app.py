@@ -726,6 +726,7 @@ def page_code(call: Call) -> dict[str, Any]:
     tags=("pages",),
     body=web_pages.PAGE_SESSION_REQUEST,
     response=web_pages.PAGE_SESSION,
+    errors=(401,),
     summary="Exchange a page code once for a session of the same subject and role, ending "
     "no later than the one that asked for it; a used or late code is a 401",
 )
