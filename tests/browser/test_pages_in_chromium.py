@@ -41,6 +41,8 @@ from typing import Any
 import pytest
 import requests
 
+from tests.serial import one_local_stack_at_a_time
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("YIMA_CHROMIUM", "/usr/bin/chromium"))
 AXE = ROOT / "tests" / "browser" / "vendor" / "axe.min.js"
@@ -130,6 +132,11 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with one_local_stack_at_a_time():
+        yield from _server(tmp_path_factory)
+
+
+def _server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "YIMA_"))}
     state = tmp_path_factory.mktemp("local-state")
@@ -696,24 +703,25 @@ def test_the_citizen_page_turns_red_within_seconds_of_a_risk_feed(server, browse
 
 def test_with_the_api_stopped_the_pages_keep_working_offline(server, browser, shots):
     context, page = KEPT["citizen"]
-    expires = page.inner_text("#expires")
     scanner_page = context.new_page()
     gate = server.login("b-last-gate", role="checkpoint")
     scanner_page.goto(server.page_url(gate, "scanner"))
     scanner_page.wait_for_selector("#keys-state:has-text('更新于')")
     scanner_page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=10_000)
-    token = page.evaluate("JSON.parse(localStorage.getItem('yima.citizen.last.self')).code.token")
 
     server.stop()
 
     page.wait_for_selector("#status-line[data-kind=offline]", timeout=10_000)
+    saved = page.evaluate("JSON.parse(localStorage.getItem('yima.citizen.last.self'))")
     assert page.get_attribute("#code-card", "data-colour") == "red"  # the last signed code
-    assert page.inner_text("#expires") == expires
+    shown_expiry = page.evaluate(f"Yima.localTime(new Date({saved['code']['expires_at']!r}))")
+    assert page.inner_text("#expires") == shown_expiry
+    assert page.get_attribute("#code-card", "class") == "code-card"  # not yet expired
     _screenshot(page, shots, "citizen-offline")
 
     scanner_page.reload()  # the service worker serves the page; the keys are in storage
     scanner_page.wait_for_selector("#keys-state:has-text('更新于')")
-    scanner_page.fill("#token-input", token)
+    scanner_page.fill("#token-input", saved["code"]["token"])
     scanner_page.click("#token-form button")
     answer = _result(scanner_page)
     assert (answer["valid"], answer["colour"], answer["source"]) == ("true", "red", "offline")

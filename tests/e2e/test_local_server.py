@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 import requests
 
+from tests.serial import one_local_stack_at_a_time
+
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
 
@@ -32,6 +34,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    with one_local_stack_at_a_time():
+        yield from _server(tmp_path_factory)
+
+
+def _server(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     port = _free_port()
@@ -48,7 +57,7 @@ def server(
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 150  # two cores shared with the browser tests' server
     while time.monotonic() < deadline:
         try:
             if requests.get(f"{base}/v1/openapi.json", timeout=2).status_code == 200:
@@ -59,7 +68,7 @@ def server(
         time.sleep(0.3)
     else:
         os.killpg(process.pid, signal.SIGKILL)
-        pytest.fail("the API did not answer /v1/openapi.json within 60 s")
+        pytest.fail("the API did not answer /v1/openapi.json within 150 s")
     yield base, process
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)
