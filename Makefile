@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 
-.PHONY: run run-two test fuzz lint fmt bench load infra package clean
+.PHONY: run run-two test fuzz lint fmt bench load infra package clean browser-deps screenshots
 
 # The venv is rebuilt whenever a requirements file changes.
 $(STAMP): requirements.txt requirements-dev.txt
@@ -23,8 +23,21 @@ run: $(STAMP)
 run-two: $(STAMP)
 	$(BIN)/python scripts/run_two.py --port $(PORT) --port-b $(PORT_B)
 
-test: $(STAMP) lint
+test: $(STAMP) lint browser-deps
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests
+
+# tests/browser drives Debian's Chromium through Playwright (never `playwright install`,
+# which downloads its own build), with a CJK font for the screenshots; installed once,
+# skipped when they are already there.
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+browser-deps:
+	@test -x /usr/bin/chromium -a -e $(CJK_FONT) || { SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq chromium fonts-wqy-microhei; }
+
+# Re-take the README's screenshots of the pages (docs/screenshots/*.png) with the browser tests.
+screenshots: $(STAMP) browser-deps
+	YIMA_SCREENSHOTS=docs $(BIN)/python -m pytest tests/browser
 
 # The API fuzz and the parser properties with many more examples than `make test` gives
 # them (docs/testing.md). FUZZ_EXAMPLES=1000 for a longer hunt.

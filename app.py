@@ -13,8 +13,10 @@ from chalice import Chalice, Cron, Rate, Response
 from chalicelib import bootstrap
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.roles import Role
+from chalicelib.services import pages
 from chalicelib.services.auth import PhoneProof
 from chalicelib.web import contract, contract_people, views, views_people
+from chalicelib.web import pages as web_pages
 from chalicelib.web.api import KEYS_MAX_AGE, REGION_MAX_AGE, TEST_SITES_MAX_AGE, Api, Call
 
 app = Chalice(app_name="yima", configure_logs=False)  # powertools writes the JSON log lines
@@ -973,3 +975,52 @@ def dispute_decide(call: Call) -> dict[str, Any]:
         note=call.body["note"],
     )
     return views_people.dispute(item)
+
+
+# --- the pages people look at (issue 18; docs/pages.md) ----------------------------------
+# The citizen page, the checkpoint scanner and the officials' console, and the one-time
+# code that brings a session to them without a long-lived token in a URL.
+
+
+@api.route(
+    "/v1/auth/page-code",
+    limit="login",
+    method="POST",
+    roles=pages.SIGN_IN_ROLES,
+    tags=("pages",),
+    body=web_pages.PAGE_CODE_REQUEST,
+    response=web_pages.PAGE_CODE,
+    status=201,
+    summary="A one-time code (60 s, single use) that opens a page as the caller: put it "
+    "in the page URL's fragment (#code=…), never in its path or query",
+)
+def page_code(call: Call) -> dict[str, Any]:
+    issued = call.services.pages.issue(call.who, call.body["page"])
+    return web_pages.page_code_view(issued)
+
+
+@api.route(
+    "/v1/auth/page-session",
+    limit="login",
+    method="POST",
+    tags=("pages",),
+    body=web_pages.PAGE_SESSION_REQUEST,
+    response=web_pages.PAGE_SESSION,
+    errors=(401,),
+    summary="Exchange a page code once for a session of the same subject and role, ending "
+    "no later than the one that asked for it; a used or late code is a 401",
+)
+def page_session(call: Call) -> dict[str, Any]:
+    return web_pages.page_session_view(call.services.pages.exchange(call.body["code"]))
+
+
+@api.route(
+    "/v1/pages/{name}",
+    tags=("pages",),
+    response=web_pages.PAGE_FILE,
+    produces=web_pages.PRODUCES,
+    summary="The pages' files (citizen.html, scanner.html, console.html and their scripts, "
+    "styles and service worker), with a strict Content-Security-Policy",
+)
+def page_file(call: Call) -> Response:
+    return web_pages.serve(call.params["name"])

@@ -31,6 +31,7 @@ from chalicelib.services.itinerary import ItineraryService
 from chalicelib.services.labs import LabService, TestSiteService
 from chalicelib.services.limits import RateLimiter
 from chalicelib.services.officials import AppealService, AuditService, StatusService
+from chalicelib.services.pages import PageSessionService
 from chalicelib.services.people import PeopleService
 from chalicelib.services.regions import RegionService
 from chalicelib.services.risk import RiskService
@@ -73,6 +74,7 @@ class Container:
     people: PeopleService
     gate: GateService
     disputes: DisputeService
+    pages: PageSessionService
 
 
 class AwsClients:
@@ -121,6 +123,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     from chalicelib.adapters.dynamo.labs_repo import DynamoTestResults, DynamoTestSites
     from chalicelib.adapters.dynamo.limits_repo import DynamoCounters
     from chalicelib.adapters.dynamo.marks_repo import DynamoMarks
+    from chalicelib.adapters.dynamo.page_codes_repo import DynamoOneTimeCodes
     from chalicelib.adapters.dynamo.people_repo import DynamoPeople
     from chalicelib.adapters.dynamo.risk_repo import (
         ActivePointer,
@@ -389,6 +392,13 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         people=people_service,
         gate=gate,
         disputes=disputes,
+        pages=PageSessionService(
+            codes=DynamoOneTimeCodes(),
+            ring=secrets.session_ring,
+            audience=settings.audience,
+            session_ttl=timedelta(seconds=settings.session_ttl_seconds),
+            clock=clock,
+        ),
     )
     _wire_people(container, declarations)
     return container

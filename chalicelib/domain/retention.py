@@ -39,8 +39,9 @@ The numbers:
   day after their own expiry (30 days at most); identity disputes: six months
   after the decision, like the audit trail that records each step.
 - The runtime table: per item. Job leases a day after they run out, rate-limit
-  counters two minutes after their window, the WeChat access token at its
-  expiry; wrapped data keys and policy texts have none (a data key decrypts
+  counters two minutes after their window, the WeChat access token and the
+  pages' one-time sign-in codes (60 s, deleted when used) at their expiry;
+  wrapped data keys and policy texts have none (a data key decrypts
   everything still stored; policy texts are public).
 """
 
@@ -124,7 +125,8 @@ RULES: Mapping[str, Rule] = {
         None,
         "per item",
         "leases: a day after they run out; rate-limit counters: two minutes after the "
-        "window; the WeChat access token: its expiry; a used Alipay phone proof: 20 "
+        "window; the WeChat access token and the pages' one-time sign-in codes: their "
+        "expiry; a used Alipay phone proof: 20 "
         "minutes (twice the window in which it is accepted); data keys, policy texts and "
         "phone claims: none (a data key decrypts everything still stored; policies are "
         "public; a phone's claim names its account while the account is)",

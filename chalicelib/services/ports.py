@@ -250,3 +250,13 @@ class FactsSource(Protocol):
     def one_snapshot(self) -> AbstractContextManager[None]:
         """Within the block every ``active_risk`` answer is the first one."""
         ...
+
+
+class OneTimeCodes(Protocol):
+    """Short-lived single-use values by key (the pages' sign-in codes)."""
+
+    def put(self, key: str, value: str, *, expires: datetime) -> None: ...
+
+    def take(self, key: str) -> str | None:
+        """The value, deleted in the same step: a second take of the key gets None."""
+        ...

@@ -78,10 +78,8 @@ def _operation(op: Operation) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": op.body}},
         }
-    if op.produces == "application/json":
-        content = {"application/json": {"schema": op.response}}
-    else:
-        content = {op.produces: {"schema": op.response}}
+    # a comma-separated ``produces`` lists every type the route answers with (the pages)
+    content = {kind: {"schema": op.response} for kind in op.produces.split(",")}
     doc["responses"][str(op.status)] = {"description": "OK", "content": content}
     if op.cache is not None:
         validators = {

@@ -327,6 +327,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/v1/verify/id"): Row(frozenset({Role.CHECKPOINT})),
     ("GET", "/v1/admin/disputes"): Row(REVIEWER),
     ("POST", "/v1/admin/disputes/{dispute_id}"): Row(REVIEWER),
+    # the pages (docs/pages.md): a page code signs in as the caller, names no one else
+    ("POST", "/v1/auth/page-code"): Row(
+        frozenset({Role.CITIZEN, Role.CHECKPOINT, Role.REVIEWER, Role.OFFICIAL, Role.ADMIN})
+    ),
+    ("POST", "/v1/auth/page-session"): Row(ANYONE),
+    ("GET", "/v1/pages/{name}"): Row(ANYONE),
 }
 
 OWNED = [key for key, row in MATRIX.items() if row.owned is not None]

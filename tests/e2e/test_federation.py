@@ -26,6 +26,7 @@ import requests
 
 from tests.federation_helpers import KeyPair, trust_list, window
 from tests.helpers import declaration, make_id_number
+from tests.serial import one_local_stack_at_a_time
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
@@ -53,6 +54,11 @@ def _wait(base: str, process: subprocess.Popen[str], deadline: float) -> None:
 
 @pytest.fixture(scope="module")
 def regions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    with one_local_stack_at_a_time():
+        yield from _regions(tmp_path_factory)
+
+
+def _regions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     state = tmp_path_factory.mktemp("local-state")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "YIMA_"))}
     env |= {

@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 import requests
 
+from tests.serial import one_local_stack_at_a_time
+
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
 
@@ -32,6 +34,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    with one_local_stack_at_a_time():
+        yield from _server(tmp_path_factory)
+
+
+def _server(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     port = _free_port()

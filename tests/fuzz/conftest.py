@@ -261,6 +261,7 @@ def _populate(client: Any, clock: Clock) -> World:
         "venue_id": str(venue["id"]),
         "person_id": str(grandpa["person"]),
         "dispute_id": str(_ok(disputes)["items"][0]["id"]),
+        "name": "scanner.js",  # a page's file (GET /v1/pages/{name})
     }
     return World(
         client=client,

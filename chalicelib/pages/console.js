@@ -1,0 +1,431 @@
+/* The officials' console: review queue, status marks with the second official's approval,
+ * appeals, held risk snapshots, venue registration and the audit log.
+ *
+ * Only staff roles get in (reviewer, official, admin); each sees the sections of its
+ * role, and the API checks the role again on every call. Every action opens a dialog
+ * that asks for its reason: the note, answer or epidemic category the API records.
+ * Where the API takes no reason (approving a mark, confirming a held snapshot), the
+ * dialog shows the reason on record and asks the official to confirm it: the category
+ * must be picked again, the feed id typed again.
+ */
+(function () {
+  "use strict";
+  var Y = window.Yima;
+  var $ = function (id) { return document.getElementById(id); };
+  var STAFF = ["reviewer", "official", "admin"];
+  var HELD = "yima.console.held";
+
+  Y.addWords({
+    console_title: ["工作人员后台", "Staff console"],
+    staff_only: ["仅限审核员、卫健官员与管理员登录", "Reviewers, health officials and admins only"],
+    paste_token: ["工作人员令牌（python -m chalicelib.cli issue-token）",
+      "Staff token (python -m chalicelib.cli issue-token)"],
+    not_staff: ["此账号不是工作人员角色", "This account has no staff role"],
+    submit: ["提交", "Submit"],
+    cancel: ["取消", "Cancel"],
+    tab_reviews: ["待审核申报", "Reviews"],
+    tab_marks: ["状态标记", "Status marks"],
+    tab_appeals: ["申诉", "Appeals"],
+    tab_risk: ["风险地区快照", "Risk snapshots"],
+    tab_venues: ["场所登记", "Venues"],
+    tab_audit: ["审计日志", "Audit log"],
+    empty: ["暂无", "Nothing here"],
+    approve: ["通过", "Approve"],
+    reject: ["驳回", "Reject"],
+    answer: ["答复", "Answer"],
+    confirm: ["确认生效", "Confirm"],
+    note: ["理由（必填）", "Reason (required)"],
+    new_mark: ["申请状态标记（需另一名官员批准）", "Request a status mark (a second official approves)"],
+    id_number: ["身份证号", "ID number"],
+    status: ["状态", "Status"],
+    category: ["流调原因", "Epidemic reason"],
+    contact_date: ["接触日期（密接/次密接必填）", "Contact date (contacts only)"],
+    request: ["提交申请", "Request"],
+    queue: ["待批准", "Awaiting approval"],
+    requested_by: ["申请人", "Requested by"],
+    approve_check: ["请再次选择该申请的流调原因以确认", "Pick the request's epidemic reason again to confirm"],
+    approve_mismatch: ["所选原因与申请不一致", "That is not the request's reason"],
+    outcome: ["结论", "Outcome"],
+    upheld: ["申诉成立", "Upheld"],
+    dismissed: ["申诉不成立", "Dismissed"],
+    push: ["发布快照", "Push snapshot"],
+    snapshot: ["快照 JSON", "Snapshot JSON"],
+    held: ["暂缓生效的快照", "Held snapshots"],
+    feed_id: ["快照编号", "Feed id"],
+    type_feed_id: ["请输入快照编号以确认", "Type the feed id to confirm"],
+    feed_mismatch: ["编号不一致", "The feed id does not match"],
+    venue_name: ["场所名称", "Venue name"],
+    region_code: ["区划代码", "Division code"],
+    address: ["地址", "Address"],
+    register: ["登记", "Register"],
+    unavailable: ["此服务器暂未提供该功能", "This server does not offer this yet"],
+    day: ["日期", "Day"],
+    subject: ["对象", "Subject"],
+    search: ["查询", "Search"],
+    done: ["已完成：", "Done: "],
+    bad_json: ["不是有效的 JSON", "Not valid JSON"],
+  });
+
+  var session = new Y.Session("console");
+  var TABS = {
+    reviewer: ["reviews", "appeals"],
+    official: ["marks", "risk", "venues"],
+    admin: ["audit"],
+  };
+  var current = null;
+
+  function token() { return session.token(); }
+  function api(method, path, body) {
+    return Y.call(method, path, { token: token(), body: body });
+  }
+  function flash(text) { $("flash").textContent = text; }
+
+  // --- the reason dialog ----------------------------------------------------------------
+
+  var pending = null;
+  function ask(title, fields, action) {
+    $("ask-title").textContent = title;
+    var body = $("ask-body");
+    body.replaceChildren();
+    fields.forEach(function (f, n) {
+      var id = "ask-field-" + n;
+      body.appendChild(Y.el("label", { for: id, text: f.label }));
+      var input;
+      if (f.options) {
+        input = Y.el("select", { id: id, name: f.name });
+        if (f.blank) input.appendChild(Y.el("option", { value: "", text: "—" }));
+        f.options.forEach(function (o) { input.appendChild(Y.el("option", { value: o, text: o })); });
+      } else if (f.multiline) {
+        input = Y.el("textarea", { id: id, name: f.name, rows: f.rows || "3" });
+      } else {
+        input = Y.el("input", { id: id, name: f.name, autocomplete: "off" });
+      }
+      if (f.required !== false) input.required = true;
+      if (f.value) input.value = f.value;
+      body.appendChild(input);
+    });
+    $("ask-error").textContent = "";
+    pending = action;
+    $("ask").showModal();
+    var first = body.querySelector("input, select, textarea");
+    if (first) first.focus();
+  }
+
+  function fieldValues() {
+    var values = {};
+    $("ask-body").querySelectorAll("[name]").forEach(function (node) {
+      values[node.name] = node.value.trim();
+    });
+    return values;
+  }
+
+  // --- sections -----------------------------------------------------------------------
+
+  function table(columns, rows, actions) {
+    if (!rows.length) return Y.el("p", { class: "muted", text: Y.t("empty") });
+    var head = Y.el("tr", {}, columns.map(function (c) { return Y.el("th", { scope: "col", text: c[0] }); })
+      .concat(actions ? [Y.el("th", { scope: "col", text: "" })] : []));
+    var tbody = Y.el("tbody");
+    rows.forEach(function (row) {
+      var cells = columns.map(function (c) {
+        var value = c[1](row);
+        return Y.el("td", { text: value === null || value === undefined ? "" : String(value) });
+      });
+      if (actions) cells.push(Y.el("td", {}, actions(row)));
+      tbody.appendChild(Y.el("tr", {}, cells));
+    });
+    return Y.el("table", {}, [Y.el("thead", {}, [head]), tbody]);
+  }
+
+  function button(key, onClick, extra) {
+    var b = Y.el("button", { type: "button", class: extra || "", text: Y.t(key) });
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function form(fields, submitKey, onSubmit) {
+    var node = Y.el("form", { class: "stack" });
+    fields.forEach(function (f) {
+      var id = "f-" + f.name;
+      node.appendChild(Y.el("label", { for: id, text: Y.t(f.label) }));
+      var input;
+      if (f.options) {
+        input = Y.el("select", { id: id, name: f.name });
+        f.options.forEach(function (o) { input.appendChild(Y.el("option", { value: o, text: o })); });
+      } else if (f.multiline) {
+        input = Y.el("textarea", { id: id, name: f.name, rows: "6", spellcheck: "false" });
+      } else {
+        input = Y.el("input", { id: id, name: f.name, autocomplete: "off" });
+      }
+      if (f.required) input.required = true;
+      node.appendChild(input);
+    });
+    node.appendChild(Y.el("button", { type: "submit", text: Y.t(submitKey) }));
+    var error = Y.el("p", { class: "error", role: "alert" });
+    node.appendChild(error);
+    node.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      var values = {};
+      node.querySelectorAll("[name]").forEach(function (i) {
+        if (i.value.trim()) values[i.name] = i.value.trim();
+      });
+      error.textContent = "";
+      try {
+        await onSubmit(values);
+        node.reset();
+      } catch (exc) {
+        error.textContent = exc.status === 404 && exc.code === "not_found"
+          ? Y.t("unavailable") : (exc.field ? exc.field + ": " : "") + exc.message;
+      }
+    });
+    return node;
+  }
+
+  var sections = {
+    reviews: async function (view) {
+      var page = await api("GET", "admin/reviews");
+      view.appendChild(table([
+        ["id", function (r) { return r.id; }],
+        ["review_reasons", function (r) { return (r.review_reasons || []).join(", "); }],
+        ["submitted", function (r) { return Y.localTime(new Date(r.submitted_at), true); }],
+      ], page.items || [], function (row) {
+        return ["approve", "reject"].map(function (decision) {
+          return button(decision, function () {
+            ask(Y.t(decision) + " " + row.id, [{ name: "note", label: Y.t("note"), multiline: true }],
+              async function (v) {
+                await api("POST", "admin/reviews/" + encodeURIComponent(row.id),
+                  { decision: decision, note: v.note });
+                return Y.t(decision) + " " + row.id;
+              });
+          }, decision === "reject" ? "danger" : "");
+        });
+      }));
+    },
+
+    appeals: async function (view) {
+      var page = await api("GET", "admin/appeals");
+      view.appendChild(table([
+        ["id", function (r) { return r.id; }],
+        ["reason", function (r) { return r.reason; }],
+        ["colour", function (r) { return r.colour; }],
+      ], page.items || [], function (row) {
+        return [button("answer", function () {
+          ask(Y.t("answer") + " " + row.id, [
+            { name: "outcome", label: Y.t("outcome"), options: ["upheld", "dismissed"] },
+            { name: "answer", label: Y.t("note"), multiline: true },
+          ], async function (v) {
+            await api("POST", "admin/appeals/" + encodeURIComponent(row.id),
+              { outcome: v.outcome, answer: v.answer });
+            return Y.t("answer") + " " + row.id;
+          });
+        })];
+      }));
+    },
+
+    marks: async function (view) {
+      view.appendChild(Y.el("h3", { text: Y.t("new_mark") }));
+      view.appendChild(form([
+        { name: "id_number", label: "id_number", required: true },
+        { name: "status", label: "status",
+          options: ["confirmed", "close_contact", "secondary_contact", "cleared"] },
+        { name: "category", label: "category",
+          options: ["case_report", "contact_tracing", "lab_result", "quarantine_order", "correction"] },
+        { name: "contact_date", label: "contact_date" },
+        { name: "note", label: "note", multiline: true, required: true },
+      ], "request", async function (values) {
+        var mark = await api("POST", "admin/status", values);
+        flash(Y.t("done") + mark.id + " · " + mark.state);
+        show("marks");
+      }));
+      view.appendChild(Y.el("h3", { text: Y.t("queue") }));
+      var page = await api("GET", "admin/status");
+      view.appendChild(table([
+        ["id", function (r) { return r.id; }],
+        [Y.t("status"), function (r) { return r.status; }],
+        [Y.t("category"), function (r) { return r.category; }],
+        [Y.t("note"), function (r) { return r.note; }],
+        [Y.t("requested_by"), function (r) { return r.requested_by; }],
+      ], page.items || [], function (row) {
+        return [button("approve", function () {
+          ask(Y.t("approve") + " " + row.id + " · " + row.status + " · " + row.note, [
+            { name: "category", label: Y.t("approve_check"), blank: true,
+              options: ["case_report", "contact_tracing", "lab_result", "quarantine_order",
+                "correction"] },
+          ], async function (v) {
+            if (v.category !== row.category) throw new Error(Y.t("approve_mismatch"));
+            var done = await api("POST", "admin/status/" + encodeURIComponent(row.id) + "/approve");
+            return done.id + " · " + done.state +
+              (done.people_recoloured !== undefined ? " · " + done.people_recoloured : "");
+          });
+        })];
+      }));
+    },
+
+    risk: async function (view) {
+      view.appendChild(form([
+        { name: "snapshot", label: "snapshot", multiline: true, required: true },
+      ], "push", async function (values) {
+        var document;
+        try { document = JSON.parse(values.snapshot); } catch (exc) { throw new Error(Y.t("bad_json")); }
+        var report = await api("POST", "feeds/risk-areas", document);
+        if (report.state === "held") {
+          var held = JSON.parse(sessionStorage.getItem(HELD) || "[]");
+          held.push(report);
+          sessionStorage.setItem(HELD, JSON.stringify(held));
+        }
+        flash(Y.t("done") + report.feed_id + " · " + report.state);
+        show("risk");
+      }));
+      view.appendChild(Y.el("h3", { text: Y.t("held") }));
+      var held = JSON.parse(sessionStorage.getItem(HELD) || "[]");
+      view.appendChild(table([
+        [Y.t("feed_id"), function (r) { return r.feed_id; }],
+        ["lifted", function (r) { return r.lifted; }],
+        ["raised", function (r) { return r.raised; }],
+      ], held, function (row) {
+        return [button("confirm", function () { confirmFeed(row.feed_id); })];
+      }));
+      view.appendChild(form([{ name: "feed_id", label: "feed_id", required: true }], "confirm",
+        async function (values) { confirmFeed(values.feed_id); }));
+    },
+
+    venues: async function (view) {
+      view.appendChild(form([
+        { name: "name", label: "venue_name", required: true },
+        { name: "region_code", label: "region_code", required: true },
+        { name: "address", label: "address", required: true },
+      ], "register", async function (values) {
+        var venue = await api("POST", "admin/venues", values);
+        flash(Y.t("done") + (venue.id || venue.venue_id || JSON.stringify(venue)));
+      }));
+    },
+
+    audit: async function (view) {
+      var results = Y.el("div");
+      view.appendChild(form([
+        { name: "day", label: "day" },
+        { name: "subject", label: "subject" },
+      ], "search", async function (values) {
+        var query = new URLSearchParams(values).toString();
+        var page = await api("GET", "admin/audit" + (query ? "?" + query : ""));
+        results.replaceChildren(table([
+          ["at", function (r) { return Y.localTime(new Date(r.at), true); }],
+          ["actor", function (r) { return r.actor + " (" + r.actor_role + ")"; }],
+          ["action", function (r) { return r.action; }],
+          ["subject", function (r) { return r.subject; }],
+          ["reason", function (r) { return r.reason; }],
+        ], page.items || []));
+      }));
+      view.appendChild(results);
+    },
+  };
+
+  function confirmFeed(feedId) {
+    ask(Y.t("confirm") + " " + feedId, [{ name: "typed", label: Y.t("type_feed_id") }],
+      async function (v) {
+        if (v.typed !== feedId) throw new Error(Y.t("feed_mismatch"));
+        var report = await api("POST", "feeds/risk-areas/" + encodeURIComponent(feedId) + "/confirm");
+        var held = JSON.parse(sessionStorage.getItem(HELD) || "[]")
+          .filter(function (r) { return r.feed_id !== feedId; });
+        sessionStorage.setItem(HELD, JSON.stringify(held));
+        return report.feed_id + " · " + report.state;
+      });
+  }
+
+  async function show(name) {
+    current = name;
+    $("tabs").querySelectorAll("button").forEach(function (b) {
+      b.setAttribute("aria-selected", b.getAttribute("data-tab") === name ? "true" : "false");
+    });
+    var view = $("view");
+    view.hidden = false;
+    view.replaceChildren(Y.el("h2", { text: Y.t("tab_" + name) }));
+    try {
+      await sections[name](view);
+    } catch (exc) {
+      if (exc.status === 401) { signOut(); return; }
+      view.appendChild(Y.el("p", { class: "error", role: "alert",
+        text: exc.status === 404 ? Y.t("unavailable") : exc.message }));
+    }
+  }
+
+  function enter() {
+    var role = session.role();
+    if (STAFF.indexOf(role) < 0) {
+      session.clear();
+      $("signin").hidden = false;
+      $("signin-error").textContent = Y.t("not_staff");
+      return;
+    }
+    $("signin").hidden = true;
+    $("who").textContent = role;
+    $("sign-out").hidden = false;
+    var tabs = $("tabs");
+    tabs.replaceChildren();
+    TABS[role].forEach(function (name) {
+      var b = Y.el("button", { type: "button", role: "tab", "data-tab": name, id: "tab-" + name,
+        "aria-selected": "false", text: Y.t("tab_" + name) });
+      b.addEventListener("click", function () { show(name); });
+      tabs.appendChild(b);
+    });
+    tabs.hidden = false;
+    show(TABS[role][0]);
+  }
+
+  function signOut() {
+    session.clear();
+    $("tabs").hidden = true;
+    $("view").hidden = true;
+    $("sign-out").hidden = true;
+    $("who").textContent = "";
+    $("signin").hidden = false;
+  }
+
+  async function start() {
+    Y.applyWords();
+    Y.startClock($("clock"));
+    $("lang").addEventListener("click", function () {
+      Y.setLang(Y.lang() === "zh" ? "en" : "zh");
+      if (current) show(current);
+    });
+    $("sign-out").addEventListener("click", signOut);
+    $("ask-cancel").addEventListener("click", function () { $("ask").close(); });
+    $("ask-form").addEventListener("submit", async function (event) {
+      event.preventDefault();
+      try {
+        var message = await pending(fieldValues());
+        $("ask").close();
+        flash(Y.t("done") + message);
+        if (current) show(current);
+      } catch (exc) {
+        $("ask-error").textContent = (exc.field ? exc.field + ": " : "") + exc.message;
+      }
+    });
+    $("token-login").addEventListener("submit", async function (event) {
+      event.preventDefault();
+      var text = $("token-text").value.trim();
+      $("token-text").value = "";
+      try {
+        var me = await Y.call("POST", "auth/page-code", { token: text, body: { page: "console" } });
+        var opened = await Y.call("POST", "auth/page-session", { body: { code: me.code } });
+        session.save(opened);
+        enter();
+      } catch (exc) {
+        $("signin-error").textContent = exc.message;
+      }
+    });
+    $("dev-login").addEventListener("submit", async function (event) {
+      event.preventDefault();
+      try {
+        await session.devLogin($("dev-subject").value, $("dev-role").value);
+        enter();
+      } catch (exc) {
+        $("signin-error").textContent = exc.status === 404 ? Y.t("open_from_app") : exc.message;
+      }
+    });
+    try { await session.fromFragment(); } catch (exc) { $("signin-error").textContent = exc.message; }
+    if (session.token()) enter(); else $("signin").hidden = false;
+  }
+
+  start();
+})();

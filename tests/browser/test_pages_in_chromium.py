@@ -1,0 +1,728 @@
+"""The pages people look at, in a real headless Chromium, against `make run`'s server.
+
+One module, one server (scripts/devserver.py on free ports, as `make run` starts it)
+and one browser, because the server takes most of a minute to start on two cores.
+The tests run in file order; the last one stops the server to check what the pages
+show when the API is gone.
+
+- The JavaScript verifier gives every test vector's outcome (tests/vectors).
+- An official files a status mark that a second official approves in the console;
+  a citizen is not let in.
+- The scanner, fed the QR through Chromium's fake camera (a y4m video written here),
+  shows the holder's colour online; with the network cut it still verifies offline,
+  and it refuses a forged code online and offline.
+- The second wave's parts (dependants, vaccination, pop-up actions, venues, ID-number
+  checks) are driven by intercepted API calls with the SPEC's shapes, and degrade
+  when the routes answer 404.
+- axe-core finds no serious or critical violation on any page.
+- The citizen page turns from green to red within seconds of a risk feed, and keeps
+  showing the saved code with its expiry once the API is stopped; the scanner page
+  opens again from its service worker and still verifies offline.
+
+Screenshots go to the test's temporary directory, and to docs/screenshots/ with
+YIMA_SCREENSHOTS=docs (`make screenshots`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.serial import one_local_stack_at_a_time
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("YIMA_CHROMIUM", "/usr/bin/chromium"))
+AXE = ROOT / "tests" / "browser" / "vendor" / "axe.min.js"
+VECTORS = sorted((ROOT / "tests" / "vectors").glob("*.json"))
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 420, "height": 900}
+KEPT: dict[str, Any] = {}  # the citizen page, open from one test to the next
+playwright_api = pytest.importorskip("playwright.sync_api")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _make_id_number(first17: str) -> str:
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    total = sum(int(d) * w for d, w in zip(first17, weights, strict=True)) % 11
+    return first17 + "10X98765432"[total]
+
+
+class Server:
+    def __init__(self, base: str, process: subprocess.Popen[str]) -> None:
+        self.base, self.process = base, process
+        self.stopped = False
+
+    def stop(self) -> None:
+        self.stopped = True
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def login(self, subject: str, role: str = "citizen", phone: str | None = None) -> str:
+        payload = {"subject": subject, "role": role, **({"phone": phone} if phone else {})}
+        response = requests.post(f"{self.base}/v1/auth/dev", json=payload, timeout=10)
+        assert response.status_code == 200, response.text
+        return str(response.json()["token"])
+
+    def call(self, method: str, path: str, token: str, body: Any = None) -> Any:
+        response = requests.request(
+            method,
+            f"{self.base}{path}",
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        assert response.status_code < 300, (path, response.status_code, response.text)
+        return response.json()
+
+    def page_url(self, token: str, page: str) -> str:
+        issued = self.call("POST", "/v1/auth/page-code", token, {"page": page})
+        return f"{self.base}{issued['path']}"
+
+    def citizen(self, subject: str, phone: str, id17: str, region: str = "610112") -> str:
+        token = self.login(subject, phone=phone)
+        self.call(
+            "POST",
+            "/v1/declarations",
+            token,
+            {
+                "name": "张小三",
+                "id_number": _make_id_number(id17),
+                "phone": phone,
+                "residence_region": region,
+                "address": "未央路1号",
+                "symptoms": [],
+                "contact_with_confirmed": False,
+                "abroad_14d": False,
+            },
+        )
+        return token
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with one_local_stack_at_a_time():
+        yield from _server(tmp_path_factory)
+
+
+def _server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "YIMA_"))}
+    state = tmp_path_factory.mktemp("local-state")
+    env["YIMA_LOCAL_STATE"] = str(state)
+    log = (state / "devserver.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "scripts/devserver.py", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 150
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/v1/openapi.json", timeout=2).status_code == 200:
+                break
+        except requests.ConnectionError:
+            if process.poll() is not None:
+                pytest.fail("devserver exited")
+        time.sleep(0.5)
+    else:
+        os.killpg(process.pid, signal.SIGKILL)
+        pytest.fail("the API did not answer within 150 s")
+    running = Server(base, process)
+    yield running
+    if process.poll() is not None and not running.stopped:  # died under a test: say why
+        print("devserver exited early:", (state / "devserver.log").read_text()[-3000:])
+    running.stop()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as p:
+        yield p
+
+
+def _launch(playwright: Any, *extra: str) -> Any:
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=[*FLAGS, *extra])
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Any) -> Iterator[Any]:
+    launched = _launch(playwright)
+    yield launched
+    launched.close()
+
+
+DOC_SHOTS = ("citizen", "citizen-offline", "scanner", "console")
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = tmp_path_factory.mktemp("screenshots")
+    yield path
+    # copied only at the end: `chalice local` restarts when a file in the repository changes
+    if os.environ.get("YIMA_SCREENSHOTS") == "docs":
+        target = ROOT / "docs" / "screenshots"
+        target.mkdir(parents=True, exist_ok=True)
+        for name in DOC_SHOTS:
+            if (path / f"{name}.png").exists():
+                shutil.copy(path / f"{name}.png", target / f"{name}.png")
+
+
+def _screenshot(page: Any, shots: Path, name: str) -> None:
+    page.screenshot(path=str(shots / f"{name}.png"))
+
+
+def _errors(page: Any) -> list[str]:
+    found: list[str] = []
+    page.on("pageerror", lambda exc: found.append(str(exc)))
+    return found
+
+
+# --- the verifier -------------------------------------------------------------------------
+
+
+def test_the_javascript_verifier_gives_every_vectors_outcome(server, browser):
+    page = browser.new_page()
+    errors = _errors(page)
+    page.goto(f"{server.base}/v1/pages/scanner.html")
+    page.wait_for_function("window.YimaVerify !== undefined")
+    outcomes = page.evaluate(
+        """async (vectors) => {
+          const out = [];
+          for (const v of vectors) {
+            const r = await YimaVerify.verifyToken(
+              v.token, YimaVerify.loadKeys(v.keys), new Date(v.now));
+            const iso = (d) => d.toISOString().replace(".000Z", "Z");
+            out.push({valid: r.valid, reason: r.reason || null, claims: r.claims ? {
+              holder: r.claims.holder, colour: r.claims.colour, region: r.claims.region,
+              issued_at: iso(r.claims.issued_at), expires_at: iso(r.claims.expires_at)} : null});
+          }
+          return out;
+        }""",
+        [json.loads(p.read_text()) for p in VECTORS],
+    )
+    for path, outcome in zip(VECTORS, outcomes, strict=True):
+        expected = json.loads(path.read_text())["expected"]
+        assert (outcome["valid"], outcome["reason"]) == (expected["valid"], expected["reason"]), (
+            path.name
+        )
+        if expected["valid"]:
+            assert outcome["claims"] == expected["claims"], path.name
+    assert not errors
+
+
+def test_the_saved_trust_list_must_verify_before_its_keys_are_used(server, browser):
+    published = requests.get(f"{server.base}/v1/trust-list", timeout=10).json()
+    tampered = json.loads(json.dumps(published))
+    tampered["signed"]["payload"]["keys"][0]["status"] = "active"
+    tampered["signed"]["payload"]["keys"].append({**published["keys"][0], "kid": "ffff"})
+    page = browser.new_page()
+    page.goto(f"{server.base}/v1/pages/scanner.html")
+    page.wait_for_function("window.YimaVerify !== undefined")
+    genuine, forged = page.evaluate(
+        "async ([a, b]) => [await YimaVerify.trustedKeys(a), await YimaVerify.trustedKeys(b)]",
+        [published, tampered],
+    )
+
+    assert genuine.get("problem") is None and len(genuine["keys"]) == len(published["keys"])
+    assert "does not verify" in forged["problem"]
+
+
+# --- the officials' console ----------------------------------------------------------------
+
+
+def test_an_official_files_a_mark_that_a_second_official_approves(server, browser, shots):
+    citizen = server.citizen("b-console-citizen", "13600136002", "61011219910101123")
+    id_number = _make_id_number("61011219910101123")
+    assert server.call("GET", "/v1/code", citizen)["colour"] == "green"
+
+    first = browser.new_context(viewport={"width": 1100, "height": 800})
+    page = first.new_page()
+    errors = _errors(page)
+    page.goto(f"{server.base}/v1/pages/console.html")
+    page.fill("#dev-subject", "b-official-a")
+    page.select_option("#dev-role", "official")
+    page.click("#dev-login button[type=submit]")
+    page.wait_for_selector("#tab-marks[aria-selected=true]")
+    page.fill("#f-id_number", id_number)
+    page.select_option("#f-status", "confirmed")
+    page.select_option("#f-category", "case_report")
+    page.fill("#f-note", "病例报告：核酸阳性复核确诊")
+    page.click("#view form button[type=submit]")
+    page.wait_for_selector("#flash:has-text('awaiting_approval')")
+    row = page.locator("#view tbody tr", has_text="病例报告：核酸阳性复核确诊")
+    row.wait_for()
+    assert row.count() == 1
+
+    # the requester cannot approve their own request
+    row.get_by_role("button").click()
+    page.select_option("#ask-field-0", "case_report")
+    page.click("#ask-ok")
+    page.wait_for_selector("#ask-error:not(:empty)")
+    assert page.is_visible("#ask")  # refused (403): the dialog stays with the error
+    page.click("#ask-cancel")
+    first.close()
+
+    second = browser.new_context(viewport={"width": 1100, "height": 800})
+    page = second.new_page()
+    errors += _errors(page)
+    page.goto(server.page_url(server.login("b-official-b", role="official"), "console"))
+    page.wait_for_selector("#tab-marks[aria-selected=true]")
+    assert "#code=" not in page.url  # the one-time code leaves the address bar
+    row = page.locator("#view tbody tr", has_text="病例报告：核酸阳性复核确诊")
+    row.get_by_role("button").click()
+    page.wait_for_selector("#ask[open]")
+    page.select_option("#ask-field-0", "contact_tracing")  # not the request's reason
+    page.click("#ask-ok")
+    page.wait_for_selector("#ask-error:not(:empty)")
+    page.select_option("#ask-field-0", "case_report")
+    _screenshot(page, shots, "console")  # the queue, and the dialog asking for the reason
+    page.click("#ask-ok")
+    page.wait_for_selector("#flash:has-text('approved')")
+    second.close()
+
+    assert server.call("GET", "/v1/code", citizen)["colour"] == "red"
+    assert not errors
+
+
+def test_only_staff_roles_get_into_the_console(server, browser):
+    page = browser.new_page()
+    page.goto(f"{server.base}/v1/pages/console.html")
+    page.fill("#dev-subject", "b-nosy-citizen")
+    page.select_option("#dev-role", "citizen")
+    page.click("#dev-login button[type=submit]")
+    page.wait_for_selector("#signin-error:not(:empty)")
+
+    assert page.is_hidden("#tabs")
+    assert page.evaluate("sessionStorage.getItem('yima.session.console')") is None
+
+
+# --- the scanner, through a fake camera -----------------------------------------------------
+
+
+def _y4m(text: str, path: Path, size: int = 480) -> Path:
+    """A video of the QR of ``text``: a few identical 4:2:0 frames, written by hand."""
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_M
+
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4)
+    qr.add_data(text)
+    qr.make(fit=True)
+    matrix = qr.get_matrix()
+    cell = size // len(matrix)
+    offset = (size - cell * len(matrix)) // 2
+    luma = bytearray([235]) * (size * size)
+    for r, row in enumerate(matrix):
+        for c, dark in enumerate(row):
+            if dark:
+                for y in range(offset + r * cell, offset + (r + 1) * cell):
+                    start = y * size + offset + c * cell
+                    luma[start : start + cell] = bytes([16]) * cell
+    chroma = bytes([128]) * ((size // 2) * (size // 2))
+    frame = b"FRAME\n" + bytes(luma) + chroma + chroma
+    path.write_bytes(f"YUV4MPEG2 W{size} H{size} F5:1 Ip A1:1 C420jpeg\n".encode() + frame * 3)
+    return path
+
+
+def _forge(token: str) -> str:
+    """The same signature over a payload that claims green for 23 minutes: a forger's try
+    at a code that stays green past its expiry."""
+    sys.path.insert(0, str(ROOT))
+    from chalicelib.domain import healthcode as hc
+
+    parsed = hc.parse(token)
+    claims = hc.cbor_decode(parsed.payload)
+    assert isinstance(claims, list)
+    claims[1] = 0  # green
+    claims[3] = hc.MAX_LIFETIME_MINUTES
+    payload = hc.cbor_encode(claims)
+    forged = hc.cbor_encode([parsed.protected, {}, payload, parsed.signature])
+    return hc.PREFIX + hc.b45encode(forged)
+
+
+def _scanner(playwright: Any, video: Path) -> tuple[Any, Any]:
+    browser = _launch(
+        playwright,
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    )
+    context = browser.new_context(viewport=PHONE)
+    return browser, context
+
+
+def _result(page: Any, count: int = 1) -> dict[str, str]:
+    """The ``count``-th answer the scanner showed."""
+    page.wait_for_selector(f"#result:not([hidden])[data-count='{count}']", timeout=20_000)
+    return {
+        "valid": page.get_attribute("#result", "data-valid"),
+        "colour": page.get_attribute("#result", "data-colour"),
+        "source": page.get_attribute("#result", "data-source"),
+        "text": page.inner_text("#result"),
+    }
+
+
+def test_the_scanner_shows_the_colour_online_and_offline(server, playwright, tmp_path, shots):
+    citizen = server.citizen("b-scan-citizen", "13600136003", "61011219920101123")
+    token = server.call("GET", "/v1/code", citizen)["token"]
+    gate = server.login("b-gate", role="checkpoint")
+    scanner, context = _scanner(playwright, _y4m(token, tmp_path / "code.y4m"))
+    try:
+        page = context.new_page()
+        errors = _errors(page)
+        page.goto(server.page_url(gate, "scanner"))
+        page.wait_for_selector("#keys-state:has-text('更新于')", timeout=10_000)  # keys cached
+
+        online = _result(page)
+        assert (online["valid"], online["colour"], online["source"]) == ("true", "green", "online")
+        assert "张*三" in online["text"]
+        _screenshot(page, shots, "scanner")
+
+        context.set_offline(True)
+        page.click("#next")  # the camera still sees the code: the next answer comes at once
+        offline = _result(page, count=2)
+        assert (offline["valid"], offline["colour"], offline["source"]) == (
+            "true",
+            "green",
+            "offline",
+        )
+        assert "离线" in offline["text"]
+        assert not errors
+    finally:
+        scanner.close()
+
+
+def test_the_scanner_refuses_a_forged_code_online_and_offline(server, playwright, tmp_path):
+    citizen = server.citizen("b-forged-citizen", "13600136004", "61011219930101123")
+    genuine = server.call("GET", "/v1/code", citizen)["token"]
+    gate = server.login("b-gate-2", role="checkpoint")
+    scanner, context = _scanner(playwright, _y4m(_forge(genuine), tmp_path / "forged.y4m"))
+    try:
+        page = context.new_page()
+        page.goto(server.page_url(gate, "scanner"))
+        online = _result(page)
+        assert (online["valid"], online["source"]) == ("false", "online")
+
+        context.set_offline(True)
+        page.click("#next")  # the camera still sees the code: the next answer comes at once
+        offline = _result(page, count=2)
+        assert (offline["valid"], offline["source"]) == ("false", "offline")
+        assert "伪造" in offline["text"]  # bad_signature: possibly forged
+    finally:
+        scanner.close()
+
+
+# --- the second wave's parts, on intercepted API calls of the SPEC's shapes ----------------
+
+
+def _future(minutes: int) -> str:
+    moment = datetime.now(UTC) + timedelta(minutes=minutes)
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _fulfil(route: Any, status: int, body: Any) -> None:
+    route.fulfill(status=status, content_type="application/json", body=json.dumps(body))
+
+
+def _code_answer(colour: str, name: str, token: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "colour": colour,
+        "reasons": extra.pop("reasons", []),
+        "issued_at": _future(0),
+        "expires_at": _future(5),
+        "valid_until": None,
+        "token": token,
+        "holder": {"name_masked": name, "id_masked": "6101**********1234"},
+        "latest_test": None,
+        **extra,
+    }
+
+
+def test_dependants_vaccination_and_popup_actions_on_the_citizen_page(server, browser, shots):
+    genuine = json.loads(VECTORS[0].read_text())["token"]
+    action = {"code": "take_test_within_24h", "text": "请于24小时内完成一次核酸检测"}
+    reason = {
+        "code": "venue_exposure",
+        "colour": "yellow",
+        "text": "时空伴随",
+        "text_en": "Co-location contact",
+        "until": _future(60 * 24 * 7),
+        "required_action": action,
+    }
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    errors = _errors(page)
+    page.route(
+        "**/v1/auth/page-session",
+        lambda r: _fulfil(
+            r,
+            200,
+            {"token": "t", "expires_at": _future(60), "role": "citizen", "page": "citizen"},
+        ),
+    )
+    page.route(
+        "**/v1/people",
+        lambda r: _fulfil(
+            r,
+            200,
+            {
+                "items": [
+                    {
+                        "id": "p_self",
+                        "relation": "self",
+                        "name_masked": "张*三",
+                        "colour": "yellow",
+                    },
+                    {"id": "p_kid", "relation": "child", "name_masked": "张*宝"},
+                ]
+            },
+        ),
+    )
+    page.route(
+        "**/v1/pass",
+        lambda r: _fulfil(
+            r,
+            200,
+            {
+                "code": _code_answer("yellow", "张*三", genuine, reasons=[reason]),
+                "itinerary": None,
+                "latest_test": None,
+                "vaccination": {"doses": 3, "last_at": "2022-03-01T00:00:00Z"},
+            },
+        ),
+    )
+    page.route(
+        "**/v1/code?person=p_kid",
+        lambda r: _fulfil(r, 200, _code_answer("green", "张*宝", genuine)),
+    )
+    page.goto(f"{server.base}/v1/pages/citizen.html#code=intercepted")
+    page.wait_for_selector("#code-card[data-colour=yellow]")
+
+    assert page.is_visible("#action") and "24小时" in page.inner_text("#action")
+    assert "3" in page.inner_text("#vaccination")
+    assert "时空伴随" in page.inner_text("#reasons")
+    page.click("#action-ok")
+    assert page.is_hidden("#action")
+    page.select_option("#person", "p_kid")
+    page.wait_for_selector("#code-card[data-colour=green]")
+    assert "张*宝" in page.inner_text("#holder")
+    assert not errors
+    context.close()
+
+
+def test_the_pages_degrade_when_the_second_wave_routes_are_absent(server, browser):
+    """On main today: no /v1/people, /v1/verify/id or /v1/admin/venues; the pages say so."""
+    citizen = server.citizen("b-plain-citizen", "13600136005", "61011219940101123")
+    page = browser.new_page(viewport=PHONE)
+    errors = _errors(page)
+    page.goto(server.page_url(citizen, "citizen"))
+    page.wait_for_selector("#code-card[data-colour=green]")
+    assert page.is_hidden("#people-row") and page.is_hidden("#vaccination")
+    assert page.is_hidden("#action")
+
+    gate = server.login("b-gate-3", role="checkpoint")
+    page.goto(server.page_url(gate, "scanner"))
+    page.fill("#id-input", _make_id_number("61011219940101123"))
+    page.click("#id-form button")
+    page.wait_for_selector("#id-state:not(:empty)")
+    assert page.is_hidden("#result")
+
+    official = server.login("b-official-c", role="official")
+    page.goto(server.page_url(official, "console"))
+    page.click("#tab-venues")
+    page.fill("#f-name", "雁塔区政务中心")
+    page.fill("#f-region_code", "610113")
+    page.fill("#f-address", "雁塔路2号")
+    page.click("#view form button[type=submit]")
+    page.wait_for_selector("#view .error:not(:empty)")
+    assert not errors
+
+
+def test_venue_registration_and_id_checks_on_intercepted_routes(server, browser):
+    official = server.login("b-official-d", role="official")
+    page = browser.new_page()
+    page.route(
+        "**/v1/admin/venues",
+        lambda r: _fulfil(r, 201, {"id": "610113-0042", "name": "雁塔区政务中心"}),
+    )
+    page.goto(server.page_url(official, "console"))
+    page.click("#tab-venues")
+    page.fill("#f-name", "雁塔区政务中心")
+    page.fill("#f-region_code", "610113")
+    page.fill("#f-address", "雁塔路2号")
+    page.click("#view form button[type=submit]")
+    page.wait_for_selector("#flash:has-text('610113-0042')")
+
+    gate = server.login("b-gate-4", role="checkpoint")
+    page.route(
+        "**/v1/verify/id",
+        lambda r: _fulfil(
+            r,
+            200,
+            {
+                "valid": True,
+                "colour": "yellow",
+                "token_colour": None,
+                "holder": {"name_masked": "李*四", "id_masked": "6101**********5678"},
+                "itinerary_starred": False,
+                "latest_test": None,
+                "vaccination": {"doses": 2, "last_at": "2022-01-01T00:00:00Z"},
+            },
+        ),
+    )
+    page.goto(server.page_url(gate, "scanner"))
+    page.fill("#id-input", _make_id_number("61011219950101123"))
+    page.click("#id-form button")
+    answer = _result(page)
+    assert (answer["valid"], answer["colour"], answer["source"]) == ("true", "yellow", "online")
+    assert "李*四" in answer["text"]
+
+
+# --- accessibility -----------------------------------------------------------------------
+
+
+def _serious_violations(page: Any) -> list[str]:
+    page.add_script_tag(content=AXE.read_text())
+    result = page.evaluate("async () => await axe.run(document)")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_no_serious_or_critical_accessibility_violation_on_any_page(server, browser):
+    context = browser.new_context(viewport=PHONE, bypass_csp=True)  # to inject axe-core
+    page = context.new_page()
+    citizen = server.citizen("b-axe-citizen", "13600136006", "61011219960101123")
+    found: dict[str, list[str]] = {}
+
+    page.goto(server.page_url(citizen, "citizen"))
+    page.wait_for_selector("#code-card[data-colour=green]")
+    found["citizen"] = _serious_violations(page)
+    page.click("#elder")
+    found["citizen, elder mode"] = _serious_violations(page)
+
+    page.goto(server.page_url(server.login("b-axe-gate", role="checkpoint"), "scanner"))
+    page.wait_for_selector("#keys-state:not(:empty)")
+    found["scanner"] = _serious_violations(page)
+    page.fill("#token-input", json.loads(VECTORS[2].read_text())["token"])
+    page.click("#token-form button")
+    _result(page)
+    found["scanner, answer"] = _serious_violations(page)
+
+    page.goto(server.page_url(server.login("b-axe-official", role="official"), "console"))
+    page.wait_for_selector("#tab-marks[aria-selected=true]")
+    found["console"] = _serious_violations(page)
+    page.goto(f"{server.base}/v1/pages/console.html")
+    page.evaluate("sessionStorage.clear()")
+    page.reload()
+    page.wait_for_selector("#signin:not([hidden])")
+    found["console, sign-in"] = _serious_violations(page)
+    context.close()
+
+    assert found == {name: [] for name in found}
+
+
+# --- green, then red; then the API goes away (keep these last: they stop the server) ----
+
+
+def test_the_citizen_page_turns_red_within_seconds_of_a_risk_feed(server, browser, shots):
+    citizen = server.citizen("b-feed-citizen", "13600136007", "61011219970101123")
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    errors = _errors(page)
+    url = server.page_url(citizen, "citizen") + "&poll=2"
+    page.goto(url)
+    page.wait_for_selector("#code-card[data-colour=green]")
+    _screenshot(page, shots, "citizen")
+    clock_before = page.inner_text("#clock")
+
+    official = server.login("b-feed-official", role="official")
+    published = datetime.now(UTC).replace(microsecond=0).isoformat()
+    feed = json.loads((ROOT / "scripts" / "demo_data" / "risk-areas.json").read_text())
+    feed["feed_id"] = "browser-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    feed["published_at"] = published
+    feed["areas"].append(
+        {
+            "region_code": "610112",
+            "area": "未央宫街道",
+            "level": "high",
+            "since": published,
+        }
+    )
+    report = server.call("POST", "/v1/feeds/risk-areas", official, feed)
+    assert report["state"] == "active" and report["people_recoloured"] >= 1
+    turned = time.monotonic()
+    page.wait_for_selector("#code-card[data-colour=red]", timeout=10_000)
+    took = time.monotonic() - turned
+    print(f"\nbrowser: the citizen page turned red {took:.1f} s after the feed")
+    assert page.inner_text("#clock") != clock_before  # the live clock moves
+    _screenshot(page, shots, "citizen-red")
+    context.storage_state(path=str(shots / "citizen-state.json"))
+    KEPT["citizen"] = (context, page)
+    assert not errors
+
+
+def test_with_the_api_stopped_the_pages_keep_working_offline(server, browser, shots):
+    context, page = KEPT["citizen"]
+    scanner_page = context.new_page()
+    gate = server.login("b-last-gate", role="checkpoint")
+    scanner_page.goto(server.page_url(gate, "scanner"))
+    scanner_page.wait_for_selector("#keys-state:has-text('更新于')")
+    scanner_page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=10_000)
+
+    server.stop()
+
+    page.wait_for_selector("#status-line[data-kind=offline]", timeout=10_000)
+    saved = page.evaluate("JSON.parse(localStorage.getItem('yima.citizen.last.self'))")
+    assert page.get_attribute("#code-card", "data-colour") == "red"  # the last signed code
+    shown_expiry = page.evaluate(f"Yima.localTime(new Date({saved['code']['expires_at']!r}))")
+    assert page.inner_text("#expires") == shown_expiry
+    assert page.get_attribute("#code-card", "class") == "code-card"  # not yet expired
+    _screenshot(page, shots, "citizen-offline")
+
+    scanner_page.reload()  # the service worker serves the page; the keys are in storage
+    scanner_page.wait_for_selector("#keys-state:has-text('更新于')")
+    scanner_page.fill("#token-input", saved["code"]["token"])
+    scanner_page.click("#token-form button")
+    answer = _result(scanner_page)
+    assert (answer["valid"], answer["colour"], answer["source"]) == ("true", "red", "offline")
+    context.close()
