@@ -15,21 +15,16 @@ online.
 
 from __future__ import annotations
 
-import zlib
-
 from chalicelib.adapters import qr
+from chalicelib.adapters.pdf import one_page, text_hex
 from chalicelib.services.gate import CardText
 
 MM = 72 / 25.4
 WIDTH, HEIGHT = 105 * MM, 148 * MM
 
 
-def _hex(text: str) -> str:
-    return "<" + text.encode("utf-16-be").hex().upper() + ">"
-
-
 def _text(x: float, y: float, size: float, text: str) -> str:
-    return f"BT /F1 {size:.1f} Tf {x:.2f} {y:.2f} Td {_hex(text)} Tj ET"
+    return f"BT /F1 {size:.1f} Tf {x:.2f} {y:.2f} Td {text_hex(text)} Tj ET"
 
 
 def pdf(token: str, card: CardText) -> bytes:
@@ -66,35 +61,4 @@ def pdf(token: str, card: CardText) -> bytes:
         texts.append(_text(10 * MM, baseline, size, line))
         baseline -= size * 1.7
     content = "\n".join(["0 g", *rects, "f", *texts]).encode("ascii")
-    stream = zlib.compress(content, 9)
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        (
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {WIDTH:.2f} {HEIGHT:.2f}] "
-            "/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>"
-        ).encode(),
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UTF16-H "
-        b"/DescendantFonts [6 0 R] >>",
-        b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light "
-        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 4 >> "
-        b"/FontDescriptor 7 0 R /DW 1000 >>",
-        b"<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 "
-        b"/FontBBox [-25 -254 1000 880] /ItalicAngle 0 /Ascent 880 /Descent -120 "
-        b"/CapHeight 880 /StemV 93 >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return one_page(WIDTH, HEIGHT, content)

@@ -8,8 +8,8 @@ everything else is drawn here with no new dependency:
   QR only (PNG has no text; the poster's words are in the SVG and PDF);
 - PDF: a one-page A5 PDF 1.4 written by hand: the modules as filled
   rectangles, the texts in the PDF's predefined Chinese font ``STSong-Light``
-  (``UniGB-UCS2-H``), which every reader ships, so nothing is embedded and the
-  file stays a few kilobytes.
+  (``UniGB-UTF16-H``, ``chalicelib/adapters/pdf.py``), which every reader ships,
+  so nothing is embedded and the file stays a few kilobytes.
 
 Imported only by the poster routes.
 """
@@ -17,10 +17,10 @@ Imported only by the poster routes.
 from __future__ import annotations
 
 import io
-import zlib
 
 import png
 
+from chalicelib.adapters.pdf import one_page, text_hex
 from chalicelib.adapters.qr import matrix
 
 TITLE_ZH = "场所码 · 请扫码登记"
@@ -83,11 +83,6 @@ def png_image(token: str, *, scale: int = 10) -> bytes:
     return out.getvalue()
 
 
-def _utf16(text: str) -> str:
-    """A PDF hex string in UCS-2 big-endian (what UniGB-UCS2-H reads)."""
-    return "<" + text.encode("utf-16-be").hex().upper() + ">"
-
-
 def pdf(token: str, name: str, address: str, venue_id: str) -> bytes:
     """One A5 page (420 × 595 pt): title, the QR, the venue's name, address and id."""
     grid = matrix(token)
@@ -115,44 +110,11 @@ def pdf(token: str, name: str, address: str, venue_id: str) -> bytes:
         # CJK glyphs are about one em wide, Latin ones about half: centre on that estimate.
         ems = sum(1.0 if ord(c) > 0x2E7F else 0.5 for c in text)
         x = max(20.0, (width - ems * points) / 2)
-        ops.append(f"BT /{font} {points:g} Tf {x:.2f} {y:.2f} Td {_utf16(text)} Tj ET")
+        ops.append(f"BT /{font} {points:g} Tf {x:.2f} {y:.2f} Td {text_hex(text)} Tj ET")
 
     line(TITLE_ZH, "F1", 22, 530)
     line(TITLE_EN, "F1", 12, 505)
     line(name[:40], "F1", 18, 115)
     line(address[:60], "F1", 11, 90)
     line(venue_id, "F1", 9, 65)
-    content = zlib.compress("\n".join(ops).encode("ascii"))
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        (
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width:g} {height:g}] "
-            f"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>"
-        ).encode(),
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content)
-        + content
-        + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H "
-        b"/DescendantFonts [6 0 R] >>",
-        b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light "
-        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> "
-        b"/FontDescriptor 7 0 R /DW 1000 >>",
-        b"<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 "
-        b"/FontBBox [-25 -254 1000 880] /ItalicAngle 0 /Ascent 880 /Descent -120 "
-        b"/CapHeight 880 /StemV 93 >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, obj in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + obj + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return one_page(width, height, "\n".join(ops).encode("ascii"))
