@@ -107,6 +107,40 @@ def world(server: stack.Stack) -> World:
             "contact_date": ((now + timedelta(hours=8)).date() - timedelta(days=2)).isoformat(),
         },
     )
+    # A venue the owner checked in at, a grandparent with a printed code, an identity
+    # dispute (issues 16 and 17), as the in-process world has them.
+    cafe = {
+        "name": "咖啡馆",
+        "address": "雁塔路1号",
+        "region_code": "610113",
+        "lat": 34.2,
+        "lng": 108.9,
+        "kind": "restaurant",
+    }
+    venue = _call(base, "POST", "/v1/admin/venues", tokens[Role.OFFICIAL], cafe)
+    _call(base, "POST", "/v1/checkins", owner, {"venue_token": venue["token"]})
+    grandpa = _call(
+        base,
+        "POST",
+        "/v1/declarations",
+        owner,
+        declaration(
+            name="王老汉",
+            id_number=make_id_number("11010119400101123"),
+            dependant={"relation": "grandparent"},
+        ),
+    )
+    _call(base, "POST", f"/v1/people/{grandpa['person']}/printed-code", owner, {})
+    claimant = _login(base, "http-fuzz-claimant", phone="13712345678")
+    claim = declaration(phone="13712345678", id_number=other_id)
+    response = requests.post(
+        base + "/v1/declarations",
+        json=claim,
+        headers={"Authorization": f"Bearer {claimant}"},
+        timeout=TIMEOUT,
+    )
+    assert response.status_code == 409, response.text  # the held number: a dispute
+    disputes = _call(base, "GET", "/v1/admin/disputes", tokens[Role.REVIEWER])
     code = _call(base, "GET", "/v1/code", owner)
     return World(
         client=None,
@@ -118,8 +152,13 @@ def world(server: stack.Stack) -> World:
             "mark_id": str(mark["id"]),
             "feed_id": "2026-11-20T10",  # the demo risk feed
             "code": "610113",
+            "venue_id": str(venue["id"]),
+            "person_id": str(grandpa["person"]),
+            "dispute_id": str(disputes["items"][0]["id"]),
+            "name": "scanner.js",  # a page's file (GET /v1/pages/{name})
         },
         code_token=str(code["token"]),
+        venue_token=str(venue["token"]),
         id_number=OWNER_ID,
         phone=OWNER_PHONE,
         subjects=[str(pending["id"]), str(mark["id"])],
