@@ -67,6 +67,11 @@ def _sides() -> tuple[dict[str, tuple[str, Path]], str | None]:
         before = baseline.tree()
     except Exception as exc:  # no git, no commit: today's figures alone
         return sides, str(exc)
+    try:  # the old codec modules may no longer fit today's app (names it imports since)
+        _sample("import app", before)
+    except subprocess.CalledProcessError as exc:
+        last = (exc.stderr or "").strip().splitlines()[-1:] or ["import app failed"]
+        return sides, f"the baseline tree does not import: {last[0]}"
     for name in ("app", "app_first_request"):
         sides[f"{name}_before"] = (SIDES[name], before)
     return sides, None
