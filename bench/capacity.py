@@ -88,7 +88,7 @@ ASSUMPTIONS: dict[str, tuple[float, str]] = {
 # which are still to be confirmed against it before a budget is built on them.
 PRICE_LIST = (
     "cn-northwest-1 (Ningxia) list prices in CNY, without tax or discounts. DynamoDB's are "
-    "from https://www.amazonaws.cn/en/dynamodb/pricing/ (read 2026-12-02: provisioned "
+    "from the DynamoDB pricing page of amazonaws.cn (read 2026-12-02: provisioned "
     "¥0.058 per 10 WCU-hours and per 50 RCU-hours, on-demand writes ¥11.1538 per million); "
     "the on-demand read, storage, Lambda, API Gateway and SQS prices are the NWCD list as "
     "we last knew it and are marked `confirm` below: check them on amazonaws.cn before use"
@@ -206,6 +206,9 @@ def price_call(call: str, sizes: dict[str, float]) -> list[Units]:
         "users": "user",
         "identities": "identity",
         "stays": "stays",
+        # A person item (masked name, encrypted fields) is under 4 KB like a colour:
+        # priced as the largest colour, one read unit either way.
+        "people": "colour",
     }
     if op in ("GetItem", "Query") and target in reads:
         return [Units(target, read=read_units(sizes[reads[target]], consistent=consistent))]
