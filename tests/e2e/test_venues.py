@@ -14,11 +14,6 @@ over HTTP.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,7 +22,7 @@ import pytest
 import requests
 
 from chalicelib.domain.colour import local_day
-from tests.e2e.test_local_server import ROOT, _free_port
+from tests.e2e import stack as local_stack
 from tests.helpers import declaration, make_id_number
 
 pytestmark = pytest.mark.e2e
@@ -37,46 +32,12 @@ PREFIX = "yima-local-"  # the local stage's tables (.chalice/config.json)
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
-    port, moto_port = _free_port(), _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "YIMA_"))}
-    env["YIMA_LOCAL_STATE"] = str(tmp_path_factory.mktemp("local-state"))
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "scripts/devserver.py",
-            "--port",
-            str(port),
-            "--moto-port",
-            str(moto_port),
-            "--no-demo",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
+    moto_port = local_stack.free_port()  # the test reaches the store behind the server
+    running = local_stack.start(
+        tmp_path_factory.mktemp("local-state"), "--moto-port", str(moto_port), "--no-demo"
     )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/v1/openapi.json", timeout=2).status_code == 200:
-                break
-        except requests.ConnectionError:
-            if process.poll() is not None:
-                pytest.fail(f"devserver exited: {process.stdout.read() if process.stdout else ''}")
-        time.sleep(0.3)
-    else:
-        os.killpg(process.pid, signal.SIGKILL)
-        pytest.fail("the API did not answer /v1/openapi.json within 60 s")
-    yield base, moto_port
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+    yield running.base, moto_port
+    running.stop()
 
 
 def _auth(token: str) -> dict[str, str]:
