@@ -16,9 +16,11 @@ other, so a poster that was taken down stops working. A poster lives for
 months, so the token carries no expiry; it names no person.
 
 It is signed with the health-code keys (``GET /v1/keys``), so a scanner that
-verifies codes offline verifies venue tokens with the same cache. This module
-reuses healthcode's public helpers (base45, CBOR, the signing input) and is
-pure: the signature check is passed in.
+verifies codes offline verifies venue tokens with the same cache. The envelope
+is opened by the health code's own parser (``healthcode.open_sign1``: base45,
+the COSE_Sign1 structure and its RFC 9052 header rules, one copy for both
+kinds); this module checks the venue's claims. It is pure: the signature check
+is passed in.
 """
 
 from __future__ import annotations
@@ -33,10 +35,9 @@ from chalicelib.domain.healthcode import (
     PublicKey,
     TokenError,
     Verifier,
-    b45decode,
     b45encode,
-    cbor_decode,
     cbor_encode,
+    open_sign1,
     signing_input,
 )
 
@@ -91,25 +92,7 @@ def parse(token: object) -> ParsedVenue:
     if not isinstance(token, str) or not token.startswith(PREFIX):
         raise TokenError("wrong_prefix", f"a venue code starts with {PREFIX}")
     try:
-        outer = cbor_decode(b45decode(token[len(PREFIX) :]))
-        if not (isinstance(outer, list) and len(outer) == 4):
-            raise ValueError("not a 4-element array")
-        protected, unprotected, payload, signature = outer
-        if not (
-            isinstance(protected, bytes)
-            and isinstance(unprotected, dict)
-            and isinstance(payload, bytes)
-            and isinstance(signature, bytes)
-            and len(signature) == 64
-        ):
-            raise ValueError("element types")
-        header = cbor_decode(protected)
-        if not isinstance(header, dict) or header.get(1) != ALG_EDDSA:
-            raise ValueError("unsupported algorithm")
-        kid = header.get(4)
-        if not isinstance(kid, bytes) or not kid:
-            raise ValueError("no key id")
-        body = cbor_decode(payload)
+        kid, protected, payload, signature, body = open_sign1(token[len(PREFIX) :])
         if not (isinstance(body, list) and len(body) == 4):
             raise ValueError("claims shape")
         local, region, generation, iat = body

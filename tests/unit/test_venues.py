@@ -22,7 +22,15 @@ from chalicelib.domain.colour import (
     assess,
     pending_action,
 )
-from chalicelib.domain.healthcode import PublicKey, TokenError
+from chalicelib.domain.healthcode import (
+    PublicKey,
+    TokenError,
+    b45decode,
+    b45encode,
+    cbor_decode,
+    cbor_encode,
+    signing_input,
+)
 from chalicelib.domain.venuecode import VenueClaims, build, inside, parse, verify
 from chalicelib.domain.venues import (
     Checkin,
@@ -113,10 +121,38 @@ def test_inside_a_region(district, region, inside_):
 @given(st.binary(max_size=200))
 @settings(max_examples=200, deadline=None)
 def test_any_text_after_the_prefix_fails_with_a_token_error(raw):
-    from chalicelib.domain.healthcode import b45encode
-
     with pytest.raises(TokenError):
         verify("YV1:" + b45encode(raw), [PUBLIC], region="610100", verifier=ed25519_verify)
+
+
+def _resealed(protected: dict, unprotected: dict, *, tagged: bool = False) -> str:
+    """The venue token's claims under other headers, signed again with the key."""
+    outer = cbor_decode(b45decode(token()[4:]))
+    head, payload = cbor_encode(protected), outer[2]
+    envelope = cbor_encode([head, unprotected, payload, KEY.sign(signing_input(head, payload))])
+    return "YV1:" + b45encode((b"\xd2" if tagged else b"") + envelope)
+
+
+def test_a_venue_token_is_read_by_the_health_codes_cose_rules():
+    """One envelope parser for both kinds (healthcode.open_sign1): the COSE_Sign1 tag
+    is accepted, and crit or a label in both headers is held to RFC 9052 as for codes."""
+    alg_kid = {1: -8, 4: PUBLIC.kid}
+    tagged = _resealed(alg_kid, {}, tagged=True)
+    assert verify(tagged, [PUBLIC], region="610100", verifier=ed25519_verify).generation == 1
+    for protected, unprotected in (
+        ({**alg_kid, 2: [99], 99: 1}, {}),  # an unknown critical label
+        ({**alg_kid, 2: []}, {}),  # crit must not be empty
+        (alg_kid, {4: PUBLIC.kid}),  # the kid in both headers
+        (alg_kid, {2: [1]}),  # crit outside the protected header
+    ):
+        with pytest.raises(TokenError) as raised:
+            verify(
+                _resealed(protected, unprotected),
+                [PUBLIC],
+                region="610100",
+                verifier=ed25519_verify,
+            )
+        assert raised.value.reason == "malformed"
 
 
 # --- the co-location window ------------------------------------------------------------------
