@@ -15,6 +15,11 @@ database. The answer is the token's own colour and times; the current colour
 and the holder's masked name need the backend (``POST /v1/verify``). A printed
 code (``kind: printed``) carries no colour: offline it answers "identity only:
 check the colour online".
+
+A checkpoint that scans many codes makes the saved list ready once
+(``OfflineVerifier.from_document``: the list checked, each key loaded) and
+verifies each code with ``.verify(token, now=...)``; ``verify_offline`` does
+both for one code.
 """
 
 from __future__ import annotations
@@ -24,12 +29,13 @@ import base64
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.healthcode import PublicKey, TokenError, verify
+from chalicelib.domain.healthcode import PublicKey, TokenError, Verifier, verify
 
 
 def _time(text: Any) -> datetime | None:
@@ -92,6 +98,58 @@ def trusted_keys(
     return keys, None
 
 
+@dataclass(frozen=True)
+class OfflineVerifier:
+    """A saved key list made ready once, then any number of codes verified against it:
+    the file is checked (``trusted_keys``) and each key loaded once, not per code.
+    What a checkpoint holds between scans; ``verify_offline`` is one of these for
+    one code."""
+
+    keys: tuple[PublicKey, ...]
+    problem: str | None  # the file is not to be trusted: every code answers so
+    verifier: Verifier
+
+    @classmethod
+    def from_document(
+        cls, document: dict[str, Any], *, now: datetime, national_root: str | None = None
+    ) -> OfflineVerifier:
+        from chalicelib.adapters.signing import ed25519_verifier
+
+        keys, problem = trusted_keys(document, now=now, national_root=national_root)
+        return cls(
+            keys=tuple(keys), problem=problem, verifier=ed25519_verifier(k.key for k in keys)
+        )
+
+    def verify(self, token: str, *, now: datetime) -> dict[str, Any]:
+        if self.problem is not None:
+            return {"valid": False, "reason": "untrusted_keys", "message": self.problem}
+        try:
+            verified = verify(token, self.keys, now=now, verifier=self.verifier)
+        except TokenError as exc:
+            return {"valid": False, "reason": exc.reason, "message": str(exc)}
+        claims = verified.claims
+        if claims.kind == "printed":  # a paper card proves who, never the colour
+            return {
+                "valid": True,
+                "kind": "printed",
+                "colour": None,
+                "message": "identity only: check the colour online",
+                "region": claims.region,
+                "issued_at": claims.issued_at.isoformat(),
+                "expires_at": claims.expires_at.isoformat(),
+                "kid": verified.key.kid.hex(),
+            }
+        return {
+            "valid": True,
+            "kind": "live",
+            "colour": claims.colour.value,
+            "region": claims.region,
+            "issued_at": claims.issued_at.isoformat(),
+            "expires_at": claims.expires_at.isoformat(),
+            "kid": verified.key.kid.hex(),
+        }
+
+
 def verify_offline(
     token: str,
     keys_document: dict[str, Any],
@@ -99,36 +157,10 @@ def verify_offline(
     now: datetime,
     national_root: str | None = None,
 ) -> dict[str, Any]:
-    from chalicelib.adapters.signing import ed25519_verify
-
-    keys, problem = trusted_keys(keys_document, now=now, national_root=national_root)
-    if problem is not None:
-        return {"valid": False, "reason": "untrusted_keys", "message": problem}
-    try:
-        verified = verify(token, keys, now=now, verifier=ed25519_verify)
-    except TokenError as exc:
-        return {"valid": False, "reason": exc.reason, "message": str(exc)}
-    claims = verified.claims
-    if claims.kind == "printed":  # a paper card proves who, never the colour
-        return {
-            "valid": True,
-            "kind": "printed",
-            "colour": None,
-            "message": "identity only: check the colour online",
-            "region": claims.region,
-            "issued_at": claims.issued_at.isoformat(),
-            "expires_at": claims.expires_at.isoformat(),
-            "kid": verified.key.kid.hex(),
-        }
-    return {
-        "valid": True,
-        "kind": "live",
-        "colour": claims.colour.value,
-        "region": claims.region,
-        "issued_at": claims.issued_at.isoformat(),
-        "expires_at": claims.expires_at.isoformat(),
-        "kid": verified.key.kid.hex(),
-    }
+    """One code against a saved key list: the list checked and loaded, then the code."""
+    return OfflineVerifier.from_document(
+        keys_document, now=now, national_root=national_root
+    ).verify(token, now=now)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

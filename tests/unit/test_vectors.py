@@ -14,7 +14,7 @@ import pytest
 
 from chalicelib.adapters.signing import ed25519_verify
 from chalicelib.domain import healthcode as hc
-from chalicelib.verify import load_keys, verify_offline
+from chalicelib.verify import OfflineVerifier, load_keys, verify_offline
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 FILES = sorted(VECTORS.glob("*.json"))
@@ -210,3 +210,15 @@ def test_a_token_pycose_makes_verifies_with_ours():
     result = verify_offline(token, vector["keys"], now=_when(vector["now"]))
 
     assert result["valid"] is True and result["colour"] == "red"
+
+
+def test_a_list_made_ready_once_answers_every_vector_as_verify_offline_does():
+    """OfflineVerifier (the list checked and its keys loaded once, then code after code)
+    gives each vector the answer verify_offline gives it."""
+    for path in FILES:
+        vector = json.loads(path.read_text())
+        now = _when(vector["now"])
+        ready = OfflineVerifier.from_document(vector["keys"], now=now)
+        assert ready.verify(vector["token"], now=now) == verify_offline(
+            vector["token"], vector["keys"], now=now
+        ), path.name
