@@ -10,8 +10,9 @@ Run from the repository root::
 ``chalice package --merge-template infra/resources.json``. It holds the DynamoDB
 tables (derived from the pynamodb models, so the two cannot disagree), the
 recolour queue and its dead-letter queue, the feed bucket, the application
-secret (a placeholder until ``python -m chalicelib.cli init-secrets`` fills it)
-and the API Gateway responses that give gateway-made errors the app's shape.
+secret (a placeholder until ``python -m chalicelib.cli init-secrets`` fills it),
+the API Gateway responses that give gateway-made errors the app's shape, and
+``*/*`` as the API's binary media types, so a browser gets the PNG code as bytes.
 
 The ``.chalice/policy-<stage>.json`` files are the Lambda role's least-privilege
 policies; Chalice's ``autogen_policy`` is off for every stage.
@@ -388,11 +389,22 @@ def _method_settings() -> list[dict[str, Any]]:
     return settings
 
 
+# API Gateway turns a Lambda proxy's base64 body into bytes only when the request's first
+# Accept type is one of these. Chalice lists its own binary types (image/png, ...), but a
+# browser's <img> asks ``image/avif,image/webp,...,*/*;q=0.8``, whose first type is none
+# of them: the citizen got the PNG code's base64 text. ``*/*`` decodes every body the app
+# marks base64 (its binary routes) and passes the rest (JSON, SVG, HTML) as they are; a
+# request body now reaches the app base64-encoded, which Chalice's raw_body decodes.
+# A list in the merge template replaces Chalice's list rather than joining it.
+BINARY_MEDIA_TYPES = ["*/*"]
+
+
 def _rest_api_overlay() -> dict[str, Any]:
     # No Type: this only deep-merges into the resource `chalice package` emits.
     return {
         "Properties": {
             "DefinitionBody": {
+                "x-amazon-apigateway-binary-media-types": BINARY_MEDIA_TYPES,
                 "x-amazon-apigateway-gateway-responses": gateway_responses(),
                 "paths": _cached_paths(),
             },

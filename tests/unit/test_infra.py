@@ -213,6 +213,13 @@ def test_secret_is_a_placeholder_the_app_refuses(template: dict[str, Any]) -> No
         parse_secret(json.dumps(placeholder))
 
 
+def test_the_api_decodes_every_binary_body_whatever_the_accept(template: dict[str, Any]) -> None:
+    """A browser's <img> asks image/avif first: only */* makes API Gateway send the PNG
+    code as bytes rather than its base64 text; JSON bodies are not base64 and pass."""
+    body = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    assert body["x-amazon-apigateway-binary-media-types"] == ["*/*"]
+
+
 # --- gateway responses -------------------------------------------------------------------
 
 
@@ -321,6 +328,8 @@ def test_packaged_template_passes_cfn_lint(stage: str, tmp_path: Path) -> None:
     body = resources["RestAPI"]["Properties"]["DefinitionBody"]
     assert body["paths"], "the merge must not replace Chalice's routes"
     assert body["x-amazon-apigateway-gateway-responses"] == generate.gateway_responses()
+    # Every binary body decoded, whatever the browser's Accept: Chalice's list is replaced.
+    assert body["x-amazon-apigateway-binary-media-types"] == ["*/*"]
     for logical_id, resource in generate.tables_template()["Resources"].items():
         if "Type" in resource:
             assert resources[logical_id] == resource
