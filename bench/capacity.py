@@ -84,14 +84,20 @@ ASSUMPTIONS: dict[str, tuple[float, str]] = {
 }
 
 # cn-northwest-1 (Ningxia, operated by NWCD) list prices in CNY, as assumptions, each with
-# where it comes from. PRICE_LIST says which were read from the published price page and
-# which are still to be confirmed against it before a budget is built on them.
+# where it comes from. PRICE_LIST says which were read from a published figure and which
+# are still to be confirmed before a budget is built on them.
 PRICE_LIST = (
     "cn-northwest-1 (Ningxia) list prices in CNY, without tax or discounts. DynamoDB's are "
     "from the DynamoDB pricing page of amazonaws.cn (read 2026-12-02: provisioned "
-    "¥0.058 per 10 WCU-hours and per 50 RCU-hours, on-demand writes ¥11.1538 per million); "
-    "the on-demand read, storage, Lambda, API Gateway and SQS prices are the NWCD list as "
-    "we last knew it and are marked `confirm` below: check them on amazonaws.cn before use"
+    "¥0.058 per 10 WCU-hours and per 50 RCU-hours, on-demand writes ¥11.1538 per million). "
+    "Lambda's requests (¥1.36 per million) and duration (¥453.9 for a million 1-second "
+    "calls at 4096 MB, ¥0.0001135 per GB-second) and API Gateway's REST calls (¥28.94 per "
+    "million, the first tier) are the figures AWS publishes for cn-northwest-1 in the cost "
+    "estimates of its AI Solution Kit's documentation (awslabs/aws-ai-solution-kit, "
+    '"as of June 2022"), which agree with the list we had. The on-demand read, storage, '
+    "provisioned-concurrency, SQS prices, the REST API's lower tiers and the HTTP API's "
+    "are the NWCD list as we last knew it, with no published figure found, and are marked "
+    "`confirm` below: check them on amazonaws.cn before use"
 )
 PRICES: dict[str, tuple[float, str]] = {
     "ddb_od_read_per_million": (
@@ -102,16 +108,24 @@ PRICES: dict[str, tuple[float, str]] = {
     "ddb_rcu_hour": (0.058 / 50, "DynamoDB provisioned, per RCU-hour (price page)"),
     "ddb_wcu_hour": (0.058 / 10, "DynamoDB provisioned, per WCU-hour (price page)"),
     "ddb_storage_gb_month": (1.88, "DynamoDB Standard storage, per GB-month (confirm)"),
-    "lambda_gb_s": (0.000113477, "Lambda x86, per GB-second (confirm)"),
-    "lambda_per_million": (1.36, "Lambda, per million requests (confirm)"),
+    "lambda_gb_s": (
+        0.000113477,
+        "Lambda x86, per GB-second (AWS AI Solution Kit's cn-northwest-1 cost estimate: "
+        "¥453.9 for 1 million 1 s calls at 4 GB)",
+    ),
+    "lambda_per_million": (
+        1.36,
+        "Lambda, per million requests (AWS AI Solution Kit's cn-northwest-1 cost estimate)",
+    ),
     "lambda_provisioned_gb_s": (
         0.000028369,
         "Lambda provisioned concurrency, per GB-second (confirm)",
     ),
     "sqs_per_million": (3.33, "SQS standard, per million requests (confirm)"),
 }
-# API Gateway REST API (what Chalice deploys), CNY per million requests, by monthly tier
-# (confirm); an HTTP API for comparison.
+# API Gateway REST API (what Chalice deploys), CNY per million requests, by monthly tier:
+# the first tier (¥28.94) as AWS AI Solution Kit's cn-northwest-1 cost estimate gives it,
+# the lower tiers (confirm); an HTTP API for comparison (confirm).
 APIGW_REST_TIERS = [(333e6, 28.94), (667e6, 23.15), (19e9, 19.68), (math.inf, 12.49)]
 APIGW_HTTP_TIERS = [(300e6, 8.27), (math.inf, 7.44)]
 
