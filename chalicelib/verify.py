@@ -128,26 +128,18 @@ class OfflineVerifier:
         except TokenError as exc:
             return {"valid": False, "reason": exc.reason, "message": str(exc)}
         claims = verified.claims
+        answer: dict[str, Any] = {"valid": True, "kind": claims.kind}
         if claims.kind == "printed":  # a paper card proves who, never the colour
-            return {
-                "valid": True,
-                "kind": "printed",
-                "colour": None,
-                "message": "identity only: check the colour online",
-                "region": claims.region,
-                "issued_at": claims.issued_at.isoformat(),
-                "expires_at": claims.expires_at.isoformat(),
-                "kid": verified.key.kid.hex(),
-            }
-        return {
-            "valid": True,
-            "kind": "live",
-            "colour": claims.colour.value,
-            "region": claims.region,
-            "issued_at": claims.issued_at.isoformat(),
-            "expires_at": claims.expires_at.isoformat(),
-            "kid": verified.key.kid.hex(),
-        }
+            answer.update(colour=None, message="identity only: check the colour online")
+        else:
+            answer["colour"] = claims.colour.value
+        answer.update(
+            region=claims.region,
+            issued_at=claims.issued_at.isoformat(),
+            expires_at=claims.expires_at.isoformat(),
+            kid=verified.key.kid.hex(),
+        )
+        return answer
 
 
 def verify_offline(

@@ -52,6 +52,7 @@ in ``tests/vectors/`` pin down.
 
 from __future__ import annotations
 
+import functools
 import struct
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -386,11 +387,12 @@ class Sign1(NamedTuple):
     body: object  # the payload's CBOR, decoded: each token kind checks its own claims
 
 
-# A protected header's bytes → its kid, for envelopes with an empty unprotected header:
-# every token signed with one key has the same protected header, so it is read and
-# checked once. Bounded; past the bound a header is simply checked each time.
-_KIDS: dict[bytes, bytes] = {}
-_KIDS_MAX = 64
+@functools.lru_cache(maxsize=64)
+def _protected_kid(protected: bytes) -> bytes:
+    """The kid of a protected header that stands alone (an empty unprotected header):
+    every token signed with one key has the same protected header, so it is read and
+    checked once. A header that fails raises each time (lru_cache keeps no errors)."""
+    return _key_id(cbor_decode(protected), {})
 
 
 def open_sign1(encoded: str) -> Sign1:
@@ -411,11 +413,7 @@ def open_sign1(encoded: str) -> Sign1:
         and len(signature) == 64
     ):
         raise ValueError("element types")
-    kid = None if unprotected else _KIDS.get(protected)
-    if kid is None:
-        kid = _key_id(cbor_decode(protected), unprotected)
-        if not unprotected and len(_KIDS) < _KIDS_MAX:
-            _KIDS[protected] = kid
+    kid = _key_id(cbor_decode(protected), unprotected) if unprotected else _protected_kid(protected)
     return Sign1(kid, protected, payload, signature, cbor_decode(payload))
 
 
