@@ -59,6 +59,8 @@ class AlipayUser:
 
     user_id: str | None
     open_id: str | None
+    # The user's access token (``auth_token`` for alipay.user.info.share); never stored.
+    access_token: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def stable_id(self) -> str:

@@ -107,6 +107,11 @@ class Alipay(Protocol):
 
     def oauth_token(self, auth_code: str) -> AlipayUser: ...
 
+    def certified_id_number(self, access_token: str) -> str | None:
+        """The ID-card number Alipay certified for this user (alipay.user.info.share), or
+        None when Alipay does not vouch for one: never raises."""
+        ...
+
     def phone_from_response(self, response: str, sign: str, sign_type: str) -> str:
         """Verify Alipay's signature, then decrypt the phone number."""
         ...

@@ -14,7 +14,11 @@ It speaks the wire format python-alipay-sdk sends and parses:
   (``40002`` / ``isv.code-invalid`` for a code that is not a test code).
 
 Test codes (README, "Logging in locally"): ``ali-<name>`` logs in as the
-Alipay user that ``<name>`` always maps to.
+Alipay user that ``<name>`` always maps to, one whose real name Alipay has not
+certified; ``ali-id-<ID number>`` logs in as the user Alipay certified with that
+18-character ID-card number. ``alipay.user.info.share`` (with the
+``auth_token`` the login's ``access_token`` gave) answers the certified fields
+(``is_certified``, ``cert_type`` ``0``, ``cert_no``) for the second kind only.
 
 ``POST /alipay/phone {"mobile": "13712345678"}`` plays the mini-program's
 ``my.getPhoneNumber``: it answers ``{"response", "sign", "sign_type": "RSA2"}``
@@ -48,6 +52,7 @@ from scripts.localhttp import Reply, Request, json_reply
 PREFIX = "/alipay/"
 GATEWAY = PREFIX + "gateway.do"  # YIMA_ALIPAY_GATEWAY_URL points here
 LOGIN_CODE = re.compile(r"^ali-([A-Za-z0-9_.-]{1,64})$")
+CERTIFIED_NAME = re.compile(r"^id-(\d{17}[\dX])$")
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 BEIJING = timezone(timedelta(hours=8))
 _CLOCK_SKEW = timedelta(minutes=15)
@@ -80,6 +85,7 @@ class AlipayStandIn:
         self._app_public = app_public_key
         self._key = alipay_private_key
         self._aes_key = aes_key
+        self._tokens: dict[str, str] = {}  # access_token -> test name
 
     @property
     def alipay_public_key_pem(self) -> str:
@@ -117,6 +123,8 @@ class AlipayStandIn:
             return self._refuse("isv.invalid-signature", "验签出错")
         if not self._fresh(params.get("timestamp", "")):
             return self._refuse("isv.invalid-timestamp", "非法的时间戳参数")
+        if method == "alipay.user.info.share":
+            return self._user_info(node, params.get("auth_token", ""))
         if method != "alipay.system.oauth.token":
             return self._refuse("isv.invalid-method", "不存在的方法名", code="40004")
         if params.get("grant_type") != "authorization_code":
@@ -126,18 +134,31 @@ class AlipayStandIn:
             return self._refuse("isv.code-invalid", "授权码code无效")
         user_id, open_id = user_for(match.group(1))
         now = datetime.now(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+        access_token = "authusrB" + secrets.token_hex(16)
+        self._tokens[access_token] = match.group(1)
         return self._answer(
             node,
             {
                 "user_id": user_id,
                 "open_id": open_id,
-                "access_token": "authusrB" + secrets.token_hex(16),
+                "access_token": access_token,
                 "expires_in": 1296000,
                 "refresh_token": "authusrB" + secrets.token_hex(16),
                 "re_expires_in": 2592000,
                 "auth_start": now,
             },
         )
+
+    def _user_info(self, node: str, auth_token: str) -> Reply:
+        name = self._tokens.get(auth_token)
+        if name is None:
+            return self._refuse("aop.invalid-auth-token", "无效的访问令牌", code="20001")
+        user_id, _ = user_for(name)
+        info: dict[str, object] = {"code": "10000", "msg": "Success", "user_id": user_id}
+        certified = CERTIFIED_NAME.match(name)
+        if certified is not None:
+            info.update(is_certified="T", cert_type="0", cert_no=certified.group(1))
+        return self._answer(node, info)
 
     def _signed(self, params: dict[str, str]) -> bool:
         signature = params.get("sign", "")
@@ -168,7 +189,11 @@ class AlipayStandIn:
         return Reply(200, raw.encode("utf-8"), [("Content-Type", "text/html;charset=utf-8")])
 
     def _refuse(self, sub_code: str, sub_msg: str, *, code: str = "40002") -> Reply:
-        messages = {"40002": "Invalid Arguments", "40004": "Business Failed"}
+        messages = {
+            "20001": "Insufficient Token Permissions",
+            "40002": "Invalid Arguments",
+            "40004": "Business Failed",
+        }
         error = {"code": code, "msg": messages[code], "sub_code": sub_code, "sub_msg": sub_msg}
         return self._answer("error_response", error)
 

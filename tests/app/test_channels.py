@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from chalicelib.adapters.alipay import AlipayGateway
 from chalicelib.adapters.wechat import DynamoTokenStorage, WeChatGateway
-from tests.helpers import assert_error, body, get, post
+from tests.helpers import assert_error, body, declaration, get, login, make_id_number, post
 
 APPID = "wx0123456789abcdef"
 TOKEN_URL = "https://api.weixin.qq.com/cgi-bin/token"
@@ -329,14 +329,22 @@ class AlipayStandIn:
         }
         self.node = "alipay_system_oauth_token_response"
         self.corrupt_signature = False
+        # alipay.user.info.share: by default a user whose real name the app may not see.
+        self.info: Any = {"code": "10000", "msg": "Success", "user_id": "2088102104794936"}
+        self.info_node = "alipay_user_info_share_response"
+        self.gateway: AlipayGateway | None = None
 
     def __call__(self, url: str, timeout: float) -> Any:
-        self.requests.append(parse_qs(urlparse(url).query))
-        if isinstance(self.reply, BaseException):
-            raise self.reply
-        inner = json.dumps(self.reply, separators=(",", ":"))
+        query = parse_qs(urlparse(url).query)
+        self.requests.append(query)
+        reply, node = self.reply, self.node
+        if query.get("method") == ["alipay.user.info.share"]:
+            reply, node = self.info, self.info_node
+        if isinstance(reply, BaseException):
+            raise reply
+        inner = json.dumps(reply, separators=(",", ":"))
         sign = _alipay_sign(self.key, inner + ("x" if self.corrupt_signature else ""))
-        raw = f'{{"{self.node}":{inner},"sign":"{sign}"}}'
+        raw = f'{{"{node}":{inner},"sign":"{sign}"}}'
 
         class Reply:
             def read(self) -> bytes:
@@ -356,6 +364,7 @@ def alipay(container, clock, alipay_keys, monkeypatch):
     )
     container.auth.alipay = lambda: gateway
     stand_in = AlipayStandIn(alipay_key)
+    stand_in.gateway = gateway
     monkeypatch.setattr(alipay_sdk, "urlopen", stand_in)
     return stand_in
 
@@ -533,3 +542,141 @@ def test_an_alipay_phone_proof_from_an_old_session_is_refused(client, alipay, al
     assert body(get(client, "/v1/me", token))["phone_bound"] is False
     fresh = body(post(client, "/v1/auth/alipay", {"auth_code": "b"}))["token"]
     assert post(client, "/v1/me/phone", proof, fresh).status_code == 200
+
+
+# --- Alipay's certified real name vouches in an identity dispute -----------------------
+
+OWNER_ID = make_id_number("61011319850101123")
+CERTIFIED = {
+    "code": "10000",
+    "msg": "Success",
+    "user_id": "2088102104794936",
+    "is_certified": "T",
+    "cert_type": "0",
+    "cert_no": OWNER_ID,
+    "user_name": "李四",
+}
+
+
+def _vouched_hash(user_id: str) -> str | None:
+    from chalicelib.adapters.dynamo.models import UserRecord
+
+    return UserRecord.get(user_id).vouched_id_hash
+
+
+def test_alipay_asks_for_the_certified_real_name_with_the_users_access_token(client, alipay):
+    alipay.info = CERTIFIED
+
+    user = body(post(client, "/v1/auth/alipay", {"auth_code": "a"}))["user"]
+
+    info = alipay.requests[1]
+    assert info["method"] == ["alipay.user.info.share"]
+    assert info["auth_token"] == ["authbseB"]  # oauth.token's access_token
+    assert info["sign_type"] == ["RSA2"] and info["sign"]
+    assert _vouched_hash(user["id"]) is not None
+    assert OWNER_ID not in str(
+        body(
+            get(
+                client, "/v1/me", body(post(client, "/v1/auth/alipay", {"auth_code": "b"}))["token"]
+            )
+        )
+    )
+
+
+def test_a_vouched_account_is_not_asked_again(client, alipay):
+    alipay.info = CERTIFIED
+    post(client, "/v1/auth/alipay", {"auth_code": "a"})
+    post(client, "/v1/auth/alipay", {"auth_code": "b"})
+
+    methods = [r["method"][0] for r in alipay.requests]
+
+    assert methods.count("alipay.user.info.share") == 1
+
+
+@pytest.mark.parametrize(
+    "info",
+    [
+        {"code": "10000", "user_id": "2088102104794936"},  # no identity fields for this app
+        {**CERTIFIED, "is_certified": "F"},
+        {**CERTIFIED, "cert_type": "1"},  # a passport, not the ID card
+        {**CERTIFIED, "cert_no": OWNER_ID[:-1] + ("0" if OWNER_ID[-1] != "0" else "1")},
+        {**CERTIFIED, "cert_no": 110105194912310021},  # not even a string
+        {
+            "code": "40006",
+            "msg": "Insufficient Permissions",
+            "sub_code": "isv.insufficient-isv-permissions",
+        },
+        TimeoutError("timed out"),
+    ],
+    ids=[
+        "no-scope-fields",
+        "uncertified",
+        "passport",
+        "bad-check-digit",
+        "number",
+        "40006",
+        "timeout",
+    ],
+)
+def test_anything_but_a_certified_id_card_vouches_for_nothing_and_the_login_goes_on(
+    client, alipay, info
+):
+    alipay.info = info
+
+    answer = post(client, "/v1/auth/alipay", {"auth_code": "a"})
+
+    assert answer.status_code == 200, answer.body
+    assert _vouched_hash(body(answer)["user"]["id"]) is None
+
+
+def test_a_real_name_answer_with_a_bad_signature_vouches_for_nothing(alipay):
+    alipay.info = CERTIFIED
+    alipay.corrupt_signature = True
+
+    assert alipay.gateway.certified_id_number("authbseB") is None
+
+
+def test_an_alipay_certified_claimant_wins_over_a_squatter_at_once(client, alipay):
+    squatter = login(client, "squatter", phone="13822223333")
+    stolen = post(
+        client,
+        "/v1/declarations",
+        declaration(name="李四", id_number=OWNER_ID, phone="13822223333", symptoms=["cough"]),
+        squatter,
+    )
+    assert stolen.status_code == 201
+    alipay.info = CERTIFIED
+    owner = body(post(client, "/v1/auth/alipay", {"auth_code": "a"}))["token"]
+
+    claimed = post(
+        client,
+        "/v1/declarations",
+        declaration(name="李四", id_number=OWNER_ID, phone="13911112222"),
+        owner,
+    )
+
+    assert claimed.status_code == 201, claimed.body
+    assert body(get(client, "/v1/code", owner))["colour"] == "green"
+    assert_error(get(client, "/v1/code", squatter), 404, code="no_code")
+    reviewer = login(client, "reviewer-1", role="reviewer")
+    assert body(get(client, "/v1/admin/disputes", reviewer))["items"] == []
+
+
+def test_an_uncertified_alipay_claimant_waits_for_a_reviewer(client, alipay):
+    squatter = login(client, "squatter", phone="13822223333")
+    post(
+        client,
+        "/v1/declarations",
+        declaration(name="李四", id_number=OWNER_ID, phone="13822223333"),
+        squatter,
+    )
+    owner = body(post(client, "/v1/auth/alipay", {"auth_code": "a"}))["token"]
+
+    claimed = post(
+        client,
+        "/v1/declarations",
+        declaration(name="李四", id_number=OWNER_ID, phone="13911112222"),
+        owner,
+    )
+
+    assert_error(claimed, 409, code="id_number_disputed", field="id_number")

@@ -95,6 +95,44 @@ def test_alipay_login_and_phone_binding_join_the_wechat_account(server):
     assert _me(server.base, again["token"])["channels"] == ["wechat", "alipay"]
 
 
+def test_an_alipay_certified_owner_takes_their_id_number_back_from_a_squatter(server):
+    from tests.helpers import declaration, make_id_number
+
+    number = make_id_number("61011319850101123")
+    squatter = _post(
+        server.base, "/v1/auth/dev", {"subject": "e2e-squatter", "phone": "13822223333"}
+    )
+    stolen = _post(
+        server.base,
+        "/v1/declarations",
+        declaration(name="李四", id_number=number, phone="13822223333"),
+        squatter.json()["token"],
+    )
+    assert stolen.status_code == 201, stolen.text
+    owner = _post(server.base, "/v1/auth/alipay", {"auth_code": f"ali-id-{number}"}).json()
+
+    claimed = _post(
+        server.base,
+        "/v1/declarations",
+        declaration(name="李四", id_number=number, phone="13911112222"),
+        owner["token"],
+    )
+
+    assert claimed.status_code == 201, claimed.text
+    code = requests.get(
+        f"{server.base}/v1/code",
+        headers={"Authorization": f"Bearer {owner['token']}"},
+        timeout=30,
+    )
+    assert code.status_code == 200 and code.json()["holder"]["name_masked"] == "李*"
+    lost = requests.get(
+        f"{server.base}/v1/code",
+        headers={"Authorization": f"Bearer {squatter.json()['token']}"},
+        timeout=30,
+    )
+    assert lost.status_code == 404
+
+
 @pytest.mark.parametrize(
     ("path", "payload", "code"),
     [

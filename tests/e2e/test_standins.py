@@ -166,6 +166,20 @@ def test_the_alipay_answer_is_signed_by_the_stand_in_key(running):
     assert refused.value.code == "alipay_bad_signature"
 
 
+def test_only_an_ali_id_test_user_has_a_certified_real_name(running):
+    from tests.helpers import make_id_number
+
+    number = make_id_number("11010519491231002")
+    gateway = _alipay(running)
+    certified = gateway.oauth_token(f"ali-id-{number}")
+    plain = gateway.oauth_token("ali-carol")
+
+    assert certified.access_token and plain.access_token
+    assert gateway.certified_id_number(certified.access_token) == number
+    assert gateway.certified_id_number(plain.access_token) is None
+    assert gateway.certified_id_number("authusrB-forged") is None  # 20001, not a crash
+
+
 def _gateway_call(running: Any, **params: str) -> dict[str, Any]:
     _, server = running
     url = standins.urls(server.url)["YIMA_ALIPAY_GATEWAY_URL"]
