@@ -103,6 +103,29 @@ def bind_phone(call: Call) -> dict[str, Any]:
 
 
 @api.route(
+    "/v1/me/real-name",
+    limit="login",
+    method="POST",
+    roles=frozenset({Role.CITIZEN}),
+    tags=("me",),
+    body=contract_people.REAL_NAME,
+    response=contract_people.REAL_NAME_RESULT,
+    errors=(404,),
+    summary="WeChat's real-name check of the name and ID number the user entered; a match "
+    "vouches for the account and decides its open identity dispute over that number",
+)
+def check_real_name(call: Call) -> dict[str, Any]:
+    checked = call.services.auth.check_real_name(
+        call.who, code=call.body["code"], name=call.body["name"], id_number=call.body["id_number"]
+    )
+    return {
+        "result": checked.result,
+        "vouched": checked.vouched,
+        "dispute_settled": checked.dispute_settled,
+    }
+
+
+@api.route(
     "/v1/me",
     roles=frozenset({Role.CITIZEN}),
     tags=("me",),

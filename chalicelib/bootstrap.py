@@ -452,6 +452,8 @@ def _people_services(
         cipher=auth.cipher,
         clock=clock,
     )
+    auth.on_vouched = disputes.settle_vouched
+    auth.parse_id_number = lambda raw: reference_data.parse_id_number(raw, today=clock().date())
     return people_service, gate, disputes
 
 

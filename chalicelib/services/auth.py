@@ -51,6 +51,13 @@ class PhoneProof:
     sign_type: str = "RSA2"
 
 
+@dataclass(frozen=True)
+class RealNameCheck:
+    result: str  # match | mismatch | not_real_named
+    vouched: bool
+    dispute_settled: bool  # an open identity dispute of the caller's moved the person
+
+
 @dataclass
 class AuthService:
     store: IdentityStore
@@ -69,6 +76,11 @@ class AuthService:
     # The session keys as the secret holds them now (reloaded on a short TTL: a rotated
     # key is picked up without a cold start); None: ``ring`` as built.
     ring_source: Callable[[], KeyRing] | None = None
+    # Told whenever a channel vouches for an account's real name (user_id, keyed ID
+    # hash): an identity dispute the account opened earlier is decided at once.
+    on_vouched: Callable[[str, str], object] = lambda user_id, id_hash: None
+    # A valid GB 11643 number from what a client sent, or InvalidInput naming the field.
+    parse_id_number: Callable[[object], str] | None = None
     _sourced: KeyRing | None = field(default=None, init=False, repr=False)
 
     def authenticate(self, token: str) -> SessionClaims:
@@ -116,7 +128,7 @@ class AuthService:
         if number is not None:
             user = self._bind_verified_phone(identity, user, number, channel="dev", now=now)
         if vouched_id_number is not None:
-            user = self._vouch(user, vouched_id_number)
+            user, _ = self._vouch(user, vouched_id_number)
         return self._session(user, role, identity, now)
 
     def wechat_login(self, code: str) -> Session:
@@ -151,8 +163,42 @@ class AuthService:
             # identity dispute. Only the keyed hash is kept, never the number.
             certified = gateway.certified_id_number(result.access_token)
             if certified is not None:
-                user = self._vouch(user, certified)
+                user, _ = self._vouch(user, certified)
         return self._session(user, Role.CITIZEN, aliases[0], now)
+
+    # -- real name ----------------------------------------------------------------
+
+    def check_real_name(
+        self, claims: SessionClaims, *, code: str, name: str, id_number: str
+    ) -> RealNameCheck:
+        """WeChat's real-name check of the name and ID number the user entered; a match
+        vouches for the account (Alipay vouches at login instead)."""
+        gateway = self._gateway(self.wechat, "WeChat")
+        prefix = f"wechat:{gateway.appid}:"
+        identity = claims.identity or ""
+        if not identity.startswith(prefix):
+            raise InvalidInput(
+                "the real-name check is WeChat's: log in through WeChat "
+                "(Alipay vouches for the real name at login)",
+                field="channel",
+                code="channel_mismatch",
+            )
+        if self.parse_id_number is None:
+            raise UpstreamUnavailable(
+                "the real-name check is not set up on this stage", code="channel_not_configured"
+            )
+        id_number = self.parse_id_number(id_number)
+        name = name.strip()
+        if not name:
+            raise InvalidInput("name must not be blank", field="name")
+        user = self.profile(claims.subject)
+        result = gateway.check_real_name(
+            openid=identity[len(prefix) :], name=name, id_number=id_number, code=code
+        )
+        if result != "match":
+            return RealNameCheck(result=result, vouched=False, dispute_settled=False)
+        _, settled = self._vouch(user, id_number)
+        return RealNameCheck(result=result, vouched=True, dispute_settled=settled)
 
     # -- phone -----------------------------------------------------------------
 
@@ -258,11 +304,13 @@ class AuthService:
 
     # -- shared ----------------------------------------------------------------
 
-    def _vouch(self, user: User, id_number: str) -> User:
-        """The channel vouches that this account's real name holds ``id_number``."""
+    def _vouch(self, user: User, id_number: str) -> tuple[User, bool]:
+        """The channel vouches that this account's real name holds ``id_number``; True
+        when that decided an identity dispute the account had opened."""
         vouched = keyed_hash(self.hash_key, "id", id_number.strip().upper())
         self.store.set_vouched(user.user_id, vouched)
-        return replace(user, vouched_id_hash=vouched)
+        settled = bool(self.on_vouched(user.user_id, vouched))
+        return replace(user, vouched_id_hash=vouched), settled
 
     @staticmethod
     def _gateway(factory: Callable[[], T | None], name: str) -> T:

@@ -183,26 +183,58 @@ class DisputeService:
             raise InvalidInput("a decision needs a note", field="note")
         if dispute.state not in ("open", "proof_requested"):
             raise Conflict("this dispute has already been decided", code="already_decided")
+        decided = self._settle(
+            dispute,
+            DECIDED_STATES[decision],
+            actor=reviewer.subject,
+            actor_role=reviewer.role.value,
+            note=note,
+        )
+        return self._item(decided)
+
+    def settle_vouched(self, user_id: str, id_hash: str) -> bool:
+        """The claimant's channel has just vouched for their real name (a WeChat real-name
+        check after the claim): their open dispute over that number is decided as the
+        claim itself would have been, at once. True when the person moved."""
+        dispute = self.disputes.open_for_claimant(user_id)
+        if dispute is None:
+            return False
+        person = self.people.get(dispute.person_id)
+        if person is None or person.id_hash != id_hash:
+            return False
+        holder = self.users.get_user(dispute.holder_user_id)
+        holder_vouched = bool(holder and holder.vouched_id_hash == id_hash)
+        if automatic_outcome(claimant_vouched=True, holder_vouched=holder_vouched) != "move":
+            return False  # both vouched: a reviewer decides
+        self._settle(
+            dispute,
+            "moved",
+            actor="system",
+            actor_role="system",
+            note="the claimant's login channel vouches for the real name",
+        )
+        return True
+
+    def _settle(
+        self, dispute: Dispute, state: str, *, actor: str, actor_role: str, note: str
+    ) -> Dispute:
         now = self.clock()
-        state = DECIDED_STATES[decision]
         decided = self.disputes.decide(
-            dispute_id, state=state, reviewer=reviewer.subject, note=note, now=now
+            dispute.dispute_id, state=state, reviewer=actor, note=note, now=now
         )
-        self._audit(
-            decided, reviewer.subject, reviewer.role.value, f"dispute_{state}", now, reason=note
-        )
+        self._audit(decided, actor, actor_role, f"dispute_{state}", now, reason=note)
         if state == "moved":
-            self._move(decided, actor=reviewer.subject, actor_role=reviewer.role.value, now=now)
+            self._move(decided, actor=actor, actor_role=actor_role, now=now)
             body = json.loads(
-                self.cipher.decrypt(self.disputes.payload(dispute_id), context="dispute")
+                self.cipher.decrypt(self.disputes.payload(dispute.dispute_id), context="dispute")
             )
             self.file_declaration(decided.claimant_user_id, body)
         outcome = "upheld" if state == "moved" else "dismissed"
         if state != "proof_requested":
             self.answer_appeals(
-                decided.claimant_user_id, dispute_id, outcome, CLAIMANT_ANSWERS[state]
+                decided.claimant_user_id, dispute.dispute_id, outcome, CLAIMANT_ANSWERS[state]
             )
-        return self._item(decided)
+        return decided
 
     def claimant_answer(self, state: str) -> str:
         return CLAIMANT_ANSWERS.get(state, "")

@@ -93,6 +93,10 @@ class WeChat(Protocol):
         """(country code, number) from a getPhoneNumber code."""
         ...
 
+    def check_real_name(self, *, openid: str, name: str, id_number: str, code: str) -> str:
+        """``match``, ``mismatch`` or ``not_real_named`` (WeChat's real-name check)."""
+        ...
+
     def phone_from_encrypted(
         self, session_key: str, encrypted_data: str, iv: str
     ) -> tuple[str, str]:

@@ -109,6 +109,41 @@ VERIFY_ID: Schema = {
     },
 }
 
+REAL_NAME: Schema = {
+    "type": "object",
+    "required": ["code", "name", "id_number"],
+    "additionalProperties": False,
+    "properties": {
+        "code": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 256,
+            "description": "the one-time code WeChat's real-name consent page (the city "
+            "service's wxpay-auth page) hands back in extraData",
+        },
+        "name": {"type": "string", "minLength": 1, "maxLength": 64},
+        "id_number": {"type": "string", "minLength": 1, "maxLength": 32},
+    },
+}
+
+REAL_NAME_RESULT: Schema = {
+    "type": "object",
+    "required": ["result", "vouched", "dispute_settled"],
+    "properties": {
+        "result": {"type": "string", "enum": ["match", "mismatch", "not_real_named"]},
+        "vouched": {
+            "type": "boolean",
+            "description": "the account is now vouched for this ID number: it wins an "
+            "identity dispute over it against an unvouched holder",
+        },
+        "dispute_settled": {
+            "type": "boolean",
+            "description": "an identity dispute this account had opened over the number "
+            "was decided at once: the person is now the account's own",
+        },
+    },
+}
+
 DISPUTE_ITEM: Schema = {
     "type": "object",
     "required": ["id", "state", "created_at", "person", "claimant", "holder"],

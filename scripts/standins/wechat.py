@@ -1,7 +1,7 @@
 """A stand-in for the WeChat server API a mini-program backend calls.
 
 It answers, on the wire format wechatpy parses (JSON, ``errcode`` / ``errmsg``
-on failure), the three calls Yima makes:
+on failure), the four calls Yima makes:
 
 - ``GET  cgi-bin/token?grant_type=client_credential&appid=&secret=``
   → ``{"access_token", "expires_in": 7200}``; a wrong appid is ``40013``, a
@@ -14,12 +14,17 @@ on failure), the three calls Yima makes:
   "purePhoneNumber", "countryCode", "watermark": {"timestamp", "appid"}}}``; an
   access token it did not issue is ``40001`` (wechatpy then fetches a new one
   and retries, as it does against WeChat), a code that is not a phone test
-  code ``40029``.
+  code ``40029``;
+- ``POST intp/realname/checkrealnameinfo?access_token=`` ``{"openid",
+  "real_name", "cred_id", "cred_type", "code"}`` (the city service's real-name
+  check) → ``{"errcode": 0, "verify_openid", "verify_real_name"}``.
 
 Test codes (README, "Logging in locally"): ``wx-<name>`` logs in as the openid
 that ``<name>`` always maps to, so the same name is the same WeChat user; a
-phone code ``phone-<11 digits>`` releases that number. Unlike WeChat, a code
-may be used more than once.
+phone code ``phone-<11 digits>`` releases that number; a real-name consent code
+``realname-<ID number>`` stands for a user whose WeChat Pay real name holds that
+ID-card number (any name sent matches it), ``realname-none`` for one who never
+gave WeChat a real name. Unlike WeChat, a code may be used more than once.
 
 https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-login/code2Session.html
 https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-info/phone-number/getPhoneNumber.html
@@ -40,6 +45,7 @@ from scripts.localhttp import Reply, Request, json_reply
 PREFIX = "/wechat/"  # where this stand-in is mounted; YIMA_WECHAT_API_URL ends with it
 LOGIN_CODE = re.compile(r"^wx-([A-Za-z0-9_.-]{1,64})$")
 PHONE_CODE = re.compile(r"^phone-(1[3-9]\d{9})$")
+REAL_NAME_CODE = re.compile(r"^realname-(\d{17}[\dX]|none)$")
 
 
 def openid_for(appid: str, name: str) -> str:
@@ -67,6 +73,8 @@ class WeChatStandIn:
             return self._code2session(request)
         if route == ("POST", "wxa/business/getuserphonenumber"):
             return self._phone(request)
+        if route == ("POST", "intp/realname/checkrealnameinfo"):
+            return self._real_name(request)
         return _error(404, 40066, "invalid url")  # what WeChat says of an unknown path
 
     def _credentials_refused(self, request: Request) -> Reply | None:
@@ -102,7 +110,7 @@ class WeChatStandIn:
             200, {"openid": openid_for(self.appid, match.group(1)), "session_key": session_key}
         )
 
-    def _phone(self, request: Request) -> Reply:
+    def _payload(self, request: Request) -> dict[str, object] | Reply:
         with self._lock:
             known = request.arg("access_token") in self._tokens
         if not known:
@@ -111,7 +119,34 @@ class WeChatStandIn:
             payload = json.loads(request.body or b"{}")
         except ValueError:
             return _error(200, 47001, "data format error")
-        code = payload.get("code") if isinstance(payload, dict) else None
+        return payload if isinstance(payload, dict) else _error(200, 47001, "data format error")
+
+    def _real_name(self, request: Request) -> Reply:
+        payload = self._payload(request)
+        if isinstance(payload, Reply):
+            return payload
+        code = payload.get("code")
+        match = REAL_NAME_CODE.match(code) if isinstance(code, str) else None
+        if match is None:
+            return _error(200, 40029, "invalid code")
+        if match.group(1) == "none":
+            return json_reply(200, {"errcode": 0, "errmsg": "ok", "verify_openid": "V_OP_NA"})
+        card = "V_NM_ID_MA" if payload.get("cred_id") == match.group(1) else "V_NM_ID_UM"
+        return json_reply(
+            200,
+            {
+                "errcode": 0,
+                "errmsg": "ok",
+                "verify_openid": "V_OP_NM_MA",
+                "verify_real_name": card,
+            },
+        )
+
+    def _phone(self, request: Request) -> Reply:
+        payload = self._payload(request)
+        if isinstance(payload, Reply):
+            return payload
+        code = payload.get("code")
         match = PHONE_CODE.match(code) if isinstance(code, str) else None
         if match is None:
             return _error(200, 40029, "invalid code")

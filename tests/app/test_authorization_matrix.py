@@ -275,6 +275,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/v1/auth/alipay"): Row(ANYONE),
     ("GET", "/v1/me"): Row(CITIZEN, own_profile_only),
     ("POST", "/v1/me/phone"): Row(CITIZEN),  # binds the caller's account; names no one else
+    ("POST", "/v1/me/real-name"): Row(
+        CITIZEN
+    ),  # vouches for the caller; WeChat checks its own user
     ("POST", "/v1/declarations"): Row(CITIZEN, declare_with_the_victims_id_number),
     ("GET", "/v1/declarations"): Row(CITIZEN, list_the_victims_declarations),
     ("POST", "/v1/me/appeals"): Row(CITIZEN, appeal_for_the_victim),

@@ -680,3 +680,116 @@ def test_an_uncertified_alipay_claimant_waits_for_a_reviewer(client, alipay):
     )
 
     assert_error(claimed, 409, code="id_number_disputed", field="id_number")
+
+
+# --- WeChat's real-name check vouches, and decides an open dispute at once -------------
+
+REAL_NAME_URL = "https://api.weixin.qq.com/intp/realname/checkrealnameinfo"
+MATCH = {
+    "errcode": 0,
+    "errmsg": "ok",
+    "verify_openid": "V_OP_NM_MA",
+    "verify_real_name": "V_NM_ID_MA",
+}
+
+
+def _check(client, token, **overrides):
+    payload = {"code": "consent-1", "name": "李四", "id_number": OWNER_ID, **overrides}
+    return post(client, "/v1/me/real-name", payload, token)
+
+
+def test_a_wechat_real_name_match_decides_the_claimants_open_dispute(client, wechat):
+    squatter = login(client, "squatter", phone="13822223333")
+    post(
+        client,
+        "/v1/declarations",
+        declaration(name="李四", id_number=OWNER_ID, phone="13822223333"),
+        squatter,
+    )
+    owner = _wechat_login(client, wechat, openid="oOwner")
+    claimed = post(
+        client,
+        "/v1/declarations",
+        declaration(name="李四", id_number=OWNER_ID, phone="13911112222"),
+        owner,
+    )
+    assert_error(claimed, 409, code="id_number_disputed")
+    wechat.post(REAL_NAME_URL, json=MATCH)
+
+    checked = _check(client, owner)
+
+    assert checked.status_code == 200, checked.body
+    assert body(checked) == {"result": "match", "vouched": True, "dispute_settled": True}
+    (call,) = _calls(wechat, REAL_NAME_URL)
+    assert json.loads(call.request.body) == {
+        "openid": "oOwner",
+        "real_name": "李四",
+        "cred_id": OWNER_ID,
+        "cred_type": "1",
+        "code": "consent-1",
+    }
+    assert body(get(client, "/v1/code", owner))["holder"]["name_masked"] == "李*"
+    assert_error(get(client, "/v1/code", squatter), 404, code="no_code")
+    reviewer = login(client, "reviewer-1", role="reviewer")
+    assert body(get(client, "/v1/admin/disputes", reviewer))["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("reply", "result"),
+    [
+        ({**MATCH, "verify_real_name": "V_NM_ID_UM"}, "mismatch"),
+        ({**MATCH, "verify_openid": "V_OP_NM_UM"}, "mismatch"),
+        ({"errcode": 0, "verify_openid": "V_OP_NA"}, "not_real_named"),
+    ],
+)
+def test_no_match_vouches_for_nothing(client, wechat, reply, result):
+    token = _wechat_login(client, wechat)
+    wechat.post(REAL_NAME_URL, json=reply)
+
+    checked = _check(client, token)
+
+    assert body(checked) == {"result": result, "vouched": False, "dispute_settled": False}
+    assert _vouched_hash(body(get(client, "/v1/me", token))["id"]) is None
+
+
+def test_a_match_without_a_dispute_only_vouches(client, wechat):
+    token = _wechat_login(client, wechat)
+    wechat.post(REAL_NAME_URL, json=MATCH)
+
+    assert body(_check(client, token)) == {
+        "result": "match",
+        "vouched": True,
+        "dispute_settled": False,
+    }
+    assert _vouched_hash(body(get(client, "/v1/me", token))["id"]) is not None
+
+
+@pytest.mark.parametrize(
+    ("reply", "status", "code", "field"),
+    [
+        ({"errcode": 40029, "errmsg": "invalid code"}, 400, "wechat_code_invalid", "code"),
+        ({"errcode": 48001, "errmsg": "api unauthorized"}, 503, "wechat_api_not_granted", None),
+        ({"errcode": 0, "errmsg": "ok"}, 503, "wechat_unavailable", None),
+    ],
+)
+def test_wechat_refusing_the_check_is_a_clear_error(client, wechat, reply, status, code, field):
+    token = _wechat_login(client, wechat)
+    wechat.post(REAL_NAME_URL, json=reply)
+
+    assert_error(_check(client, token), status, code=code, field=field)
+
+
+def test_a_bad_id_number_is_400_before_wechat_is_asked(client, wechat):
+    token = _wechat_login(client, wechat)
+
+    assert_error(_check(client, token, id_number="110105194912310020"), 400, field="id_number")
+    assert_error(_check(client, token, name="  "), 400, field="name")
+    assert _calls(wechat, REAL_NAME_URL) == []
+
+
+def test_the_real_name_check_is_refused_to_other_channels(client, wechat, alipay):
+    dev = login(client, "someone")
+    ali = body(post(client, "/v1/auth/alipay", {"auth_code": "a"}))["token"]
+
+    for token in (dev, ali):
+        assert_error(_check(client, token), 400, code="channel_mismatch", field="channel")

@@ -133,6 +133,34 @@ def test_an_alipay_certified_owner_takes_their_id_number_back_from_a_squatter(se
     assert lost.status_code == 404
 
 
+def test_a_wechat_real_name_check_gives_the_owner_their_number_back(server):
+    from tests.helpers import declaration, make_id_number
+
+    number = make_id_number("61011319860202123")
+    squatter = _post(server.base, "/v1/auth/dev", {"subject": "e2e-squatter-2"}).json()["token"]
+    held = declaration(name="王五", id_number=number, phone="13822224444")
+    assert _post(server.base, "/v1/declarations", held, squatter).status_code == 201
+    owner = _post(server.base, "/v1/auth/wechat", {"code": "wx-e2e-wangwu"}).json()["token"]
+    mine = declaration(name="王五", id_number=number, phone="13911114444")
+    disputed = _post(server.base, "/v1/declarations", mine, owner)
+    assert disputed.status_code == 409 and disputed.json()["error"]["code"] == "id_number_disputed"
+    check = {"name": "王五", "id_number": number}
+
+    unnamed = _post(server.base, "/v1/me/real-name", {**check, "code": "realname-none"}, owner)
+    checked = _post(server.base, "/v1/me/real-name", {**check, "code": f"realname-{number}"}, owner)
+
+    assert unnamed.json() == {
+        "result": "not_real_named",
+        "vouched": False,
+        "dispute_settled": False,
+    }
+    assert checked.json() == {"result": "match", "vouched": True, "dispute_settled": True}
+    code = requests.get(
+        f"{server.base}/v1/code", headers={"Authorization": f"Bearer {owner}"}, timeout=30
+    )
+    assert code.status_code == 200 and code.json()["holder"]["name_masked"] == "王*"
+
+
 @pytest.mark.parametrize(
     ("path", "payload", "code"),
     [
