@@ -929,6 +929,37 @@ def people_unlink(call: Call) -> dict[str, Any]:
 
 
 @api.route(
+    "/v1/me/care-requests",
+    roles=CITIZEN,
+    tags=("people",),
+    response=contract_people.CARE_REQUESTS,
+    summary="Requests to care for the caller's own person (a child adding a parent who "
+    "has an account of their own), oldest first; unanswered ones lapse after 7 days",
+)
+def care_requests(call: Call) -> dict[str, Any]:
+    entries = call.services.people.requests_for(call.who)
+    return {
+        "items": [views_people.care_request(e.request, e.requester_name_masked) for e in entries]
+    }
+
+
+@api.route(
+    "/v1/me/care-requests/{request_id}",
+    method="POST",
+    roles=CITIZEN,
+    tags=("people",),
+    body=contract_people.CARE_ANSWER,
+    response=contract_people.CARE_REQUEST,
+    errors=(404, 409),
+    summary="Accept (the requester then shows your code, with the one colour you have) or "
+    "refuse a request to care for you",
+)
+def care_request_answer(call: Call) -> dict[str, Any]:
+    entry = call.services.people.answer(call.who, call.params["request_id"], call.body["decision"])
+    return views_people.care_request(entry.request, entry.requester_name_masked)
+
+
+@api.route(
     "/v1/people/{person_id}/printed-code",
     method="POST",
     roles=CITIZEN_OR_OFFICIAL,

@@ -420,13 +420,19 @@ def _people_services(
     from chalicelib.adapters import reference_data
     from chalicelib.adapters.dynamo.care_repo import (
         DynamoCareLinks,
+        DynamoCareRequests,
         DynamoDisputes,
         DynamoPrintedCodes,
     )
     from chalicelib.adapters.dynamo.colours_repo import DynamoScans
 
     people_service = PeopleService(
-        people=people, links=DynamoCareLinks(), colours=colours.colours, audit=audit, clock=clock
+        people=people,
+        links=DynamoCareLinks(),
+        colours=colours.colours,
+        audit=audit,
+        clock=clock,
+        care_requests=DynamoCareRequests(clock=clock),
     )
     gate = GateService(
         people=people,
@@ -473,6 +479,7 @@ def _wire_people(container: Container, declarations: Any) -> None:
     container.labs.person_for = people.person_for
     service = container.declarations
     service.links, service.disputes, service.self_of = people.links, disputes, people.self_of
+    service.care_requests = people.care_requests
     container.appeals.disputes, container.appeals.self_of = disputes, people.self_of
     disputes.retire_declarations = declarations.retire_for_person
     disputes.file_declaration = lambda user_id, body: service.declare_for(user_id, "citizen", body)

@@ -74,3 +74,34 @@ def automatic_outcome(*, claimant_vouched: bool, holder_vouched: bool) -> str | 
     if holder_vouched and not claimant_vouched:
         return "keep"
     return None
+
+
+# -- consent: adding someone who has an account of their own ---------------------------
+
+CARE_REQUEST_DAYS = 7  # a request not answered in a week lapses
+CARE_DECISIONS = ("accept", "refuse")
+
+
+@dataclass(frozen=True)
+class CareRequest:
+    """A guardian asks to care for a person who has an account of their own: the person
+    decides, from that account (an elder held by their children and by themselves)."""
+
+    request_id: str
+    person_id: str
+    guardian_user_id: str
+    relation: str
+    state: str  # pending | accepted | refused
+    created_at: datetime
+    decided_at: datetime | None = None
+
+    def lapsed(self, now: datetime) -> bool:
+        return self.state == "pending" and now >= self.created_at + timedelta(
+            days=CARE_REQUEST_DAYS
+        )
+
+
+def care_request_id(person_id: str, guardian_user_id: str) -> str:
+    """One request per guardian and person: asking again finds the same one."""
+    digest = hashlib.sha256(f"care:{person_id}:{guardian_user_id}".encode()).hexdigest()
+    return "cr_" + digest[:24]

@@ -137,6 +137,13 @@ RULES: Mapping[str, Rule] = {
         "the pointer to the one in force goes with the person",
         "a checkpoint needs it only while the printed code is valid",
     ),
+    "care_requests": Rule(
+        None,
+        "per item: a week after asking while unanswered (the request lapses), a month "
+        "after the answer",
+        "the guardian asking again within the month finds the answer; the audit trail "
+        "keeps who asked and who answered",
+    ),
     "disputes": Rule(
         SIX_MONTHS,
         "the decision (an open dispute is kept until decided)",
@@ -190,6 +197,7 @@ PERSONAL_TABLES: tuple[str, ...] = (
     "exposures",
     "vaccinations",
     "care_links",
+    "care_requests",
     "printed_codes",
     "disputes",
     "audit",

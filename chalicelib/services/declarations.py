@@ -38,7 +38,7 @@ from chalicelib.services.ports import Audit, Declarations, FactsSource, FieldCip
 
 if TYPE_CHECKING:
     from chalicelib.services.disputes import DisputeService
-    from chalicelib.services.people import CareLinks
+    from chalicelib.services.people import CareLinks, CareRequests
 
 IdNumberParser = Callable[..., str]
 
@@ -73,6 +73,9 @@ class DeclarationService:
     # Dependants and identity disputes (chalicelib/services/people.py, disputes.py);
     # None: declaring for dependants is refused and a held ID number is a plain 409.
     links: CareLinks | None = None
+    # Requests to care for a person with an account of their own (None: refused as
+    # a mismatch, as before consent existed).
+    care_requests: CareRequests | None = None
     disputes: DisputeService | None = None
     self_of: Callable[[str], Person | None] | None = None
 
@@ -230,6 +233,40 @@ class DeclarationService:
             return owned
         raise Conflict("the person changed meanwhile; try again", code="stale_write")
 
+    def _ask_consent(
+        self, user_id: str, role: str, person: Person, relation: str, now: datetime
+    ) -> Conflict:
+        """File (or find) the request the person answers from their own account."""
+        from chalicelib.domain.people import CareRequest, care_request_id
+
+        assert self.care_requests is not None
+        wanted = CareRequest(
+            request_id=care_request_id(person.person_id, user_id),
+            person_id=person.person_id,
+            guardian_user_id=user_id,
+            relation=relation,
+            state="pending",
+            created_at=now,
+        )
+        if self.care_requests.ask(wanted) == wanted:  # newly asked, not found
+            self.audit.append(
+                AuditEvent(
+                    subject_id=person.person_id,
+                    actor=user_id,
+                    actor_role=role,
+                    action="care_link_requested",
+                    at=now,
+                    reason=relation,
+                    after={"request": wanted.request_id, "relation": relation},
+                )
+            )
+        return Conflict(
+            "this person has an account of their own: they have been asked, in it, to "
+            "accept you as a carer (GET /v1/me/care-requests); once they do, declare again",
+            field="dependant",
+            code="consent_required",
+        )
+
     def _file_dependant(
         self, user_id: str, role: str, answers: DeclarationAnswers, relation: str, now: datetime
     ) -> Person:
@@ -259,10 +296,13 @@ class DeclarationService:
                     code="too_many_dependants",
                 )
             if person is not None:
-                # A person with an account of their own is theirs to show (no consent
-                # flow yet); one only guardians hold needs their exact name too.
+                # Adding a person already filed needs their exact name; one with an
+                # account of their own also decides, from that account (consent).
+                own_account = person.relation == "self"
                 sealed = (
-                    self.people.name_enc_of(person.person_id) if person.relation != "self" else None
+                    self.people.name_enc_of(person.person_id)
+                    if not own_account or self.care_requests is not None
+                    else None
                 )
                 known = self.cipher.decrypt(sealed, context="name") if sealed else None
                 if known != answers.name:
@@ -273,6 +313,8 @@ class DeclarationService:
                         field="name",
                         code="dependant_mismatch",
                     )
+                if own_account:
+                    raise self._ask_consent(user_id, role, person, relation, now)
             else:
                 person, _created = self._create(
                     answers,

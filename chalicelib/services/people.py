@@ -23,7 +23,7 @@ from typing import Protocol
 
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.health import AuditEvent, Person, StoredColour
-from chalicelib.domain.people import CareLink
+from chalicelib.domain.people import MAX_DEPENDANTS, CareLink, CareRequest
 from chalicelib.domain.session import SessionClaims
 from chalicelib.services.ports import Audit, Colours, People
 
@@ -46,6 +46,22 @@ class CareLinks(Protocol):
     def remove(self, user_id: str, person_id: str) -> bool: ...
 
 
+class CareRequests(Protocol):
+    def get(self, request_id: str) -> CareRequest | None: ...
+
+    def ask(self, request: CareRequest) -> CareRequest: ...
+
+    def pending_for(self, person_id: str) -> list[CareRequest]: ...
+
+    def decide(self, request_id: str, *, state: str, now: datetime) -> CareRequest: ...
+
+
+@dataclass(frozen=True)
+class CareRequestEntry:
+    request: CareRequest
+    requester_name_masked: str | None  # the guardian's own person, when they declared one
+
+
 @dataclass(frozen=True)
 class PersonEntry:
     person: Person
@@ -64,6 +80,7 @@ class PeopleService:
     colours: Colours
     audit: Audit
     clock: Callable[[], datetime]
+    care_requests: CareRequests | None = None
 
     def self_of(self, user_id: str) -> Person | None:
         """The account's own person: one GetItem on the derived id, else (a person moved
@@ -139,3 +156,69 @@ class PeopleService:
             )
         )
         return link
+
+    # -- consent: the person's own account answers a guardian's request ---------------
+
+    def requests_for(self, claims: SessionClaims) -> list[CareRequestEntry]:
+        """Requests to care for the caller's own person, oldest first."""
+        own = self.self_of(claims.subject)
+        if own is None or self.care_requests is None:
+            return []
+        now = self.clock()
+        entries = []
+        for request in self.care_requests.pending_for(own.person_id):
+            if request.lapsed(now):
+                continue
+            entries.append(self._entry(request))
+        return entries
+
+    def _entry(self, request: CareRequest) -> CareRequestEntry:
+        guardian = self.self_of(request.guardian_user_id)
+        return CareRequestEntry(request, guardian.name_masked if guardian else None)
+
+    def answer(self, claims: SessionClaims, request_id: str, decision: str) -> CareRequestEntry:
+        """Accept (the guardian now holds the caller's person, with one colour whoever
+        shows it) or refuse. Only the person's own account answers; any other request
+        id is 404, whether it exists or not."""
+        missing = NotFound("no such care request", code="care_request_not_found")
+        own = self.self_of(claims.subject)
+        request = self.care_requests.get(request_id) if self.care_requests else None
+        now = self.clock()
+        if own is None or request is None or request.person_id != own.person_id:
+            raise missing
+        if request.lapsed(now):
+            raise missing
+        assert self.care_requests is not None
+        if decision == "accept" and request.state == "pending":
+            held = self.links.for_user(request.guardian_user_id)
+            if len(held) >= MAX_DEPENDANTS:
+                raise Conflict(
+                    f"the requester already cares for {MAX_DEPENDANTS} people",
+                    code="too_many_dependants",
+                )
+        state = "accepted" if decision == "accept" else "refused"
+        decided = self.care_requests.decide(request_id, state=state, now=now)
+        if state == "accepted":
+            try:
+                self.links.add(
+                    CareLink(request.guardian_user_id, own.person_id, request.relation, now)
+                )
+            except Conflict as exc:
+                if exc.code != "already_linked":
+                    raise
+        self.audit.append(
+            AuditEvent(
+                subject_id=own.person_id,
+                actor=claims.subject,
+                actor_role=claims.role.value,
+                action="care_link_added" if state == "accepted" else "care_request_refused",
+                at=now,
+                reason="consent",
+                after={
+                    "request": request_id,
+                    "relation": request.relation,
+                    "guardian": request.guardian_user_id,
+                },
+            )
+        )
+        return self._entry(decided)

@@ -41,6 +41,44 @@ UNLINKED: Schema = {
     },
 }
 
+CARE_REQUEST: Schema = {
+    "type": "object",
+    "required": ["id", "relation", "state", "created_at", "requester"],
+    "properties": {
+        "id": {"type": "string"},
+        "relation": {
+            "type": "string",
+            "description": "what the requester says they are to you (child, parent, ...)",
+        },
+        "state": {"type": "string", "enum": ["pending", "accepted", "refused"]},
+        "created_at": TIMESTAMP,
+        "requester": {
+            "type": "object",
+            "required": ["name_masked"],
+            "properties": {
+                "name_masked": {
+                    "type": ["string", "null"],
+                    "description": "the requester's own name, masked; null when they "
+                    "have declared no health code of their own",
+                },
+            },
+        },
+    },
+}
+
+CARE_REQUESTS: Schema = {
+    "type": "object",
+    "required": ["items"],
+    "properties": {"items": {"type": "array", "items": CARE_REQUEST}},
+}
+
+CARE_ANSWER: Schema = {
+    "type": "object",
+    "required": ["decision"],
+    "additionalProperties": False,
+    "properties": {"decision": {"type": "string", "enum": ["accept", "refuse"]}},
+}
+
 PERSON_QUERY: dict[str, Schema] = {"person": {"type": "string", "minLength": 1, "maxLength": 64}}
 
 PRINTED_REQUEST: Schema = {

@@ -66,3 +66,13 @@ def dispute(item: DisputeItem) -> dict[str, Any]:
         "decided_at": iso(d.decided_at) if d.decided_at else None,
         "note": d.note,
     }
+
+
+def care_request(request: Any, requester_name_masked: str | None = None) -> dict[str, Any]:
+    return {
+        "id": request.request_id,
+        "relation": request.relation,
+        "state": request.state,
+        "created_at": iso(request.created_at),
+        "requester": {"name_masked": requester_name_masked},
+    }

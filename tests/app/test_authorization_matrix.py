@@ -92,18 +92,52 @@ def declare_with_the_victims_id_number(client: Any, attacker: Citizen, victim: C
     assert_error(post(client, "/v1/declarations", stolen, attacker.token), 409)
     fresh = login(client, "attacker-2", phone="13822224444")
     assert_error(post(client, "/v1/declarations", stolen, fresh), 409)
-    # As a "dependant", even knowing the victim's name: a person with an account of
-    # their own cannot be added by anyone else.
-    for name in ("李四", "王五"):
+    # As a "dependant": without the victim's exact name it is the mismatch an unknown
+    # number gets; even with it, a person with an account of their own is only asked,
+    # in that account, and nothing is linked until they accept.
+    for name, code in (("王五", "dependant_mismatch"), ("李四", "consent_required")):
         as_dependant = declaration(
             name=name, id_number=VICTIM_ID, phone="13822223333", dependant={"relation": "parent"}
         )
         attempt = post(client, "/v1/declarations", as_dependant, attacker.token)
-        assert_error(attempt, 409, code="dependant_mismatch", field="name")
+        assert_error(attempt, 409, code=code)
     assert [p["relation"] for p in body(get(client, "/v1/people", attacker.token))["items"]] == [
         "self"
     ]
     return 4
+
+
+def _request_to_care_for_the_victim(client: Any, attacker: Citizen, victim: Citizen) -> str:
+    asked = declaration(
+        name="李四", id_number=VICTIM_ID, phone="13822223333", dependant={"relation": "child"}
+    )
+    assert_error(post(client, "/v1/declarations", asked, attacker.token), 409)
+    (request,) = body(get(client, "/v1/me/care-requests", victim.token))["items"]
+    return str(request["id"])
+
+
+def list_the_victims_care_requests(client: Any, attacker: Citizen, victim: Citizen) -> int:
+    _request_to_care_for_the_victim(client, attacker, victim)
+    assert body(get(client, "/v1/me/care-requests", attacker.token))["items"] == []
+    assert_error(
+        get(client, f"/v1/me/care-requests?person={victim.person_id}", attacker.token), 400
+    )
+    return 2
+
+
+def answer_the_victims_care_request(client: Any, attacker: Citizen, victim: Citizen) -> int:
+    """The guardian who asked may not answer for the person they asked about."""
+    request_id = _request_to_care_for_the_victim(client, attacker, victim)
+    attempt = post(
+        client, f"/v1/me/care-requests/{request_id}", {"decision": "accept"}, attacker.token
+    )
+    assert_error(attempt, 404, code="care_request_not_found")
+    assert [p["relation"] for p in body(get(client, "/v1/people", attacker.token))["items"]] == [
+        "self"
+    ]
+    pending = body(get(client, "/v1/me/care-requests", victim.token))["items"]
+    assert [r["state"] for r in pending] == ["pending"]
+    return 2
 
 
 def list_the_victims_people(client: Any, attacker: Citizen, victim: Citizen) -> int:
@@ -275,9 +309,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/v1/auth/alipay"): Row(ANYONE),
     ("GET", "/v1/me"): Row(CITIZEN, own_profile_only),
     ("POST", "/v1/me/phone"): Row(CITIZEN),  # binds the caller's account; names no one else
-    ("POST", "/v1/me/real-name"): Row(
-        CITIZEN
-    ),  # vouches for the caller; WeChat checks its own user
+    # vouches for the caller only: WeChat checks the session's own openid
+    ("POST", "/v1/me/real-name"): Row(CITIZEN),
+    ("GET", "/v1/me/care-requests"): Row(CITIZEN, list_the_victims_care_requests),
+    ("POST", "/v1/me/care-requests/{request_id}"): Row(CITIZEN, answer_the_victims_care_request),
     ("POST", "/v1/declarations"): Row(CITIZEN, declare_with_the_victims_id_number),
     ("GET", "/v1/declarations"): Row(CITIZEN, list_the_victims_declarations),
     ("POST", "/v1/me/appeals"): Row(CITIZEN, appeal_for_the_victim),

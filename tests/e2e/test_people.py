@@ -112,3 +112,29 @@ def test_a_squatters_claim_is_reversed_and_the_victim_gets_a_code(server):
     assert moved.status_code == 200 and moved.json()["state"] == "moved"
     assert victim.get("/v1/code").json()["holder"]["name_masked"] == "李*"
     assert squatter.get("/v1/code").json()["error"]["code"] == "no_code"
+
+
+def test_a_parent_with_an_account_is_asked_before_a_child_holds_her_code(server):
+    base, _ = server
+    mum_id = make_id_number("11010119550505128")
+    mum_answers = {"name": "刘秀英", "id_number": mum_id, "phone": "13700004444"}
+    mum = _as(base, "e2e-mum", phone="13700004444")
+    assert mum.post("/v1/declarations", declaration(**mum_answers)).status_code in (201, 409)
+    son = _as(base, "e2e-son", phone="13700005555")
+    son.post("/v1/declarations", declaration(phone="13700005555"))
+
+    asked = son.post(
+        "/v1/declarations", declaration(**mum_answers, dependant={"relation": "parent"})
+    )
+
+    assert asked.status_code == 409 and asked.json()["error"]["code"] == "consent_required"
+    (pending,) = [
+        r for r in mum.get("/v1/me/care-requests").json()["items"] if r["state"] == "pending"
+    ]
+    assert (
+        mum.post(f"/v1/me/care-requests/{pending['id']}", {"decision": "accept"}).json()["state"]
+        == "accepted"
+    )
+    (parent,) = [p for p in son.get("/v1/people").json()["items"] if p["relation"] == "parent"]
+    shown = son.get(f"/v1/code?person={parent['id']}").json()
+    assert shown["holder"] == mum.get("/v1/code").json()["holder"]

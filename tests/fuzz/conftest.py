@@ -246,6 +246,10 @@ def _populate(client: Any, clock: Clock) -> World:
     disputes = client.http.get(
         "/v1/admin/disputes", headers={"Authorization": f"Bearer {tokens[Role.REVIEWER]}"}
     )
+    # Another account asks to care for the owner, who has an account: a care request.
+    asked = post(client, "/v1/declarations", declaration(dependant={"relation": "child"}), other)
+    assert asked.status_code == 409, asked.body
+    requests = client.http.get("/v1/me/care-requests", headers={"Authorization": f"Bearer {owner}"})
     code = _ok(client.http.get("/v1/code", headers={"Authorization": f"Bearer {owner}"}))
     day = (clock.now + timedelta(hours=8)).date().isoformat()
     audit = client.http.get(
@@ -261,6 +265,7 @@ def _populate(client: Any, clock: Clock) -> World:
         "venue_id": str(venue["id"]),
         "person_id": str(grandpa["person"]),
         "dispute_id": str(_ok(disputes)["items"][0]["id"]),
+        "request_id": str(_ok(requests)["items"][0]["id"]),
         "name": "scanner.js",  # a page's file (GET /v1/pages/{name})
     }
     return World(

@@ -141,6 +141,15 @@ def world(server: stack.Stack) -> World:
     )
     assert response.status_code == 409, response.text  # the held number: a dispute
     disputes = _call(base, "GET", "/v1/admin/disputes", tokens[Role.REVIEWER])
+    # Another account asks to care for the owner, who has an account: a care request.
+    asked = requests.post(
+        base + "/v1/declarations",
+        json=declaration(dependant={"relation": "child"}),
+        headers={"Authorization": f"Bearer {other}"},
+        timeout=TIMEOUT,
+    )
+    assert asked.status_code == 409, asked.text  # consent_required
+    care = _call(base, "GET", "/v1/me/care-requests", owner)
     code = _call(base, "GET", "/v1/code", owner)
     return World(
         client=None,
@@ -155,6 +164,7 @@ def world(server: stack.Stack) -> World:
             "venue_id": str(venue["id"]),
             "person_id": str(grandpa["person"]),
             "dispute_id": str(disputes["items"][0]["id"]),
+            "request_id": str(care["items"][0]["id"]),
             "name": "scanner.js",  # a page's file (GET /v1/pages/{name})
         },
         code_token=str(code["token"]),

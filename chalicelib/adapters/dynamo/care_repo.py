@@ -14,12 +14,17 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.adapters.dynamo.common import Clock, decode_cursor, to_page, transition
 from chalicelib.adapters.dynamo.errors import conditional_failed, translate
-from chalicelib.adapters.dynamo.models import CareLinkRecord, DisputeRecord, PrintedCodeRecord
+from chalicelib.adapters.dynamo.models import (
+    CareLinkRecord,
+    CareRequestRecord,
+    DisputeRecord,
+    PrintedCodeRecord,
+)
 from chalicelib.adapters.dynamo.ttl import expired, live
 from chalicelib.domain import retention
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.health import Page
-from chalicelib.domain.people import CareLink, Dispute, PrintedCode
+from chalicelib.domain.people import CARE_REQUEST_DAYS, CareLink, CareRequest, Dispute, PrintedCode
 
 DISPUTE_QUEUE = frozenset({"dispute_id", "queue", "created_at"})
 
@@ -75,6 +80,97 @@ class DynamoCareLinks:
                 if conditional_failed(exc):
                     return False
                 raise
+
+
+def _request(record: CareRequestRecord) -> CareRequest:
+    return CareRequest(
+        request_id=record.request_id,
+        person_id=record.person_id,
+        guardian_user_id=record.guardian_user_id,
+        relation=record.relation,
+        state=record.state,
+        created_at=record.created_at,
+        decided_at=record.decided_at,
+    )
+
+
+ANSWER_KEPT = timedelta(days=30)
+
+
+class DynamoCareRequests:
+    def __init__(self, *, clock: Clock) -> None:
+        self._clock = clock
+
+    def get(self, request_id: str) -> CareRequest | None:
+        with translate():
+            try:
+                record = CareRequestRecord.get(request_id, consistent_read=True)
+            except DoesNotExist:
+                return None
+        return None if expired(record, self._clock()) else _request(record)
+
+    def ask(self, request: CareRequest) -> CareRequest:
+        """File a pending request, or the one already there: a pending one, or a refusal
+        kept for a month (not asked again at once)."""
+        record = CareRequestRecord(
+            request.request_id,
+            person_id=request.person_id,
+            guardian_user_id=request.guardian_user_id,
+            relation=request.relation,
+            state="pending",
+            created_at=request.created_at,
+            expires=request.created_at + timedelta(days=CARE_REQUEST_DAYS),
+        )
+        with translate():
+            try:
+                # Overwrite only what is gone: no item, one past its TTL, or one accepted
+                # whose link the guardian has since ended.
+                record.save(
+                    condition=CareRequestRecord.request_id.does_not_exist()
+                    | (CareRequestRecord.expires <= request.created_at)
+                    | (CareRequestRecord.state == "accepted")
+                )
+            except PutError as exc:
+                if not conditional_failed(exc):
+                    raise
+                existing = self.get(request.request_id)
+                if existing is not None:
+                    return existing
+                record.save()  # expired between the write and the read
+        return request
+
+    def pending_for(self, person_id: str) -> list[CareRequest]:
+        """Oldest first, unanswered and not lapsed (a Query on the person's index)."""
+        now = self._clock()
+        with translate():
+            records = CareRequestRecord.by_person.query(
+                person_id,
+                filter_condition=(CareRequestRecord.state == "pending")
+                & live(CareRequestRecord, now),
+            )
+            return [_request(r) for r in records]
+
+    def decide(self, request_id: str, *, state: str, now: datetime) -> CareRequest:
+        """Conflict(already_decided) unless the request is still pending."""
+        record = CareRequestRecord(request_id)
+        with translate():
+            try:
+                record.update(
+                    actions=[
+                        CareRequestRecord.state.set(state),
+                        CareRequestRecord.decided_at.set(now),
+                        CareRequestRecord.expires.set(now + ANSWER_KEPT),
+                    ],
+                    condition=(CareRequestRecord.state == "pending")
+                    & (CareRequestRecord.expires > now),
+                )
+            except UpdateError as exc:
+                if conditional_failed(exc):
+                    raise Conflict(
+                        "this request has already been answered", code="already_decided"
+                    ) from None
+                raise
+        return _request(record)
 
 
 def _printed(record: PrintedCodeRecord) -> PrintedCode:

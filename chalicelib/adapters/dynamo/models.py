@@ -660,6 +660,32 @@ class PrintedCodeRecord(Model):
     expires = TTLAttribute(null=True)  # a day after the code's own expiry
 
 
+class CareRequestByPersonIndex(GlobalSecondaryIndex["CareRequestRecord"]):
+    """The requests a person's own account has to answer, oldest first."""
+
+    Meta = _index("by_person")
+    person_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class CareRequestRecord(Model):
+    """A guardian's request to care for a person with an account of their own; the id is
+    derived from the person and the guardian, so asking twice finds one item."""
+
+    class Meta(_Meta):
+        table_name = "care_requests"
+
+    request_id = UnicodeAttribute(hash_key=True)
+    person_id = UnicodeAttribute()
+    guardian_user_id = UnicodeAttribute()
+    relation = UnicodeAttribute()
+    state = UnicodeAttribute()  # pending | accepted | refused
+    created_at = UTCDateTimeAttribute()
+    decided_at = UTCDateTimeAttribute(null=True)
+    expires = TTLAttribute()  # a week after asking; a month after the answer
+    by_person = CareRequestByPersonIndex()
+
+
 class DisputeQueueIndex(GlobalSecondaryIndex["DisputeRecord"]):
     """Sparse: only disputes a reviewer must still decide carry ``queue``."""
 
@@ -790,6 +816,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ExposureRecord,
     VaccinationRecord,
     CareLinkRecord,
+    CareRequestRecord,
     PrintedCodeRecord,
     DisputeRecord,
 )
