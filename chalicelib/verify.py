@@ -113,12 +113,10 @@ class OfflineVerifier:
     def from_document(
         cls, document: dict[str, Any], *, now: datetime, national_root: str | None = None
     ) -> OfflineVerifier:
-        from chalicelib.adapters.signing import ed25519_verifier
+        from chalicelib.adapters.signing import ed25519_verify
 
         keys, problem = trusted_keys(document, now=now, national_root=national_root)
-        return cls(
-            keys=tuple(keys), problem=problem, verifier=ed25519_verifier(k.key for k in keys)
-        )
+        return cls(keys=tuple(keys), problem=problem, verifier=ed25519_verify)
 
     def verify(self, token: str, *, now: datetime) -> dict[str, Any]:
         if self.problem is not None:

@@ -1,0 +1,65 @@
+"""The Ed25519 verify every code goes through (``signing.ed25519_verify``, libsodium):
+RFC 8032's own vectors, signatures made by the signer we use (``cryptography``), and
+the inputs a forger would try."""
+
+from __future__ import annotations
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chalicelib.adapters.signing import ed25519_verify, raw_public
+
+# RFC 8032 §7.1, TEST 1 (empty message) and TEST 2 (one byte).
+VECTORS = [
+    (
+        "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+        "",
+        "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+        "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+    ),
+    (
+        "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
+        "72",
+        "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
+        "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00",
+    ),
+]
+SMALL_ORDER_KEY = bytes(32)  # the identity point's encoding, y = 0: order 4
+
+
+@pytest.mark.parametrize(("public", "message", "signature"), VECTORS)
+def test_rfc_8032_vectors_verify_and_any_flipped_bit_does_not(public, message, signature):
+    public, message, signature = map(bytes.fromhex, (public, message, signature))
+
+    assert ed25519_verify(public, message, signature)
+    for i in range(len(signature)):
+        flipped = bytearray(signature)
+        flipped[i] ^= 0x01
+        assert not ed25519_verify(public, message, bytes(flipped))
+    assert not ed25519_verify(public, message + b"x", signature)
+
+
+@given(st.binary(max_size=300))
+def test_what_the_code_signer_signs_verifies_with_its_public_key_only(message):
+    signer, other = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    signature = signer.sign(message)
+
+    assert ed25519_verify(raw_public(signer), message, signature)
+    assert not ed25519_verify(raw_public(other), message, signature)
+
+
+@pytest.mark.parametrize(
+    ("public", "signature"),
+    [
+        (bytes(31), bytes(64)),  # short key
+        (bytes(33), bytes(64)),  # long key
+        (bytes.fromhex(VECTORS[0][0]), bytes(63)),  # short signature
+        (bytes.fromhex(VECTORS[0][0]), bytes.fromhex(VECTORS[0][2]) + b"\x00"),  # long one
+        (SMALL_ORDER_KEY, bytes(64)),  # a small-order key, which libsodium refuses
+        (b"\xff" * 32, b"\xff" * 64),  # not a point, not a scalar
+    ],
+)
+def test_malformed_keys_and_signatures_verify_nothing_and_raise_nothing(public, signature):
+    assert ed25519_verify(public, b"", signature) is False
