@@ -335,20 +335,15 @@ def local_national_root(path: Path | None = None) -> dict[str, str]:
     Returns its public key and where the private key lives."""
     import base64
 
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from nacl.signing import SigningKey
 
     from chalicelib.adapters.signing import raw_public
     from chalicelib.domain.federation import b64url
 
     path = path or local_state_dir() / "national-root.json"
     if not path.exists():
-        private = Ed25519PrivateKey.generate()
-        raw = private.private_bytes(
-            serialization.Encoding.Raw,
-            serialization.PrivateFormat.Raw,
-            serialization.NoEncryption(),
-        )
+        private = SigningKey.generate()
+        raw = bytes(private)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)
         path.write_text(
@@ -378,15 +373,11 @@ def sign_trust_list(
     (or ``region:kid``) to list as revoked."""
     import base64
 
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    from chalicelib.adapters.signing import raw_public
+    from chalicelib.adapters.signing import private_key, raw_public, sign
     from chalicelib.bootstrap import utc_now
     from chalicelib.domain import federation
 
-    root = Ed25519PrivateKey.from_private_bytes(
-        base64.b64decode(json.loads(Path(root_key_file).read_text())["private_key"])
-    )
+    root = private_key(base64.b64decode(json.loads(Path(root_key_file).read_text())["private_key"]))
     now = utc_now().replace(microsecond=0)
 
     def iso(moment: Any) -> str:
@@ -414,7 +405,7 @@ def sign_trust_list(
         "keys": entries,
     }
     return federation.sign_document(
-        payload, kid=federation.kid_of(raw_public(root)), sign=root.sign
+        payload, kid=federation.kid_of(raw_public(root)), sign=lambda m: sign(root, m)
     )
 
 

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from chalicelib.adapters.signing import raw_public
 from chalicelib.domain import federation, healthcode
 from chalicelib.domain.colour import Colour
+from tests.keys import Ed25519Key
 
 
 def iso(moment: datetime) -> str:
@@ -21,11 +20,11 @@ def iso(moment: datetime) -> str:
 
 @dataclass(frozen=True)
 class KeyPair:
-    private: Ed25519PrivateKey
+    private: Ed25519Key
 
     @classmethod
     def new(cls) -> KeyPair:
-        return cls(Ed25519PrivateKey.generate())
+        return cls(Ed25519Key.generate())
 
     @property
     def public(self) -> bytes:

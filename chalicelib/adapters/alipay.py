@@ -201,18 +201,16 @@ class AlipayGateway:
         return str(plain["mobile"])
 
     def _decrypt(self, response: str) -> dict[str, Any]:
-        from cryptography.hazmat.primitives import padding
-        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+        from Cryptodome.Cipher import AES
+        from Cryptodome.Util.Padding import unpad
 
         bad = InvalidInput(
             "the phone data does not decrypt", field="response", code="alipay_decrypt_failed"
         )
         try:
             raw = base64.b64decode(response, validate=True)
-            decryptor = Cipher(algorithms.AES(self._aes_key), modes.CBC(b"\0" * 16)).decryptor()
-            padded = decryptor.update(raw) + decryptor.finalize()
-            unpadder = padding.PKCS7(128).unpadder()
-            plain = json.loads((unpadder.update(padded) + unpadder.finalize()).decode("utf-8"))
+            padded = AES.new(self._aes_key, AES.MODE_CBC, iv=b"\0" * 16).decrypt(raw)
+            plain = json.loads(unpad(padded, AES.block_size).decode("utf-8"))
         except (ValueError, binascii.Error, UnicodeDecodeError):
             raise bad from None
         if not isinstance(plain, dict):

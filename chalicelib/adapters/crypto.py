@@ -37,7 +37,7 @@ class KmsEnvelopeCipher:
         self._key_id = key_id
         self._context = {"app": "yima", "stage": stage}
         self._clock = clock
-        self._keys: dict[str, Any] = {}  # data key id → AESGCM
+        self._keys: dict[str, bytes] = {}  # data key id → the AES-256 key
         self._lock = threading.Lock()
 
     # -- the data keys -----------------------------------------------------------
@@ -45,24 +45,22 @@ class KmsEnvelopeCipher:
     def _active_id(self) -> str:
         return "dk" + self._clock().strftime("%Y%m")
 
-    def _aead(self, kid: str, *, create: bool) -> Any:
-        aead = self._keys.get(kid)
-        if aead is not None:
-            return aead
+    def _data_key(self, kid: str, *, create: bool) -> bytes:
+        key = self._keys.get(kid)
+        if key is not None:
+            return key
         with self._lock:
             if kid not in self._keys:
                 self._keys[kid] = self._load(kid, create=create)
             return self._keys[kid]
 
-    def _load(self, kid: str, *, create: bool) -> Any:
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
+    def _load(self, kid: str, *, create: bool) -> bytes:
         wrapped = self._wrapped(kid)
         if wrapped is None:
             if not create:
                 raise ValueError(f"unknown data key {kid!r}")
             wrapped = self._create(kid)
-        return AESGCM(self._unwrap(wrapped))
+        return self._unwrap(wrapped)
 
     def _wrapped(self, kid: str) -> bytes | None:
         with translate():
@@ -129,19 +127,31 @@ class KmsEnvelopeCipher:
     def encrypt(self, plaintext: str, *, context: str) -> str:
         kid = self._active_id()
         nonce = os.urandom(12)
-        sealed = self._aead(kid, create=True).encrypt(nonce, plaintext.encode(), context.encode())
-        return f"{kid}:{base64.b64encode(nonce + sealed).decode()}"
+        cipher = _gcm(self._data_key(kid, create=True), nonce, context)
+        sealed, tag = cipher.encrypt_and_digest(plaintext.encode())
+        return f"{kid}:{base64.b64encode(nonce + sealed + tag).decode()}"
 
     def decrypt(self, token: str, *, context: str) -> str:
-        from cryptography.exceptions import InvalidTag
-
         kid, _, body = token.partition(":")
         if not kid.startswith("dk") or not body:
             raise ValueError("not a field ciphertext")
+        key = self._data_key(kid, create=False)
         try:
             raw = base64.b64decode(body, validate=True)
-            return str(
-                self._aead(kid, create=False).decrypt(raw[:12], raw[12:], context.encode()).decode()
-            )
-        except (binascii.Error, InvalidTag) as exc:
+            if len(raw) < 12 + 16:
+                raise ValueError("too short")
+            cipher = _gcm(key, raw[:12], context)
+            return cipher.decrypt_and_verify(raw[12:-16], raw[-16:]).decode()
+        except (binascii.Error, ValueError) as exc:  # a bad tag is a ValueError
             raise ValueError("ciphertext does not decrypt under its key") from exc
+
+
+def _gcm(key: bytes, nonce: bytes, context: str) -> Any:
+    """AES-256-GCM (pycryptodomex, which the Alipay SDK ships anyway) with the field's
+    context as associated data and the 16-byte tag after the ciphertext: byte for
+    byte what ``cryptography``'s AESGCM wrote before it."""
+    from Cryptodome.Cipher import AES
+
+    cipher = AES.new(key, AES.MODE_GCM, nonce=nonce, mac_len=16)
+    cipher.update(context.encode())
+    return cipher

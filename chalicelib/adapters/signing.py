@@ -6,6 +6,9 @@ bytes). The key named by ``code_active`` signs; every key whose
 ``not_after`` has not passed is published at ``GET /v1/keys``, so a token
 signed just before a rotation keeps verifying until it expires. Keys are
 loaded once per container with the rest of the secret.
+
+Signing and verifying both go through libsodium (PyNaCl): a private key is
+its 32-byte RFC 8032 seed, the same bytes any Ed25519 library reads.
 """
 
 from __future__ import annotations
@@ -17,10 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from nacl.bindings import crypto_sign_open
 from nacl.exceptions import CryptoError
+from nacl.signing import SigningKey
 
 from chalicelib.domain.errors import ConfigError
 from chalicelib.domain.healthcode import PublicKey
@@ -35,17 +37,27 @@ def kid_for(public_key: bytes) -> bytes:
     return hashlib.sha256(public_key).digest()[:2]
 
 
-def raw_public(private: Ed25519PrivateKey) -> bytes:
-    return private.public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw
-    )
+def raw_public(private: SigningKey) -> bytes:
+    return bytes(private.verify_key)
+
+
+def private_key(seed: bytes) -> SigningKey:
+    """The key of a 32-byte seed (what the secret and the local root files hold);
+    ``ValueError`` for any other length."""
+    if not isinstance(seed, bytes) or len(seed) != 32:
+        raise ValueError("an Ed25519 private key is a 32-byte seed")
+    return SigningKey(seed)
+
+
+def sign(private: SigningKey, message: bytes) -> bytes:
+    """The 64-byte detached signature (libsodium returns it glued to the message)."""
+    return bytes(private.sign(message).signature)
 
 
 def ed25519_verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
     """RFC 8032 Ed25519 verify through libsodium (PyNaCl), about half the time of
     OpenSSL's through ``cryptography`` on the same machine (``bench/codes.py``,
-    docs/codecs.md); libsodium also refuses small-order keys and non-canonical
-    signatures. Signing stays with ``cryptography``: the signatures are the same."""
+    docs/codecs.md); libsodium also refuses small-order keys."""
     if len(public_key) != PUBLIC_KEY_BYTES or len(signature) != SIGNATURE_BYTES:
         return False
     try:
@@ -58,21 +70,19 @@ def ed25519_verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
 @dataclass(frozen=True)
 class CodeSigner:
     kid: bytes
-    private: Ed25519PrivateKey
+    private: SigningKey
     keys: tuple[PublicKey, ...]  # every key still published, the active one included
 
     def sign(self, message: bytes) -> bytes:
-        return self.private.sign(message)
+        return sign(self.private, message)
 
     def published(self, now: datetime) -> tuple[PublicKey, ...]:
         return tuple(k for k in self.keys if k.not_after is None or k.not_after > now)
 
 
 def new_code_key(now: datetime) -> dict[str, Any]:
-    private = Ed25519PrivateKey.generate()
-    raw = private.private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-    )
+    private = SigningKey.generate()
+    raw = bytes(private)
     return {
         "kid": kid_for(raw_public(private)).hex(),
         "private_key": base64.b64encode(raw).decode(),
@@ -86,13 +96,11 @@ def load_signer(doc: dict[str, Any], *, region: str) -> CodeSigner:
     active = doc.get("code_active")
     if not isinstance(entries, list) or not entries:
         raise ConfigError("secret field code_keys is missing: run `cli init-secrets`")
-    signer_key: Ed25519PrivateKey | None = None
+    signer_key: SigningKey | None = None
     keys = []
     for entry in entries:
         try:
-            private = Ed25519PrivateKey.from_private_bytes(
-                base64.b64decode(entry["private_key"], validate=True)
-            )
+            private = private_key(base64.b64decode(entry["private_key"], validate=True))
             not_after = (
                 datetime.fromisoformat(entry["not_after"]) if entry.get("not_after") else None
             )

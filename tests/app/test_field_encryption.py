@@ -70,3 +70,22 @@ def test_garbage_is_a_value_error(cipher, garbage):
 
     with pytest.raises(ValueError):
         cipher.decrypt(garbage, context="name")
+
+
+def test_the_bytes_at_rest_are_aes_gcm_as_any_library_reads_them(cipher):
+    """Stored fields outlive a library change: what ours seals, OpenSSL's AES-GCM (through
+    ``cryptography``) opens, and the other way round: nonce ‖ ciphertext ‖ 16-byte tag."""
+    import base64
+    import os
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    sealed = cipher.encrypt("610113199001011234", context="id_number")
+    kid, _, body = sealed.partition(":")
+    raw = base64.b64decode(body)
+    openssl = AESGCM(cipher._data_key(kid, create=False))
+
+    assert openssl.decrypt(raw[:12], raw[12:], b"id_number") == b"610113199001011234"
+    nonce = os.urandom(12)
+    theirs = base64.b64encode(nonce + openssl.encrypt(nonce, "王老汉".encode(), b"name")).decode()
+    assert cipher.decrypt(f"{kid}:{theirs}", context="name") == "王老汉"

@@ -26,9 +26,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from nacl.signing import SigningKey
 
-from chalicelib.adapters.signing import kid_for, raw_public
+from chalicelib.adapters.signing import kid_for, raw_public, sign
 from chalicelib.domain import healthcode as hc
 from chalicelib.domain import session
 from chalicelib.domain.colour import Colour
@@ -98,10 +98,12 @@ def _assemble(protected: bytes, payload: bytes, signature: bytes) -> str:
     return hc.PREFIX + hc.b45encode(hc.cbor_encode([protected, {}, payload, signature]))
 
 
-def _sign_with(private: Ed25519PrivateKey, kid: bytes, claims: list[Any]) -> str:
+def _sign_with(private: SigningKey, kid: bytes, claims: list[Any]) -> str:
+    """Signed with ``private``: a stranger's key, or the app's own (``signer.private``)."""
     protected = hc.cbor_encode({1: hc.ALG_EDDSA, 4: kid})
     payload = hc.cbor_encode(claims)
-    return _assemble(protected, payload, private.sign(hc.signing_input(protected, payload)))
+    signature = sign(private, hc.signing_input(protected, payload))
+    return _assemble(protected, payload, signature)
 
 
 def _claims(token: str) -> list[Any]:
@@ -135,7 +137,7 @@ def test_a_red_code_repainted_green_under_its_old_signature_is_refused(
 
 
 def test_a_code_signed_with_a_key_we_never_published_is_refused(client, checkpoint, code):
-    stranger = Ed25519PrivateKey.generate()
+    stranger = SigningKey.generate()
     claims = _claims(code)
 
     own_kid = _sign_with(stranger, kid_for(raw_public(stranger)), claims)
@@ -148,7 +150,7 @@ def test_a_code_signed_with_a_key_we_never_published_is_refused(client, checkpoi
 def test_codes_from_another_region_are_refused(client, checkpoint, code, container):
     signer = container.codes.signer()
     shanghai = [*_claims(code)[:4], 310100]
-    other_key = Ed25519PrivateKey.generate()
+    other_key = SigningKey.generate()
 
     # Our key never signs for another region (whether the verifier looks for Shanghai's
     # keys and finds none, or finds ours and sees the region differ); Shanghai's own key

@@ -20,6 +20,8 @@ SDKS = {
     "alipay",
     "aws_lambda_powertools",
     "cryptography",
+    "nacl",
+    "Cryptodome",
     "requests",
 }
 

@@ -1,6 +1,6 @@
-"""The Ed25519 verify every code goes through (``signing.ed25519_verify``, libsodium):
-RFC 8032's own vectors, signatures made by the signer we use (``cryptography``), and
-the inputs a forger would try."""
+"""Ed25519 as every code goes through it (``signing``, libsodium): RFC 8032's own
+vectors, signatures OpenSSL makes (through ``cryptography``, the tests' second
+implementation), and the inputs a forger would try."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.adapters.signing import ed25519_verify, raw_public
+from chalicelib.adapters import signing
+from chalicelib.adapters.signing import ed25519_verify
 
 # RFC 8032 §7.1, TEST 1 (empty message) and TEST 2 (one byte).
 VECTORS = [
@@ -42,12 +43,21 @@ def test_rfc_8032_vectors_verify_and_any_flipped_bit_does_not(public, message, s
 
 
 @given(st.binary(max_size=300))
-def test_what_the_code_signer_signs_verifies_with_its_public_key_only(message):
+def test_what_openssl_signs_verifies_with_its_public_key_only(message):
     signer, other = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
     signature = signer.sign(message)
 
-    assert ed25519_verify(raw_public(signer), message, signature)
-    assert not ed25519_verify(raw_public(other), message, signature)
+    assert ed25519_verify(signer.public_key().public_bytes_raw(), message, signature)
+    assert not ed25519_verify(other.public_key().public_bytes_raw(), message, signature)
+
+
+@given(st.binary(max_size=300))
+def test_the_apps_signature_is_the_one_rfc_8032_and_openssl_make(message):
+    seed = bytes(range(32))
+    ours = signing.sign(signing.private_key(seed), message)
+
+    assert ours == Ed25519PrivateKey.from_private_bytes(seed).sign(message)  # deterministic
+    assert ed25519_verify(signing.raw_public(signing.private_key(seed)), message, ours)
 
 
 @pytest.mark.parametrize(

@@ -66,5 +66,13 @@ def test_importing_app_reads_no_environment_variable_and_loads_no_sdk():
     probe = _probe()
 
     assert probe["reads"] == []
-    heavy = {"boto3", "botocore", "pynamodb", "aws_lambda_powertools", "cryptography"}
+    heavy = {
+        "boto3",
+        "botocore",
+        "pynamodb",
+        "aws_lambda_powertools",
+        "cryptography",
+        "nacl",
+        "Cryptodome",
+    }
     assert not heavy & {name.split(".")[0] for name in probe["loaded"]}

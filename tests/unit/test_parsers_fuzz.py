@@ -307,9 +307,9 @@ def test_carrier_batches_parse_or_are_invalid_input(rows):
 
 
 def _signer() -> tuple[Any, hc.PublicKey]:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from tests.keys import Ed25519Key
 
-    private = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    private = Ed25519Key(bytes(range(32)))
     public = raw_public(private)
     return private, hc.PublicKey(kid=kid_for(public), key=public, region="610100")
 

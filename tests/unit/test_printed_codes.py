@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -27,9 +26,10 @@ from chalicelib.domain.healthcode import (
     verify,
 )
 from chalicelib.domain.people import automatic_outcome, printed_expiry
+from tests.keys import Ed25519Key
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
-KEY = Ed25519PrivateKey.generate()
+KEY = Ed25519Key.generate()
 KID = kid_for(raw_public(KEY))
 KEYS = [PublicKey(kid=KID, key=raw_public(KEY), region="610100")]
 

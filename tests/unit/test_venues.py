@@ -6,7 +6,6 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -40,11 +39,12 @@ from chalicelib.domain.venues import (
     summarise,
     window_buckets,
 )
+from tests.keys import Ed25519Key
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 POLICY = Policy()
 WINDOW = timedelta(hours=2)
-KEY = Ed25519PrivateKey.generate()
+KEY = Ed25519Key.generate()
 PUBLIC = PublicKey(kid=kid_for(raw_public(KEY)), key=raw_public(KEY), region="610100")
 
 
@@ -84,7 +84,7 @@ def test_a_damaged_venue_token_fails_with_a_reason(mutate, reason):
 
 
 def test_another_key_or_region_is_refused():
-    other = Ed25519PrivateKey.generate()
+    other = Ed25519Key.generate()
     stranger = PublicKey(kid=PUBLIC.kid, key=raw_public(other), region="610100")
     with pytest.raises(TokenError, match="signature"):
         verify(token(), [stranger], region="610100", verifier=ed25519_verify)

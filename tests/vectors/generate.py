@@ -29,18 +29,17 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
-
 from chalicelib.adapters.signing import kid_for, raw_public  # noqa: E402
 from chalicelib.domain import healthcode as hc  # noqa: E402
 from chalicelib.domain.colour import Colour  # noqa: E402
+from tests.keys import Ed25519Key  # noqa: E402
 
 ISSUED = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 HOLDER = "8f3a2c71d4e05b96"
 
 
-def _key(label: str) -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.from_private_bytes(hashlib.sha256(label.encode()).digest())
+def _key(label: str) -> Ed25519Key:
+    return Ed25519Key(hashlib.sha256(label.encode()).digest())
 
 
 KEY = _key("yima test vector key 1")
@@ -53,7 +52,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def keys_document(
-    *keys: Ed25519PrivateKey,
+    *keys: Ed25519Key,
     not_after: datetime | None = None,
     region: str = "610100",
     not_before: datetime | None = None,
@@ -77,7 +76,7 @@ def keys_document(
 
 
 def token(
-    key: Ed25519PrivateKey = KEY,
+    key: Ed25519Key = KEY,
     *,
     colour: Colour = Colour.GREEN,
     issued: datetime = ISSUED,
