@@ -286,6 +286,7 @@ class RiskService:
                     "unresolved": len(snapshot.unresolved),
                     "people_recoloured": 0,
                     "people_queued": 0,
+                    "failed": 0,
                 },
                 started,
             )

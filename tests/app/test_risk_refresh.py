@@ -154,6 +154,24 @@ def test_an_older_snapshot_pushed_by_an_official_is_held(client, official):
     assert older["state"] == "held"
 
 
+def test_a_held_answer_has_the_same_counts_as_an_active_one(client, official):
+    active = body(
+        post(
+            client,
+            "/v1/feeds/risk-areas",
+            snapshot("f1", "2026-11-20T09:00:00+08:00", HIGH_YANTA),
+            official,
+        )
+    )
+    held = body(
+        post(client, "/v1/feeds/risk-areas", snapshot("f2", "2026-11-20T10:00:00+08:00"), official)
+    )
+
+    assert (active["state"], held["state"]) == ("active", "held")
+    assert set(held) == set(active)
+    assert held["failed"] == 0 and held["people_recoloured"] == 0
+
+
 def test_a_feed_id_reused_for_other_content_is_a_conflict(client, official):
     post(
         client,
