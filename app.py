@@ -587,12 +587,14 @@ def risk_feed_push(call: Call) -> dict[str, Any]:
     method="POST",
     roles=OFFICIAL,
     tags=("feeds",),
+    body=contract.FEED_CONFIRM,
     response=contract.REFRESH_REPORT,
     errors=(404, 409),
-    summary="Confirm a held snapshot: it becomes active and the refresh runs",
+    summary="Confirm a held snapshot with the official's reason: it becomes active, the "
+    "refresh runs and the reason goes into the audit log",
 )
 def risk_feed_confirm(call: Call) -> dict[str, Any]:
-    return call.services.risk.confirm(call.who, call.params["feed_id"])
+    return call.services.risk.confirm(call.who, call.params["feed_id"], reason=call.body["reason"])
 
 
 @app.schedule(Rate(10, unit=Rate.MINUTES))

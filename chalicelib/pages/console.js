@@ -4,9 +4,9 @@
  * Only staff roles get in (reviewer, official, admin); each sees the sections of its
  * role, and the API checks the role again on every call. Every action opens a dialog
  * that asks for its reason: the note, answer or epidemic category the API records.
- * Where the API takes no reason (approving a mark, confirming a held snapshot), the
- * dialog shows the reason on record and asks the official to confirm it: the category
- * must be picked again, the feed id typed again.
+ * Approving a mark takes no reason of its own: the dialog shows the reason on record
+ * and asks for the category to be picked again. Confirming a held snapshot asks for
+ * the feed id typed again and the reason, which the API keeps in the audit log.
  */
 (function () {
   "use strict";
@@ -321,10 +321,13 @@
   };
 
   function confirmFeed(feedId) {
-    ask(Y.t("confirm") + " " + feedId, [{ name: "typed", label: Y.t("type_feed_id") }],
-      async function (v) {
+    ask(Y.t("confirm") + " " + feedId, [
+      { name: "typed", label: Y.t("type_feed_id") },
+      { name: "reason", label: Y.t("note"), multiline: true },
+    ], async function (v) {
         if (v.typed !== feedId) throw new Error(Y.t("feed_mismatch"));
-        var report = await api("POST", "feeds/risk-areas/" + encodeURIComponent(feedId) + "/confirm");
+        var report = await api("POST", "feeds/risk-areas/" + encodeURIComponent(feedId) + "/confirm",
+          { reason: v.reason });
         var held = JSON.parse(sessionStorage.getItem(HELD) || "[]")
           .filter(function (r) { return r.feed_id !== feedId; });
         sessionStorage.setItem(HELD, JSON.stringify(held));

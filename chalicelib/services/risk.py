@@ -171,8 +171,11 @@ class RiskService:
             started=started,
         )
 
-    def confirm(self, official: SessionClaims, feed_id: str) -> dict[str, Any]:
+    def confirm(self, official: SessionClaims, feed_id: str, *, reason: str) -> dict[str, Any]:
         started = time.perf_counter()
+        reason = reason.strip()
+        if not reason:
+            raise InvalidInput("say why this snapshot may go through", field="reason")
         state = self.feeds.state(feed_id)
         if state is None:
             raise NotFound("no such snapshot", code="feed_not_found")
@@ -187,6 +190,7 @@ class RiskService:
             role=official.role.value,
             started=started,
             confirmed=True,
+            reason=reason,
         )
 
     def expire_due(
@@ -301,6 +305,7 @@ class RiskService:
         started: float,
         previous: Snapshot | None = None,
         confirmed: bool = False,
+        reason: str | None = None,
     ) -> dict[str, Any]:
         now = self.clock()
         if confirmed:
@@ -328,7 +333,7 @@ class RiskService:
                 actor_role=role,
                 action="risk_feed_activated",
                 at=now,
-                reason="confirmed" if confirmed else None,
+                reason=(reason or "confirmed") if confirmed else None,
                 before={"feed_id": previous.feed_id if previous else None},
                 after={
                     "feed_id": snapshot.feed_id,

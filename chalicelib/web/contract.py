@@ -386,6 +386,20 @@ APPEAL: Schema = {
     },
 }
 
+FEED_CONFIRM: Schema = {
+    "type": "object",
+    "required": ["reason"],
+    "additionalProperties": False,
+    "properties": {
+        "reason": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1000,
+            "description": "why the official lets the held snapshot through; kept in the audit log",
+        }
+    },
+}
+
 APPEAL_ANSWER: Schema = {
     "type": "object",
     "required": ["outcome", "answer"],

@@ -127,11 +127,14 @@ def test_lifting_everything_is_held_until_confirmed_then_people_return_to_green(
     assert held["state"] == "held" and _colour(client, resident) == "red"
 
     second = login(client, "official-2", role="official")
-    confirmed = body(post(client, "/v1/feeds/risk-areas/f2/confirm", {}, second))
+    reason = {"reason": "the districts' notice of 20 November lifts every area"}
+    confirmed = body(post(client, "/v1/feeds/risk-areas/f2/confirm", reason, second))
 
     assert confirmed == confirmed | {"state": "active", "lifted": 1, "people_recoloured": 1}
     assert _colour(client, resident) == "green"
-    assert_error(post(client, "/v1/feeds/risk-areas/f2/confirm", {}, second), 409, code="not_held")
+    assert_error(
+        post(client, "/v1/feeds/risk-areas/f2/confirm", reason, second), 409, code="not_held"
+    )
 
 
 def test_an_older_snapshot_pushed_by_an_official_is_held(client, official):
@@ -475,3 +478,45 @@ def test_a_rescan_goes_to_sqs_with_a_delay():
         "day": "2026-11-20",
         "reason": "r",
     }
+
+
+@pytest.mark.parametrize("payload", [{}, {"reason": ""}, {"reason": "   "}, {"reason": 7}])
+def test_confirming_a_held_snapshot_without_a_reason_is_refused_and_keeps_it_held(
+    client, official, payload
+):
+    post(
+        client,
+        "/v1/feeds/risk-areas",
+        snapshot("f1", "2026-11-20T09:00:00+08:00", HIGH_YANTA),
+        official,
+    )
+    held = body(
+        post(client, "/v1/feeds/risk-areas", snapshot("f2", "2026-11-20T10:00:00+08:00"), official)
+    )
+    assert held["state"] == "held"
+
+    assert_error(
+        post(client, "/v1/feeds/risk-areas/f2/confirm", payload, official), 400, field="reason"
+    )
+
+    again = post(
+        client, "/v1/feeds/risk-areas/f2/confirm", {"reason": "checked with the district"}, official
+    )
+    assert body(again)["state"] == "active"
+
+
+def test_the_confirming_officials_reason_is_in_the_audit_log(client, official):
+    post(
+        client,
+        "/v1/feeds/risk-areas",
+        snapshot("f1", "2026-11-20T09:00:00+08:00", HIGH_YANTA),
+        official,
+    )
+    post(client, "/v1/feeds/risk-areas", snapshot("f2", "2026-11-20T10:00:00+08:00"), official)
+    reason = "雁塔区 notice 2026-47 lifts the area"
+    post(client, "/v1/feeds/risk-areas/f2/confirm", {"reason": reason}, official)
+
+    admin = login(client, "admin-1", role="admin")
+    trail = body(get(client, "/v1/admin/audit?subject=feed:f2", admin))
+    activated = [e for e in trail["items"] if e["action"] == "risk_feed_activated"]
+    assert [e["reason"] for e in activated] == [reason]
