@@ -14,6 +14,11 @@
    connections. Unlike ``chalice local`` it does not reload on file changes:
    restart it after editing the code.
 
+Once it answers, it writes ``.local/stack.json`` (``stack-<stage>.json`` for another
+stage; in ``$YIMA_LOCAL_STATE`` if set): the stage's settings, endpoints and moto's port,
+never a key, so that ``python -m chalicelib.cli`` finds the running stack by itself. It
+removes the file when it stops.
+
 Ctrl-C (or SIGTERM) stops everything it started.
 
 ``--stage local-b`` runs a second region (Guangzhou, 440100, with its own
@@ -94,6 +99,38 @@ def api_handlers(stage: str) -> list[Handler]:
     return [ApiGateway(app, stage)]
 
 
+def write_stack_file(
+    stage: str, env: dict[str, str], *, moto_port: int, api: str, channels: str
+) -> Path:
+    """What the operator commands need to reach this stack (``chalicelib.cli``): no keys,
+    those stay in the stand-in's Secrets Manager."""
+    from chalicelib.cli import LOCAL_STACK_VARIABLES, stack_file
+
+    path = stack_file(stage)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "stage": stage,
+        "pid": os.getpid(),
+        "api": api,
+        "channels": channels,
+        "moto_port": moto_port,
+        "region": env["AWS_REGION"],
+        "table_prefix": env["YIMA_TABLE_PREFIX"],
+        "env": {name: env[name] for name in LOCAL_STACK_VARIABLES if env.get(name)},
+    }
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    return path
+
+
+def remove_stack_file(path: Path) -> None:
+    """Only our own: a second stack of the same stage may have written it since."""
+    try:
+        if json.loads(path.read_text()).get("pid") == os.getpid():
+            path.unlink()
+    except (OSError, ValueError):
+        pass
+
+
 def api_server(stage: str, port: int) -> LocalHTTPServer:
     return LocalHTTPServer(("127.0.0.1", port), api_handlers(stage))
 
@@ -141,6 +178,7 @@ def main() -> int:
     os.environ.update(env)
     server: LocalHTTPServer | None = None
     channels: LocalHTTPServer | None = None
+    written: Path | None = None
 
     def stop(*_args: Any) -> None:
         raise KeyboardInterrupt
@@ -179,12 +217,19 @@ def main() -> int:
             f"(try: curl {base}/v1/openapi.json)",
             flush=True,
         )
+        assert channels is not None
+        written = write_stack_file(
+            args.stage, env, moto_port=moto_port, api=base, channels=channels.url
+        )
+        print(f"yima: operator commands find this stack through {written}", flush=True)
         print("yima: Ctrl-C stops everything", flush=True)
         server.serve_forever()
         return 0
     except KeyboardInterrupt:
         return 0
     finally:
+        if written is not None:
+            remove_stack_file(written)
         for running in (server, channels):
             if running is not None:
                 running.server_close()
