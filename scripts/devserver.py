@@ -36,6 +36,7 @@ import os
 import signal
 import socket
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +157,13 @@ def main() -> int:
         help="the federation key shared with partner regions (base64); default: a fresh one",
     )
     args = parser.parse_args()
+    phases: dict[str, float] = {}  # how long each start-up step took, for the last line
+    clock = [time.monotonic()]
+
+    def took(phase: str) -> None:
+        now = time.monotonic()
+        phases[phase] = now - clock[0]
+        clock[0] = now
 
     import logging
 
@@ -165,6 +173,7 @@ def main() -> int:
     moto_port = args.moto_port or free_port()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     moto.start()
+    took("moto")
     env = {
         **os.environ,
         **FAKE_AWS,
@@ -191,12 +200,15 @@ def main() -> int:
 
         print(f"yima: AWS stand-in (moto) on http://127.0.0.1:{moto_port}", flush=True)
         settings = cli.Settings.from_mapping(env)
+        took("imports")
         print(f"yima: {json.dumps(cli.bootstrap_local(settings))}", flush=True)
+        took("tables and secret")
         if args.federation_key_file:
             cli.set_federation_key(settings, key_file=args.federation_key_file)
             print(f"yima: federation key from {args.federation_key_file}", flush=True)
         # before the app's container is built: it reads the secret and the channel URLs once
         channels, settings = start_channels(settings, env, args.channel_port)
+        took("stand-ins")
         if not args.no_demo:
             import demo
 
@@ -206,10 +218,12 @@ def main() -> int:
                 f"{loaded['carrier_rows']} carrier stays, risk feed at {loaded['risk_feed']}",
                 flush=True,
             )
+            took("demo data")
         # the local server runs no schedules: pull the risk feed once, as refresh_risk_areas
         # would within ten minutes on AWS (later pushes go through the API).
         report = bootstrap.get_container(env).risk.refresh_scheduled()
         print(f"yima: risk feed refresh: {json.dumps(report, ensure_ascii=False)}", flush=True)
+        took("risk refresh")
         server = api_server(args.stage, args.port)
         base = server.url
         print(
@@ -222,6 +236,9 @@ def main() -> int:
             args.stage, env, moto_port=moto_port, api=base, channels=channels.url
         )
         print(f"yima: operator commands find this stack through {written}", flush=True)
+        took("app")
+        steps = ", ".join(f"{name} {seconds:.1f}" for name, seconds in phases.items())
+        print(f"yima: up in {sum(phases.values()):.1f} s ({steps})", flush=True)
         print("yima: Ctrl-C stops everything", flush=True)
         server.serve_forever()
         return 0
