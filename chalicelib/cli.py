@@ -542,7 +542,8 @@ def _one_line(exc: BaseException) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run a command; every error a caller can cause is one line on stderr and exit 2."""
+    """Run a command; every error a caller can cause is one line on stderr and
+    ``SystemExit(2)``, as for bad arguments."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
@@ -559,7 +560,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ClientError,
     ) as exc:
         sys.stderr.write(f"python -m chalicelib.cli: error: {_one_line(exc)}\n")
-        return 2
+        raise SystemExit(2) from None  # as argparse does for bad arguments
 
 
 def _main(argv: Sequence[str] | None = None) -> int:

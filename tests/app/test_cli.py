@@ -18,6 +18,12 @@ def env(monkeypatch, tmp_path):
     monkeypatch.setenv("YIMA_LOCAL_STATE", str(tmp_path / "local"))
 
 
+def _refused(argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(argv)
+    assert exited.value.code == 2
+
+
 def _one_error_line(capsys) -> str:
     """What a refused command printed: one line on stderr, nothing on stdout."""
     out, err = capsys.readouterr()
@@ -74,7 +80,7 @@ def test_bootstrap_local_is_idempotent(aws, env, capsys):
 def test_bootstrap_local_refuses_a_deployed_stage(monkeypatch, env, capsys):
     monkeypatch.setenv("YIMA_STAGE", "prod")
 
-    assert cli.main(["bootstrap-local"]) == 2
+    _refused(["bootstrap-local"])
     assert "only runs on the local and test stages" in _one_error_line(capsys)
 
 
@@ -97,7 +103,7 @@ def test_a_placeholder_credential_is_refused_and_nothing_is_written(
 ):
     secret = tmp_path / "wx"
     secret.write_text("REPLACE_ME")
-    assert cli.main(["set-wechat", "--appid", "wx1", "--secret-file", str(secret)]) == 2
+    _refused(["set-wechat", "--appid", "wx1", "--secret-file", str(secret)])
     assert "placeholder" in _one_error_line(capsys)
 
     from chalicelib import bootstrap
@@ -191,7 +197,7 @@ def test_the_federation_key_goes_into_the_secret(aws, env, settings, tmp_path, c
     }
     assert bootstrap.build(settings).federation.federation_key == b"s" * 32
     key.write_text("c2hvcnQ=")  # "short": refused before anything is written
-    assert cli.main(["set-federation-key", "--key-file", str(key)]) == 2
+    _refused(["set-federation-key", "--key-file", str(key)])
     assert "federation_key" in _one_error_line(capsys)
     assert bootstrap.build(settings).federation.federation_key == b"s" * 32
 
@@ -232,7 +238,7 @@ def test_load_test_sites_answers_a_bad_file_with_one_line(
     elif content is not None:
         path.write_text(content)
 
-    assert cli.main(["load-test-sites", str(path)]) == 2
+    _refused(["load-test-sites", str(path)])
     assert says in _one_error_line(capsys)
     sites = next(m for m in ALL_MODELS if m.Meta.table_name.endswith("test_sites"))
     assert sites.count() == 0
@@ -244,14 +250,14 @@ def test_load_carrier_feed_answers_a_bad_file_with_one_line(aws, env, tmp_path, 
     if content is not None:
         path.write_text(content)
 
-    assert cli.main(["load-carrier-feed", str(path)]) == 2
+    _refused(["load-carrier-feed", str(path)])
     _one_error_line(capsys)
 
 
 def test_a_missing_credential_file_is_one_line(aws, env, tmp_path, capsys):
     missing = str(tmp_path / "nope")
 
-    assert cli.main(["set-wechat", "--appid", "wx1", "--secret-file", missing]) == 2
+    _refused(["set-wechat", "--appid", "wx1", "--secret-file", missing])
     assert missing in _one_error_line(capsys)
 
 
@@ -261,7 +267,7 @@ def test_a_trust_list_from_a_keys_file_that_is_not_json_is_one_line(env, tmp_pat
     root = cli.local_national_root()
 
     argv = ["sign-trust-list", "--root-key-file", root["private_key_file"], "--keys", str(keys)]
-    assert cli.main([*argv, "--version", "1"]) == 2
+    _refused([*argv, "--version", "1"])
     _one_error_line(capsys)
 
 
