@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 
-.PHONY: run run-two test fuzz lint fmt bench load infra package clean browser-deps screenshots
+.PHONY: run run-two cli test fuzz lint fmt bench load infra package clean browser-deps screenshots
 
 # The venv is rebuilt whenever a requirements file changes.
 $(STAMP): requirements.txt requirements-dev.txt
@@ -80,3 +80,8 @@ package: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
+
+# An operator command against the stack `make run` is running (found through
+# .local/stack.json): make cli ARGS='issue-token --role official --subject wang.li'
+cli: $(STAMP)
+	$(BIN)/python -m chalicelib.cli $(ARGS)

@@ -1,6 +1,9 @@
 """Operator commands: ``python -m chalicelib.cli <command>``.
 
-Settings come from the environment, as in Lambda (``YIMA_*``, ``AWS_*``).
+Settings come from the environment, as in Lambda (``YIMA_*``, ``AWS_*``). When
+``YIMA_STAGE`` is not set, they come from the stack ``make run`` is running, which it
+describes in ``.local/stack.json`` (``$YIMA_LOCAL_STACK`` names another such file, e.g.
+``.local/stack-local-b.json``). Bad input of any kind is one line on stderr and exit 2.
 
 - ``create-tables``      create every table from the pynamodb models (local stacks;
                          deployed stages get theirs from ``infra/``)
@@ -34,11 +37,84 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.config import Settings
-from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.errors import ConfigError, DomainError, InvalidInput
 from chalicelib.domain.roles import Role
+
+# What ``make run`` writes into its stack file for these commands: settings and
+# endpoints, never a key (those stay in the AWS stand-in's Secrets Manager).
+LOCAL_STACK_VARIABLES = (
+    "YIMA_STAGE",
+    "YIMA_REGION_CODE",
+    "YIMA_TABLE_PREFIX",
+    "YIMA_SECRET_ID",
+    "YIMA_KMS_KEY_ID",
+    "YIMA_FEED_BUCKET",
+    "YIMA_FEED_KEY",
+    "YIMA_QUEUE_NAME",
+    "YIMA_AWS_ENDPOINT",
+    "YIMA_WECHAT_API_URL",
+    "YIMA_ALIPAY_GATEWAY_URL",
+    "YIMA_NATIONAL_ROOT_KEYS",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+)
+
+
+class UsageError(Exception):
+    """Bad input to a command: reported as one line, exit 2."""
+
+
+def stack_file(stage: str = "local") -> Path:
+    """Where ``make run`` describes the stack of ``stage`` it is running."""
+    name = "stack.json" if stage == "local" else f"stack-{stage}.json"
+    return local_state_dir() / name
+
+
+def _running(pid: object, endpoint: str) -> bool:
+    """The stack's process is alive and its AWS stand-in answers on its port."""
+    import socket
+    from urllib.parse import urlsplit
+
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # alive, someone else's
+    where = urlsplit(endpoint)
+    try:
+        with socket.create_connection((where.hostname or "", where.port or 80), timeout=1):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
+def local_stack_env(path: Path | None = None) -> dict[str, str]:
+    """The variables of the stack ``make run`` is running, from its stack file; a
+    UsageError saying to run ``make run`` when there is none or it has stopped."""
+    configured = os.environ.get("YIMA_LOCAL_STACK")
+    path = path or (Path(configured) if configured else stack_file())
+    hint = "start it with `make run` (or set YIMA_STAGE and the stage's variables)"
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        env = {str(k): str(v) for k, v in document["env"].items()}
+        pid = document.get("pid")
+    except FileNotFoundError:
+        raise UsageError(f"YIMA_STAGE is not set and no local stack is running: {hint}") from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        raise UsageError(f"{path} is not a stack file `make run` wrote: {hint}") from None
+    if not _running(pid, env.get("YIMA_AWS_ENDPOINT", "")):
+        raise UsageError(f"{path} is stale: the local stack (pid {pid}) is not running; {hint}")
+    # moto takes any credentials; these only keep botocore from looking for real ones
+    return {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", **env}
 
 
 def _settings() -> Settings:
+    if not os.environ.get("YIMA_STAGE"):
+        # the services read os.environ (bootstrap.get_container), so they see it too
+        os.environ.update(local_stack_env())
     return Settings.from_mapping(os.environ)
 
 
@@ -175,7 +251,7 @@ def read_sites(path: str) -> list[Any]:
             raise InvalidInput(f"not valid JSON: {exc}", field="sites") from None
         rows = document.get("sites") if isinstance(document, dict) else document
         if not isinstance(rows, list):
-            raise SystemExit(f"{path}: expected a list of sites or {{'sites': [...]}}")
+            raise InvalidInput("expected a list of sites or {'sites': [...]}", field="sites")
     else:
         rows = list(csv.DictReader(text.splitlines()))
     index = divisions()
@@ -412,7 +488,7 @@ def sign_trust_list(
 def bootstrap_local(settings: Settings) -> dict[str, Any]:
     """The AWS resources ``make run`` needs on the embedded AWS stand-in (idempotent)."""
     if not settings.is_local:
-        raise SystemExit("bootstrap-local only runs on the local and test stages")
+        raise ConfigError("bootstrap-local only runs on the local and test stages")
     tables = create_tables(settings)
     wrote_secret = init_secrets(settings)
     ensure_kms_key(settings)
@@ -437,8 +513,49 @@ def bootstrap_local(settings: Settings) -> dict[str, Any]:
     }
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments are one line (no usage block) and exit 2."""
+
+    def error(self, message: str) -> Any:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, DomainError):
+        text = f"{exc.field}: {exc.message}" if exc.field else exc.message
+    elif isinstance(exc, OSError) and exc.filename:
+        text = f"{exc.filename}: {exc.strerror or exc}"
+    elif isinstance(exc, KeyError):
+        text = f"missing field {exc}"
+    else:
+        text = str(exc) or type(exc).__name__
+    return " ".join(text.split())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    """Run a command; every error a caller can cause is one line on stderr and
+    ``SystemExit(2)``, as for bad arguments."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return _main(argv)
+    except (
+        UsageError,
+        ConfigError,
+        DomainError,  # a row a service refuses, say
+        OSError,
+        ValueError,  # bad JSON, bad UTF-8, a bad number
+        KeyError,
+        TypeError,  # a JSON document of the wrong shape
+        BotoCoreError,
+        ClientError,
+    ) as exc:
+        sys.stderr.write(f"python -m chalicelib.cli: error: {_one_line(exc)}\n")
+        raise SystemExit(2) from None  # as argparse does for bad arguments
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
+    parser = _Parser(
         prog="python -m chalicelib.cli",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -519,7 +636,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             result = load_test_sites(args.file, chunk=args.chunk)
         except InvalidInput as exc:
-            parser.exit(2, f"{args.file}: {exc.field}: {exc.message}\n")
+            raise UsageError(f"{args.file}: {_one_line(exc)}") from None
     elif args.command == "decommission":
         if not args.dry_run and args.confirm != settings.stage:
             parser.error(

@@ -168,15 +168,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--national-root", help="the national root public key (base64url) to check the list"
     )
     args = parser.parse_args(argv)
-    now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
+    from typing import NoReturn
+
+    def fail(message: str) -> NoReturn:  # one line, exit 2: never a traceback
+        parser.exit(2, f"{parser.prog}: error: {message}\n")
+
+    try:
+        now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
+    except ValueError:
+        fail(f"--now {args.now!r} is not an ISO time")
     if now.tzinfo is None:
-        parser.error("--now needs an offset, e.g. 2026-11-20T10:00:00+08:00")
-    result = verify_offline(
-        args.token,
-        json.loads(Path(args.keys).read_text()),
-        now=now,
-        national_root=args.national_root,
-    )
+        fail("--now needs an offset, e.g. 2026-11-20T10:00:00+08:00")
+    try:
+        text = Path(args.keys).read_text(encoding="utf-8")
+    except OSError as exc:
+        fail(f"--keys {args.keys}: {exc.strerror or exc}")
+    except UnicodeDecodeError:
+        fail(f"--keys {args.keys}: not UTF-8 text")
+    if not text.strip():
+        fail(f"--keys {args.keys} is empty: save GET /v1/keys or GET /v1/trust-list into it")
+    try:
+        document = json.loads(text)
+    except ValueError:
+        fail(f"--keys {args.keys} is not JSON: save GET /v1/keys or GET /v1/trust-list into it")
+    if not isinstance(document, dict):
+        fail(f"--keys {args.keys} is not a GET /v1/keys or GET /v1/trust-list response")
+    try:
+        result = verify_offline(args.token, document, now=now, national_root=args.national_root)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        fail(f"--keys {args.keys} is not a GET /v1/keys or GET /v1/trust-list response")
     json.dump(result, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0 if result["valid"] else 1

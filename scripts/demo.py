@@ -1,5 +1,6 @@
 """Demo data for ``make run``: the risk feed in the feed bucket, a few accounts, a
-carrier feed of a few hundred phones (``scripts/demo_carrier.py``), and test sites in
+carrier feed of sixty phones (``scripts/demo_carrier.py``) beside the demo citizens'
+stories, and test sites in
 Xi'an, Beijing, Shanghai and Guangzhou.
 
 Goes through the same services the API uses (no hand-written table items),
@@ -47,7 +48,7 @@ def load(container: Container) -> dict[str, Any]:
         issued_at=now,
         expires_at=now,
     )
-    stays = container.itinerary.ingest(carrier, generate(phones=300, seed=7, now=now))
+    stays = container.itinerary.ingest(carrier, generate(phones=60, seed=7, now=now))
     from chalicelib.cli import read_sites
 
     sites = container.test_sites.load(read_sites(str(DATA / "test-sites.csv")))

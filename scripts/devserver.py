@@ -14,6 +14,11 @@
    connections. Unlike ``chalice local`` it does not reload on file changes:
    restart it after editing the code.
 
+Once it answers, it writes ``.local/stack.json`` (``stack-<stage>.json`` for another
+stage; in ``$YIMA_LOCAL_STATE`` if set): the stage's settings, endpoints and moto's port,
+never a key, so that ``python -m chalicelib.cli`` finds the running stack by itself. It
+removes the file when it stops.
+
 Ctrl-C (or SIGTERM) stops everything it started.
 
 ``--stage local-b`` runs a second region (Guangzhou, 440100, with its own
@@ -31,6 +36,7 @@ import os
 import signal
 import socket
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +100,38 @@ def api_handlers(stage: str) -> list[Handler]:
     return [ApiGateway(app, stage)]
 
 
+def write_stack_file(
+    stage: str, env: dict[str, str], *, moto_port: int, api: str, channels: str
+) -> Path:
+    """What the operator commands need to reach this stack (``chalicelib.cli``): no keys,
+    those stay in the stand-in's Secrets Manager."""
+    from chalicelib.cli import LOCAL_STACK_VARIABLES, stack_file
+
+    path = stack_file(stage)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "stage": stage,
+        "pid": os.getpid(),
+        "api": api,
+        "channels": channels,
+        "moto_port": moto_port,
+        "region": env["AWS_REGION"],
+        "table_prefix": env["YIMA_TABLE_PREFIX"],
+        "env": {name: env[name] for name in LOCAL_STACK_VARIABLES if env.get(name)},
+    }
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    return path
+
+
+def remove_stack_file(path: Path) -> None:
+    """Only our own: a second stack of the same stage may have written it since."""
+    try:
+        if json.loads(path.read_text()).get("pid") == os.getpid():
+            path.unlink()
+    except (OSError, ValueError):
+        pass
+
+
 def api_server(stage: str, port: int) -> LocalHTTPServer:
     return LocalHTTPServer(("127.0.0.1", port), api_handlers(stage))
 
@@ -119,6 +157,13 @@ def main() -> int:
         help="the federation key shared with partner regions (base64); default: a fresh one",
     )
     args = parser.parse_args()
+    phases: dict[str, float] = {}  # how long each start-up step took, for the last line
+    clock = [time.monotonic()]
+
+    def took(phase: str) -> None:
+        now = time.monotonic()
+        phases[phase] = now - clock[0]
+        clock[0] = now
 
     import logging
 
@@ -128,6 +173,7 @@ def main() -> int:
     moto_port = args.moto_port or free_port()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     moto.start()
+    took("moto")
     env = {
         **os.environ,
         **FAKE_AWS,
@@ -141,6 +187,7 @@ def main() -> int:
     os.environ.update(env)
     server: LocalHTTPServer | None = None
     channels: LocalHTTPServer | None = None
+    written: Path | None = None
 
     def stop(*_args: Any) -> None:
         raise KeyboardInterrupt
@@ -153,12 +200,15 @@ def main() -> int:
 
         print(f"yima: AWS stand-in (moto) on http://127.0.0.1:{moto_port}", flush=True)
         settings = cli.Settings.from_mapping(env)
+        took("imports")
         print(f"yima: {json.dumps(cli.bootstrap_local(settings))}", flush=True)
+        took("tables and secret")
         if args.federation_key_file:
             cli.set_federation_key(settings, key_file=args.federation_key_file)
             print(f"yima: federation key from {args.federation_key_file}", flush=True)
         # before the app's container is built: it reads the secret and the channel URLs once
         channels, settings = start_channels(settings, env, args.channel_port)
+        took("stand-ins")
         if not args.no_demo:
             import demo
 
@@ -168,10 +218,12 @@ def main() -> int:
                 f"{loaded['carrier_rows']} carrier stays, risk feed at {loaded['risk_feed']}",
                 flush=True,
             )
+            took("demo data")
         # the local server runs no schedules: pull the risk feed once, as refresh_risk_areas
         # would within ten minutes on AWS (later pushes go through the API).
         report = bootstrap.get_container(env).risk.refresh_scheduled()
         print(f"yima: risk feed refresh: {json.dumps(report, ensure_ascii=False)}", flush=True)
+        took("risk refresh")
         server = api_server(args.stage, args.port)
         base = server.url
         print(
@@ -179,12 +231,22 @@ def main() -> int:
             f"(try: curl {base}/v1/openapi.json)",
             flush=True,
         )
+        assert channels is not None
+        written = write_stack_file(
+            args.stage, env, moto_port=moto_port, api=base, channels=channels.url
+        )
+        print(f"yima: operator commands find this stack through {written}", flush=True)
+        took("app")
+        steps = ", ".join(f"{name} {seconds:.1f}" for name, seconds in phases.items())
+        print(f"yima: up in {sum(phases.values()):.1f} s ({steps})", flush=True)
         print("yima: Ctrl-C stops everything", flush=True)
         server.serve_forever()
         return 0
     except KeyboardInterrupt:
         return 0
     finally:
+        if written is not None:
+            remove_stack_file(written)
         for running in (server, channels):
             if running is not None:
                 running.server_close()

@@ -7,7 +7,6 @@ import json
 import pytest
 
 from chalicelib import cli
-from chalicelib.domain.errors import ConfigError
 from chalicelib.domain.roles import MACHINE_ROLES, Role
 from tests.conftest import TEST_ENV
 
@@ -17,6 +16,21 @@ def env(monkeypatch, tmp_path):
     for name, value in TEST_ENV.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("YIMA_LOCAL_STATE", str(tmp_path / "local"))
+
+
+def _refused(argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(argv)
+    assert exited.value.code == 2
+
+
+def _one_error_line(capsys) -> str:
+    """What a refused command printed: one line on stderr, nothing on stdout."""
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.endswith("\n") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+    return err
 
 
 def _run(capsys, *argv: str) -> dict:
@@ -63,11 +77,11 @@ def test_bootstrap_local_is_idempotent(aws, env, capsys):
     assert first["national_root"]["private_key_file"].endswith("local/national-root.json")
 
 
-def test_bootstrap_local_refuses_a_deployed_stage(monkeypatch, env):
+def test_bootstrap_local_refuses_a_deployed_stage(monkeypatch, env, capsys):
     monkeypatch.setenv("YIMA_STAGE", "prod")
 
-    with pytest.raises(SystemExit):
-        cli.main(["bootstrap-local"])
+    _refused(["bootstrap-local"])
+    assert "only runs on the local and test stages" in _one_error_line(capsys)
 
 
 def test_channel_credentials_go_into_the_secret_and_switch_the_channels_on(
@@ -84,13 +98,13 @@ def test_channel_credentials_go_into_the_secret_and_switch_the_channels_on(
     assert rebuilt.auth.alipay() is None
 
 
-def test_a_placeholder_credential_is_refused_and_nothing_is_written(aws, env, settings, tmp_path):
-    from chalicelib.domain.errors import ConfigError
-
+def test_a_placeholder_credential_is_refused_and_nothing_is_written(
+    aws, env, settings, tmp_path, capsys
+):
     secret = tmp_path / "wx"
     secret.write_text("REPLACE_ME")
-    with pytest.raises(ConfigError):
-        cli.main(["set-wechat", "--appid", "wx1", "--secret-file", str(secret)])
+    _refused(["set-wechat", "--appid", "wx1", "--secret-file", str(secret)])
+    assert "placeholder" in _one_error_line(capsys)
 
     from chalicelib import bootstrap
 
@@ -183,8 +197,9 @@ def test_the_federation_key_goes_into_the_secret(aws, env, settings, tmp_path, c
     }
     assert bootstrap.build(settings).federation.federation_key == b"s" * 32
     key.write_text("c2hvcnQ=")  # "short": refused before anything is written
-    with pytest.raises(ConfigError, match="federation_key"):
-        cli.main(["set-federation-key", "--key-file", str(key)])
+    _refused(["set-federation-key", "--key-file", str(key)])
+    assert "federation_key" in _one_error_line(capsys)
+    assert bootstrap.build(settings).federation.federation_key == b"s" * 32
 
 
 def test_issue_token_gives_a_vaccinator_token_the_feed_accepts(aws, env, container, clock, capsys):
@@ -197,3 +212,188 @@ def test_issue_token_gives_a_vaccinator_token_the_feed_accepts(aws, env, contain
     claims = container.auth.authenticate(result["token"])
     assert claims.role is Role.VACCINATOR and claims.subject == "vaccinator:yanta-cdc"
     assert Role.VACCINATOR in MACHINE_ROLES
+
+
+# Bad input: one line on stderr and exit 2, never a traceback, nothing written.
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("missing.csv", None, "No such file"),
+        ("sites.json", "{not json", "not valid JSON"),
+        ("sites.json", '{"sites": 3}', "expected a list of sites"),
+        ("sites.csv", "site_id,name\nx-1,a\n", "sites[0]"),
+        ("sites.csv", b"\xff\xfe\x00bad", "codec"),
+    ],
+)
+def test_load_test_sites_answers_a_bad_file_with_one_line(
+    aws, env, tmp_path, capsys, name, content, says
+):
+    from chalicelib.adapters.dynamo.models import ALL_MODELS
+
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content)
+
+    _refused(["load-test-sites", str(path)])
+    assert says in _one_error_line(capsys)
+    sites = next(m for m in ALL_MODELS if m.Meta.table_name.endswith("test_sites"))
+    assert sites.count() == 0
+
+
+@pytest.mark.parametrize("content", [None, "", "[1, 2", '{"batch_id": "b1"}', '{"stays": 5}'])
+def test_load_carrier_feed_answers_a_bad_file_with_one_line(aws, env, tmp_path, capsys, content):
+    path = tmp_path / "feed.json"
+    if content is not None:
+        path.write_text(content)
+
+    _refused(["load-carrier-feed", str(path)])
+    _one_error_line(capsys)
+
+
+def test_a_missing_credential_file_is_one_line(aws, env, tmp_path, capsys):
+    missing = str(tmp_path / "nope")
+
+    _refused(["set-wechat", "--appid", "wx1", "--secret-file", missing])
+    assert missing in _one_error_line(capsys)
+
+
+def test_a_trust_list_from_a_keys_file_that_is_not_json_is_one_line(env, tmp_path, capsys):
+    keys = tmp_path / "keys.json"
+    keys.write_text("")
+    root = cli.local_national_root()
+
+    argv = ["sign-trust-list", "--root-key-file", root["private_key_file"], "--keys", str(keys)]
+    _refused([*argv, "--version", "1"])
+    _one_error_line(capsys)
+
+
+def _cli(env: dict[str, str], *argv: str, module: str = "chalicelib.cli"):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "YIMA_"))}
+    return subprocess.run(
+        [sys.executable, "-m", module, *argv],
+        cwd=root,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _one_line_exit_2(done) -> str:
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+    return done.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["issue-token", "--role", "emperor", "--subject", "x"],
+        ["issue-token", "--role", "official"],
+        ["issue-token", "--role", "official", "--subject", "x", "--hours", "lots"],
+        ["no-such-command"],
+        [],
+    ],
+)
+def test_bad_arguments_are_one_line_and_exit_2(tmp_path, argv):
+    _one_line_exit_2(_cli({"YIMA_LOCAL_STATE": str(tmp_path)}, *argv))
+
+
+def test_with_no_stage_and_no_running_stack_it_says_to_run_make_run(tmp_path):
+    done = _cli(
+        {"YIMA_LOCAL_STATE": str(tmp_path)}, "issue-token", "--role", "lab", "--subject", "x"
+    )
+
+    assert "make run" in _one_line_exit_2(done)
+
+
+def _stack_file(path, *, pid: int, port: int) -> None:
+    path.write_text(
+        json.dumps(
+            {
+                "stage": "local",
+                "pid": pid,
+                "env": {**TEST_ENV, "YIMA_AWS_ENDPOINT": f"http://127.0.0.1:{port}"},
+            }
+        )
+    )
+
+
+def test_a_stale_stack_file_says_to_run_make_run(tmp_path):
+    import subprocess
+    import sys
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a pid that no longer runs
+    _stack_file(tmp_path / "stack.json", pid=gone.pid, port=9)
+
+    done = _cli(
+        {"YIMA_LOCAL_STATE": str(tmp_path)}, "issue-token", "--role", "lab", "--subject", "x"
+    )
+
+    err = _one_line_exit_2(done)
+    assert "stale" in err and "make run" in err
+
+
+@pytest.mark.parametrize("content", ["", "{", '{"env": 3}', "[]"])
+def test_a_broken_stack_file_is_one_line(tmp_path, content):
+    (tmp_path / "stack.json").write_text(content)
+
+    done = _cli({"YIMA_LOCAL_STATE": str(tmp_path)}, "rotate-code-key")
+
+    assert "make run" in _one_line_exit_2(done)
+
+
+def test_the_stack_file_of_a_running_stack_gives_its_settings(monkeypatch, tmp_path):
+    import os
+    import socket
+
+    for name in TEST_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("YIMA_LOCAL_STATE", str(tmp_path))
+    with socket.socket() as listening:  # the stand-in's port, answering
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        port = listening.getsockname()[1]
+        _stack_file(cli.stack_file(), pid=os.getpid(), port=port)
+
+        env = cli.local_stack_env()
+
+    assert env["YIMA_AWS_ENDPOINT"] == f"http://127.0.0.1:{port}"
+    assert env["YIMA_STAGE"] == TEST_ENV["YIMA_STAGE"]
+    assert cli.Settings.from_mapping(env).table_prefix == TEST_ENV["YIMA_TABLE_PREFIX"]
+    with pytest.raises(cli.UsageError, match="stale"):  # the port closed: stopped
+        cli.local_stack_env()
+
+
+@pytest.mark.parametrize("content", [None, "", "   \n", "{oops", "[1]", '{"keys": 5}'])
+def test_verify_answers_a_bad_keys_file_with_one_line(tmp_path, content):
+    keys = tmp_path / "keys.json"
+    if content is not None:
+        keys.write_text(content)
+
+    done = _cli({}, "YM1:XYZ", "--keys", str(keys), module="chalicelib.verify")
+
+    assert "--keys" in _one_line_exit_2(done)
+
+
+def test_verify_answers_a_bad_now_with_one_line(tmp_path):
+    keys = tmp_path / "keys.json"
+    keys.write_text('{"keys": []}')
+
+    done = _cli(
+        {}, "YM1:XYZ", "--keys", str(keys), "--now", "yesterday", module="chalicelib.verify"
+    )
+
+    assert "--now" in _one_line_exit_2(done)

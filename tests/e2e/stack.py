@@ -29,6 +29,7 @@ class Stack:
     base: str  # the API
     channels: str  # the WeChat and Alipay stand-ins
     process: subprocess.Popen[str]
+    state_dir: Path  # its YIMA_LOCAL_STATE: the national root stand-in, the stack file
     output: list[str] = field(default_factory=list)
 
     def stop(self) -> None:
@@ -63,7 +64,9 @@ def start(state_dir: Path, *args: str) -> Stack:
         text=True,
         start_new_session=True,
     )
-    stack = Stack(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{channel_port}", process)
+    stack = Stack(
+        f"http://127.0.0.1:{port}", f"http://127.0.0.1:{channel_port}", process, state_dir
+    )
     assert process.stdout is not None
     pipe = process.stdout
     threading.Thread(target=lambda: stack.output.extend(pipe), daemon=True).start()
