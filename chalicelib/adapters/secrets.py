@@ -32,6 +32,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import secrets
 import threading
 from collections.abc import Callable
@@ -67,14 +68,18 @@ class AppSecrets:
     federation_key: bytes | None = None
 
 
-_PLACEHOLDERS = ("placeholder", "changeme", "change-me", "replace", "todo", "xxx")
+# A placeholder word standing on its own ("REPLACE_ME", "<todo>", "xxxx"), never inside a
+# run of base64 or hex: a random key that happens to hold "xxx" or "todo" is a key.
+_PLACEHOLDER = re.compile(
+    r"(?:^|[^a-z0-9+/=])(?:placeholder|changeme|change-me|replace|todo|x{3,})(?:[^a-z0-9+/=]|$)"
+)
 
 
 def _text(section: dict[str, Any], name: str, where: str) -> str:
     value = section.get(name)
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"secret field {where}.{name} is missing")
-    if any(marker in value.lower() for marker in _PLACEHOLDERS) and len(value) < 64:
+    if _PLACEHOLDER.search(value.strip().lower()) and len(value) < 64:
         raise ConfigError(f"secret field {where}.{name} is a placeholder, not a credential")
     return value.strip()
 

@@ -82,3 +82,32 @@ def test_the_federation_key_is_optional_but_never_short():
     short = {**doc, "federation_key": base64.b64encode(b"x" * 16).decode()}
     with pytest.raises(ConfigError, match="federation_key"):
         parse_secret(json.dumps(short))
+
+
+@pytest.mark.parametrize(
+    "value", ["REPLACE_ME", "changeme", "<todo>", "xxxx", "your-secret-xxx", "PLACEHOLDER"]
+)
+def test_a_placeholder_credential_is_refused(value):
+    from chalicelib.adapters.secrets import _text
+    from chalicelib.domain.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="placeholder"):
+        _text({"secret": value}, "secret", "wechat")
+
+
+@given(st.binary(min_size=16, max_size=32))
+def test_a_random_key_is_never_taken_for_a_placeholder(raw):
+    # A random AES key's base64 holds "xxx" or "todo" now and then: it once made
+    # `make run` refuse its own freshly made Alipay stand-in key.
+    import base64
+
+    from chalicelib.adapters.secrets import _text
+
+    for text in (base64.b64encode(raw).decode(), raw.hex()):
+        assert _text({"key": text}, "key", "alipay") == text
+
+
+def test_a_key_with_xxx_and_todo_inside_is_a_key():
+    from chalicelib.adapters.secrets import _text
+
+    assert _text({"k": "abXxXcdTODOef+/g=="}, "k", "alipay") == "abXxXcdTODOef+/g=="
