@@ -324,11 +324,7 @@ class DeclarationService:
                     now=now,
                     relation="dependant",
                 )
-            try:
-                self.links.add(CareLink(user_id, person.person_id, relation, now))
-            except Conflict as exc:
-                if exc.code != "already_linked":
-                    raise
+            self.links.add(CareLink(user_id, person.person_id, relation, now))
             self.audit.append(
                 AuditEvent(
                     subject_id=person.person_id,

@@ -41,7 +41,7 @@ class CareLinks(Protocol):
 
     def holders(self, person_id: str) -> list[str]: ...
 
-    def add(self, link: CareLink) -> CareLink: ...
+    def add(self, link: CareLink) -> bool: ...  # False: linked already, kept as it was
 
     def remove(self, user_id: str, person_id: str) -> bool: ...
 
@@ -199,13 +199,7 @@ class PeopleService:
         state = "accepted" if decision == "accept" else "refused"
         decided = self.care_requests.decide(request_id, state=state, now=now)
         if state == "accepted":
-            try:
-                self.links.add(
-                    CareLink(request.guardian_user_id, own.person_id, request.relation, now)
-                )
-            except Conflict as exc:
-                if exc.code != "already_linked":
-                    raise
+            self.links.add(CareLink(request.guardian_user_id, own.person_id, request.relation, now))
         self.audit.append(
             AuditEvent(
                 subject_id=own.person_id,

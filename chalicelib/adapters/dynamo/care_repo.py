@@ -55,8 +55,10 @@ class DynamoCareLinks:
         with translate():
             return [r.user_id for r in CareLinkRecord.by_person.query(person_id)]
 
-    def add(self, link: CareLink) -> CareLink:
-        """Conflict(already_linked) when the account holds the person already."""
+    def add(self, link: CareLink) -> bool:
+        """Link the account to the person; False when it holds them already (the link
+        there keeps its relation and date: a repeated declaration or answer is not a
+        second link)."""
         record = CareLinkRecord(
             link.user_id, link.person_id, relation=link.relation, created_at=link.created_at
         )
@@ -65,9 +67,9 @@ class DynamoCareLinks:
                 record.save(condition=CareLinkRecord.person_id.does_not_exist())
             except PutError as exc:
                 if conditional_failed(exc):
-                    raise Conflict("already linked", code="already_linked") from None
+                    return False
                 raise
-        return link
+        return True
 
     def remove(self, user_id: str, person_id: str) -> bool:
         with translate():
