@@ -30,6 +30,13 @@ from chalicelib.domain.health import (
     Person,
     review_reasons,
 )
+from chalicelib.domain.people import (
+    MAX_DEPENDANTS,
+    CareLink,
+    CareRequest,
+    care_request_id,
+    dependant_person_id,
+)
 from chalicelib.domain.phone import parse_mobile
 from chalicelib.domain.pii import keyed_hash, mask_id_number, mask_name
 from chalicelib.domain.session import SessionClaims
@@ -237,8 +244,6 @@ class DeclarationService:
         self, user_id: str, role: str, person: Person, relation: str, now: datetime
     ) -> Conflict:
         """File (or find) the request the person answers from their own account."""
-        from chalicelib.domain.people import CareRequest, care_request_id
-
         assert self.care_requests is not None
         wanted = CareRequest(
             request_id=care_request_id(person.person_id, user_id),
@@ -273,8 +278,6 @@ class DeclarationService:
         """Find or file the dependant by the keyed hash of their ID number and link the
         guardian to them (at most MAX_DEPENDANTS). Adding a person already filed needs
         their exact name too, and is audited on the person."""
-        from chalicelib.domain.people import MAX_DEPENDANTS, CareLink, dependant_person_id
-
         if self.links is None:
             raise InvalidInput("declaring for dependants is not set up", field="dependant")
         id_hash = keyed_hash(self.hash_key, "id", answers.id_number)
