@@ -241,10 +241,14 @@ def test_bad_feeds_are_400_and_change_nothing(client, official, payload, field):
 @pytest.fixture
 def bucket(container):
     s3 = container.aws.client("s3")
-    s3.create_bucket(
-        Bucket=container.settings.feed_bucket,
-        CreateBucketConfiguration={"LocationConstraint": "cn-northwest-1"},
-    )
+    name = container.settings.feed_bucket
+    try:
+        s3.create_bucket(
+            Bucket=name, CreateBucketConfiguration={"LocationConstraint": "cn-northwest-1"}
+        )
+    except s3.exceptions.BucketAlreadyOwnedByYou:  # left by an earlier test in this worker
+        for item in s3.list_objects_v2(Bucket=name).get("Contents", []):
+            s3.delete_object(Bucket=name, Key=item["Key"])
     yield lambda document: s3.put_object(
         Bucket=container.settings.feed_bucket,
         Key=container.settings.feed_key,
