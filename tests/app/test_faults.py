@@ -22,7 +22,16 @@ import requests
 from chalicelib.adapters.dynamo import models
 from chalicelib.services.declarations import self_person_id
 from tests.faults import THROTTLED, injected_faults, transient_throttles
-from tests.helpers import assert_error, body, declaration, get, login, make_id_number, post
+from tests.helpers import (
+    assert_error,
+    body,
+    declaration,
+    empty_bucket,
+    get,
+    login,
+    make_id_number,
+    post,
+)
 
 SCHEDULED = {
     "version": "0",
@@ -234,9 +243,7 @@ def test_s3_failing_fails_the_run_cleanly_and_the_next_run_applies_the_feed(
     resident = _citizen(client, "resident", "13811110001", "111")
     s3 = container.aws.client("s3")
     bucket, key = container.settings.feed_bucket, container.settings.feed_key
-    s3.create_bucket(
-        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "cn-northwest-1"}
-    )
+    empty_bucket(s3, bucket)
     s3.put_object(
         Bucket=bucket,
         Key=key,
@@ -270,9 +277,7 @@ def test_a_scheduled_run_that_died_before_switching_is_finished_by_the_next(
     resident = _citizen(client, "resident", "13811110001", "111")
     s3 = container.aws.client("s3")
     bucket, key = container.settings.feed_bucket, container.settings.feed_key
-    s3.create_bucket(
-        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "cn-northwest-1"}
-    )
+    empty_bucket(s3, bucket)
     s3.put_object(
         Bucket=bucket,
         Key=key,

@@ -8,7 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import assert_error, body, declaration, get, login, make_id_number, post
+from tests.helpers import (
+    assert_error,
+    body,
+    declaration,
+    empty_bucket,
+    get,
+    login,
+    make_id_number,
+    post,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -241,14 +250,7 @@ def test_bad_feeds_are_400_and_change_nothing(client, official, payload, field):
 @pytest.fixture
 def bucket(container):
     s3 = container.aws.client("s3")
-    name = container.settings.feed_bucket
-    try:
-        s3.create_bucket(
-            Bucket=name, CreateBucketConfiguration={"LocationConstraint": "cn-northwest-1"}
-        )
-    except s3.exceptions.BucketAlreadyOwnedByYou:  # left by an earlier test in this worker
-        for item in s3.list_objects_v2(Bucket=name).get("Contents", []):
-            s3.delete_object(Bucket=name, Key=item["Key"])
+    empty_bucket(s3, container.settings.feed_bucket)
     yield lambda document: s3.put_object(
         Bucket=container.settings.feed_bucket,
         Key=container.settings.feed_key,
