@@ -75,15 +75,28 @@ def _moto() -> Iterator[None]:
 
 @pytest.fixture
 def aws(_moto: None) -> Iterator[None]:
-    """moto for every AWS service; tables are emptied and the secret restored after each test."""
+    """moto for every AWS service, as the session created it: after each test the tables
+    are emptied, the secret restored, and the buckets and queues the test made removed
+    (moto keeps them for the whole xdist worker otherwise, and the next test to create
+    the feed bucket fails on BucketAlreadyOwnedByYou)."""
     import boto3
 
-    secrets = boto3.client("secretsmanager", region_name=TEST_ENV["AWS_REGION"])
+    region = TEST_ENV["AWS_REGION"]
+    secrets = boto3.client("secretsmanager", region_name=region)
+    s3 = boto3.client("s3", region_name=region)
+    sqs = boto3.client("sqs", region_name=region)
     original = secrets.get_secret_value(SecretId=TEST_ENV["YIMA_SECRET_ID"])["SecretString"]
+    buckets = {b["Name"] for b in s3.list_buckets()["Buckets"]}
+    queues = set(sqs.list_queues().get("QueueUrls", []))
     yield
     _empty_tables()
     if secrets.get_secret_value(SecretId=TEST_ENV["YIMA_SECRET_ID"])["SecretString"] != original:
         secrets.put_secret_value(SecretId=TEST_ENV["YIMA_SECRET_ID"], SecretString=original)
+    for name in {b["Name"] for b in s3.list_buckets()["Buckets"]} - buckets:
+        boto3.resource("s3", region_name=region).Bucket(name).object_versions.delete()
+        s3.delete_bucket(Bucket=name)
+    for url in set(sqs.list_queues().get("QueueUrls", [])) - queues:
+        sqs.delete_queue(QueueUrl=url)
 
 
 def _empty_tables() -> None:

@@ -114,13 +114,8 @@ def mark_and_approve(client: Any, **request: Any) -> Any:
     return post(client, f"/v1/admin/status/{mark['id']}/approve", {}, approver)
 
 
-def empty_bucket(s3: Any, name: str) -> None:
-    """The bucket, created or, when an earlier test in this xdist worker left it behind in
-    moto, emptied: each test starts from no object."""
-    try:
-        s3.create_bucket(
-            Bucket=name, CreateBucketConfiguration={"LocationConstraint": "cn-northwest-1"}
-        )
-    except s3.exceptions.BucketAlreadyOwnedByYou:
-        for item in s3.list_objects_v2(Bucket=name).get("Contents", []):
-            s3.delete_object(Bucket=name, Key=item["Key"])
+def create_bucket(s3: Any, name: str) -> None:
+    """A bucket in the tests' region; the ``aws`` fixture removes it after the test."""
+    s3.create_bucket(
+        Bucket=name, CreateBucketConfiguration={"LocationConstraint": "cn-northwest-1"}
+    )

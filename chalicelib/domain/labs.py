@@ -24,6 +24,7 @@ from chalicelib.domain.divisions import DivisionIndex
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.geo import parse_coordinate
 from chalicelib.domain.itinerary import FUTURE_SKEW, parse_time
+from chalicelib.domain.text import one_line
 
 RESULTS = ("negative", "positive", "invalid")
 MAX_RESULT_AGE = timedelta(days=30)  # an older sample is a lab's mistake, not news
@@ -102,15 +103,6 @@ def badge_of(
     )
 
 
-def _text(raw: object, *, field: str, limit: int) -> str:
-    if not isinstance(raw, str) or not raw.strip():
-        raise InvalidInput("must be a non-empty string", field=field)
-    text = raw.strip()
-    if len(text) > limit or not text.isprintable():
-        raise InvalidInput(f"must be at most {limit} printable characters", field=field)
-    return text
-
-
 def parse_results(
     rows: Sequence[dict[str, Any]],
     *,
@@ -133,7 +125,7 @@ def parse_results(
                 "a sample id is 1 to 64 letters, digits, '.', '_' or '-'",
                 field=f"{where}.sample_id",
             )
-        lab = _text(row.get("lab"), field=f"{where}.lab", limit=MAX_LAB_CHARS)
+        lab = one_line(row.get("lab"), field=f"{where}.lab", limit=MAX_LAB_CHARS)
         result = row.get("result")
         if result not in RESULTS:
             raise InvalidInput(
@@ -249,10 +241,12 @@ def parse_site(row: dict[str, Any], *, divisions: DivisionIndex, where: str) -> 
     hours = row.get("hours")
     return TestSite(
         site_id=site_id,
-        name=_text(row.get("name"), field=f"{where}.name", limit=120),
-        address=_text(row.get("address"), field=f"{where}.address", limit=200),
+        name=one_line(row.get("name"), field=f"{where}.name", limit=120),
+        address=one_line(row.get("address"), field=f"{where}.address", limit=200),
         region_code=divisions.parse_region(row.get("region_code"), field=f"{where}.region_code"),
         lat=parse_coordinate(row.get("lat"), field=f"{where}.lat", limit=90),
         lng=parse_coordinate(row.get("lng"), field=f"{where}.lng", limit=180),
-        hours=_text(hours, field=f"{where}.hours", limit=120) if hours not in (None, "") else None,
+        hours=one_line(hours, field=f"{where}.hours", limit=120)
+        if hours not in (None, "")
+        else None,
     )

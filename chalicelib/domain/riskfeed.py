@@ -39,6 +39,7 @@ from chalicelib.domain.colour import RiskArea
 from chalicelib.domain.divisions import DivisionIndex
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.itinerary import parse_time
+from chalicelib.domain.text import strip_refused
 
 CST = timezone(timedelta(hours=8))
 LEVELS = ("high", "medium", "low")
@@ -85,7 +86,7 @@ class Diff:
 
 def _text(row: Mapping[str, Any], name: str) -> str:
     value = row.get(name)
-    return value.strip() if isinstance(value, str) else ""
+    return strip_refused(value).strip() if isinstance(value, str) else ""
 
 
 def parse_feed(
@@ -195,7 +196,11 @@ def _national(
                 raise InvalidInput(
                     "communitys must be a list", field=f"data.{list_name}[{index}].communitys"
                 )
-            names = [c for c in communities if isinstance(c, str) and c.strip()]
+            names = [
+                n
+                for n in (strip_refused(c).strip() for c in communities if isinstance(c, str))
+                if n
+            ]
             label = "、".join(names) or _text(row, "area_name")
             placement = divisions.locate(province, city, county)
             if placement is None:

@@ -25,6 +25,7 @@ from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.geo import parse_coordinate
 from chalicelib.domain.itinerary import FUTURE_SKEW, parse_time
 from chalicelib.domain.labs import SAMPLE_ID
+from chalicelib.domain.text import one_line
 from chalicelib.domain.venuecode import inside
 
 VENUE_KINDS = (
@@ -47,15 +48,6 @@ MAX_SITE = 120
 MAX_DOSE = 10
 FIRST_VACCINATION = datetime(2020, 7, 1, tzinfo=UTC)  # emergency use began mid-2020
 IdNumberParser = Callable[..., str]
-
-
-def _text(raw: object, *, field: str, limit: int) -> str:
-    if not isinstance(raw, str) or not raw.strip():
-        raise InvalidInput("must be a non-empty string", field=field)
-    text = raw.strip()
-    if len(text) > limit or not text.isprintable():
-        raise InvalidInput(f"must be at most {limit} printable characters", field=field)
-    return text
 
 
 @dataclass(frozen=True)
@@ -81,8 +73,8 @@ def parse_venue(body: dict[str, Any], *, divisions: DivisionIndex, region: str) 
     if kind not in VENUE_KINDS:
         raise InvalidInput(f"kind must be one of {', '.join(VENUE_KINDS)}", field="kind")
     return VenueDetails(
-        name=_text(body.get("name"), field="name", limit=MAX_NAME),
-        address=_text(body.get("address"), field="address", limit=MAX_ADDRESS),
+        name=one_line(body.get("name"), field="name", limit=MAX_NAME),
+        address=one_line(body.get("address"), field="address", limit=MAX_ADDRESS),
         region_code=code,
         lat=parse_coordinate(body.get("lat"), field="lat", limit=90),
         lng=parse_coordinate(body.get("lng"), field="lng", limit=180),
@@ -219,8 +211,8 @@ def parse_vaccinations(
                 f"dose_number must be a whole number from 1 to {MAX_DOSE}",
                 field=f"{where}.dose_number",
             )
-        vaccine = _text(row.get("vaccine"), field=f"{where}.vaccine", limit=MAX_VACCINE)
-        site = _text(row.get("site"), field=f"{where}.site", limit=MAX_SITE)
+        vaccine = one_line(row.get("vaccine"), field=f"{where}.vaccine", limit=MAX_VACCINE)
+        site = one_line(row.get("site"), field=f"{where}.site", limit=MAX_SITE)
         given = parse_time(row.get("administered_at"), field=f"{where}.administered_at")
         if given > now + FUTURE_SKEW:
             raise InvalidInput("administered_at is in the future", field=f"{where}.administered_at")

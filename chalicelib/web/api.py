@@ -46,6 +46,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from chalice import Response
 
@@ -64,6 +65,7 @@ from chalicelib.domain.errors import (
     UpstreamUnavailable,
 )
 from chalicelib.domain.roles import Role
+from chalicelib.domain.text import check_clean
 from chalicelib.web.schema import Schema, validate
 
 if TYPE_CHECKING:
@@ -390,7 +392,10 @@ class Api:
             if op.local_only and not services.settings.is_local:
                 raise NotFound("no such route", code="not_found")
             caller = self._authenticate(op, request, services)
-            for value in params.values():
+            for name, value in params.items():
+                # API Gateway hands path parameters over percent-encoded or not, by stage
+                # type: decoding first finds %00 and a raw NUL alike (no id holds a %)
+                check_clean(unquote(value), field=name)
                 if not _PATH_PARAM.match(value):  # no such id can exist: never reach the table
                     raise NotFound("no such resource", code="not_found")
             body = self._parse_body(op, request, op.max_body or services.settings.max_body_bytes)

@@ -316,7 +316,7 @@ REVIEW_DECISION: Schema = {
     "additionalProperties": False,
     "properties": {
         "decision": {"type": "string", "enum": ["approve", "reject"]},
-        "note": {"type": "string", "minLength": 1, "maxLength": 1000},
+        "note": {"type": "string", "minLength": 1, "maxLength": 1000, "x-text": True},
     },
 }
 
@@ -343,7 +343,7 @@ STATUS_REQUEST: Schema = {
             "enum": list(MARK_CATEGORIES),
             "description": "the epidemic reason for the mark",
         },
-        "note": {"type": "string", "minLength": 1, "maxLength": 1000},
+        "note": {"type": "string", "minLength": 1, "maxLength": 1000, "x-text": True},
         "contact_date": {
             "type": "string",
             "minLength": 10,
@@ -369,7 +369,7 @@ APPEAL_REQUEST: Schema = {
     "type": "object",
     "required": ["reason"],
     "additionalProperties": False,
-    "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 2000}},
+    "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 2000, "x-text": True}},
 }
 
 APPEAL: Schema = {
@@ -396,6 +396,7 @@ FEED_CONFIRM: Schema = {
             "minLength": 1,
             "maxLength": 1000,
             "description": "why the official lets the held snapshot through; kept in the audit log",
+            "x-text": True,
         }
     },
 }
@@ -406,7 +407,7 @@ APPEAL_ANSWER: Schema = {
     "additionalProperties": False,
     "properties": {
         "outcome": {"type": "string", "enum": ["upheld", "dismissed"]},
-        "answer": {"type": "string", "minLength": 1, "maxLength": 2000},
+        "answer": {"type": "string", "minLength": 1, "maxLength": 2000, "x-text": True},
     },
 }
 

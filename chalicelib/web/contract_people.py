@@ -220,6 +220,6 @@ DISPUTE_DECISION: Schema = {
     "additionalProperties": False,
     "properties": {
         "decision": {"type": "string", "enum": ["move", "keep", "ask_proof"]},
-        "note": {"type": "string", "minLength": 1, "maxLength": 2000},
+        "note": {"type": "string", "minLength": 1, "maxLength": 2000, "x-text": True},
     },
 }

@@ -9,6 +9,10 @@ boolean, array, ``enum``, ``const``, ``minLength`` / ``maxLength``,
 ``nullable`` via a type list) and reports the first problem as InvalidInput
 with the dotted path of the field (``stays[3].entered_at``). Anything the
 schema cannot express (checksums, calendars) is the domain's job.
+
+Every string is also refused when it holds a control or format character
+(:mod:`chalicelib.domain.text`); a field marked ``"x-text": true`` is free text
+and may keep line breaks and tabs.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.text import check_clean
 
 Schema = dict[str, Any]
 
@@ -99,6 +104,7 @@ def _check_string(value: str, schema: Schema, path: str) -> None:
         )
     if "maxLength" in schema and len(value) > schema["maxLength"]:
         raise InvalidInput(f"{path} must be at most {schema['maxLength']} characters", field=field)
+    check_clean(value, field=field, text=schema.get("x-text", False))
     if "pattern" in schema and not _pattern(schema["pattern"]).search(value):
         hint = schema.get("description") or f"the pattern {schema['pattern']}"
         raise InvalidInput(f"{path} does not match {hint}", field=field)

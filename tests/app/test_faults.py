@@ -25,8 +25,8 @@ from tests.faults import THROTTLED, injected_faults, transient_throttles
 from tests.helpers import (
     assert_error,
     body,
+    create_bucket,
     declaration,
-    empty_bucket,
     get,
     login,
     make_id_number,
@@ -243,7 +243,7 @@ def test_s3_failing_fails_the_run_cleanly_and_the_next_run_applies_the_feed(
     resident = _citizen(client, "resident", "13811110001", "111")
     s3 = container.aws.client("s3")
     bucket, key = container.settings.feed_bucket, container.settings.feed_key
-    empty_bucket(s3, bucket)
+    create_bucket(s3, bucket)
     s3.put_object(
         Bucket=bucket,
         Key=key,
@@ -277,7 +277,7 @@ def test_a_scheduled_run_that_died_before_switching_is_finished_by_the_next(
     resident = _citizen(client, "resident", "13811110001", "111")
     s3 = container.aws.client("s3")
     bucket, key = container.settings.feed_bucket, container.settings.feed_key
-    empty_bucket(s3, bucket)
+    create_bucket(s3, bucket)
     s3.put_object(
         Bucket=bucket,
         Key=key,

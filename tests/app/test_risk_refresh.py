@@ -11,8 +11,8 @@ import pytest
 from tests.helpers import (
     assert_error,
     body,
+    create_bucket,
     declaration,
-    empty_bucket,
     get,
     login,
     make_id_number,
@@ -250,15 +250,12 @@ def test_bad_feeds_are_400_and_change_nothing(client, official, payload, field):
 @pytest.fixture
 def bucket(container):
     s3 = container.aws.client("s3")
-    empty_bucket(s3, container.settings.feed_bucket)
+    create_bucket(s3, container.settings.feed_bucket)
     yield lambda document: s3.put_object(
         Bucket=container.settings.feed_bucket,
         Key=container.settings.feed_key,
         Body=json.dumps(document).encode(),
     )
-    for item in s3.list_objects_v2(Bucket=container.settings.feed_bucket).get("Contents", []):
-        s3.delete_object(Bucket=container.settings.feed_bucket, Key=item["Key"])
-    s3.delete_bucket(Bucket=container.settings.feed_bucket)
 
 
 def test_the_scheduled_pull_applies_then_refuses_stale_then_reports_missing(container, bucket):

@@ -76,6 +76,19 @@ def test_an_unknown_path_is_404_in_the_error_shape(server, method, path):
     _error(response, 404, "not_found")
 
 
+@pytest.mark.parametrize("encoded", ["%00", "%E2%80%AE", "%1B"])
+def test_a_control_character_in_a_path_is_400_naming_the_parameter(server, encoded):
+    response = requests.get(f"{server.base}/v1/venues/v_1{encoded}/poster.svg", timeout=10)
+
+    assert _error(response, 400, "control_character")["field"] == "venue_id"
+
+
+def test_a_control_character_in_a_body_is_400_naming_the_field(server):
+    response = requests.post(f"{server.base}/v1/auth/dev", json={"subject": "a\u0000b"}, timeout=10)
+
+    assert _error(response, 400, "control_character")["field"] == "subject"
+
+
 @pytest.mark.parametrize("method", ["TRACE", "PATCH", "DELETE", "PUT", "CONNECTX"])
 def test_an_unknown_method_on_a_known_path_is_405_with_allow(server, method):
     response = requests.request(method, f"{server.base}/v1/keys", timeout=10, data=b"{}")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from jsonschema import Draft202012Validator, ValidationError, validators
 
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.text import refused_char
 from chalicelib.web.schema import validate
 
 STAY = {
@@ -148,9 +150,10 @@ def _valid(schema: dict) -> st.SearchStrategy:
 @given(data=st.data())
 def test_it_accepts_exactly_what_jsonschema_accepts(where, schema, data):
     """jsonschema (the reference implementation) as the oracle: the same verdict on
-    valid bodies, near misses and garbage alike; ours adds the field and the code."""
-    from jsonschema import Draft202012Validator
-
+    valid bodies, near misses and garbage alike; ours adds the field and the code.
+    The oracle knows the one rule the contract adds to JSON Schema (docs/api.md): a
+    string holds no control or format character, and ``x-text`` free text may keep
+    line breaks and tabs."""
     from tests.unit.test_parsers_fuzz import _shaped, json_garbage
 
     value = data.draw(st.one_of(_valid(schema), _valid(schema), _shaped(schema), json_garbage))
@@ -159,4 +162,33 @@ def test_it_accepts_exactly_what_jsonschema_accepts(where, schema, data):
         ours = True
     except InvalidInput:
         ours = False
-    assert ours is Draft202012Validator(schema).is_valid(value)
+    assert ours is _ORACLE(schema).is_valid(value)
+
+
+def _clean_strings(validator, types, instance, schema):
+    yield from _DRAFT.VALIDATORS["type"](validator, types, instance, schema)
+    if isinstance(instance, str) and refused_char(instance, text=schema.get("x-text", False)):
+        yield ValidationError("holds a control character")
+
+
+_DRAFT = Draft202012Validator
+_ORACLE = validators.extend(_DRAFT, {"type": _clean_strings})
+
+
+@pytest.mark.parametrize(
+    ("value", "schema", "ok"),
+    [
+        ("a\u0000", {"type": "string"}, False),
+        ("a\nb", {"type": "string"}, False),
+        ("a\nb", {"type": "string", "x-text": True}, True),
+        ("a\u202eb", {"type": "string", "x-text": True}, False),
+        ("雁塔\u3000路", {"type": "string"}, True),
+    ],
+)
+def test_the_oracle_and_ours_agree_on_control_characters(value, schema, ok):
+    assert _ORACLE(schema).is_valid(value) is ok
+    try:
+        validate(value, schema)
+        assert ok
+    except InvalidInput as exc:
+        assert not ok and exc.code == "control_character"
