@@ -39,6 +39,7 @@ from typing import Any
 from chalicelib.config import Settings
 from chalicelib.domain.errors import ConfigError, DomainError, InvalidInput
 from chalicelib.domain.roles import Role
+from chalicelib.domain.times import rfc3339
 
 # What ``make run`` writes into its stack file for these commands: settings and
 # endpoints, never a key (those stay in the AWS stand-in's Secrets Manager).
@@ -311,7 +312,7 @@ def decommission(settings: Settings, *, dry_run: bool) -> dict[str, Any]:
     return {
         "stage": settings.stage,
         "dry_run": dry_run,
-        "at": utc_now().isoformat(),
+        "at": rfc3339(utc_now()),
         "tables": tables,
         "found": sum(t["found"] for t in tables.values()),
         "deleted": sum(t["deleted"] for t in tables.values()),
@@ -368,7 +369,7 @@ def issue_token(settings: Settings, *, role: Role, subject: str, hours: float) -
         now=utc_now(),
         ttl=timedelta(hours=hours),
     )
-    return {"token": token, "expires_at": claims.expires_at.isoformat(), "role": role.value}
+    return {"token": token, "expires_at": rfc3339(claims.expires_at), "role": role.value}
 
 
 def ensure_kms_key(settings: Settings) -> bool:
@@ -456,9 +457,6 @@ def sign_trust_list(
     root = private_key(base64.b64decode(json.loads(Path(root_key_file).read_text())["private_key"]))
     now = utc_now().replace(microsecond=0)
 
-    def iso(moment: Any) -> str:
-        return str(moment.isoformat().replace("+00:00", "Z"))
-
     entries = []
     for document in keys_documents:
         for key in document["keys"]:
@@ -469,15 +467,15 @@ def sign_trust_list(
                     "kid": key["kid"],
                     "alg": "EdDSA",
                     "public_key": key["public_key"],
-                    "not_before": iso(now - timedelta(days=1)),
-                    "not_after": iso(now + timedelta(days=valid_days)),
+                    "not_before": rfc3339(now - timedelta(days=1)),
+                    "not_after": rfc3339(now + timedelta(days=valid_days)),
                     "status": "revoked" if revoked else "active",
                 }
             )
     payload = {
         "type": federation.TRUST_LIST_TYPE,
         "version": version,
-        "issued_at": iso(now),
+        "issued_at": rfc3339(now),
         "keys": entries,
     }
     return federation.sign_document(

@@ -36,6 +36,7 @@ from typing import Any
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.healthcode import PublicKey, TokenError, Verifier, verify
+from chalicelib.domain.times import rfc3339
 
 
 def _time(text: Any) -> datetime | None:
@@ -133,8 +134,8 @@ class OfflineVerifier:
             answer["colour"] = claims.colour.value
         answer.update(
             region=claims.region,
-            issued_at=claims.issued_at.isoformat(),
-            expires_at=claims.expires_at.isoformat(),
+            issued_at=rfc3339(claims.issued_at),
+            expires_at=rfc3339(claims.expires_at),
             kid=verified.key.kid.hex(),
         )
         return answer

@@ -41,6 +41,7 @@ from chalicelib.domain.colour import Colour, PartnerStatus
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.healthcode import CLOCK_SKEW, KEY_STATUSES, PublicKey, TokenError, check_key
 from chalicelib.domain.pii import keyed_hash
+from chalicelib.domain.times import rfc3339_or_none
 
 Verifier = Callable[[bytes, bytes, bytes], bool]  # (public key, message, signature) → ok
 
@@ -324,16 +325,13 @@ def _trusted_key(entry: Any, path: str) -> PublicKey:
 def key_entry(key: PublicKey) -> dict[str, Any]:
     """A key as a trust-list entry (and as ``GET /v1/trust-list`` shows it)."""
 
-    def iso(moment: datetime | None) -> str | None:
-        return moment.isoformat().replace("+00:00", "Z") if moment else None
-
     return {
         "region": key.region,
         "kid": key.kid.hex(),
         "alg": "EdDSA",
         "public_key": b64url(key.key),
-        "not_before": iso(key.not_before),
-        "not_after": iso(key.not_after),
+        "not_before": rfc3339_or_none(key.not_before),
+        "not_after": rfc3339_or_none(key.not_after),
         "status": key.status,
     }
 

@@ -51,6 +51,7 @@ from chalicelib.domain.healthcode import (
     verify,
 )
 from chalicelib.domain.session import SessionClaims
+from chalicelib.domain.times import rfc3339
 from chalicelib.services.codes import Signer
 from chalicelib.services.itinerary import Idempotency
 from chalicelib.services.ports import Audit
@@ -227,7 +228,7 @@ class FederationService:
         payload = {
             "type": PUBLISHED_KEYS_TYPE,
             "region": self.region,
-            "published_at": published.isoformat().replace("+00:00", "Z"),
+            "published_at": rfc3339(published),
             "trust_list_version": current.version if current else None,
             "keys": entries,
         }

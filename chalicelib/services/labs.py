@@ -38,6 +38,7 @@ from chalicelib.domain.labs import (
 )
 from chalicelib.domain.pii import keyed_hash
 from chalicelib.domain.session import SessionClaims
+from chalicelib.domain.times import rfc3339
 from chalicelib.services.declarations import self_person_id
 from chalicelib.services.itinerary import IDEMPOTENCY_TTL, PROCESSING_LEASE, Idempotency
 from chalicelib.services.officials import StatusService
@@ -223,13 +224,13 @@ class LabService:
                     before={
                         "sample": write.sample_ref,
                         "result": old.result,
-                        "sampled_at": old.sampled_at.isoformat(),
+                        "sampled_at": rfc3339(old.sampled_at),
                         "same_person": old.id_hash == write.id_hash,
                     },
                     after={
                         "sample": write.sample_ref,
                         "result": write.result,
-                        "sampled_at": write.sampled_at.isoformat(),
+                        "sampled_at": rfc3339(write.sampled_at),
                     },
                 )
             )

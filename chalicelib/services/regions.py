@@ -17,6 +17,7 @@ from chalicelib.domain.divisions import DivisionIndex
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.health import AuditEvent
 from chalicelib.domain.session import SessionClaims
+from chalicelib.domain.times import restamp
 from chalicelib.services.ports import Audit, FactsSource
 
 RANK = {"low": 0, "medium": 1, "high": 2}
@@ -77,7 +78,7 @@ class RegionService:
                 for a in listed
             ],
             "policy": (policy or {}).get("text", DEFAULT_POLICY),
-            "policy_updated_at": (policy or {}).get("at"),
+            "policy_updated_at": restamp((policy or {}).get("at")),
         }
 
     def set_policy(self, official: SessionClaims, code: str, text: str) -> dict[str, Any]:

@@ -36,7 +36,9 @@ PHONE: Schema = {
     "description": "an 11-digit mainland mobile number",
 }
 
-TIMESTAMP: Schema = {"type": "string", "format": "date-time"}
+# A time in an answer: RFC 3339, UTC, whole seconds, Z (chalicelib.domain.times).
+TIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
+TIMESTAMP: Schema = {"type": "string", "format": "date-time", "pattern": TIME_PATTERN}
 # A time a client sends: ISO 8601 with an offset, checked by the parsers (parse_time).
 TIME_TEXT: Schema = {"type": "string", "minLength": 10, "maxLength": 40}
 
@@ -179,7 +181,7 @@ VACCINATION_SUMMARY: Schema = {
     "required": ["doses", "last_at"],
     "properties": {
         "doses": {"type": "integer", "minimum": 0},
-        "last_at": {"type": ["string", "null"], "format": "date-time"},
+        "last_at": {"type": ["string", "null"], "format": "date-time", "pattern": TIME_PATTERN},
     },
 }
 
@@ -195,6 +197,7 @@ REASON: Schema = {
         "until": {
             "type": ["string", "null"],
             "format": "date-time",
+            "pattern": TIME_PATTERN,
             "description": "when this reason stops applying; null: until a person acts",
         },
     },

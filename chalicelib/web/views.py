@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.colour import Reason, RequiredAction, local_time, pending_action
@@ -14,6 +14,7 @@ from chalicelib.domain.healthcode import PublicKey
 from chalicelib.domain.identity import Session, User
 from chalicelib.domain.labs import TestBadge
 from chalicelib.domain.roles import Role
+from chalicelib.domain.times import rfc3339
 from chalicelib.domain.venues import Checkin, StoredVaccination, VaccinationSummary, Venue
 from chalicelib.services.codes import ShownCode, Verification
 from chalicelib.services.declarations import DeclarationOutcome, QueueItem
@@ -25,8 +26,8 @@ from chalicelib.services.venues import CheckinAnswer
 
 
 def iso(moment: datetime) -> str:
-    """UTC, to the second, with a Z: ``2026-11-20T02:00:00Z``."""
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    """UTC, to the second, with a Z: ``2026-11-20T02:00:00Z`` (:mod:`chalicelib.domain.times`)."""
+    return rfc3339(moment)
 
 
 def session(result: Session) -> dict[str, Any]:

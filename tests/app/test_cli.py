@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from chalicelib import cli
 from chalicelib.domain.roles import MACHINE_ROLES, Role
+from chalicelib.web.contract import TIME_PATTERN
 from tests.conftest import TEST_ENV
 
 
@@ -49,6 +51,7 @@ def test_issue_token_gives_a_staff_token_the_app_accepts(aws, env, container, cl
     claims = container.auth.authenticate(result["token"])
     assert claims.role is Role.OFFICIAL
     assert claims.subject == "official:wang.li"
+    assert re.match(TIME_PATTERN, result["expires_at"])  # the API's one format, not +00:00
 
 
 def test_init_secrets_never_overwrites_real_keys(aws, env, capsys):

@@ -84,6 +84,7 @@ def test_a_changed_region_answers_200_with_a_new_etag(client, clock):
     assert fresh.status_code == 200
     assert fresh.headers["ETag"] != old
     assert json.loads(fresh.body)["policy"] == "新政策"
+    assert json.loads(fresh.body)["policy_updated_at"] == "2026-11-20T02:00:00Z"  # clock's second
 
 
 def test_new_test_sites_change_the_etag(client, container):

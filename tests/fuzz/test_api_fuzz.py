@@ -46,6 +46,7 @@ from schemathesis.specs.openapi.checks import (
 
 from app import api
 from chalicelib.domain.roles import Role
+from chalicelib.web import contract
 from tests.fuzz.conftest import World, document
 from tests.fuzz.domain import BODIES
 from tests.fuzz.wsgi import chalice_wsgi
@@ -82,6 +83,34 @@ def negative_data_refused(ctx: Any, response: Any, case: Any) -> bool | None:
     return negative_data_rejection(ctx, response, case)
 
 
+_LOOKS_LIKE_TIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
+_ONE_FORMAT = re.compile(contract.TIME_PATTERN)
+
+
+def _strings(value: Any) -> Any:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def one_time_format(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Every time in a JSON answer, documented as one or not (an audit entry's
+    before/after, a region's policy stamp), is RFC 3339 UTC whole seconds with a Z."""
+    try:
+        payload = json.loads(response.content)
+    except ValueError:  # an image, a page: no times to check
+        return None
+    for text in _strings(payload):
+        if _LOOKS_LIKE_TIME.match(text):
+            assert _ONE_FORMAT.match(text), f"time {text!r} is not in the one format"
+    return True
+
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -89,6 +118,7 @@ CHECKS = [
     response_schema_conformance,
     negative_data_refused,
     error_shape,
+    one_time_format,
 ]
 
 
@@ -181,6 +211,22 @@ def test_the_checks_catch_an_undocumented_body(schema, wsgi_app, monkeypatch):
 
     with pytest.raises(FailureGroup, match="Response violates schema"):
         case.validate_response(case.call(app=wsgi_app), checks=CHECKS)
+
+
+def test_the_checks_catch_a_second_time_format(schema, wsgi_app, monkeypatch):
+    from chalicelib import bootstrap
+
+    regions = bootstrap.get_container().regions
+    real = regions.describe
+
+    def offset_stamp(code: str) -> dict[str, Any]:
+        return {**real(code), "policy_updated_at": "2026-11-20T02:00:00.123456+00:00"}
+
+    monkeypatch.setattr(regions, "describe", offset_stamp)
+    case = _region_case(schema)
+
+    with pytest.raises(FailureGroup, match="one format"):
+        case.validate_response(case.call(app=wsgi_app), checks=[one_time_format])
 
 
 class _Answer:

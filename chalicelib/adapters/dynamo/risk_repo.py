@@ -37,6 +37,7 @@ from chalicelib.adapters.dynamo.ttl import expired, live
 from chalicelib.domain.colour import RiskArea
 from chalicelib.domain.errors import Conflict, PayloadTooLarge
 from chalicelib.domain.riskfeed import Snapshot, Unresolved
+from chalicelib.domain.times import rfc3339
 
 ACTIVE = "@active"
 MAX_SNAPSHOT_BYTES = 380_000  # DynamoDB's item limit is 400 KB; keep room for the rest
@@ -323,6 +324,6 @@ class DynamoPolicies:
         return dict(json.loads(record.value or "{}")) or None
 
     def put(self, code: str, text: str, *, by: str, at: datetime) -> None:
-        value = json.dumps({"text": text, "by": by, "at": at.isoformat()}, ensure_ascii=False)
+        value = json.dumps({"text": text, "by": by, "at": rfc3339(at)}, ensure_ascii=False)
         with translate():
             RuntimeRecord(f"policy:{code}", value=value).save()
