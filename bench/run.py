@@ -32,7 +32,16 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-BENCHMARKS = ["cold_import", "package", "codes", "carrier", "recolour", "exposure", "load"]
+BENCHMARKS = [
+    "cold_import",
+    "package",
+    "codes",
+    "carrier",
+    "recolour",
+    "exposure",
+    "load",
+    "startup",
+]
 
 _GOAL = re.compile(r"^\s*(<=|>=|==|<|>)\s*(-?[0-9.]+)\s*$")
 _OPS = {

@@ -31,6 +31,8 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
+from chalicelib.adapters.dynamo.sessions import share_sessions
+
 
 class _Meta:
     """Defaults shared by every table; ``bind`` fills in name, region and host."""
@@ -826,7 +828,9 @@ LOGICAL_NAMES: dict[type[Model], str] = {m: m.Meta.table_name for m in ALL_MODEL
 
 
 def bind(*, table_prefix: str, region: str, host: str | None) -> None:
-    """Point every model at its stage's table, region and endpoint."""
+    """Point every model at its stage's table, region and endpoint, all of them on one
+    botocore session per thread (:mod:`chalicelib.adapters.dynamo.sessions`)."""
+    share_sessions()
     for model, logical in LOGICAL_NAMES.items():
         target = (f"{table_prefix}{logical}", region, host)
         if (model.Meta.table_name, model.Meta.region, model.Meta.host) == target:

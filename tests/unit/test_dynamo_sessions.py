@@ -1,0 +1,39 @@
+"""Every table on one botocore session per thread, not one session per table."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from chalicelib.adapters.dynamo import models
+from chalicelib.adapters.dynamo.sessions import share_sessions, thread_session
+
+
+@pytest.fixture(autouse=True)
+def _fresh_connections():
+    """Connections an earlier test in this worker made keep their own sessions."""
+    share_sessions()  # what bind() does first
+    for model in models.ALL_MODELS:
+        model._connection = None
+
+
+def _session(model):
+    return model._get_connection().connection.session
+
+
+def test_all_tables_share_this_threads_session():
+    sessions = {id(_session(model)) for model in models.ALL_MODELS}
+
+    assert sessions == {id(thread_session())}
+
+
+def test_another_thread_gets_its_own():
+    mine = _session(models.UserRecord)
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append(_session(models.UserRecord)))
+    worker.start()
+    worker.join()
+
+    assert seen[0] is not mine
+    assert _session(models.UserRecord) is mine
