@@ -44,7 +44,9 @@ CST = timezone(timedelta(hours=8))
 LEVELS = ("high", "medium", "low")
 _NATIONAL_LISTS = {"highlist": "high", "middlelist": "medium", "lowlist": "low"}
 _STAMP_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2}) (\d{1,2})时$")
-_FEED_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+# Published as the pattern of feed_id in the push's JSON Schema (contract.OUR_RISK_FEED).
+FEED_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
+_FEED_ID_RE = re.compile(FEED_ID_PATTERN)
 # One snapshot is one DynamoDB item (400 KB at most): the rows of a feed are capped, and
 # so is every text kept from a row. 3,000 rows of typical names fit several times over;
 # the store still checks the real size (risk_repo) and answers 413 past it.

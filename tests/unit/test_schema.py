@@ -108,6 +108,10 @@ PUBLISHED = _published()
 def _valid(schema: dict) -> st.SearchStrategy:
     """Values the schema should accept (a sketch of the keywords it uses; the oracle
     decides, so a value this draws wrongly only tests the other verdict)."""
+    if "if" in schema:  # either branch, on top of what the schema says itself
+        base = {k: v for k, v in schema.items() if k not in ("if", "then", "else")}
+        branches = [schema[k] for k in ("then", "else") if k in schema] or [{}]
+        return st.one_of([_valid({**base, **branch}) for branch in branches])
     if "const" in schema:
         return st.just(schema["const"])
     if "enum" in schema:
