@@ -71,8 +71,6 @@ def validate(value: Any, schema: Schema, path: str = "") -> None:
             raise InvalidInput(
                 f"{path or 'body'} must be of type {wanted}", field=field, code="wrong_type"
             )
-    if value is None:
-        return
     if "const" in schema and value != schema["const"]:
         raise InvalidInput(f"{path} must be {schema['const']!r}", field=field)
     if "enum" in schema and value not in schema["enum"]:
@@ -81,6 +79,8 @@ def validate(value: Any, schema: Schema, path: str = "") -> None:
         shown = values if all(isinstance(v, str) for v in values) else map(json.dumps, values)
         allowed = ", ".join(shown)
         raise InvalidInput(f"{path} must be one of: {allowed}", field=field)
+    if value is None:  # allowed by its type or its enum: nothing more to check
+        return
     if isinstance(value, str):
         _check_string(value, schema, path)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -261,3 +261,9 @@ def test_conditions_agree_with_jsonschema(value):
     except InvalidInput:
         ours = False
     assert ours is Draft202012Validator(SHAPES).is_valid(value)
+
+
+def test_null_is_held_to_an_enum_without_a_type():
+    schema = {"type": "object", "properties": {"level": {"enum": ["high", "low"]}}}
+    assert _field({"level": None}, schema) == "level"
+    validate({"level": None}, {"properties": {"level": {"enum": ["high", None]}}})
