@@ -1,5 +1,8 @@
 """Risk-area feeds: both published shapes into one normalised snapshot, and the diff.
 
+For clients, docs/risk-feeds.md has both shapes in full; the push's JSON Schema
+(contract.RISK_FEED) is held to this parser by tests/app/test_risk_feed_schema.py.
+
 Our own shape (SPEC section 5)::
 
     {"feed_id": "2026-11-20T10", "published_at": "2026-11-20T10:00:00+08:00",
