@@ -804,10 +804,12 @@ ITINERARY: Schema = {
 }
 
 # --- risk-area snapshots (docs/risk-feeds.md) -----------------------------------------
-# As strict as chalicelib/domain/riskfeed.py, no more: what it ignores (unknown keys, a
-# national row's missing names) passes, what it truncates (texts past MAX_TEXT) passes,
-# and what needs the division table or a clock (a code in force, since <= published_at,
-# a real date) is left to it. tests/app/test_risk_feed_schema.py holds the two together.
+# As strict as chalicelib/domain/riskfeed.py: what it ignores (unknown keys, a national
+# row's missing names) passes, what it truncates (texts past MAX_TEXT) passes, and what
+# needs the division table or a clock (a code in force, since <= published_at, a real
+# date) is left to it. Stricter only where the parser reads a wrong type as empty (a
+# number for a name, false for a list): from a client that is a bug worth a 400.
+# tests/app/test_risk_feed_schema.py holds the two together.
 
 _FEED_TEXT: Schema = {"type": ["string", "null"]}
 

@@ -8,7 +8,8 @@
   document wrong in shape is refused by jsonschema, by our validator and by the
   parser, the last two naming the same field; what the parser lets through
   (unknown keys, nulls, long names) all three let through. What needs the
-  division table or a clock stays the parser's (the last table).
+  division table or a clock stays the parser's (PARSER_ONLY); a text or a list
+  of the wrong type is the schema's alone, on purpose (SCHEMA_ONLY).
 - Through ``chalice.test.Client``, a wrong-shaped push is ``400`` naming the field
   and stores nothing.
 """
@@ -257,6 +258,30 @@ def test_what_needs_the_division_table_or_a_calendar_is_the_parser_alone(documen
     validate(document, SCHEMA)
     with pytest.raises(InvalidInput) as caught:
         parse_feed(document, divisions=divisions())
+
+    assert caught.value.field == field
+
+
+# Where the schema is stricter on purpose (docs/risk-feeds.md): a text or a list of the
+# wrong type, which the parser reads as empty, is a client's bug worth a 400.
+SCHEMA_ONLY = [
+    (changed(OURS, "areas.0.area", 42), "areas[0].area"),
+    (changed(NATIONAL, "data.highlist.0.county", 0), "data.highlist[0].county"),
+    (changed(NATIONAL, "data.highlist.0.communitys", False), "data.highlist[0].communitys"),
+    (
+        changed(NATIONAL, "data.highlist.0.communitys", ["电子城街道", 3]),
+        "data.highlist[0].communitys[1]",
+    ),
+    (changed(NATIONAL, "data.lowlist", 0), "data.lowlist"),
+]
+
+
+@pytest.mark.parametrize(("document", "field"), SCHEMA_ONLY, ids=[f for _, f in SCHEMA_ONLY])
+def test_a_text_or_list_of_the_wrong_type_is_refused_by_the_schema_alone(document, field):
+    assert not JSONSCHEMA.is_valid(document)
+    with pytest.raises(InvalidInput) as caught:
+        validate(document, SCHEMA)
+    parse_feed(document, divisions=divisions())  # a pulled feed still goes through
 
     assert caught.value.field == field
 
