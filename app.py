@@ -558,20 +558,13 @@ def test_sites(call: Call) -> dict[str, Any]:
 
 # --- risk areas and recolouring -----------------------------------------------------------
 
-RISK_FEED: dict[str, Any] = {
-    "type": "object",
-    "description": "a snapshot in our shape ({feed_id, published_at, areas}) or the "
-    "national risk-level query's ({code, data: {end_update_time, highlist, middlelist, "
-    "lowlist}}); checked field by field by the feed parser",
-}
-
 
 @api.route(
     "/v1/feeds/risk-areas",
     method="POST",
     roles=OFFICIAL,
     tags=("feeds",),
-    body=RISK_FEED,
+    body=contract.RISK_FEED,
     response=contract.REFRESH_REPORT,
     errors=(409,),
     max_body=contract.CARRIER_MAX_BODY,

@@ -1,5 +1,8 @@
 """Risk-area feeds: both published shapes into one normalised snapshot, and the diff.
 
+For clients, docs/risk-feeds.md has both shapes in full; the push's JSON Schema
+(contract.RISK_FEED) is held to this parser by tests/app/test_risk_feed_schema.py.
+
 Our own shape (SPEC section 5)::
 
     {"feed_id": "2026-11-20T10", "published_at": "2026-11-20T10:00:00+08:00",
@@ -45,7 +48,9 @@ CST = timezone(timedelta(hours=8))
 LEVELS = ("high", "medium", "low")
 _NATIONAL_LISTS = {"highlist": "high", "middlelist": "medium", "lowlist": "low"}
 _STAMP_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2}) (\d{1,2})时$")
-_FEED_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+# Published as the pattern of feed_id in the push's JSON Schema (contract.OUR_RISK_FEED).
+FEED_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
+_FEED_ID_RE = re.compile(FEED_ID_PATTERN)
 # One snapshot is one DynamoDB item (400 KB at most): the rows of a feed are capped, and
 # so is every text kept from a row. 3,000 rows of typical names fit several times over;
 # the store still checks the real size (risk_repo) and answers 413 past it.

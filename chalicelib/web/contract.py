@@ -7,6 +7,7 @@ first gate on input (``chalicelib.web.schema.validate``).
 from __future__ import annotations
 
 from chalicelib.domain.health import MARK_CATEGORIES, MARK_STATUSES, SYMPTOMS
+from chalicelib.domain.riskfeed import FEED_ID_PATTERN, LEVELS, MAX_ROWS, MAX_TEXT
 from chalicelib.domain.roles import Role
 from chalicelib.domain.venues import VENUE_KINDS
 from chalicelib.web.schema import Schema
@@ -804,6 +805,124 @@ ITINERARY: Schema = {
         },
         "note": {"type": "string"},
     },
+}
+
+# --- risk-area snapshots (docs/risk-feeds.md) -----------------------------------------
+# As strict as chalicelib/domain/riskfeed.py: what it ignores (unknown keys, a national
+# row's missing names) passes, what it truncates (texts past MAX_TEXT) passes, and what
+# needs the division table or a clock (a code in force, since <= published_at, a real
+# date) is left to it. Stricter only where the parser reads a wrong type as empty (a
+# number for a name, false for a list): from a client that is a bug worth a 400.
+# tests/app/test_risk_feed_schema.py holds the two together.
+
+_FEED_TEXT: Schema = {"type": ["string", "null"]}
+
+OUR_RISK_AREA: Schema = {
+    "type": "object",
+    "required": ["level", "region_code", "since"],
+    "properties": {
+        "level": {"enum": list(LEVELS)},
+        "region_code": {
+            "type": "string",
+            "pattern": "^[0-9]{6}$",
+            "description": "a GB/T 2260 city or county code in force (6 digits)",
+        },
+        "since": {
+            **TIME_TEXT,
+            "description": "since when, with an offset; not after published_at",
+        },
+        "area": {
+            **_FEED_TEXT,
+            "description": f"the area's name (street, community); kept to {MAX_TEXT} characters",
+        },
+    },
+}
+
+OUR_RISK_FEED: Schema = {
+    "type": "object",
+    "required": ["feed_id", "published_at", "areas"],
+    "properties": {
+        "feed_id": {
+            "type": "string",
+            "pattern": FEED_ID_PATTERN,
+            "description": "letters, digits and _ . : - (1 to 64)",
+        },
+        "published_at": {
+            **TIME_TEXT,
+            "description": "when published, with an offset; at most an hour ahead of the "
+            "server's clock",
+        },
+        "areas": {
+            "type": "array",
+            "maxItems": MAX_ROWS,
+            "items": OUR_RISK_AREA,
+            "description": "every area in force: one that is missing has been lifted",
+        },
+    },
+}
+
+_NATIONAL_ROW: Schema = {
+    "type": "object",
+    "properties": {
+        "province": {**_FEED_TEXT, "description": "the province's name"},
+        "city": {**_FEED_TEXT, "description": "the city's name (or a shifted level)"},
+        "county": {**_FEED_TEXT, "description": "the county's name (or a shifted level)"},
+        "area_name": {**_FEED_TEXT, "description": "the names joined by spaces"},
+        "communitys": {
+            "type": ["array", "null"],
+            "items": _FEED_TEXT,
+            "description": "the areas' names; joined with 、 they name the area",
+        },
+    },
+}
+
+
+def _national_list(level: str) -> Schema:
+    return {
+        "type": ["array", "null"],
+        "maxItems": MAX_ROWS,
+        "items": _NATIONAL_ROW,
+        "description": f"the {level}-risk rows; the three lists hold at most {MAX_ROWS} "
+        "rows together",
+    }
+
+
+NATIONAL_RISK_FEED: Schema = {
+    "type": "object",
+    "required": ["data"],
+    "properties": {
+        "code": {
+            "type": ["integer", "string"],
+            "enum": [0, "0"],
+            "description": "0 when the list is good (any other code is an error report)",
+        },
+        "data": {
+            "type": "object",
+            "required": ["end_update_time"],
+            "properties": {
+                "end_update_time": {
+                    "type": "string",
+                    "pattern": r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{1,2}时\s*$",
+                    "description": "the hour the list is stamped with, Beijing time, like "
+                    '"2022-04-20 12时"',
+                },
+                "highlist": _national_list("high"),
+                "middlelist": _national_list("medium"),
+                "lowlist": _national_list("low"),
+            },
+        },
+    },
+}
+
+# The parser's own test for the shape: a `data` object is the national list's.
+RISK_FEED: Schema = {
+    "type": "object",
+    "description": "a snapshot in our shape ({feed_id, published_at, areas}) or, when "
+    "`data` is an object, the national risk-level query's ({code, data: {end_update_time, "
+    "highlist, middlelist, lowlist}}); docs/risk-feeds.md has both",
+    "if": {"required": ["data"], "properties": {"data": {"type": "object"}}},
+    "then": NATIONAL_RISK_FEED,
+    "else": OUR_RISK_FEED,
 }
 
 REFRESH_REPORT: Schema = {

@@ -6,9 +6,17 @@ the subset of JSON Schema the API uses (object with ``properties`` /
 ``required`` / ``additionalProperties: false``, string, integer, number,
 boolean, array, ``enum``, ``const``, ``minLength`` / ``maxLength``,
 ``pattern``, ``minimum`` / ``maximum``, ``minItems`` / ``maxItems``,
-``nullable`` via a type list) and reports the first problem as InvalidInput
-with the dotted path of the field (``stays[3].entered_at``). Anything the
-schema cannot express (checksums, calendars) is the domain's job.
+``nullable`` via a type list, ``if`` / ``then`` / ``else``) and reports the
+first problem as InvalidInput with the dotted path of the field
+(``stays[3].entered_at``). Anything the schema cannot express (checksums,
+calendars) is the domain's job.
+
+A body that comes in more than one shape (the risk-area feed) picks its shape
+with ``if`` / ``then`` / ``else`` rather than ``oneOf``: the ``if`` is the same
+test the domain parser makes, so the client is told what is wrong with the
+shape it sent (``data.end_update_time is required``), never that it matched
+neither of two shapes, and the validator needs no rule for choosing between
+two branches' errors.
 
 Every string is also refused when it holds a control or format character
 (:mod:`chalicelib.domain.text`); a field marked ``"x-text": true`` is free text
@@ -17,6 +25,7 @@ and may keep line breaks and tabs.
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 from typing import Any
@@ -67,13 +76,16 @@ def validate(value: Any, schema: Schema, path: str = "") -> None:
             raise InvalidInput(
                 f"{path or 'body'} must be of type {wanted}", field=field, code="wrong_type"
             )
-    if value is None:
-        return
     if "const" in schema and value != schema["const"]:
         raise InvalidInput(f"{path} must be {schema['const']!r}", field=field)
     if "enum" in schema and value not in schema["enum"]:
-        allowed = ", ".join(str(v) for v in schema["enum"])
+        values = schema["enum"]
+        # 0 and "0" would both read 0: quote them as JSON once any value is not text
+        shown = values if all(isinstance(v, str) for v in values) else map(json.dumps, values)
+        allowed = ", ".join(shown)
         raise InvalidInput(f"{path} must be one of: {allowed}", field=field)
+    if value is None:  # allowed by its type or its enum: nothing more to check
+        return
     if isinstance(value, str):
         _check_string(value, schema, path)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -89,6 +101,20 @@ def validate(value: Any, schema: Schema, path: str = "") -> None:
         _check_array(value, schema, path)
     elif isinstance(value, dict):
         _check_object(value, schema, path)
+    if "if" in schema:
+        _check_condition(value, schema, path)
+
+
+def _check_condition(value: Any, schema: Schema, path: str) -> None:
+    """``then`` applies when the value passes ``if``, ``else`` when it does not."""
+    try:
+        validate(value, schema["if"], path)
+    except InvalidInput:
+        branch = schema.get("else")
+    else:
+        branch = schema.get("then")
+    if branch is not None:
+        validate(value, branch, path)
 
 
 def _check_string(value: str, schema: Schema, path: str) -> None:

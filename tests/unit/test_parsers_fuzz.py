@@ -522,6 +522,9 @@ SCHEMAS = _published_schemas()
 
 def _shaped(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
     """Values of the schema's outline, with garbage in any field."""
+    branches = [schema[k] for k in ("then", "else") if k in schema]
+    if branches:
+        return st.one_of([_shaped(b) for b in branches])
     properties = schema.get("properties")
     if properties:
         return st.fixed_dictionaries(

@@ -110,6 +110,10 @@ PUBLISHED = _published()
 def _valid(schema: dict) -> st.SearchStrategy:
     """Values the schema should accept (a sketch of the keywords it uses; the oracle
     decides, so a value this draws wrongly only tests the other verdict)."""
+    if "if" in schema:  # either branch, on top of what the schema says itself
+        base = {k: v for k, v in schema.items() if k not in ("if", "then", "else")}
+        branches = [schema[k] for k in ("then", "else") if k in schema] or [{}]
+        return st.one_of([_valid({**base, **branch}) for branch in branches])
     if "const" in schema:
         return st.just(schema["const"])
     if "enum" in schema:
@@ -192,3 +196,104 @@ def test_the_oracle_and_ours_agree_on_control_characters(value, schema, ok):
         assert ok
     except InvalidInput as exc:
         assert not ok and exc.code == "control_character"
+
+
+# --- if / then / else: a body of two shapes ----------------------------------------------
+
+SHAPES = {
+    "type": "object",
+    "if": {"required": ["data"], "properties": {"data": {"type": "object"}}},
+    "then": {
+        "required": ["data"],
+        "properties": {
+            "data": {
+                "type": "object",
+                "required": ["stamp"],
+                "properties": {"stamp": {"type": "string", "pattern": "^[0-9]{4}$"}},
+            },
+            "code": {"type": ["integer", "string"], "enum": [0, "0"]},
+        },
+    },
+    "else": {
+        "required": ["feed_id", "areas"],
+        "properties": {
+            "feed_id": {"type": "string", "minLength": 1},
+            "areas": {"type": "array", "maxItems": 2},
+        },
+    },
+}
+
+
+def test_the_branch_the_if_picks_is_the_one_checked():
+    validate({"data": {"stamp": "2022"}}, SHAPES)
+    validate({"feed_id": "f1", "areas": []}, SHAPES)
+    # data that is not an object does not make the national shape: the other branch applies
+    validate({"feed_id": "f1", "areas": [], "data": []}, SHAPES)
+
+
+def test_the_error_names_the_field_of_the_shape_that_was_sent():
+    assert _field({"data": {}}, SHAPES) == "data.stamp"
+    assert _field({"data": {"stamp": "20"}}, SHAPES) == "data.stamp"
+    assert _field({"feed_id": "f1"}, SHAPES) == "areas"
+    assert _field({"feed_id": "f1", "areas": [1, 2, 3]}, SHAPES) == "areas"
+    assert _field({"areas": [], "data": "x"}, SHAPES) == "feed_id"
+
+
+def test_the_top_level_type_is_checked_before_either_branch():
+    with pytest.raises(InvalidInput) as caught:
+        validate([], SHAPES)
+    assert caught.value.code == "wrong_type" and caught.value.field is None
+
+
+def test_a_branch_error_says_what_was_wanted():
+    with pytest.raises(InvalidInput) as caught:
+        validate({"data": {}}, SHAPES)
+    assert caught.value.code == "missing_field"
+    assert caught.value.message == "data.stamp is required"
+
+
+def test_an_enum_of_mixed_types_quotes_its_values():
+    with pytest.raises(InvalidInput) as caught:
+        validate({"data": {"stamp": "2022"}, "code": 1}, SHAPES)
+    assert caught.value.field == "code"
+    assert caught.value.message == 'code must be one of: 0, "0"'
+
+
+def test_if_without_then_or_else_changes_nothing():
+    schema = {"type": "object", "if": {"required": ["a"]}}
+    validate({}, schema)
+    validate({"a": 1}, schema)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.one_of(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "data": st.one_of(
+                    st.fixed_dictionaries({}, optional={"stamp": st.sampled_from(["2022", "x"])}),
+                    st.lists(st.integers(), max_size=1),
+                    st.none(),
+                ),
+                "code": st.sampled_from([0, "0", 1, False, 0.0]),
+                "feed_id": st.sampled_from(["", "f", 3]),
+                "areas": st.lists(st.integers(), max_size=3),
+            },
+        ),
+        json_values,
+    )
+)
+def test_conditions_agree_with_jsonschema(value):
+    try:
+        validate(value, SHAPES)
+        ours = True
+    except InvalidInput:
+        ours = False
+    assert ours is Draft202012Validator(SHAPES).is_valid(value)
+
+
+def test_null_is_held_to_an_enum_without_a_type():
+    schema = {"type": "object", "properties": {"level": {"enum": ["high", "low"]}}}
+    assert _field({"level": None}, schema) == "level"
+    validate({"level": None}, {"properties": {"level": {"enum": ["high", None]}}})
