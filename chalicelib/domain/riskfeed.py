@@ -121,7 +121,7 @@ def parse_feed(
 
 def _ours(document: Mapping[str, Any], *, divisions: DivisionIndex) -> Snapshot:
     feed_id = document.get("feed_id")
-    if not isinstance(feed_id, str) or not _FEED_ID_RE.match(feed_id):
+    if not isinstance(feed_id, str) or not _FEED_ID_RE.fullmatch(feed_id):
         raise InvalidInput("feed_id: letters, digits and _ . : - (1 to 64)", field="feed_id")
     published = parse_time(document.get("published_at"), field="published_at")
     rows = document.get("areas")

@@ -72,6 +72,7 @@ def test_bad_national_stamps_are_named(stamp):
     ("change", "field"),
     [
         ({"feed_id": "bad id!"}, "feed_id"),
+        ({"feed_id": "2026-11-20T10\n"}, "feed_id"),  # a pulled feed: no schema before it
         ({"published_at": "2026-11-20 10:00"}, "published_at"),
         ({"areas": {}}, "areas"),
         (
