@@ -590,6 +590,21 @@ def risk_feed_confirm(call: Call) -> dict[str, Any]:
     return call.services.risk.confirm(call.who, call.params["feed_id"], reason=call.body["reason"])
 
 
+@api.route(
+    "/v1/admin/risk-feeds",
+    limit="staff_read",
+    roles=OFFICIAL,
+    tags=("feeds",),
+    query=contract.HELD_QUERY,
+    response=contract.page_of(contract.HELD_FEED),
+    summary="The held risk snapshots, oldest first, each with why it was held and what "
+    "confirming it now would change",
+)
+def held_risk_feeds(call: Call) -> dict[str, Any]:
+    page, reviews = call.services.risk.held(**_paging(call))
+    return views.held_feeds(page, reviews)
+
+
 @app.schedule(Rate(10, unit=Rate.MINUTES))
 def refresh_risk_areas(event: Any) -> dict[str, Any]:
     """Pull the feed object from S3 and recolour the people it affects."""

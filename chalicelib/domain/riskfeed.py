@@ -289,3 +289,26 @@ def lifts_too_much(old: Sequence[RiskArea], new: Sequence[RiskArea]) -> bool:
     remaining = {(a.region_code, a.area) for a in new}
     lifted = sum(1 for a in watched if (a.region_code, a.area) not in remaining)
     return lifted * 2 > len(watched)
+
+
+@dataclass(frozen=True)
+class HeldSnapshot:
+    """A snapshot that waits for an official, as stored."""
+
+    snapshot: Snapshot
+    stored_at: datetime
+
+
+def hold_review(held: Snapshot, active: Snapshot | None) -> dict[str, Any]:
+    """What an official weighs before confirming ``held``: why it was held, and what
+    confirming it now would do to the active snapshot's areas."""
+    old = active.areas if active is not None else ()
+    change = diff(old, held.areas)
+    older = active is not None and held.published_at < active.published_at
+    return {
+        "why": "older_than_active" if older else "lifts_too_much",
+        "active_feed_id": active.feed_id if active is not None else None,
+        "would_raise": len(change.raised),
+        "would_lower": len(change.lowered),
+        "would_lift": len(change.lifted),
+    }

@@ -13,7 +13,6 @@
   var Y = window.Yima;
   var $ = function (id) { return document.getElementById(id); };
   var STAFF = ["reviewer", "official", "admin"];
-  var HELD = "yima.console.held";
 
   Y.addWords({
     console_title: ["工作人员后台", "Staff console"],
@@ -52,6 +51,13 @@
     snapshot: ["快照 JSON", "Snapshot JSON"],
     held: ["暂缓生效的快照", "Held snapshots"],
     feed_id: ["快照编号", "Feed id"],
+    published: ["发布时间", "Published"],
+    why_held: ["暂缓原因", "Why held"],
+    why_older_than_active: ["早于当前生效的快照", "Older than the active snapshot"],
+    why_lifts_too_much: ["一次解除过半中高风险区", "Lifts over half of the active areas"],
+    would_lift: ["确认后解除", "Would lift"],
+    would_raise: ["确认后新增或升级", "Would raise"],
+    would_lower: ["确认后降级", "Would lower"],
     type_feed_id: ["请输入快照编号以确认", "Type the feed id to confirm"],
     feed_mismatch: ["编号不一致", "The feed id does not match"],
     venue_name: ["场所名称", "Venue name"],
@@ -268,21 +274,20 @@
         var document;
         try { document = JSON.parse(values.snapshot); } catch (exc) { throw new Error(Y.t("bad_json")); }
         var report = await api("POST", "feeds/risk-areas", document);
-        if (report.state === "held") {
-          var held = JSON.parse(sessionStorage.getItem(HELD) || "[]");
-          held.push(report);
-          sessionStorage.setItem(HELD, JSON.stringify(held));
-        }
         flash(Y.t("done") + report.feed_id + " · " + report.state);
         show("risk");
       }));
       view.appendChild(Y.el("h3", { text: Y.t("held") }));
-      var held = JSON.parse(sessionStorage.getItem(HELD) || "[]");
+      // every held snapshot, the scheduled pull's too, with what confirming would change
+      var held = await api("GET", "admin/risk-feeds?state=held&limit=100");
       view.appendChild(table([
         [Y.t("feed_id"), function (r) { return r.feed_id; }],
-        ["lifted", function (r) { return r.lifted; }],
-        ["raised", function (r) { return r.raised; }],
-      ], held, function (row) {
+        [Y.t("published"), function (r) { return Y.localTime(new Date(r.published_at), true); }],
+        [Y.t("why_held"), function (r) { return Y.t("why_" + r.why); }],
+        [Y.t("would_lift"), function (r) { return r.would_lift; }],
+        [Y.t("would_raise"), function (r) { return r.would_raise; }],
+        [Y.t("would_lower"), function (r) { return r.would_lower; }],
+      ], held.items || [], function (row) {
         return [button("confirm", function () { confirmFeed(row.feed_id); })];
       }));
       view.appendChild(form([{ name: "feed_id", label: "feed_id", required: true }], "confirm",
@@ -328,9 +333,6 @@
         if (v.typed !== feedId) throw new Error(Y.t("feed_mismatch"));
         var report = await api("POST", "feeds/risk-areas/" + encodeURIComponent(feedId) + "/confirm",
           { reason: v.reason });
-        var held = JSON.parse(sessionStorage.getItem(HELD) || "[]")
-          .filter(function (r) { return r.feed_id !== feedId; });
-        sessionStorage.setItem(HELD, JSON.stringify(held));
         return report.feed_id + " · " + report.state;
       });
   }

@@ -29,8 +29,15 @@ from typing import Any, Protocol
 from chalicelib.domain.colour import city_of, days_after, local_day
 from chalicelib.domain.divisions import DivisionIndex
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
-from chalicelib.domain.health import AuditEvent
-from chalicelib.domain.riskfeed import Snapshot, diff, lifts_too_much, parse_feed
+from chalicelib.domain.health import AuditEvent, Page
+from chalicelib.domain.riskfeed import (
+    HeldSnapshot,
+    Snapshot,
+    diff,
+    hold_review,
+    lifts_too_much,
+    parse_feed,
+)
 from chalicelib.domain.session import SessionClaims
 from chalicelib.services.declarations import self_person_id
 from chalicelib.services.ports import Audit
@@ -50,6 +57,8 @@ class RiskFeeds(Protocol):
     def set_state(self, feed_id: str, state: str, *, confirmed_by: str | None = None) -> None: ...
 
     def switch(self, new_id: str, *, expected: str | None, now: datetime) -> None: ...
+
+    def held(self, *, limit: int, cursor: str | None) -> Page[HeldSnapshot]: ...
 
 
 class Affected(Protocol):
@@ -170,6 +179,15 @@ class RiskService:
             scheduled=False,
             started=started,
         )
+
+    def held(
+        self, *, limit: int, cursor: str | None
+    ) -> tuple[Page[HeldSnapshot], list[dict[str, Any]]]:
+        """The held snapshots, oldest first, each with why it was held and what
+        confirming it now would change (against the active snapshot, read fresh)."""
+        page = self.feeds.held(limit=limit, cursor=cursor)
+        active = self.feeds.active() if page.items else None
+        return page, [hold_review(item.snapshot, active) for item in page.items]
 
     def confirm(self, official: SessionClaims, feed_id: str, *, reason: str) -> dict[str, Any]:
         started = time.perf_counter()

@@ -953,6 +953,52 @@ REFRESH_REPORT: Schema = {
     },
 }
 
+HELD_FEED: Schema = {
+    "type": "object",
+    "required": [
+        "feed_id",
+        "source",
+        "published_at",
+        "stored_at",
+        "areas",
+        "unresolved",
+        "why",
+        "active_feed_id",
+        "would_raise",
+        "would_lower",
+        "would_lift",
+    ],
+    "properties": {
+        "feed_id": {"type": "string"},
+        "source": {"type": "string", "enum": ["yima", "national"]},
+        "published_at": TIMESTAMP,
+        "stored_at": TIMESTAMP,
+        "areas": {"type": "integer", "description": "areas the snapshot lists"},
+        "unresolved": {"type": "integer", "description": "national rows no code matched"},
+        "why": {
+            "type": "string",
+            "enum": ["older_than_active", "lifts_too_much"],
+            "description": "why it was held (docs/risk-feeds.md)",
+        },
+        "active_feed_id": {"type": ["string", "null"]},
+        "would_raise": {
+            "type": "integer",
+            "description": "areas confirming it now would add or raise, against the active one",
+        },
+        "would_lower": {"type": "integer"},
+        "would_lift": {"type": "integer"},
+    },
+}
+
+HELD_QUERY: Schema = {
+    **PAGING,
+    "state": {
+        "type": "string",
+        "enum": ["held"],
+        "description": "which snapshots: only held ones are listed (the default)",
+    },
+}
+
 
 # --- mutual recognition (docs/federation.md) -----------------------------------------------
 

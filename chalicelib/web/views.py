@@ -13,6 +13,7 @@ from chalicelib.domain.health import Appeal, AuditEvent, Declaration, MarkReques
 from chalicelib.domain.healthcode import PublicKey
 from chalicelib.domain.identity import Session, User
 from chalicelib.domain.labs import TestBadge
+from chalicelib.domain.riskfeed import HeldSnapshot
 from chalicelib.domain.roles import Role
 from chalicelib.domain.times import rfc3339
 from chalicelib.domain.venues import Checkin, StoredVaccination, VaccinationSummary, Venue
@@ -418,3 +419,21 @@ def vaccinations(records: list[StoredVaccination], summary: VaccinationSummary) 
             for r in records
         ],
     }
+
+
+def held_feeds(result: Page[HeldSnapshot], reviews: list[dict[str, Any]]) -> dict[str, Any]:
+    items = []
+    for held, review in zip(result.items, reviews, strict=True):
+        snapshot = held.snapshot
+        items.append(
+            {
+                "feed_id": snapshot.feed_id,
+                "source": snapshot.source,
+                "published_at": iso(snapshot.published_at),
+                "stored_at": iso(held.stored_at),
+                "areas": len(snapshot.areas),
+                "unresolved": len(snapshot.unresolved),
+                **review,
+            }
+        )
+    return {"items": items, "cursor": result.cursor}

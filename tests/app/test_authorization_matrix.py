@@ -338,6 +338,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/v1/test-sites"): Row(ANYONE),
     ("POST", "/v1/feeds/risk-areas"): Row(OFFICIAL),
     ("POST", "/v1/feeds/risk-areas/{feed_id}/confirm"): Row(OFFICIAL),
+    ("GET", "/v1/admin/risk-feeds"): Row(OFFICIAL),
     ("GET", "/v1/regions/{code}"): Row(ANYONE),
     ("PUT", "/v1/admin/regions/{code}/policy"): Row(OFFICIAL),
     # mutual recognition (docs/federation.md)

@@ -523,3 +523,85 @@ def test_the_confirming_officials_reason_is_in_the_audit_log(client, official):
     trail = body(get(client, "/v1/admin/audit?subject=feed:f2", admin))
     activated = [e for e in trail["items"] if e["action"] == "risk_feed_activated"]
     assert [e["reason"] for e in activated] == [reason]
+
+
+def _held(client, token, query=""):
+    response = get(client, f"/v1/admin/risk-feeds{query}", token)
+    assert response.status_code == 200, response.body
+    return body(response)
+
+
+def test_held_snapshots_are_listed_oldest_first_with_why_and_what_confirming_would_do(
+    client, official, clock
+):
+    assert _held(client, official) == {"items": [], "cursor": None}
+    post(
+        client,
+        "/v1/feeds/risk-areas",
+        snapshot("f1", "2026-11-20T09:00:00+08:00", HIGH_YANTA, ("610113", "小寨", "medium")),
+        official,
+    )
+    post(client, "/v1/feeds/risk-areas", snapshot("f2", "2026-11-20T10:00:00+08:00"), official)
+    clock.now += timedelta(minutes=5)
+    older = snapshot("f0", "2026-11-20T08:00:00+08:00", HIGH_YANTA, ("610112", "张家堡", "high"))
+    post(client, "/v1/feeds/risk-areas", older, official)
+
+    items = _held(client, official, "?state=held")["items"]
+
+    assert [i["feed_id"] for i in items] == ["f2", "f0"]
+    lifts, stale = items
+    assert lifts == lifts | {
+        "why": "lifts_too_much",
+        "active_feed_id": "f1",
+        "areas": 0,
+        "would_lift": 2,
+        "would_raise": 0,
+        "source": "yima",
+        "published_at": "2026-11-20T02:00:00Z",
+        "stored_at": "2026-11-20T02:00:00Z",
+    }
+    assert stale == stale | {"why": "older_than_active", "would_raise": 1, "would_lift": 1}
+    assert stale["stored_at"] == "2026-11-20T02:05:00Z"
+
+
+def test_a_confirmed_snapshot_leaves_the_list_and_pages_follow_the_cursor(client, official):
+    post(
+        client,
+        "/v1/feeds/risk-areas",
+        snapshot("f5", "2026-11-20T09:00:00+08:00", HIGH_YANTA),
+        official,
+    )
+    for n in range(3):
+        post(
+            client,
+            "/v1/feeds/risk-areas",
+            snapshot(f"old{n}", f"2026-11-20T0{n}:00:00+08:00"),
+            official,
+        )
+
+    first = _held(client, official, "?limit=2")
+    rest = _held(client, official, f"?limit=2&cursor={first['cursor']}")
+    assert len(first["items"]) == 2 and len(rest["items"]) == 1
+    assert {i["feed_id"] for i in first["items"] + rest["items"]} == {"old0", "old1", "old2"}
+
+    reason = {"reason": "the older notice was the right one"}
+    assert (
+        body(post(client, "/v1/feeds/risk-areas/old1/confirm", reason, official))["state"]
+        == "active"
+    )
+
+    assert [i["feed_id"] for i in _held(client, official)["items"]] == ["old0", "old2"]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("?state=active", "state"), ("?limit=0", "limit"), ("?cursor=xx", "cursor")],
+)
+def test_the_held_list_refuses_what_it_does_not_offer(client, official, query, field):
+    assert_error(get(client, f"/v1/admin/risk-feeds{query}", official), 400, field=field)
+
+
+def test_only_officials_see_the_held_list(client):
+    for role in ("citizen", "reviewer", "admin", "checkpoint"):
+        token = login(client, f"held-{role}", role=role)
+        assert_error(get(client, "/v1/admin/risk-feeds", token), 403)

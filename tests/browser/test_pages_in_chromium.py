@@ -322,6 +322,40 @@ def test_an_official_files_a_mark_that_a_second_official_approves(server, browse
     assert not errors
 
 
+def test_an_official_confirms_a_snapshot_the_console_lists_from_the_api(server, browser):
+    """Held elsewhere (here: pushed over the API, as the scheduled pull would hold one),
+    listed by GET /v1/admin/risk-feeds, confirmed in the console with the id typed again."""
+    official = server.login("b-held-official", role="official")
+    feed = json.loads((ROOT / "scripts" / "demo_data" / "risk-areas.json").read_text())
+    feed["feed_id"] = "browser-held-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    feed["published_at"] = "2026-11-19T10:00:00+08:00"  # older than the demo's: held
+    assert server.call("POST", "/v1/feeds/risk-areas", official, feed)["state"] == "held"
+
+    context = browser.new_context(viewport={"width": 1100, "height": 800})
+    page = context.new_page()
+    errors = _errors(page)
+    page.goto(server.page_url(server.login("b-held-second", role="official"), "console"))
+    page.click("#tab-risk")
+    row = page.locator("#view tbody tr", has_text=feed["feed_id"])
+    row.wait_for()
+    assert "Older than the active snapshot" in row.inner_text() or "早于" in row.inner_text()
+    row.get_by_role("button").click()
+    page.wait_for_selector("#ask[open]")
+    page.fill("#ask-field-0", "not the id")
+    page.fill("#ask-field-1", "区疾控中心更正：以19日通告为准")
+    page.click("#ask-ok")
+    page.wait_for_selector("#ask-error:not(:empty)")  # the id typed again must match
+    page.fill("#ask-field-0", feed["feed_id"])
+    page.click("#ask-ok")
+    page.wait_for_selector("#flash:has-text('active')")
+    page.locator("#view tbody tr", has_text=feed["feed_id"]).wait_for(state="detached")
+    context.close()
+
+    held = server.call("GET", "/v1/admin/risk-feeds", official)["items"]
+    assert feed["feed_id"] not in {item["feed_id"] for item in held}
+    assert not errors
+
+
 def test_only_staff_roles_get_into_the_console(server, browser):
     page = browser.new_page()
     page.goto(f"{server.base}/v1/pages/console.html")

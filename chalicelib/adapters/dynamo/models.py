@@ -417,6 +417,14 @@ class VaccinationRecord(Model):
 # --- feeds, status marks, appeals, tests ---------------------------------------
 
 
+class RiskFeedHeldIndex(GlobalSecondaryIndex["RiskFeedRecord"]):
+    """Sparse: only held snapshots carry ``queue``, oldest first (what an official confirms)."""
+
+    Meta = _index("queue")
+    queue = UnicodeAttribute(hash_key=True)
+    stored_at = UTCDateTimeAttribute(range_key=True)
+
+
 class RiskFeedRecord(Model):
     """A stored risk-area snapshot; the item ``@active`` points at the active one."""
 
@@ -432,6 +440,8 @@ class RiskFeedRecord(Model):
     source = UnicodeAttribute(null=True)
     active_feed_id = UnicodeAttribute(null=True)
     confirmed_by = UnicodeAttribute(null=True)
+    queue = UnicodeAttribute(null=True)  # "held" while the snapshot waits for an official
+    by_queue = RiskFeedHeldIndex()
 
 
 class StatusMarkBySubjectIndex(GlobalSecondaryIndex["StatusMarkRecord"]):

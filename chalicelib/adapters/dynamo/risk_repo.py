@@ -23,6 +23,7 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib.adapters.dynamo.colours_repo import SCAN_SHARDS
+from chalicelib.adapters.dynamo.common import HELD_FEEDS, decode_cursor, to_page
 from chalicelib.adapters.dynamo.errors import conditional_failed, translate
 from chalicelib.adapters.dynamo.models import (
     CheckinRecord,
@@ -37,7 +38,8 @@ from chalicelib.adapters.dynamo.people_repo import DynamoPeople
 from chalicelib.adapters.dynamo.ttl import expired, live
 from chalicelib.domain.colour import RiskArea
 from chalicelib.domain.errors import Conflict, PayloadTooLarge
-from chalicelib.domain.riskfeed import Snapshot, Unresolved
+from chalicelib.domain.health import Page
+from chalicelib.domain.riskfeed import HeldSnapshot, Snapshot, Unresolved
 from chalicelib.domain.times import rfc3339
 
 ACTIVE = "@active"
@@ -192,6 +194,7 @@ class DynamoRiskFeeds:
             areas=areas,
             unresolved=unresolved,
             source=snapshot.source,
+            queue="held" if state == "held" else None,
         )
         with translate():
             try:
@@ -202,8 +205,23 @@ class DynamoRiskFeeds:
                     return False
                 raise
 
+    def held(self, *, limit: int, cursor: str | None) -> Page[HeldSnapshot]:
+        """The held snapshots, oldest first, from the sparse ``by_queue`` index."""
+        with translate():
+            result = RiskFeedRecord.by_queue.query(
+                "held",
+                scan_index_forward=True,
+                limit=limit,
+                last_evaluated_key=decode_cursor(cursor, HELD_FEEDS, ("queue", "held")),
+            )
+            return to_page(
+                result, lambda r: HeldSnapshot(snapshot=_snapshot(r), stored_at=r.stored_at)
+            )
+
     def set_state(self, feed_id: str, state: str, *, confirmed_by: str | None = None) -> None:
         actions: list[Action] = [RiskFeedRecord.state.set(state)]
+        if state != "held":
+            actions.append(RiskFeedRecord.queue.remove())
         if confirmed_by:
             actions.append(RiskFeedRecord.confirmed_by.set(confirmed_by))
         with translate():
