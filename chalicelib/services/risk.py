@@ -18,7 +18,6 @@ lock → plan (pure: parse, compare, diff) → apply (store, switch, queue) → 
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from collections.abc import Callable, Iterable
@@ -379,5 +378,7 @@ class RiskService:
         from chalicelib.logs import get_logger
 
         report["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
-        get_logger().info("refresh_risk_areas", extra={"report": json.dumps(report)})
+        # the report as a JSON object inside the line, not a string holding JSON: an operator
+        # (or CloudWatch Logs Insights) reads report.state, report.failed directly
+        get_logger().info("refresh_risk_areas", extra={"report": dict(report)})
         return report
