@@ -221,6 +221,7 @@ class RiskService:
                     "failed": counts.get("failed", 0),
                 },
                 started,
+                job="expire_due",
             )
         finally:
             self.lease.release("expire_due", owner=owner)
@@ -374,11 +375,13 @@ class RiskService:
         return people
 
     @staticmethod
-    def _report(report: dict[str, Any], started: float) -> dict[str, Any]:
+    def _report(
+        report: dict[str, Any], started: float, *, job: str = "refresh_risk_areas"
+    ) -> dict[str, Any]:
         from chalicelib.logs import get_logger
 
         report["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
         # the report as a JSON object inside the line, not a string holding JSON: an operator
         # (or CloudWatch Logs Insights) reads report.state, report.failed directly
-        get_logger().info("refresh_risk_areas", extra={"report": dict(report)})
+        get_logger().info(job, extra={"report": dict(report)})
         return report

@@ -227,3 +227,10 @@ def test_a_failure_past_the_views_guard_is_still_one_request_line_in_the_error_s
     (failure,) = [line for line in _lines(console) if line["level"] == "ERROR"]
     assert failure["message"] == "unhandled error" and "exception" in failure
     assert failure["request_id"] == line["request_id"] == response.headers["X-Request-Id"]
+
+
+def test_the_expiry_job_logs_its_report_under_its_own_name(container, console):
+    report = container.risk.expire_due(container.colours.colours)
+
+    (line,) = [line for line in _lines(console) if "report" in line]
+    assert line["message"] == "expire_due" and line["report"]["state"] == report["state"]
