@@ -23,8 +23,10 @@ that:
   shedding: a saturated container answers fast instead of queueing).
 
 The HTTP middleware adds a request id, writes one structured log line per
-request (never the body), and rewrites the few errors Chalice produces before
-a view runs (405, 415) into the same shape.
+request (:func:`request_line`: method, route template, status, duration, the
+caller's role, and an error's code and field; never the body, the path as sent
+or the query string), and rewrites the few errors Chalice produces before a
+view runs (405, 415) into the same shape.
 
 Routes that produce a binary type (the PNG code) are answered by the middleware
 itself: Chalice refuses a binary answer unless the Accept header names a binary
@@ -515,8 +517,8 @@ class Api:
 
 # What the request's log lines say beyond the event and the answer: its id (for the
 # error lines written below the middleware) and the caller's role, once its token is
-# verified. The middleware sets a fresh dict per request (per thread
-# in the local server, whose requests run in their own threads).
+# verified. The middleware sets a fresh dict for each request; a context variable, so
+# each of the local server's request threads sees its own.
 _NOTED: ContextVar[dict[str, Any] | None] = ContextVar("yima_request_noted", default=None)
 
 # A field as our schemas name them (``stays[3].entered_at``, ``Authorization``). A field
@@ -542,7 +544,7 @@ def request_line(
     duration_ms: float,
     role: str | None,
 ) -> dict[str, Any]:
-    """The fields of the one log line per request (docs/api.md, "Request logs").
+    """The fields of the one log line per request (the README's "Logs" section).
 
     ``route`` is the route's template (``/v1/people/{person_id}``), never the path as
     sent, and there is no query string: ids, phones and tokens in a URL stay out of the
