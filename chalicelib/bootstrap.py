@@ -90,7 +90,10 @@ class AwsClients:
             import boto3
             from botocore.config import Config
 
+            from chalicelib.logs import quiet_libraries
+
             if self._session is None:
+                quiet_libraries()  # before botocore looks for credentials, which it logs
                 self._session = boto3.session.Session(region_name=self._settings.aws_region)
             self._clients[service] = self._session.client(
                 service,
@@ -106,6 +109,9 @@ class AwsClients:
 
 def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Container:
     """Wire the real adapters for ``settings``."""
+    from chalicelib.logs import get_logger
+
+    get_logger()  # the JSON logger and the SDKs' levels, before any client is built
     from chalicelib.adapters import reference_data
     from chalicelib.adapters.crypto import KmsEnvelopeCipher
     from chalicelib.adapters.dynamo import models

@@ -222,7 +222,8 @@ def main() -> int:
         # the local server runs no schedules: pull the risk feed once, as refresh_risk_areas
         # would within ten minutes on AWS (later pushes go through the API).
         report = bootstrap.get_container(env).risk.refresh_scheduled()
-        print(f"yima: risk feed refresh: {json.dumps(report, ensure_ascii=False)}", flush=True)
+        # the report itself is the refresh_risk_areas log line just above (a JSON object)
+        print(f"yima: risk feed refresh: {report.get('state')}", flush=True)
         took("risk refresh")
         server = api_server(args.stage, args.port)
         base = server.url

@@ -129,6 +129,23 @@ def client(container: object) -> Iterator[object]:
         yield test_client
 
 
+@pytest.fixture
+def caplog(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """pytest's caplog, also listening on the app's ``yima`` logger, which does not
+    propagate to the root logger (chalicelib/logs.py says why). pytest attaches caplog to
+    the loggers that are non-propagating when a test starts, so without this the first
+    test of a worker, during which the logger is built, would see none of its records."""
+    import logging
+
+    from chalicelib.logs import SERVICE, get_logger
+
+    get_logger()
+    app_logger = logging.getLogger(SERVICE)
+    app_logger.addHandler(caplog.handler)
+    yield caplog
+    app_logger.removeHandler(caplog.handler)
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Counts the tests record as user properties (pytest-xdist carries them here), summed
     and printed after the results: what the API fuzz (tests/fuzz) sent and what came back,

@@ -24,7 +24,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -42,8 +41,7 @@ from chalicelib.domain.errors import (
     UpstreamUnavailable,
 )
 from chalicelib.domain.identity import AlipayUser
-
-_log = logging.getLogger(__name__)
+from chalicelib.logs import get_logger, quiet_libraries
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")  # China keeps no daylight saving
 _BAD_CODE = {
@@ -101,6 +99,7 @@ class AlipayGateway:
         )
         if gateway_url:
             self._alipay._gateway = gateway_url
+        quiet_libraries()  # importing the SDK set its own logger to DEBUG
 
     def _call(self, method: str, **params: str) -> dict[str, Any]:
         """One signed gateway call, its failures mapped to our errors."""
@@ -164,17 +163,17 @@ class AlipayGateway:
             result = self._call("alipay.user.info.share", auth_token=access_token)
         except (Unauthenticated, UpstreamUnavailable, UpstreamBadResponse) as exc:
             # 40006 (the app lacks the scope), 20001 (the token lacks it), Alipay down.
-            _log.warning("alipay real-name check skipped: %s", exc.code)
+            _skipped(exc.code)
             return None
         if str(result.get("code", "10000")) != "10000":
-            _log.warning("alipay real-name check skipped: %s", result.get("sub_code") or "error")
+            _skipped(str(result.get("sub_code") or "error"))
             return None
         if result.get("is_certified", "T") != "T" or str(result.get("cert_type", "")) != "0":
             return None
         try:
             return parse_id_number(result.get("cert_no"), today=self._clock().date())
         except InvalidInput:
-            _log.warning("alipay real-name check skipped: cert_no is not a valid ID number")
+            _skipped("cert_no_invalid")  # never the number itself
             return None
 
     def phone_from_response(self, response: str, sign: str, sign_type: str) -> str:
@@ -216,3 +215,9 @@ class AlipayGateway:
         if not isinstance(plain, dict):
             raise bad
         return plain
+
+
+def _skipped(reason: str) -> None:
+    """One JSON line (Alipay's error code, or ours) when a real-name check vouches for
+    nothing; never the user's data."""
+    get_logger().warning("alipay real-name check skipped", extra={"reason": reason})

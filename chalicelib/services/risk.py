@@ -18,7 +18,6 @@ lock → plan (pure: parse, compare, diff) → apply (store, switch, queue) → 
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from collections.abc import Callable, Iterable
@@ -240,6 +239,7 @@ class RiskService:
                     "failed": counts.get("failed", 0),
                 },
                 started,
+                job="expire_due",
             )
         finally:
             self.lease.release("expire_due", owner=owner)
@@ -393,9 +393,13 @@ class RiskService:
         return people
 
     @staticmethod
-    def _report(report: dict[str, Any], started: float) -> dict[str, Any]:
+    def _report(
+        report: dict[str, Any], started: float, *, job: str = "refresh_risk_areas"
+    ) -> dict[str, Any]:
         from chalicelib.logs import get_logger
 
         report["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
-        get_logger().info("refresh_risk_areas", extra={"report": json.dumps(report)})
+        # the report as a JSON object inside the line, not a string holding JSON: an operator
+        # (or CloudWatch Logs Insights) reads report.state, report.failed directly
+        get_logger().info(job, extra={"report": dict(report)})
         return report

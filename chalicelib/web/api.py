@@ -23,8 +23,10 @@ that:
   shedding: a saturated container answers fast instead of queueing).
 
 The HTTP middleware adds a request id, writes one structured log line per
-request (never the body), and rewrites the few errors Chalice produces before
-a view runs (405, 415) into the same shape.
+request (:func:`request_line`: method, route template, status, duration, the
+caller's role, and an error's code and field; never the body, the path as sent
+or the query string), and rewrites the few errors Chalice produces before a
+view runs (405, 415) into the same shape.
 
 Routes that produce a binary type (the PNG code) are answered by the middleware
 itself: Chalice refuses a binary answer unless the Accept header names a binary
@@ -44,6 +46,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -372,10 +375,10 @@ class Api:
         except DomainError as exc:
             return error_response(exc)
         except ConfigError as exc:
-            _log().error("configuration error", extra={"error": str(exc)})
+            _log().error("configuration error", extra={**_noted_id(), "error": str(exc)})
             return _not_configured()
         except Exception:  # the stage's AWS is unreachable while the container is built
-            _log().exception("container not built", extra={"route": f"{op.method} {op.path}"})
+            _log().exception("container not built", extra={**_noted_id(), "route": op.path})
             return _not_configured()
         try:
             return self._serve(op, view, params, services)
@@ -420,10 +423,10 @@ class Api:
         except DomainError as exc:
             return error_response(exc)
         except ConfigError as exc:
-            _log().error("configuration error", extra={"error": str(exc)})
+            _log().error("configuration error", extra={**_noted_id(), "error": str(exc)})
             return _not_configured()
         except Exception:  # the last line of defence: never Chalice's 500 body
-            _log().exception("unhandled error", extra={"route": f"{op.method} {op.path}"})
+            _log().exception("unhandled error", extra={**_noted_id(), "route": op.path})
             return json_response(error_body("internal_error", "an internal error occurred"), 500)
         if isinstance(result, Response):
             return result
@@ -452,6 +455,7 @@ class Api:
                 field="Authorization",
             )
         claims = services.auth.authenticate(token.strip())
+        _note(role=claims.role.value)  # a wrong role is logged too
         if claims.role not in op.roles:
             raise Forbidden(
                 f"the {claims.role.value} role may not call this route", code="wrong_role"
@@ -485,24 +489,111 @@ class Api:
         context = getattr(event, "context", None) or {}
         request_id = str(context.get("requestId") or uuid.uuid4())
         route = (str(context.get("resourcePath")), str(getattr(event, "method", "")))
-        binary = self._binary.get(route)
-        if binary is not None:  # see the module's docstring: any Accept gets the image
-            response = binary(**(getattr(event, "uri_params", None) or {}))
-        else:
-            response = get_response(event)
-        response = _normalise_chalice_error(response)
+        noted: dict[str, Any] = {"request_id": request_id, "role": None}
+        token = _NOTED.set(noted)
+        try:
+            binary = self._binary.get(route)
+            if binary is not None:  # see the module's docstring: any Accept gets the image
+                response = binary(**(getattr(event, "uri_params", None) or {}))
+            else:
+                response = get_response(event)
+            response = _normalise_chalice_error(response)
+        except Exception:  # past the views' own guard: still our shape, still one line
+            _log().exception("unhandled error", extra={"request_id": request_id, "route": route[0]})
+            response = json_response(
+                error_body("internal_error", "an internal error occurred"), 500
+            )
+        finally:
+            _NOTED.reset(token)
         response.headers["X-Request-Id"] = request_id
         _log().info(
             "request",
-            extra={
-                "request_id": request_id,
-                "method": getattr(event, "method", None),
-                "route": context.get("resourcePath"),
-                "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            },
+            extra=request_line(
+                request_id=request_id,
+                method=route[1] or None,
+                route=context.get("resourcePath"),
+                response=response,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                role=noted["role"],
+            ),
         )
         return response
+
+
+# What the request's log lines say beyond the event and the answer: its id (for the
+# error lines written below the middleware) and the caller's role, once its token is
+# verified. The middleware sets a fresh dict for each request; a context variable, so
+# each of the local server's request threads sees its own.
+_NOTED: ContextVar[dict[str, Any] | None] = ContextVar("yima_request_noted", default=None)
+
+# A field as our schemas name them (``stays[3].entered_at``, ``Authorization``). A field
+# the caller named (an unknown key, a query parameter) that looks like anything else, a
+# phone, an ID number, a name, a token, is logged as withheld.
+_FIELD_NAME = re.compile(
+    r"^[A-Za-z][A-Za-z0-9_-]{0,39}(\[\d{1,5}\]|\.[A-Za-z][A-Za-z0-9_-]{0,39})*$"
+)
+
+
+def _note(**fields: Any) -> None:
+    noted = _NOTED.get()
+    if noted is not None:
+        noted.update(fields)
+
+
+def request_line(
+    *,
+    request_id: str,
+    method: str | None,
+    route: str | None,
+    response: Response,
+    duration_ms: float,
+    role: str | None,
+) -> dict[str, Any]:
+    """The fields of the one log line per request (the README's "Logs" section).
+
+    ``route`` is the route's template (``/v1/people/{person_id}``), never the path as
+    sent, and there is no query string: ids, phones and tokens in a URL stay out of the
+    log. ``role`` is ``"none"`` until a token is verified (the JSON formatter drops a
+    null). An error answer adds its ``error_code``, and its ``error_field`` when it
+    names one, read from the body the caller got."""
+    line: dict[str, Any] = {
+        "request_id": request_id,
+        "method": method,
+        "route": route,
+        "status": response.status_code,
+        "duration_ms": duration_ms,
+        "role": role or "none",
+    }
+    if response.status_code >= 400:
+        code, field_name = _error_of(response.body)
+        line["error_code"] = code
+        if field_name is not None:
+            line["error_field"] = _loggable_field(field_name)
+    return line
+
+
+def _noted_id() -> dict[str, Any]:
+    """The request id, for a line logged while the request is served."""
+    noted = _NOTED.get() or {}
+    return {"request_id": noted.get("request_id")}
+
+
+def _loggable_field(name: str) -> str:
+    return name if len(name) <= 120 and _FIELD_NAME.match(name) else "withheld"
+
+
+def _error_of(body: Any) -> tuple[str | None, str | None]:
+    """The code and field of an answer in the SPEC's error shape; (None, None) otherwise."""
+    try:
+        payload = json.loads(body) if isinstance(body, str | bytes) else body
+        error = payload["error"]
+        code, field_name = error["code"], error.get("field")
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None, None
+    return (
+        str(code) if code is not None else None,
+        str(field_name) if field_name is not None else None,
+    )
 
 
 def _not_configured() -> Response:
