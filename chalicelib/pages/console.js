@@ -13,6 +13,9 @@
   var Y = window.Yima;
   var $ = function (id) { return document.getElementById(id); };
   var STAFF = ["reviewer", "official", "admin"];
+  // chalicelib/domain/venues.py VENUE_KINDS (tests/app/test_pages.py holds them equal)
+  var VENUE_KINDS = ["restaurant", "shop", "market", "office", "school", "hospital", "hotel",
+    "transport", "residential", "public", "other"];
 
   Y.addWords({
     console_title: ["工作人员后台", "Staff console"],
@@ -64,6 +67,10 @@
     region_code: ["区划代码", "Division code"],
     address: ["地址", "Address"],
     register: ["登记", "Register"],
+    venue_kind: ["场所类型", "Kind of venue"],
+    lat: ["纬度", "Latitude"],
+    lng: ["经度", "Longitude"],
+    not_a_number: ["请输入数字", "Enter a number"],
     unavailable: ["此服务器暂未提供该功能", "This server does not offer this yet"],
     day: ["日期", "Day"],
     subject: ["对象", "Subject"],
@@ -299,9 +306,21 @@
         { name: "name", label: "venue_name", required: true },
         { name: "region_code", label: "region_code", required: true },
         { name: "address", label: "address", required: true },
+        { name: "kind", label: "venue_kind", options: VENUE_KINDS, required: true },
+        { name: "lat", label: "lat", required: true },
+        { name: "lng", label: "lng", required: true },
       ], "register", async function (values) {
+        ["lat", "lng"].forEach(function (name) {
+          var number = Number(values[name]);
+          if (values[name] === undefined || !isFinite(number)) {
+            var problem = new Error(Y.t("not_a_number"));
+            problem.field = name;
+            throw problem;
+          }
+          values[name] = number;
+        });
         var venue = await api("POST", "admin/venues", values);
-        flash(Y.t("done") + (venue.id || venue.venue_id || JSON.stringify(venue)));
+        flash(Y.t("done") + venue.id + " · " + venue.name);
       }));
     },
 

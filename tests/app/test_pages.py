@@ -131,3 +131,15 @@ def test_the_html_has_no_inline_script_or_style(client):
 @pytest.mark.parametrize("name", ["nothing.html", "..", "pages.py", "citizen", "x.exe"])
 def test_other_names_are_not_found(client, name):
     assert_error(client.http.get(f"/v1/pages/{name}"), 404, "not_found")
+
+
+def test_the_consoles_venue_kinds_are_the_apis():
+    import json
+    import re
+
+    from chalicelib.domain.venues import VENUE_KINDS
+
+    source = (pages.PAGES_DIR / "console.js").read_text()
+    listed = re.search(r"var VENUE_KINDS = (\[[^\]]*\]);", source)
+    assert listed is not None
+    assert tuple(json.loads(listed.group(1))) == VENUE_KINDS
