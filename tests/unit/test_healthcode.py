@@ -276,3 +276,81 @@ def test_the_signing_input_is_the_rfc_9052_sig_structure():
     assert hc.signing_input(protected, payload) == cbor2.dumps(
         ["Signature1", protected, b"", payload]
     )
+
+
+# --- the fast paths read exactly what the general decoder reads ---------------------------
+
+
+def _general_envelope(raw: bytes) -> tuple[bytes, bytes, bytes] | None:
+    try:
+        outer = hc.cbor_decode(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not (isinstance(outer, list) and len(outer) == 4):
+        return None
+    protected, unprotected, payload, signature = outer
+    if not (
+        isinstance(protected, bytes)
+        and unprotected == {}
+        and isinstance(payload, bytes)
+        and isinstance(signature, bytes)
+        and len(signature) == 64
+    ):
+        return None
+    return protected, payload, signature
+
+
+def _built(claims: hc.CodeClaims, kid: bytes) -> bytes:
+    return hc.b45decode(hc.build(claims, kid=kid, sign=lambda m: b"\x07" * 64)[len(hc.PREFIX) :])
+
+
+LIVE = st.builds(
+    hc.CodeClaims,
+    holder=st.binary(min_size=8, max_size=8).map(bytes.hex),
+    colour=st.sampled_from(list(Colour)),
+    issued_at=st.integers(0, 2**32 - 1).map(lambda t: datetime.fromtimestamp(t, UTC)),
+    lifetime_minutes=st.integers(1, 23),
+    region=st.integers(100000, 999999).map(str),
+)
+
+
+def _mutations(raw: bytes) -> st.SearchStrategy[bytes]:
+    def mutate(draw_pos: int, value: int) -> bytes:
+        out = bytearray(raw)
+        out[draw_pos % len(out)] = value
+        return bytes(out)
+
+    return st.one_of(
+        st.just(raw),
+        st.builds(mutate, st.integers(0, 10_000), st.integers(0, 255)),
+        st.integers(0, len(raw)).map(lambda n: raw[:n]),
+        st.binary(max_size=4).map(lambda extra: raw + extra),
+    )
+
+
+@given(st.data(), LIVE, st.binary(min_size=1, max_size=20))
+def test_the_fast_envelope_agrees_with_the_general_decoder(data, claims, kid):
+    raw = data.draw(_mutations(_built(claims, kid)))
+
+    fast = hc._fast_envelope(raw)
+
+    assert fast is None or fast == _general_envelope(raw)
+
+
+@given(st.data(), LIVE)
+def test_the_fast_claims_agree_with_the_general_decoder(data, claims):
+    payload = data.draw(_mutations(hc.cbor_encode(hc._claims_array(claims))))
+
+    fast = hc._fast_claims(payload)
+
+    if fast is not None:
+        assert fast == hc.cbor_decode(payload)
+
+
+@given(LIVE, st.binary(min_size=1, max_size=18))  # a kid past 18 bytes: a longer header
+def test_what_build_writes_takes_the_fast_path(claims, kid):
+    raw = _built(claims, kid)
+    envelope = hc._fast_envelope(raw)
+
+    assert envelope is not None
+    assert hc._fast_claims(envelope[1]) is not None or claims.issued_at.timestamp() < 2**16
