@@ -395,10 +395,11 @@ def _protected_kid(protected: bytes) -> bytes:
     return _key_id(cbor_decode(protected), {})
 
 
-# The exact layouts ``build`` writes, read with one slice or one struct.unpack instead of
-# the general decoder: a fifth of the parse, some 4% of an offline verify (docs/codecs.md). Anything
-# else (a tag, longer headers, another payload) takes the general path; either way the
-# result is the same, which tests/unit/test_healthcode.py holds them to.
+# The exact layouts ``build`` writes, read with index checks and one struct.unpack
+# instead of the general decoder: a fifth of the parse, some 4% of an offline verify
+# (docs/codecs.md). Anything else (a tag, longer headers, another payload) takes the
+# general path; either way the result is the same, which tests/unit/test_healthcode.py
+# holds them to.
 _SIG_HEAD = b"\x58\x40"  # bstr, one length byte, 64
 _LIVE_CLAIMS = struct.Struct(">BB8sBBIBBI")  # [h'8 bytes', colour, iat, lifetime, region]
 
