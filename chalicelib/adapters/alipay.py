@@ -1,13 +1,26 @@
-"""Alipay mini-program login and phone binding, through python-alipay-sdk.
+"""Alipay mini-program login and phone binding, over Alipay's open-platform gateway.
 
-``server_api`` signs the request with our app key (RSA2) and checks the
-signature on Alipay's answer with Alipay's public key; we only add Beijing
-time stamps (Alipay wants ``yyyy-MM-dd HH:mm:ss`` in UTC+8, and Lambda runs
-in UTC) and map the failures:
+We speak the gateway's protocol ourselves, with pycryptodomex's RSA, instead of
+through python-alipay-sdk, whose import pulls pyOpenSSL and ``cryptography`` (4.7 MB
+of the Lambda zip) for nothing we use (docs/codecs.md, *The Alipay gateway*):
 
-- a bad, used or expired ``auth_code`` → 401 ``alipay_code_invalid``;
-- Alipay busy (``20000``/``20001``), unreachable or slow → 503 ``alipay_unavailable``;
-- an answer whose signature does not verify → 502 ``alipay_bad_signature``.
+- a call is one ``GET gateway.do?…`` carrying the common parameters (``app_id``,
+  ``method``, ``format=JSON``, ``charset=utf-8``, ``sign_type=RSA2``, ``timestamp``
+  in Beijing time, ``version=1.0``), the method's own parameters and ``sign``:
+  SHA256withRSA (PKCS#1 v1.5) by the app's key over every other non-empty parameter,
+  sorted by name, joined ``k=v&k=v`` unencoded (:func:`signing_string`);
+- the answer is ``{"<method, dots as underscores>_response": {...}, "sign": "..."}``,
+  its ``sign`` by Alipay's key over the exact text of that object as it appears in
+  the answer (:func:`member_text`), which is why we never re-serialise it.
+
+Failures map as they did with the SDK:
+
+- ``error_response`` (or an answer with no ``sign``): a bad, used or expired
+  ``auth_code`` (``40002``, ``isv.code-*``) → 401 ``alipay_code_invalid``; anything
+  else, e.g. Alipay busy (``20000``/``20001``) → 503 ``alipay_unavailable``;
+- unreachable or slow → 503 ``alipay_unavailable``;
+- an answer whose signature does not verify → 502 ``alipay_bad_signature``; one we
+  cannot read → 502 ``alipay_bad_response``.
 
 After the login, ``alipay.user.info.share`` tells whether Alipay certified the
 user's real name and for which ID-card number (:meth:`AlipayGateway.certified_id_number`);
@@ -23,15 +36,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import http.client
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.error import URLError
+from urllib.parse import urlencode
+from urllib.request import urlopen
 
-from alipay import AliPay
-from alipay.exceptions import AliPayException, AliPayValidationError
-from alipay.utils import AliPayConfig
+from Cryptodome.Hash import SHA256
+from Cryptodome.PublicKey import RSA
+from Cryptodome.Signature import pkcs1_15
 
 from chalicelib.adapters.reference_data import parse_id_number
 from chalicelib.domain.errors import (
@@ -41,8 +57,9 @@ from chalicelib.domain.errors import (
     UpstreamUnavailable,
 )
 from chalicelib.domain.identity import AlipayUser
-from chalicelib.logs import get_logger, quiet_libraries
+from chalicelib.logs import get_logger
 
+GATEWAY_URL = "https://openapi.alipay.com/gateway.do"
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")  # China keeps no daylight saving
 _BAD_CODE = {
     "isv.code-invalid",
@@ -51,28 +68,97 @@ _BAD_CODE = {
     "isv.invalid-code",
     "isv.auth-code-invalid",
 }
+_DECODER = json.JSONDecoder()
+
+# What answers for Alipay: ``transport(url, timeout=seconds)`` returns something with
+# ``.read() -> bytes`` (urllib's ``urlopen`` in Lambda; tests pass a stand-in).
+Transport = Callable[..., Any]
 
 
-def _der(key: str) -> bytes | str:
-    """Accept a PEM key, or the bare base64 the Alipay console hands out."""
+def _key(key: str) -> RSA.RsaKey:
+    """Accept a PEM key, or the bare base64 (DER) the Alipay console hands out."""
     text = key.strip()
     if text.startswith("-----BEGIN"):
-        return text
-    return base64.b64decode("".join(text.split()))
+        return RSA.import_key(text)
+    return RSA.import_key(base64.b64decode("".join(text.split())))
 
 
-def _error_fields(exc: AliPayException) -> tuple[str, str]:
-    code = str(getattr(exc, "_AliPayException__code", "") or "")
-    raw = str(getattr(exc, "_AliPayException__message", "") or "")
-    sub_code = ""
+def signing_string(params: Mapping[str, str]) -> str:
+    """What RSA2 signs: every parameter but ``sign`` with a value, sorted by name,
+    ``k=v`` joined with ``&``, nothing URL-encoded."""
+    return "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "sign" and v)
+
+
+def rsa2_sign(key: RSA.RsaKey, content: str) -> str:
+    """SHA256withRSA, PKCS#1 v1.5, over the UTF-8 bytes; base64, one line."""
+    signature = pkcs1_15.new(key).sign(SHA256.new(content.encode("utf-8")))
+    return base64.b64encode(signature).decode("ascii")
+
+
+def rsa2_verify(key: RSA.RsaKey, content: str, signature: str) -> bool:
+    """Whether ``signature`` (base64) is ``key``'s RSA2 signature over ``content``."""
     try:
-        body = json.loads(raw)
-        for value in body.values() if isinstance(body, dict) else ():
-            if isinstance(value, dict) and value.get("sub_code"):
-                sub_code = str(value["sub_code"])
-    except ValueError:
-        pass
-    return code, sub_code
+        raw = base64.b64decode(signature)
+        pkcs1_15.new(key).verify(SHA256.new(content.encode("utf-8")), raw)
+    except (ValueError, TypeError, binascii.Error):
+        return False
+    return True
+
+
+def _skip(raw: str, pos: int) -> int:
+    """The first position at or after ``pos`` that is not JSON whitespace."""
+    while raw[pos : pos + 1] in (" ", "\t", "\n", "\r"):
+        pos += 1
+    return pos
+
+
+def member_text(raw: str, name: str) -> str | None:
+    """The exact text of the value of the top-level member ``name`` of the JSON object
+    ``raw`` (what Alipay signed), or None when there is none.
+
+    It walks the object with the JSON decoder itself, so braces and quotes inside
+    strings, nested objects, unicode and escapes are spanned exactly as sent.
+    ValueError when ``raw`` is not one JSON object, or names ``name`` twice (a
+    parser keeping the first would read another value than one keeping the last).
+    """
+    pos = _skip(raw, 0)
+    if raw[pos : pos + 1] != "{":
+        raise ValueError("not a JSON object")
+    pos = _skip(raw, pos + 1)
+    found: str | None = None
+    if raw[pos : pos + 1] == "}":
+        pos += 1
+    else:
+        while True:
+            if raw[pos : pos + 1] != '"':
+                raise ValueError("expected a member name")
+            key, pos = _DECODER.raw_decode(raw, pos)
+            pos = _skip(raw, pos)
+            if raw[pos : pos + 1] != ":":
+                raise ValueError("expected ':'")
+            start = _skip(raw, pos + 1)
+            _, end = _DECODER.raw_decode(raw, start)
+            if key == name:
+                if found is not None:
+                    raise ValueError(f"{name} appears twice")
+                found = raw[start:end]
+            pos = _skip(raw, end)
+            separator = raw[pos : pos + 1]
+            pos += 1
+            if separator == "}":
+                break
+            if separator != ",":
+                raise ValueError("expected ',' or '}'")
+            pos = _skip(raw, pos)
+    if _skip(raw, pos) != len(raw):
+        raise ValueError("text after the object")
+    return found
+
+
+def _unreadable() -> UpstreamBadResponse:
+    return UpstreamBadResponse(
+        "Alipay answered something we cannot read", code="alipay_bad_response"
+    )
 
 
 class AlipayGateway:
@@ -86,51 +172,90 @@ class AlipayGateway:
         clock: Callable[[], datetime],
         timeout: float = 3.0,
         gateway_url: str | None = None,
+        transport: Transport = urlopen,
     ) -> None:
         self.appid = appid
         self._aes_key = aes_key
         self._clock = clock
-        self._alipay = AliPay(
-            appid=appid,
-            app_private_key_string=_der(app_private_key),
-            alipay_public_key_string=_der(alipay_public_key),
-            sign_type="RSA2",
-            config=AliPayConfig(timeout=timeout),
-        )
-        if gateway_url:
-            self._alipay._gateway = gateway_url
-        quiet_libraries()  # importing the SDK set its own logger to DEBUG
+        self._timeout = timeout
+        self._gateway_url = gateway_url or GATEWAY_URL
+        self._transport = transport
+        self._app_key = _key(app_private_key)
+        if not self._app_key.has_private():
+            raise ValueError("the app's Alipay key must be a private key")
+        self._alipay_key = _key(alipay_public_key)
+
+    def request_url(self, method: str, **params: str) -> str:
+        """The signed gateway URL of one call (the timestamp from our clock)."""
+        stamp = self._clock().astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+        common = {
+            "app_id": self.appid,
+            "method": method,
+            "format": "JSON",
+            "charset": "utf-8",
+            "sign_type": "RSA2",
+            "timestamp": stamp,
+            "version": "1.0",
+        }
+        signed = {k: v for k, v in {**common, **params}.items() if v}
+        signed["sign"] = rsa2_sign(self._app_key, signing_string(signed))
+        return self._gateway_url + "?" + urlencode(signed)
 
     def _call(self, method: str, **params: str) -> dict[str, Any]:
         """One signed gateway call, its failures mapped to our errors."""
-        stamp = self._clock().astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+        url = self.request_url(method, **params)
         try:
-            result: Any = self._alipay.server_api(method, timestamp=stamp, **params)
-        except AliPayValidationError:
-            raise UpstreamBadResponse(
-                "Alipay's answer failed its signature check", code="alipay_bad_signature"
-            ) from None
-        except AliPayException as exc:
-            code, sub_code = _error_fields(exc)
-            if sub_code in _BAD_CODE or code == "40002":
-                raise Unauthenticated(
-                    "Alipay rejected the auth_code", code="alipay_code_invalid", field="auth_code"
-                ) from None
-            raise UpstreamUnavailable(
-                "Alipay is unavailable; try again shortly", code="alipay_unavailable"
-            ) from None
-        except (URLError, TimeoutError, ConnectionError, OSError):
+            raw = self._transport(url, timeout=self._timeout).read().decode("utf-8")
+        except (URLError, TimeoutError, ConnectionError, OSError, http.client.HTTPException):
             raise UpstreamUnavailable(
                 "Alipay is unreachable; try again shortly", code="alipay_unavailable"
             ) from None
-        except (ValueError, AttributeError, TypeError):
-            raise UpstreamBadResponse(
-                "Alipay answered something we cannot read", code="alipay_bad_response"
-            ) from None
-        if not isinstance(result, dict):
-            raise UpstreamBadResponse(
-                "Alipay answered something we cannot read", code="alipay_bad_response"
+        except UnicodeDecodeError:
+            raise _unreadable() from None
+        return self._verified(raw, method.replace(".", "_") + "_response")
+
+    def _verified(self, raw: str, node: str) -> dict[str, Any]:
+        """The method's answer, once Alipay's signature over it verifies."""
+        try:
+            answer = json.loads(raw)
+        except ValueError:
+            raise _unreadable() from None
+        if not isinstance(answer, dict):
+            raise _unreadable()
+        if "sign" not in answer or "error_response" in answer:
+            # Alipay's refusals. As with the SDK, unsigned ones count too (Alipay does
+            # not sign every one): the worst a forged refusal can do is fail this call.
+            error = answer.get(node) or answer.get("error_response")
+            if not isinstance(error, dict):
+                raise _unreadable()
+            code = str(error.get("code", ""))
+            if "error_response" not in answer and code in ("", "10000"):
+                # Not a refusal but an unsigned answer: nothing in it can be trusted
+                # (the SDK called this "unavailable").
+                raise UpstreamBadResponse(
+                    "Alipay's answer carries no signature", code="alipay_bad_signature"
+                )
+            if str(error.get("sub_code", "")) in _BAD_CODE or code == "40002":
+                raise Unauthenticated(
+                    "Alipay rejected the auth_code", code="alipay_code_invalid", field="auth_code"
+                )
+            raise UpstreamUnavailable(
+                "Alipay is unavailable; try again shortly", code="alipay_unavailable"
             )
+        try:
+            text = member_text(raw, node)
+        except ValueError:
+            raise _unreadable() from None
+        if text is None:
+            raise _unreadable()
+        sign = answer["sign"]
+        if not isinstance(sign, str) or not rsa2_verify(self._alipay_key, text, sign):
+            raise UpstreamBadResponse(
+                "Alipay's answer failed its signature check", code="alipay_bad_signature"
+            )
+        result = json.loads(text)
+        if not isinstance(result, dict):
+            raise _unreadable()
         return result
 
     def oauth_token(self, auth_code: str) -> AlipayUser:
@@ -179,11 +304,7 @@ class AlipayGateway:
     def phone_from_response(self, response: str, sign: str, sign_type: str) -> str:
         if sign_type != "RSA2":
             raise InvalidInput("only RSA2 signatures are accepted", field="sign_type")
-        try:
-            verified = self._alipay._verify(f'"{response}"', sign)
-        except (ValueError, TypeError, binascii.Error):
-            verified = False
-        if not verified:
+        if not rsa2_verify(self._alipay_key, f'"{response}"', sign):
             raise InvalidInput(
                 "the phone data's Alipay signature does not verify",
                 field="sign",

@@ -1,9 +1,11 @@
 """A stand-in for Alipay's open platform gateway (``openapi.alipay.com/gateway.do``).
 
-It speaks the wire format python-alipay-sdk sends and parses:
+It speaks the wire format Alipay's gateway speaks (and ``chalicelib/adapters/alipay.py``
+sends and parses), with ``cryptography`` (a development requirement) on its side, so
+the app's RSA2 and the stand-in's are two implementations checking each other:
 
-- the request is ``GET gateway.do?app_id=&method=&charset=utf-8&sign_type=RSA2&
-  timestamp=&version=1.0&biz_content=&...&sign=``; the stand-in checks the app
+- the request is ``GET gateway.do?app_id=&method=&format=JSON&charset=utf-8&sign_type=RSA2&
+  timestamp=&version=1.0&...&sign=``; the stand-in checks the app
   id and the RSA2 signature (SHA256withRSA over the other parameters sorted by
   name, ``k=v`` joined with ``&``, verified with the app's public key) and the
   timestamp (Beijing time, within 15 minutes), as Alipay does;

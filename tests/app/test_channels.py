@@ -1,9 +1,10 @@
 """WeChat and Alipay logins and phone binding, with their HTTP intercepted.
 
 WeChat's HTTP goes through ``requests`` and is answered by the ``responses``
-library with replies shaped like WeChat's; python-alipay-sdk uses urllib and
-is answered by a stand-in ``urlopen`` that signs like Alipay does, with a key
-pair made for the test. Nothing leaves the machine.
+library with replies shaped like WeChat's; the Alipay gateway is handed a
+stand-in transport (``urlopen``'s place) that checks our request's signature
+with the app's public key and signs its answers like Alipay does, with key
+pairs made for the test. Nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import requests
 import responses
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, padding, serialization
 from cryptography.hazmat.primitives.asymmetric import padding as rsa_padding
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -316,10 +318,12 @@ def _alipay_sign(key: rsa.RSAPrivateKey, content: str) -> str:
 
 
 class AlipayStandIn:
-    """Answers like openapi.alipay.com/gateway.do, signing with 'Alipay's' key."""
+    """Answers like openapi.alipay.com/gateway.do, signing with 'Alipay's' key; a
+    request the app's key did not sign is refused as Alipay refuses it."""
 
-    def __init__(self, key: rsa.RSAPrivateKey) -> None:
+    def __init__(self, key: rsa.RSAPrivateKey, app_public: rsa.RSAPublicKey) -> None:
         self.key = key
+        self.app_public = app_public
         self.requests: list[dict[str, list[str]]] = []
         self.reply: Any = {
             "user_id": "2088102104794936",
@@ -334,12 +338,29 @@ class AlipayStandIn:
         self.info_node = "alipay_user_info_share_response"
         self.gateway: AlipayGateway | None = None
 
+    def _signed(self, query: dict[str, list[str]]) -> bool:
+        # Alipay's rule, written out independently of the app's: every other
+        # non-empty parameter, sorted, k=v joined with &, SHA256withRSA.
+        content = "&".join(f"{k}={v[0]}" for k, v in sorted(query.items()) if k != "sign")
+        try:
+            self.app_public.verify(
+                base64.b64decode(query.get("sign", [""])[0]),
+                content.encode(),
+                rsa_padding.PKCS1v15(),
+                hashes.SHA256(),
+            )
+        except (InvalidSignature, ValueError):
+            return False
+        return True
+
     def __call__(self, url: str, timeout: float) -> Any:
-        query = parse_qs(urlparse(url).query)
+        query = parse_qs(urlparse(url).query)  # parse_qs drops the empty values
         self.requests.append(query)
         reply, node = self.reply, self.node
         if query.get("method") == ["alipay.user.info.share"]:
             reply, node = self.info, self.info_node
+        if not self._signed(query):
+            reply, node = {"code": "40002", "sub_code": "isv.invalid-signature"}, "error_response"
         if isinstance(reply, BaseException):
             raise reply
         inner = json.dumps(reply, separators=(",", ":"))
@@ -354,18 +375,20 @@ class AlipayStandIn:
 
 
 @pytest.fixture
-def alipay(container, clock, alipay_keys, monkeypatch):
-    import alipay as alipay_sdk
-
-    _, app_private, _ = alipay_keys["app"]
+def alipay(container, clock, alipay_keys):
+    app_key, app_private, _ = alipay_keys["app"]
     alipay_key, _, alipay_public = alipay_keys["alipay"]
+    stand_in = AlipayStandIn(alipay_key, app_key.public_key())
     gateway = AlipayGateway(
-        "2021000000000001", app_private, alipay_public, alipay_keys["aes"], clock=clock
+        "2021000000000001",
+        app_private,
+        alipay_public,
+        alipay_keys["aes"],
+        clock=clock,
+        transport=stand_in,
     )
     container.auth.alipay = lambda: gateway
-    stand_in = AlipayStandIn(alipay_key)
     stand_in.gateway = gateway
-    monkeypatch.setattr(alipay_sdk, "urlopen", stand_in)
     return stand_in
 
 
@@ -379,6 +402,20 @@ def test_alipay_login_signs_in_beijing_time_and_verifies_the_answer(client, alip
     assert sent["code"] == ["4b203fe6c11548bcabd8da5bb087a83b"]
     assert sent["timestamp"] == ["2026-11-20 10:00:00"]  # the clock is 02:00 UTC
     assert sent["sign_type"] == ["RSA2"] and sent["sign"]
+    assert sent["app_id"] == ["2021000000000001"]
+    assert (sent["format"], sent["charset"], sent["version"]) == (["JSON"], ["utf-8"], ["1.0"])
+    assert alipay._signed(sent)
+
+
+def test_a_request_alipay_cannot_verify_is_refused_there(client, alipay, alipay_keys):
+    """The stand-in holds our signature to Alipay's rule: signed with another key, the
+    login fails the way Alipay answers it (40002 isv.invalid-signature)."""
+    other, _, _ = alipay_keys["alipay"]
+    alipay.app_public = other.public_key()
+
+    assert_error(
+        post(client, "/v1/auth/alipay", {"auth_code": "x"}), 401, code="alipay_code_invalid"
+    )
 
 
 def test_alipay_user_id_and_open_id_lead_to_one_account(client, alipay):

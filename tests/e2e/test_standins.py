@@ -1,8 +1,8 @@
-"""The WeChat and Alipay stand-ins speak the wire format wechatpy and python-alipay-sdk parse.
+"""The WeChat and Alipay stand-ins speak the wire format wechatpy and our Alipay gateway parse.
 
 The stand-ins are served over HTTP on the loopback (``scripts/standins/``), and
-the app's own gateways (``chalicelib/adapters/wechat.py``, ``alipay.py``), with
-the real SDKs inside, are pointed at them by base URL, as ``make run`` does. No
+the app's own gateways (``chalicelib/adapters/wechat.py`` with wechatpy inside,
+``alipay.py``) are pointed at them by base URL, as ``make run`` does. No
 AWS here: wechatpy keeps its token in memory.
 """
 

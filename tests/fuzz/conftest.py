@@ -26,7 +26,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from pytest import MonkeyPatch
 
 from chalicelib.domain.roles import Role
 from tests.conftest import TEST_ENV, Clock, _empty_tables
@@ -108,7 +107,6 @@ def world(_moto: None) -> Iterator[World]:
 def _channels(clock: Clock) -> Iterator[None]:
     """WeChat and Alipay configured and answering (their HTTP intercepted, as in
     tests/app/test_channels.py): any code logs in, so a 503 is never legitimate here."""
-    import alipay as alipay_sdk
     import responses
 
     from chalicelib import bootstrap
@@ -121,7 +119,12 @@ def _channels(clock: Clock) -> Iterator[None]:
     container.auth.wechat = lambda: wechat
     app_key, alipay_key = channels._keypair(), channels._keypair()
     gateway = AlipayGateway(
-        "2021000000000001", app_key[1], alipay_key[2], os.urandom(16), clock=clock
+        "2021000000000001",
+        app_key[1],
+        alipay_key[2],
+        os.urandom(16),
+        clock=clock,
+        transport=channels.AlipayStandIn(alipay_key[0], app_key[0].public_key()),
     )
     container.auth.alipay = lambda: gateway
 
@@ -131,13 +134,9 @@ def _channels(clock: Clock) -> Iterator[None]:
         reply = {"openid": openid, "session_key": channels.SESSION_KEY}
         return 200, {}, json.dumps(reply)
 
-    with (
-        responses.RequestsMock(assert_all_requests_are_fired=False) as mock,
-        MonkeyPatch.context() as patch,
-    ):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.get(channels.TOKEN_URL, json={"access_token": "ACCESS-1", "expires_in": 7200})
         mock.add_callback(responses.GET, channels.SESSION_URL, callback=session)
-        patch.setattr(alipay_sdk, "urlopen", channels.AlipayStandIn(alipay_key[0]))
         yield
 
 

@@ -4,8 +4,12 @@
 from __future__ import annotations
 
 import ast
+import re
 import sys
+from importlib import metadata
 from pathlib import Path
+
+from packaging.requirements import Requirement  # pytest's own dependency
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = ROOT / "chalicelib" / "domain"
@@ -66,3 +70,45 @@ def test_nothing_below_bootstrap_reads_the_clock():
             continue
         text = path.read_text()
         assert "datetime.now(" not in text and "utcnow(" not in text, path
+
+
+RUNTIME_PROVIDED = {"chalice", "boto3", "botocore"}  # the Lambda runtime and Chalice itself
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _packaged_distributions() -> set[str]:
+    """requirements.txt and what those need (extras aside): what the Lambda zip holds."""
+    pending = [
+        _normal(line.split("#")[0].split("==")[0].strip())
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if line.split("#")[0].strip()
+    ]
+    closure: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name in closure:
+            continue
+        closure.add(name)
+        for line in metadata.requires(name) or []:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                pending.append(_normal(requirement.name))
+    return closure | RUNTIME_PROVIDED
+
+
+def test_the_app_imports_only_what_its_package_ships():
+    """A development requirement imported by the app would pass every test here and fail
+    in Lambda: python-alipay-sdk, say, which a venv made before it left the package still has."""
+    shipped = _packaged_distributions()
+    owners = metadata.packages_distributions()
+    assert "python-alipay-sdk" not in shipped and "cryptography" not in shipped
+    for path in [ROOT / "app.py", *(ROOT / "chalicelib").rglob("*.py")]:
+        for name in _imports(path):  # inside functions too: ast.walk
+            top = name.split(".")[0]
+            if top in sys.stdlib_module_names or top in ("chalicelib", "__future__"):
+                continue
+            dists = {_normal(d) for d in owners.get(top, [])}
+            assert dists & shipped, f"{path.relative_to(ROOT)} imports {name} ({dists or '?'})"

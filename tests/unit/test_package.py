@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -87,3 +89,37 @@ def test_make_package_slims_the_zip_before_linting():
     assert "chalice package" in steps[0]
     assert "scripts/slim_package.py $(BUILD)/deployment.zip" in steps[-2]
     assert "cfn-lint" in steps[-1]
+
+
+WITHOUT_CRYPTOGRAPHY = """
+import base64, json, sys
+for name in ("cryptography", "OpenSSL", "alipay"):
+    sys.modules[name] = None  # not in the package: any import of them raises ImportError
+import chalicelib.adapters.wechat
+from wechatpy.crypto import WeChatWxaCrypto, base
+from Cryptodome.Cipher import AES
+from Cryptodome.Util.Padding import pad
+key, iv = b"0123456789abcdef", b"fedcba9876543210"
+plain = json.dumps({"phoneNumber": "13712345678", "watermark": {"appid": "wx1"}}).encode()
+encrypted = AES.new(key, AES.MODE_CBC, iv=iv).encrypt(pad(plain, 16))
+b64 = lambda raw: base64.b64encode(raw).decode()
+data = WeChatWxaCrypto(b64(key), b64(iv), "wx1").decrypt_message(b64(encrypted))
+assert data["phoneNumber"] == "13712345678", data
+print(base.WeChatCipher.__module__)
+"""
+
+
+def test_wechatpy_decrypts_with_pycryptodome_where_cryptography_is_not_shipped():
+    """wechatpy imports an AES backend, cryptography or else pycryptodome's ``Crypto``;
+    the package ships the second only (python-alipay-sdk brought the first), so the
+    phone decryption must work on it, and does here with the first made unimportable."""
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_CRYPTOGRAPHY],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "wechatpy.crypto.pycrypto"
