@@ -257,12 +257,21 @@ def status_queue(call: Call) -> dict[str, Any]:
     method="POST",
     roles=OFFICIAL,
     tags=("officials",),
+    body=contract.STATUS_APPROVAL,
+    body_optional=True,
     response=contract.MARK,
     errors=(404, 409),
     summary="A second, different official approves; the person is recoloured at once",
 )
 def status_approve(call: Call) -> dict[str, Any]:
-    return views.mark_outcome(call.services.status.approve(call.who, call.params["mark_id"]))
+    return views.mark_outcome(
+        call.services.status.approve(
+            call.who,
+            call.params["mark_id"],
+            category=call.body.get("category"),
+            note=call.body.get("note"),
+        )
+    )
 
 
 # --- appeals and audit -----------------------------------------------------------------

@@ -266,7 +266,8 @@
                 "correction"] },
           ], async function (v) {
             if (v.category !== row.category) throw new Error(Y.t("approve_mismatch"));
-            var done = await api("POST", "admin/status/" + encodeURIComponent(row.id) + "/approve");
+            var done = await api("POST", "admin/status/" + encodeURIComponent(row.id) + "/approve",
+              { category: v.category });
             return done.id + " · " + done.state +
               (done.people_recoloured !== undefined ? " · " + done.people_recoloured : "");
           });

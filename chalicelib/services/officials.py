@@ -172,7 +172,17 @@ class StatusService:
         ones a positive lab result opened."""
         return self.marks.queue(limit=limit, cursor=cursor)
 
-    def approve(self, official: SessionClaims, mark_id: str) -> MarkOutcome:
+    def approve(
+        self,
+        official: SessionClaims,
+        mark_id: str,
+        *,
+        category: str | None = None,
+        note: str | None = None,
+    ) -> MarkOutcome:
+        """The second official's approval. ``category``, when given, is the request's
+        reason as the approver read it: another one is refused, so the approval cannot
+        rest on a misread request; ``note`` joins the audit entry's reason."""
         mark = self.marks.get(mark_id)
         if mark is None:
             raise NotFound("no such status mark", code="mark_not_found")
@@ -182,6 +192,12 @@ class StatusService:
             )
         if mark.state != "awaiting_approval":
             raise Conflict("this mark is no longer awaiting approval", code="already_decided")
+        if category is not None and category != mark.category:
+            raise Conflict(
+                "the request gives another epidemic reason: read it again",
+                field="category",
+                code="category_mismatch",
+            )
         now = self.clock()
         people = self.people.ids_by_id_hash(mark.id_hash)
         approved = self.marks.approve(
@@ -194,7 +210,8 @@ class StatusService:
                 actor_role=official.role.value,
                 action="status_approved",
                 at=now,
-                reason=f"{mark.category}: {mark.note}",
+                reason=f"{mark.category}: {mark.note}"
+                + (f" / approved: {note.strip()}" if note and note.strip() else ""),
                 before={"mark": mark.mark_id, "state": "awaiting_approval"},
                 after={
                     "mark": mark.mark_id,

@@ -247,6 +247,7 @@ class Operation:
     roles: frozenset[Role] | None  # None: anyone, no token needed
     body: Schema | None
     response: Schema
+    body_optional: bool = False  # the body may be left out (a route the SPEC gives none)
     status: int = 200
     query: Mapping[str, Schema] = field(default_factory=dict)
     produces: str = "application/json"
@@ -307,6 +308,7 @@ class Api:
         summary: str,
         roles: frozenset[Role] | None = None,
         body: Schema | None = None,
+        body_optional: bool = False,
         response: Schema,
         status: int = 200,
         query: Mapping[str, Schema] | None = None,
@@ -324,6 +326,7 @@ class Api:
             summary=summary,
             roles=roles,
             body=body,
+            body_optional=body_optional,
             response=response,
             status=status,
             query=dict(query or {}),
@@ -471,6 +474,8 @@ class Api:
         if op.body is None:
             if raw.strip() not in (b"", b"{}"):
                 raise InvalidInput("this route takes no body", code="unexpected_body")
+            return {}
+        if op.body_optional and raw.strip() in (b"", b"{}"):
             return {}
         content_type = (request.headers.get("content-type") or "application/json").lower()
         if content_type.split(";")[0].strip() != "application/json":

@@ -357,6 +357,20 @@ STATUS_REQUEST: Schema = {
     },
 }
 
+STATUS_APPROVAL: Schema = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "optional: what the approving official read on the request, checked here",
+    "properties": {
+        "category": {
+            "type": "string",
+            "enum": list(MARK_CATEGORIES),
+            "description": "the request's epidemic reason, picked again; another one is 409",
+        },
+        "note": {"type": "string", "minLength": 1, "maxLength": 1000, "x-text": True},
+    },
+}
+
 MARK: Schema = {
     "type": "object",
     "required": ["id", "state"],

@@ -75,7 +75,7 @@ def _operation(op: Operation) -> dict[str, Any]:
         doc["parameters"] = params
     if op.body is not None:
         doc["requestBody"] = {
-            "required": True,
+            "required": not op.body_optional,
             "content": {"application/json": {"schema": op.body}},
         }
     # a comma-separated ``produces`` lists every type the route answers with (the pages)

@@ -16,6 +16,7 @@ from tests.helpers import (
     make_id_number,
     mark_and_approve,
     post,
+    request_mark,
 )
 
 
@@ -331,3 +332,62 @@ def test_audit_by_day_lists_the_days_events_newest_first(client, citizen, clock)
     ]
     assert all("13812345678" not in str(e) and "张小三" not in str(e) for e in events)
     assert_error(get(client, "/v1/admin/audit?day=yesterday", admin), 400, field="day")
+
+
+def test_an_approval_that_names_another_reason_is_refused_and_changes_nothing(client, citizen):
+    _declare(client, citizen)
+    mark = request_mark(client, login(client, "official-a", role="official"))
+    approver = login(client, "official-b", role="official")
+
+    misread = post(
+        client, f"/v1/admin/status/{mark['id']}/approve", {"category": "lab_result"}, approver
+    )
+
+    assert_error(misread, 409, code="category_mismatch", field="category")
+    assert body(get(client, "/v1/code", citizen))["colour"] == "green"
+    queue = body(get(client, "/v1/admin/status", approver))["items"]
+    assert [m["id"] for m in queue] == [mark["id"]]
+
+
+def test_the_approvers_reading_and_note_go_into_the_audit_entry(client, citizen):
+    _declare(client, citizen)
+    mark = request_mark(client, login(client, "official-a", role="official"))
+    approver = login(client, "official-b", role="official")
+
+    approved = post(
+        client,
+        f"/v1/admin/status/{mark['id']}/approve",
+        {"category": "case_report", "note": "核对病例报告原件\n无误"},
+        approver,
+    )
+
+    assert approved.status_code == 200, approved.body
+    person = body(approved)["colours"][0]["person"]
+    entry = next(e for e in _audit(client, person) if e["action"] == "status_approved")
+    assert entry["reason"] == "case_report: 报告病例 / approved: 核对病例报告原件\n无误"
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [({"category": "flu"}, "category"), ({"note": ""}, "note"), ({"why": "x"}, "why")],
+)
+def test_a_malformed_approval_body_is_400_naming_the_field(client, payload, field):
+    mark = request_mark(client, login(client, "official-a", role="official"))
+    approver = login(client, "official-b", role="official")
+
+    response = post(client, f"/v1/admin/status/{mark['id']}/approve", payload, approver)
+
+    assert_error(response, 400, field=field)
+
+
+def test_an_approval_without_a_body_still_works_as_the_spec_gives_it(client, citizen):
+    _declare(client, citizen)
+    mark = request_mark(client, login(client, "official-a", role="official"))
+    approver = login(client, "official-b", role="official")
+
+    response = client.http.post(
+        f"/v1/admin/status/{mark['id']}/approve", headers={"Authorization": f"Bearer {approver}"}
+    )
+
+    assert response.status_code == 200, response.body
+    assert body(response)["state"] == "approved"
