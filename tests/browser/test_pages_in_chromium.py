@@ -582,6 +582,54 @@ def test_dependants_vaccination_and_popup_actions_on_the_citizen_page(server, br
     context.close()
 
 
+def test_a_dependant_and_the_vaccination_record_on_the_real_routes(server, browser):
+    """A guardian declares for a grandparent (POST /v1/declarations with `dependant`), a
+    vaccinator feeds the guardian's doses; the page shows both from the real API."""
+    id17 = "61011219960101123"
+    guardian = server.citizen("b-guardian", "13600136010", id17)
+    server.call(
+        "POST",
+        "/v1/declarations",
+        guardian,
+        {
+            "name": "王老汉",
+            "id_number": _make_id_number("11010119400101123"),
+            "phone": "13912340000",
+            "residence_region": "610112",
+            "address": "未央路3号",
+            "symptoms": [],
+            "contact_with_confirmed": False,
+            "abroad_14d": False,
+            "dependant": {"relation": "grandparent"},
+        },
+    )
+    vaccinator = server.login("b-cdc", role="vaccinator")
+    doses = [
+        {
+            "record_id": f"b-v-{n}",
+            "id_number": _make_id_number(id17),
+            "dose_number": n,
+            "vaccine": "科兴克尔来福",
+            "administered_at": f"2021-0{n + 4}-01T09:00:00+08:00",
+            "site": "未央区疾控中心",
+        }
+        for n in (1, 2, 3)
+    ]
+    server.call("POST", "/v1/feeds/vaccinations", vaccinator, {"batch_id": "b-v", "records": doses})
+    people = server.call("GET", "/v1/people", guardian)["items"]
+    grandpa = next(p for p in people if p["relation"] == "grandparent")
+
+    page = browser.new_page(viewport=PHONE)
+    errors = _errors(page)
+    page.goto(server.page_url(guardian, "citizen"))
+    page.wait_for_selector("#code-card[data-colour=green]")
+    assert "3" in page.inner_text("#vaccination")
+    assert page.is_visible("#people-row")
+    page.select_option("#person", grandpa["id"])
+    page.locator("#holder", has_text="王*汉").wait_for(timeout=10_000)  # the page's CSP: no eval
+    assert not errors
+
+
 def test_the_second_wave_routes_on_the_real_server(server, browser):
     """Against the real /v1/people and /v1/verify/id: a citizen with no dependants sees no
     picker, and a gate's ID-number check shows the holder's answer."""
