@@ -585,7 +585,7 @@ def test_dependants_vaccination_and_popup_actions_on_the_citizen_page(server, br
 def test_a_dependant_and_the_vaccination_record_on_the_real_routes(server, browser):
     """A guardian declares for a grandparent (POST /v1/declarations with `dependant`), a
     vaccinator feeds the guardian's doses; the page shows both from the real API."""
-    id17 = "61011219960101123"
+    id17 = "61011219980101123"
     guardian = server.citizen("b-guardian", "13600136010", id17)
     server.call(
         "POST",
