@@ -111,7 +111,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     """Wire the real adapters for ``settings``."""
     from chalicelib.logs import get_logger
 
-    get_logger()  # the JSON logger and the SDKs' levels, before any client is built
+    get_logger().setLevel(settings.log_level)  # the JSON logger, and the SDKs' levels, first
     from chalicelib.adapters import reference_data
     from chalicelib.adapters.crypto import KmsEnvelopeCipher
     from chalicelib.adapters.dynamo import models

@@ -16,6 +16,12 @@ from dataclasses import dataclass, field
 from chalicelib.domain.errors import ConfigError
 from chalicelib.domain.limits import DEFAULT_LIMITS, GROUPS, SCOPES, LimitGroup, parse_rate
 
+LOG_LEVELS = (
+    "DEBUG",
+    "INFO",
+    "WARNING",
+    "ERROR",
+)  # the app's own logger; the SDKs' stay at WARNING
 STAGES = ("local", "test", "dev", "prod")
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 _REGION_CODE_RE = re.compile(r"^\d{6}$")
@@ -115,6 +121,9 @@ class Settings:
             raise ConfigError("YIMA_AWS_ENDPOINT is only allowed on the local and test stages")
         wechat_api_url = _stand_in_url(env, "YIMA_WECHAT_API_URL", stage)
         alipay_gateway_url = _stand_in_url(env, "YIMA_ALIPAY_GATEWAY_URL", stage)
+        log_level = (env.get("YIMA_LOG_LEVEL") or "INFO").strip().upper()
+        if log_level not in LOG_LEVELS:
+            raise ConfigError(f"YIMA_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         aws_region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or ""
         if not aws_region:
             raise ConfigError("AWS_REGION is not set")
@@ -147,7 +156,7 @@ class Settings:
             throttle_rate=number("YIMA_THROTTLE_RATE", 0, 0, 100_000),
             throttle_burst=number("YIMA_THROTTLE_BURST", 0, 0, 100_000),
             max_in_flight=number("YIMA_MAX_IN_FLIGHT", 0, 0, 10_000),
-            log_level=env.get("YIMA_LOG_LEVEL") or "INFO",
+            log_level=log_level,
             national_root_keys=_root_keys(env.get("YIMA_NATIONAL_ROOT_KEYS") or ""),
             limits=_limits(env),
         )

@@ -30,7 +30,8 @@ from typing import Any
 SERVICE = "yima"
 
 # Loggers of libraries whose INFO and DEBUG lines are noise (or worse) to an operator.
-QUIET_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer", "python-alipay-sdk")
+QUIET_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%FZ"  # %F: powertools' milliseconds
 
 
 @lru_cache(maxsize=1)
@@ -38,14 +39,15 @@ def get_logger() -> Any:
     from aws_lambda_powertools import Logger
 
     quiet_libraries()
-    logger = Logger(service=SERVICE)
+    # RFC 3339 in UTC with a Z like the API's times, to the millisecond: a log is read
+    # by ordering lines, and powertools' default is local time with a comma
+    logger = Logger(service=SERVICE, datefmt=TIMESTAMP_FORMAT, utc=True)
     logging.getLogger(SERVICE).propagate = False  # one line per record: see the docstring
     return logger
 
 
 def quiet_libraries() -> None:
     """Hold the SDKs' loggers at WARNING. Idempotent; called before AWS clients are built
-    (their credential lookup is what logs) and again after an SDK import that configures
-    its own logger (python-alipay-sdk sets its logger to DEBUG when imported)."""
+    (their credential lookup is what logs)."""
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)

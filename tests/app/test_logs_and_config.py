@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -74,6 +75,8 @@ def test_a_request_is_exactly_one_json_line_with_route_status_duration_and_role(
     assert isinstance(line["duration_ms"], int | float) and line["duration_ms"] >= 0
     assert line["role"] == "citizen"
     assert "error_code" not in line and "error_field" not in line
+    # RFC 3339, UTC, milliseconds: the API's time format with a fraction
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", line["timestamp"]), line
 
 
 def test_an_error_line_carries_the_error_code_and_field_and_role_none_before_login(client, console):
@@ -234,3 +237,18 @@ def test_the_expiry_job_logs_its_report_under_its_own_name(container, console):
 
     (line,) = [line for line in _lines(console) if "report" in line]
     assert line["message"] == "expire_due" and line["report"]["state"] == report["state"]
+
+
+def test_the_stages_log_level_is_applied_to_the_apps_logger(aws, settings, clock):
+    import dataclasses
+
+    from chalicelib import bootstrap
+    from chalicelib.logs import SERVICE
+
+    try:
+        bootstrap.build(dataclasses.replace(settings, log_level="WARNING"), clock=clock)
+        assert logging.getLogger(SERVICE).level == logging.WARNING
+        bootstrap.build(settings, clock=clock)
+        assert logging.getLogger(SERVICE).level == logging.INFO
+    finally:
+        logging.getLogger(SERVICE).setLevel(logging.INFO)

@@ -45,6 +45,7 @@ def test_deployed_stages_are_not_local():
         ("YIMA_TABLE_PREFIX", "bad prefix"),
         ("YIMA_SESSION_TTL_SECONDS", "forever"),
         ("YIMA_SESSION_TTL_SECONDS", "5"),
+        ("YIMA_LOG_LEVEL", "LOUD"),
     ],
 )
 def test_bad_values_are_refused(name, value):
@@ -65,3 +66,8 @@ def test_the_national_root_keys_are_pinned_from_the_environment():
 def test_a_root_key_that_is_no_ed25519_key_is_refused(value):
     with pytest.raises(ConfigError, match="YIMA_NATIONAL_ROOT_KEYS"):
         Settings.from_mapping(TEST_ENV | {"YIMA_NATIONAL_ROOT_KEYS": value})
+
+
+def test_the_log_level_is_read_in_any_case_and_defaults_to_info():
+    assert Settings.from_mapping(TEST_ENV).log_level == "INFO"
+    assert Settings.from_mapping(TEST_ENV | {"YIMA_LOG_LEVEL": " debug "}).log_level == "DEBUG"
