@@ -17,16 +17,16 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # tests.e2e.stack
 
 _CLIENTS = """
 import sys, time
@@ -54,39 +54,16 @@ def _clients(shared: bool) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _start(state: Path) -> tuple[float, str]:
-    port = _free_port()
-    env = {**os.environ, "YIMA_LOCAL_STATE": str(state)}
+    """One start, as the e2e tests start ``make run`` (``tests/e2e/stack.py``), timed
+    to its first 200, with the steps' shares from its ``yima: up in`` line."""
+    from tests.e2e import stack
+
     started = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, "scripts/devserver.py", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/keys", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if process.poll() is not None or time.monotonic() - started > 120:
-                    raise RuntimeError("make run did not come up") from None
-                time.sleep(0.1)
-        took = time.monotonic() - started
-    finally:
-        process.terminate()
-        output, _ = process.communicate(timeout=30)
-    steps = re.search(r"yima: up in [0-9.]+ s \((.*)\)", output)
+    running = stack.start(state)
+    took = time.monotonic() - started
+    running.stop()
+    steps = re.search(r"yima: up in [0-9.]+ s \((.*)\)", "".join(running.output))
     return took, steps.group(1) if steps else ""
 
 
