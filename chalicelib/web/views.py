@@ -25,10 +25,8 @@ from chalicelib.services.labs import NearbySite, Report
 from chalicelib.services.officials import MarkOutcome
 from chalicelib.services.venues import CheckinAnswer
 
-
-def iso(moment: datetime) -> str:
-    """UTC, to the second, with a Z: ``2026-11-20T02:00:00Z`` (:mod:`chalicelib.domain.times`)."""
-    return rfc3339(moment)
+# Every time in an answer: UTC, to the second, with a Z (chalicelib.domain.times).
+iso = rfc3339
 
 
 def session(result: Session) -> dict[str, Any]:
