@@ -291,22 +291,30 @@ def lifts_too_much(old: Sequence[RiskArea], new: Sequence[RiskArea]) -> bool:
     return lifted * 2 > len(watched)
 
 
+# Why a snapshot is held, as the held list says it, and as the audit entry words it.
+HOLD_REASONS = {
+    "older_than_active": "older than the active snapshot",
+    "lifts_too_much": "lifts more than half of the active areas",
+}
+
+
 @dataclass(frozen=True)
 class HeldSnapshot:
-    """A snapshot that waits for an official, as stored."""
+    """A snapshot that waits for an official, as stored, with why it was held then."""
 
     snapshot: Snapshot
     stored_at: datetime
+    why: str  # a key of HOLD_REASONS
 
 
-def hold_review(held: Snapshot, active: Snapshot | None) -> dict[str, Any]:
-    """What an official weighs before confirming ``held``: why it was held, and what
-    confirming it now would do to the active snapshot's areas."""
+def hold_review(held: HeldSnapshot, active: Snapshot | None) -> dict[str, Any]:
+    """What an official weighs before confirming ``held``: why it was held (when it was
+    stored: the active snapshot may have changed since), and what confirming it now
+    would do to the active snapshot's areas."""
     old = active.areas if active is not None else ()
-    change = diff(old, held.areas)
-    older = active is not None and held.published_at < active.published_at
+    change = diff(old, held.snapshot.areas)
     return {
-        "why": "older_than_active" if older else "lifts_too_much",
+        "why": held.why,
         "active_feed_id": active.feed_id if active is not None else None,
         "would_raise": len(change.raised),
         "would_lower": len(change.lowered),

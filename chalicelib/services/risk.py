@@ -30,6 +30,7 @@ from chalicelib.domain.divisions import DivisionIndex
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.health import AuditEvent, Page
 from chalicelib.domain.riskfeed import (
+    HOLD_REASONS,
     HeldSnapshot,
     Snapshot,
     diff,
@@ -51,7 +52,9 @@ class RiskFeeds(Protocol):
 
     def state(self, feed_id: str) -> str | None: ...
 
-    def store(self, snapshot: Snapshot, *, state: str, now: datetime) -> bool: ...
+    def store(
+        self, snapshot: Snapshot, *, state: str, now: datetime, why: str | None = None
+    ) -> bool: ...
 
     def set_state(self, feed_id: str, state: str, *, confirmed_by: str | None = None) -> None: ...
 
@@ -186,7 +189,7 @@ class RiskService:
         confirming it now would change (against the active snapshot, read fresh)."""
         page = self.feeds.held(limit=limit, cursor=cursor)
         active = self.feeds.active() if page.items else None
-        return page, [hold_review(item.snapshot, active) for item in page.items]
+        return page, [hold_review(item, active) for item in page.items]
 
     def confirm(self, official: SessionClaims, feed_id: str, *, reason: str) -> dict[str, Any]:
         started = time.perf_counter()
@@ -263,8 +266,13 @@ class RiskService:
                 },
                 started,
             )
-        held = older or (active is not None and lifts_too_much(active.areas, snapshot.areas))
-        if not self.feeds.store(snapshot, state="held" if held else "active", now=now):
+        why: str | None = None  # a key of HOLD_REASONS when the snapshot is held
+        if older:
+            why = "older_than_active"
+        elif active is not None and lifts_too_much(active.areas, snapshot.areas):
+            why = "lifts_too_much"
+        held_or_active = "active" if why is None else "held"
+        if not self.feeds.store(snapshot, state=held_or_active, now=now, why=why):
             stored = self.feeds.get(snapshot.feed_id)
             state = self.feeds.state(snapshot.feed_id)
             unfinished = (
@@ -284,7 +292,7 @@ class RiskService:
                 field="feed_id",
                 code="feed_id_reused",
             )
-        if held:
+        if why is not None:
             self.audit.append(
                 AuditEvent(
                     subject_id=f"feed:{snapshot.feed_id}",
@@ -292,9 +300,7 @@ class RiskService:
                     actor_role=role,
                     action="risk_feed_held",
                     at=now,
-                    reason="older than the active snapshot"
-                    if older
-                    else "lifts more than half of the active areas",
+                    reason=HOLD_REASONS[why],
                     after={"feed_id": snapshot.feed_id, "areas": len(snapshot.areas)},
                 )
             )

@@ -605,3 +605,22 @@ def test_only_officials_see_the_held_list(client):
     for role in ("citizen", "reviewer", "admin", "checkpoint"):
         token = login(client, f"held-{role}", role=role)
         assert_error(get(client, "/v1/admin/risk-feeds", token), 403)
+
+
+def test_a_held_snapshot_keeps_the_reason_it_was_held_for_when_the_active_one_changes(
+    client, official
+):
+    post(
+        client,
+        "/v1/feeds/risk-areas",
+        snapshot("f1", "2026-11-20T09:00:00+08:00", HIGH_YANTA),
+        official,
+    )
+    post(client, "/v1/feeds/risk-areas", snapshot("f2", "2026-11-20T10:00:00+08:00"), official)
+    newer = snapshot("f3", "2026-11-20T11:00:00+08:00", HIGH_YANTA)
+    assert body(post(client, "/v1/feeds/risk-areas", newer, official))["state"] == "active"
+
+    (item,) = _held(client, official)["items"]
+
+    # f2 is older than f3 now, but it was held for lifting everything f1 had
+    assert item | {} == item | {"feed_id": "f2", "why": "lifts_too_much", "active_feed_id": "f3"}

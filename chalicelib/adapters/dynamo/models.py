@@ -441,6 +441,7 @@ class RiskFeedRecord(Model):
     active_feed_id = UnicodeAttribute(null=True)
     confirmed_by = UnicodeAttribute(null=True)
     queue = UnicodeAttribute(null=True)  # "held" while the snapshot waits for an official
+    held_why = UnicodeAttribute(null=True)  # why it was held (riskfeed.HOLD_REASONS)
     by_queue = RiskFeedHeldIndex()
 
 

@@ -175,8 +175,11 @@ class DynamoRiskFeeds:
             except DoesNotExist:
                 return None
 
-    def store(self, snapshot: Snapshot, *, state: str, now: datetime) -> bool:
-        """Store a new snapshot; False if this feed id is already stored."""
+    def store(
+        self, snapshot: Snapshot, *, state: str, now: datetime, why: str | None = None
+    ) -> bool:
+        """Store a new snapshot (``why``: the reason it is held); False if this feed id is
+        already stored."""
         areas = _areas_json(snapshot.areas)
         unresolved = [u.__dict__ for u in snapshot.unresolved]
         size = len(json.dumps([areas, unresolved], ensure_ascii=False).encode())
@@ -195,6 +198,7 @@ class DynamoRiskFeeds:
             unresolved=unresolved,
             source=snapshot.source,
             queue="held" if state == "held" else None,
+            held_why=why,
         )
         with translate():
             try:
@@ -215,7 +219,14 @@ class DynamoRiskFeeds:
                 last_evaluated_key=decode_cursor(cursor, HELD_FEEDS, ("queue", "held")),
             )
             return to_page(
-                result, lambda r: HeldSnapshot(snapshot=_snapshot(r), stored_at=r.stored_at)
+                result,
+                lambda r: HeldSnapshot(
+                    snapshot=_snapshot(r),
+                    stored_at=r.stored_at,
+                    # written with ``queue``; a snapshot queued by hand without its
+                    # reason (a backfill) is listed under the rule most holds come from
+                    why=r.held_why or "lifts_too_much",
+                ),
             )
 
     def set_state(self, feed_id: str, state: str, *, confirmed_by: str | None = None) -> None:
