@@ -8,6 +8,8 @@ page its role has.
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -16,6 +18,7 @@ from hypothesis import strategies as st
 
 from chalicelib.adapters.dynamo import models
 from chalicelib.domain.text import refused_char
+from chalicelib.domain.venues import VENUE_KINDS
 from chalicelib.web import pages
 from tests.helpers import assert_error, body, get, login, post
 
@@ -134,11 +137,6 @@ def test_other_names_are_not_found(client, name):
 
 
 def test_the_consoles_venue_kinds_are_the_apis():
-    import json
-    import re
-
-    from chalicelib.domain.venues import VENUE_KINDS
-
     source = (pages.PAGES_DIR / "console.js").read_text()
     listed = re.search(r"var VENUE_KINDS = (\[[^\]]*\]);", source)
     assert listed is not None
