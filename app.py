@@ -11,13 +11,13 @@ from typing import Any
 from chalice import Chalice, Cron, Rate, Response
 
 from chalicelib import bootstrap
-from chalicelib.domain.errors import Conflict
-from chalicelib.domain.roles import Role
-from chalicelib.services import pages
-from chalicelib.services.auth import PhoneProof
+from chalicelib.identity.service import PhoneProof
+from chalicelib.kernel.api import KEYS_MAX_AGE, REGION_MAX_AGE, TEST_SITES_MAX_AGE, Api, Call
+from chalicelib.kernel.errors import Conflict
+from chalicelib.kernel.roles import Role
+from chalicelib.pages import files as web_pages
+from chalicelib.pages import service as pages
 from chalicelib.web import contract, contract_people, views, views_people
-from chalicelib.web import pages as web_pages
-from chalicelib.web.api import KEYS_MAX_AGE, REGION_MAX_AGE, TEST_SITES_MAX_AGE, Api, Call
 
 app = Chalice(app_name="yima", configure_logs=False)  # powertools writes the JSON log lines
 app.api.binary_types.append("application/pdf")  # venue posters (Chalice lists images only)
@@ -31,7 +31,7 @@ api = Api(app, container=bootstrap.get_container)
     response=contract.OPENAPI_DOC,
 )
 def openapi(call: Call) -> dict[str, Any]:
-    from chalicelib.web.openapi import build_document
+    from chalicelib.kernel.openapi import build_document
 
     local = call.services.settings.is_local
     return build_document([op for op in api.operations if local or not op.local_only])
@@ -372,8 +372,8 @@ def code(call: Call) -> dict[str, Any]:
 
 
 def _image(call: Call, kind: str) -> Response:
-    from chalicelib.adapters import qr
-    from chalicelib.domain.colour import local_time
+    from chalicelib.kernel import qr
+    from chalicelib.kernel.times import local_time
 
     shown = call.services.codes.show(call.who, call.query.get("person"))
     colour = shown.stored.assessment.colour.value
@@ -796,7 +796,7 @@ def venue_reissue(call: Call) -> dict[str, Any]:
 
 
 def _poster(call: Call, kind: str) -> Response:
-    from chalicelib.adapters import poster
+    from chalicelib.venues import poster
 
     venue = call.services.venues.get(call.params["venue_id"])
     d = venue.details
@@ -916,7 +916,7 @@ def my_vaccinations(call: Call) -> dict[str, Any]:
 
 # --- dependants, printed codes, the ID card at the gate, identity disputes (issue 16) ----
 # docs/people.md. Every route that takes a person resolves it through
-# PeopleService.person_for (chalicelib/services/people.py), the one ownership check.
+# PeopleService.person_for (chalicelib/people/service.py), the one ownership check.
 
 CITIZEN_OR_OFFICIAL = frozenset({Role.CITIZEN, Role.OFFICIAL})
 

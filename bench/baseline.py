@@ -40,11 +40,11 @@ ROOT = Path(__file__).resolve().parents[1]
 # imports beside today's app.)
 BASELINE = os.environ.get("YIMA_BENCH_BASELINE", "e26ae4b7067abdcdeda38efc5d5308ca8f1915bf")
 CODEC_FILES = (
-    "chalicelib/domain/healthcode.py",
-    "chalicelib/domain/venuecode.py",
-    "chalicelib/domain/session.py",
-    "chalicelib/domain/geo.py",
-    "chalicelib/web/schema.py",
+    "chalicelib/codes/token.py",
+    "chalicelib/venues/token.py",
+    "chalicelib/kernel/session.py",
+    "chalicelib/kernel/geo.py",
+    "chalicelib/kernel/schema.py",
     "chalicelib/verify.py",
 )
 COPIED = ("app.py", "chalicelib", "tests/__init__.py", "tests/helpers.py")

@@ -59,7 +59,7 @@ ASSUMPTIONS: dict[str, tuple[float, str]] = {
     "lambda_full_vcpu_mb": (1769, "Lambda gives one full vCPU at 1,769 MB"),
     "stays_bytes": (3000.0, "a person's 14 days of stays, returned by one Query (≤ 4 KB)"),
     "pointer_bytes": (120.0, "the risk_feeds @active pointer item"),
-    "scan_retention_days": (15, "SCAN_RETENTION in chalicelib/services/codes.py"),
+    "scan_retention_days": (15, "SCAN_RETENTION in chalicelib/codes/service.py"),
     "item_overhead_bytes": (100.0, "DynamoDB bills 100 bytes of index overhead per item stored"),
     "largest_province": (126.0e6, "Guangdong, 2020 census: the largest per-province deployment"),
     "busiest_district": (
@@ -139,12 +139,12 @@ ROUTES = {
     "pass": "GET /v1/pass",
 }
 # The production login is WeChat's, which the bench cannot call: it makes the measured
-# dev login's requests plus these (docs/data-model.md, chalicelib/adapters/wechat.py).
+# dev login's requests plus these (docs/data-model.md, chalicelib/identity/wechat.py).
 # The access token is no longer among them: each container keeps it in memory and reads
 # the item once a minute at most (CACHED_ITEMS).
 LOGIN_EXTRA_CALLS = ["GetItem identities"]
 # Single items served from each container's memory, read again at most once per interval
-# by every warm container (chalicelib/adapters/wechat.py RECHECK, YIMA_RISK_CACHE_SECONDS
+# by every warm container (chalicelib/identity/wechat.py RECHECK, YIMA_RISK_CACHE_SECONDS
 # on deployed stages): the item's load is the containers divided by the interval, an upper
 # bound, since a container that serves no login never reads the token.
 CACHED_ITEMS: dict[str, tuple[float, float]] = {
@@ -152,7 +152,7 @@ CACHED_ITEMS: dict[str, tuple[float, float]] = {
     "runtime": (60.0, 1.0),  # the WeChat token, read consistently
     "risk_feeds": (30.0, 0.5),  # the @active pointer, eventually consistent
 }
-SCAN_SHARDS = 16  # chalicelib/adapters/dynamo/colours_repo.py SCAN_SHARDS
+SCAN_SHARDS = 16  # chalicelib/colours/store.py SCAN_SHARDS
 SINGLE_ITEM_KEYS = {
     "risk_feeds": "risk_feeds `@active` (the pointer to the active snapshot)",
     "runtime": "runtime `wechat:<appid>_access_token` (the shared WeChat token)",

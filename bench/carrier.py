@@ -37,13 +37,13 @@ def run() -> list[dict[str, Any]]:
 
     with _fake_aws(), _stdout_to_devnull():
         from chalicelib import bootstrap, cli
-        from chalicelib.adapters.dynamo.models import StayRecord
-        from chalicelib.adapters.reference_data import divisions, is_country
-        from chalicelib.config import Settings
-        from chalicelib.domain.colour import Stay
-        from chalicelib.domain.itinerary import CardPolicy, build_card, parse_stays
-        from chalicelib.domain.roles import Role
-        from chalicelib.domain.session import SessionClaims
+        from chalicelib.colours.model import Stay
+        from chalicelib.itinerary.rules import CardPolicy, build_card, parse_stays
+        from chalicelib.kernel.dynamo.models import StayRecord
+        from chalicelib.kernel.reference_data import divisions, is_country
+        from chalicelib.kernel.roles import Role
+        from chalicelib.kernel.session import SessionClaims
+        from chalicelib.kernel.settings import Settings
 
         settings = Settings.from_mapping(ENV)
         cli.create_tables(settings)

@@ -295,16 +295,16 @@ def world() -> Iterator[World]:
 
         from app import app
         from chalicelib import bootstrap, cli
-        from chalicelib.adapters.dynamo.models import (
+        from chalicelib.codes import token as healthcode
+        from chalicelib.kernel.dynamo.models import (
             AuditRecord,
             ColourRecord,
             IdentityRecord,
             ScanRecord,
             UserRecord,
         )
-        from chalicelib.adapters.signing import ed25519_verify
-        from chalicelib.config import Settings
-        from chalicelib.domain import healthcode
+        from chalicelib.kernel.settings import Settings
+        from chalicelib.kernel.signing import ed25519_verify
         from chalicelib.verify import verify_offline
         from tests.helpers import body, declaration, get, login, make_id_number, post
 
@@ -466,7 +466,7 @@ def _offline_sides(token: str, keys_doc: dict[str, Any]) -> dict[str, Callable[[
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
     from nacl.bindings import crypto_sign_open
 
-    from chalicelib.domain import healthcode
+    from chalicelib.codes import token as healthcode
     from chalicelib.verify import load_keys
 
     parsed = healthcode.parse(token)
@@ -482,7 +482,7 @@ def _offline_sides(token: str, keys_doc: dict[str, Any]) -> dict[str, Callable[[
 def run() -> list[dict[str, Any]]:
     import segno
 
-    from chalicelib.adapters import qr
+    from chalicelib.kernel import qr
     from chalicelib.verify import OfflineVerifier, verify_offline
 
     def segno_png(token: str) -> bytes:
@@ -793,17 +793,18 @@ def _codec_sides(
     candidate, on the same input."""
     import baseline
 
-    from chalicelib.adapters.signing import ed25519_verify
-    from chalicelib.domain import geo, healthcode, session
-    from chalicelib.domain.roles import Role
+    from chalicelib.codes import token as healthcode
+    from chalicelib.kernel import geo, schema, session
+    from chalicelib.kernel.roles import Role
+    from chalicelib.kernel.signing import ed25519_verify
     from chalicelib.verify import load_keys, verify_offline
-    from chalicelib.web import contract, schema
+    from chalicelib.web import contract
     from tests.helpers import declaration
 
-    old_hc = baseline.module("chalicelib/domain/healthcode.py")
-    old_session = baseline.module("chalicelib/domain/session.py")
-    old_geo = baseline.module("chalicelib/domain/geo.py")
-    old_schema = baseline.module("chalicelib/web/schema.py")
+    old_hc = baseline.module("chalicelib/codes/token.py")
+    old_session = baseline.module("chalicelib/kernel/session.py")
+    old_geo = baseline.module("chalicelib/kernel/geo.py")
+    old_schema = baseline.module("chalicelib/kernel/schema.py")
     old_verify = baseline.module("chalicelib/verify.py")
     old_verify.verify, old_verify.TokenError = old_hc.verify, old_hc.TokenError  # its codec
     old_verify.PublicKey = old_hc.PublicKey

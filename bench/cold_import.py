@@ -35,7 +35,7 @@ SIDES = {
     "app_first_request": (
         "import app; import boto3, pynamodb.models, aws_lambda_powertools, "
         "nacl.bindings, Cryptodome.Cipher.AES; "
-        "import chalicelib.adapters.dynamo.identity_repo, chalicelib.adapters.secrets"
+        "import chalicelib.identity.store, chalicelib.kernel.secrets"
     ),
 }
 

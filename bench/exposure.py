@@ -1,6 +1,6 @@
 """Co-location exposure (时空伴随) cost vs population, counted in DynamoDB requests.
 
-The claim under test (``chalicelib/services/venues.py``, ``ExposureService``):
+The claim under test (``chalicelib/venues/service.py``, ``ExposureService``):
 a confirmed case's contacts are found through key indexes only (the case's
 check-ins by person, then each visit's ``venue × hour`` buckets), so the cost
 grows with the case's visits and their co-visitors, never with the population.
@@ -72,9 +72,9 @@ class _Recorder:
 
 
 def _record(person: str, venue: str, at: Any, expires: Any) -> Any:
-    from chalicelib.adapters.dynamo.models import CheckinRecord
-    from chalicelib.domain.colour import local_day
-    from chalicelib.domain.venues import hour_bucket
+    from chalicelib.kernel.dynamo.models import CheckinRecord
+    from chalicelib.kernel.times import local_day
+    from chalicelib.venues.rules import hour_bucket
 
     text = at.isoformat()
     return CheckinRecord(
@@ -128,8 +128,8 @@ def _measure(population: int) -> dict[str, Any]:
 
     with _fake_aws(), _stdout_to_devnull(), _KeyedMotoReads() as reads:
         from chalicelib import bootstrap, cli
-        from chalicelib.adapters.dynamo.models import CheckinRecord
-        from chalicelib.config import Settings
+        from chalicelib.kernel.dynamo.models import CheckinRecord
+        from chalicelib.kernel.settings import Settings
 
         settings = Settings.from_mapping(ENV)
         cli.create_tables(settings)

@@ -144,7 +144,7 @@ def devserver(extra_env: dict[str, str] | None = None) -> Iterator[str]:
     # Every simulated phone shares 127.0.0.1 and refreshes far faster than a person: the
     # abuse limits would turn most of the peak into 429s. Throughput is measured without
     # them (tests/app/test_limits.py holds the limits; against --url they stay in force).
-    from chalicelib.domain.limits import GROUPS
+    from chalicelib.limits.rules import GROUPS
 
     env |= {
         f"YIMA_LIMIT_{group.upper()}_{scope.upper()}": "off"
@@ -348,7 +348,7 @@ def _peak(
     return Outcome(latencies, errors, statuses, done, elapsed, stopped_by)
 
 
-# The burst: the local stand-in of the stage throttle (chalicelib/web/api.py Shedder) at
+# The burst: the local stand-in of the stage throttle (chalicelib/kernel/api.py Shedder) at
 # a rate the set-up stays under and the burst does not, and a cap on requests in flight.
 BURST_ENV = {"YIMA_THROTTLE_RATE": "30", "YIMA_THROTTLE_BURST": "30", "YIMA_MAX_IN_FLIGHT": "4"}
 BURST_CITIZENS = 5

@@ -37,8 +37,8 @@ import app
 import chalicelib
 for module in pkgutil.walk_packages(chalicelib.__path__, "chalicelib."):
     importlib.import_module(module.name)
-from chalicelib.web.openapi import build_document
-from chalicelib.adapters import reference_data
+from chalicelib.kernel.openapi import build_document
+from chalicelib.kernel import reference_data
 import botocore, boto3, pynamodb.models
 assert len(build_document(app.api.operations)["paths"]) > 20
 assert reference_data.divisions().get("110105").name == "朝阳区"
@@ -55,7 +55,7 @@ print("ok")
 
 LOOKUP = {
     "shipped_table": (
-        "from chalicelib.adapters.reference_data import country_names; country_names('JP')"
+        "from chalicelib.kernel.reference_data import country_names; country_names('JP')"
     ),
     "pycountry": (
         "import gettext, pycountry; c = pycountry.countries.get(alpha_2='JP'); "
@@ -114,7 +114,7 @@ def imports_on_runtime_sdk(package: Path, scratch: Path) -> bool:
 def _lookup_ms(statement: str) -> float:
     code = (
         f"import sys, time, json, gettext, importlib.resources; sys.path.insert(0, {str(ROOT)!r}); "
-        "import chalicelib.domain.divisions; t = time.process_time(); "
+        "import chalicelib.kernel.divisions; t = time.process_time(); "
         f"{statement}; print((time.process_time() - t) * 1000)"
     )
     with tempfile.TemporaryDirectory() as cache:

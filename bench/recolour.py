@@ -1,6 +1,6 @@
 """Recolouring cost vs population: one risk change, counted in DynamoDB requests.
 
-The claim under test (``chalicelib/services/risk.py``): the people a risk
+The claim under test (``chalicelib/risk/service.py``): the people a risk
 change affects are found through key indexes only, so the cost of a change
 grows with the people affected, never with the population.
 
@@ -250,7 +250,7 @@ class _KeyedMotoReads:
 def _check_fast_path(reads: _KeyedMotoReads, world: dict[str, Any]) -> int:
     """The reads the push and the scan make, once through the fast path and once through
     moto as shipped: they must answer the same. Returns how many were compared."""
-    from chalicelib.adapters.dynamo.models import (
+    from chalicelib.kernel.dynamo.models import (
         DeclarationRecord,
         PersonRecord,
         PlaceDayRecord,
@@ -331,7 +331,7 @@ def _fast_setup() -> Iterator[None]:
 
 def _places() -> tuple[list[str], list[str]]:
     """Real district codes and city codes in force, none of them in 6101xx."""
-    from chalicelib.adapters.reference_data import divisions
+    from chalicelib.kernel.reference_data import divisions
 
     index = divisions()
     codes = sorted(index._divisions)  # the bench only needs the list of codes
@@ -349,7 +349,9 @@ def _populate(population: int, samples: dict[str, str]) -> dict[str, Any]:
     """Write the population (``_DirectWrites``); return the affected people and counts."""
     from codes import NOW
 
-    from chalicelib.adapters.dynamo.models import (
+    from chalicelib.colours.rules import Policy
+    from chalicelib.declarations.service import self_person_id
+    from chalicelib.kernel.dynamo.models import (
         ColourRecord,
         DeclarationRecord,
         PersonRecord,
@@ -357,8 +359,7 @@ def _populate(population: int, samples: dict[str, str]) -> dict[str, Any]:
         StayRecord,
         UserRecord,
     )
-    from chalicelib.domain.colour import Policy, local_day, local_midnight
-    from chalicelib.services.declarations import self_person_id
+    from chalicelib.kernel.times import local_day, local_midnight
 
     rng = random.Random(SEED)
     districts, cities = _places()
@@ -481,10 +482,10 @@ def _measure(population: int) -> dict[str, Any]:
 
     with _fake_aws(), _stdout_to_devnull(), _KeyedMotoReads() as reads:
         from chalicelib import bootstrap, cli
-        from chalicelib.adapters.dynamo.models import ColourRecord, PersonRecord
-        from chalicelib.config import Settings
-        from chalicelib.domain.roles import Role
-        from chalicelib.domain.session import SessionClaims
+        from chalicelib.kernel.dynamo.models import ColourRecord, PersonRecord
+        from chalicelib.kernel.roles import Role
+        from chalicelib.kernel.session import SessionClaims
+        from chalicelib.kernel.settings import Settings
 
         settings = Settings.from_mapping(ENV)
         cli.create_tables(settings)

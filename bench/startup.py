@@ -8,7 +8,7 @@ Two figures:
   (goal: under 15 s, issue 20).
 - ``table_clients_per_table_vs_shared``: the clients for all 28 tables, each table on
   its own botocore session (pynamodb's way) against one session per thread
-  (``chalicelib/adapters/dynamo/sessions.py``), side by side in fresh interpreters,
+  (``chalicelib/kernel/dynamo/sessions.py``), side by side in fresh interpreters,
   alternating, CPU time, medians of five. It is what every new Lambda container pays
   before its first query to each table, and what ``make run`` paid 28 times.
 """
@@ -31,9 +31,9 @@ if str(ROOT) not in sys.path:
 _CLIENTS = """
 import sys, time
 sys.path.insert(0, {root!r})
-from chalicelib.adapters.dynamo import models
+from chalicelib.kernel.dynamo import models
 if {shared}:
-    from chalicelib.adapters.dynamo.sessions import share_sessions
+    from chalicelib.kernel.dynamo.sessions import share_sessions
     share_sessions()
 started = time.process_time()
 for model in models.ALL_MODELS:

@@ -16,29 +16,29 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.config import Settings
-from chalicelib.domain import retention
-from chalicelib.domain.colour import Policy
-from chalicelib.domain.itinerary import CardPolicy
-from chalicelib.services.auth import AuthService
-from chalicelib.services.codes import CodeService
-from chalicelib.services.colours import ColourService
-from chalicelib.services.declarations import DeclarationService, ReviewService
-from chalicelib.services.disputes import DisputeService
-from chalicelib.services.federation import FederationService
-from chalicelib.services.gate import GateService
-from chalicelib.services.itinerary import ItineraryService
-from chalicelib.services.labs import LabService, TestSiteService
-from chalicelib.services.limits import RateLimiter
-from chalicelib.services.officials import AppealService, AuditService, StatusService
-from chalicelib.services.pages import PageSessionService
-from chalicelib.services.people import PeopleService
-from chalicelib.services.regions import RegionService
-from chalicelib.services.risk import RiskService
-from chalicelib.services.venues import ExposureService, VaccinationService, VenueService
+from chalicelib.codes.gate import GateService
+from chalicelib.codes.service import CodeService
+from chalicelib.colours.rules import Policy
+from chalicelib.colours.service import ColourService
+from chalicelib.declarations.service import DeclarationService, ReviewService
+from chalicelib.federation.service import FederationService
+from chalicelib.identity.disputes import DisputeService
+from chalicelib.identity.service import AuthService
+from chalicelib.itinerary.rules import CardPolicy
+from chalicelib.itinerary.service import ItineraryService
+from chalicelib.kernel import retention
+from chalicelib.kernel.settings import Settings
+from chalicelib.labs.service import LabService, TestSiteService
+from chalicelib.limits.service import RateLimiter
+from chalicelib.officials.service import AppealService, AuditService, StatusService
+from chalicelib.pages.service import PageSessionService
+from chalicelib.people.service import PeopleService
+from chalicelib.risk.regions import RegionService
+from chalicelib.risk.service import RiskService
+from chalicelib.venues.service import ExposureService, VaccinationService, VenueService
 
 if TYPE_CHECKING:
-    from chalicelib.adapters.secrets import AppSecrets
+    from chalicelib.kernel.secrets import AppSecrets
 
 _lock = threading.Lock()
 _container: Container | None = None
@@ -90,7 +90,7 @@ class AwsClients:
             import boto3
             from botocore.config import Config
 
-            from chalicelib.logs import quiet_libraries
+            from chalicelib.kernel.logs import quiet_libraries
 
             if self._session is None:
                 quiet_libraries()  # before botocore looks for credentials, which it logs
@@ -109,49 +109,45 @@ class AwsClients:
 
 def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Container:
     """Wire the real adapters for ``settings``."""
-    from chalicelib.logs import get_logger
+    from chalicelib.kernel.logs import get_logger
 
     get_logger().setLevel(settings.log_level)  # the JSON logger, and the SDKs' levels, first
-    from chalicelib.adapters import reference_data
-    from chalicelib.adapters.crypto import KmsEnvelopeCipher
-    from chalicelib.adapters.dynamo import models
-    from chalicelib.adapters.dynamo.appeals_repo import DynamoAppeals
-    from chalicelib.adapters.dynamo.audit_repo import DynamoAudit
-    from chalicelib.adapters.dynamo.colours_repo import DynamoColours, DynamoScans
-    from chalicelib.adapters.dynamo.declarations_repo import DynamoDeclarations
-    from chalicelib.adapters.dynamo.facts_repo import DynamoFacts
-    from chalicelib.adapters.dynamo.federation_repo import (
+    from chalicelib.colours.facts_store import DynamoFacts
+    from chalicelib.colours.store import DynamoColours, DynamoScans
+    from chalicelib.declarations.store import DynamoDeclarations
+    from chalicelib.federation.store import (
         DynamoConversions,
         DynamoPartnerStatuses,
         DynamoTrustLists,
     )
-    from chalicelib.adapters.dynamo.identity_repo import DynamoIdentityStore
-    from chalicelib.adapters.dynamo.labs_repo import DynamoTestResults, DynamoTestSites
-    from chalicelib.adapters.dynamo.limits_repo import DynamoCounters
-    from chalicelib.adapters.dynamo.marks_repo import DynamoMarks
-    from chalicelib.adapters.dynamo.page_codes_repo import DynamoOneTimeCodes
-    from chalicelib.adapters.dynamo.people_repo import DynamoPeople
-    from chalicelib.adapters.dynamo.risk_repo import (
+    from chalicelib.identity.store import DynamoIdentityStore
+    from chalicelib.itinerary.store import DynamoIdempotency, DynamoStays
+    from chalicelib.kernel import reference_data
+    from chalicelib.kernel.crypto import KmsEnvelopeCipher
+    from chalicelib.kernel.dynamo import models
+    from chalicelib.kernel.secrets import SecretsCache, load_app_secrets
+    from chalicelib.kernel.signing import ed25519_verify, load_signer
+    from chalicelib.labs.store import DynamoTestResults, DynamoTestSites
+    from chalicelib.limits.store import DynamoCounters
+    from chalicelib.officials.appeals_store import DynamoAppeals
+    from chalicelib.officials.audit_store import DynamoAudit
+    from chalicelib.officials.marks_store import DynamoMarks
+    from chalicelib.pages.store import DynamoOneTimeCodes
+    from chalicelib.people.store import DynamoPeople
+    from chalicelib.risk.queue import InlineRecolourQueue, S3FeedSource, SqsRecolourQueue
+    from chalicelib.risk.store import (
         ActivePointer,
         DynamoAffected,
         DynamoLease,
         DynamoPolicies,
         DynamoRiskFeeds,
     )
-    from chalicelib.adapters.dynamo.stays_repo import DynamoIdempotency, DynamoStays
-    from chalicelib.adapters.dynamo.venues_repo import (
+    from chalicelib.venues.store import (
         DynamoCheckins,
         DynamoExposures,
         DynamoVaccinations,
         DynamoVenues,
     )
-    from chalicelib.adapters.recolour_queue import (
-        InlineRecolourQueue,
-        S3FeedSource,
-        SqsRecolourQueue,
-    )
-    from chalicelib.adapters.secrets import SecretsCache, load_app_secrets
-    from chalicelib.adapters.signing import ed25519_verify, load_signer
 
     models.bind(
         table_prefix=settings.table_prefix, region=settings.aws_region, host=settings.aws_endpoint
@@ -423,14 +419,14 @@ def _people_services(
     after_scan: Callable[[str, str], None],
 ) -> tuple[PeopleService, GateService, DisputeService]:
     """Dependants, printed codes, the ID-card check and identity disputes (issue 16)."""
-    from chalicelib.adapters import reference_data
-    from chalicelib.adapters.dynamo.care_repo import (
+    from chalicelib.colours.store import DynamoScans
+    from chalicelib.kernel import reference_data
+    from chalicelib.people.care_store import (
         DynamoCareLinks,
         DynamoCareRequests,
         DynamoDisputes,
         DynamoPrintedCodes,
     )
-    from chalicelib.adapters.dynamo.colours_repo import DynamoScans
 
     people_service = PeopleService(
         people=people,
@@ -470,7 +466,7 @@ def _people_services(
 
 
 def _render_card(token: str, card: Any) -> bytes:
-    from chalicelib.adapters.card import pdf  # qrcode loads only when a card is printed
+    from chalicelib.codes.card import pdf  # qrcode loads only when a card is printed
 
     return pdf(token, card)
 
@@ -504,7 +500,7 @@ def _wechat_factory(
 
     @cache
     def build_gateway() -> Any:
-        from chalicelib.adapters.wechat import DynamoTokenStorage, WeChatGateway
+        from chalicelib.identity.wechat import DynamoTokenStorage, WeChatGateway
 
         return WeChatGateway(
             creds.appid,
@@ -527,7 +523,7 @@ def _alipay_factory(
 
     @cache
     def build_gateway() -> Any:
-        from chalicelib.adapters.alipay import AlipayGateway
+        from chalicelib.identity.alipay import AlipayGateway
 
         return AlipayGateway(
             creds.appid,

@@ -36,10 +36,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from chalicelib.config import Settings
-from chalicelib.domain.errors import ConfigError, DomainError, InvalidInput
-from chalicelib.domain.roles import Role
-from chalicelib.domain.times import rfc3339
+from chalicelib.kernel.errors import ConfigError, DomainError, InvalidInput
+from chalicelib.kernel.roles import Role
+from chalicelib.kernel.settings import Settings
+from chalicelib.kernel.times import rfc3339
 
 # What ``make run`` writes into its stack file for these commands: settings and
 # endpoints, never a key (those stay in the AWS stand-in's Secrets Manager).
@@ -127,7 +127,7 @@ def _aws(settings: Settings) -> Any:
 
 def create_tables(settings: Settings) -> list[str]:
     """Create the missing tables (with their TTL); return the names created."""
-    from chalicelib.adapters.dynamo import models
+    from chalicelib.kernel.dynamo import models
 
     models.bind(
         table_prefix=settings.table_prefix, region=settings.aws_region, host=settings.aws_endpoint
@@ -144,8 +144,8 @@ def init_secrets(settings: Settings, *, force: bool = False) -> bool:
     """Create the application secret unless it already holds keys; True if written."""
     from botocore.exceptions import ClientError
 
-    from chalicelib.adapters.secrets import new_secret_document, parse_secret
-    from chalicelib.domain.errors import ConfigError
+    from chalicelib.kernel.errors import ConfigError
+    from chalicelib.kernel.secrets import new_secret_document, parse_secret
 
     client = _aws(settings).client("secretsmanager")
     from chalicelib.bootstrap import utc_now
@@ -172,7 +172,7 @@ def _update_secret(
     settings: Settings, change: Callable[[dict[str, Any]], dict[str, Any]]
 ) -> dict[str, Any]:
     """Read the secret, apply ``change``, check the result parses, write it back."""
-    from chalicelib.adapters.secrets import parse_secret
+    from chalicelib.kernel.secrets import parse_secret
 
     client = _aws(settings).client("secretsmanager")
     doc = json.loads(client.get_secret_value(SecretId=settings.secret_id)["SecretString"])
@@ -183,7 +183,7 @@ def _update_secret(
 
 
 def rotate_session_key(settings: Settings) -> str:
-    from chalicelib.adapters.secrets import rotate_session_key as rotate
+    from chalicelib.kernel.secrets import rotate_session_key as rotate
 
     return str(_update_secret(settings, rotate)["session_active"])
 
@@ -192,8 +192,8 @@ def rotate_code_key(settings: Settings) -> str:
     """A new health-code signing key; the old one verifies for another hour."""
     from datetime import timedelta
 
-    from chalicelib.adapters.signing import rotate_code_key as rotate
     from chalicelib.bootstrap import utc_now
+    from chalicelib.kernel.signing import rotate_code_key as rotate
 
     doc = _update_secret(settings, lambda d: rotate(d, now=utc_now(), grace=timedelta(hours=1)))
     return str(doc["code_active"])
@@ -205,7 +205,7 @@ def load_carrier_feed(
     """Load a carrier batch file (the SPEC's shape) through the same service as the API,
     in chunks (each its own idempotent batch ``<batch_id>.<n>``), with a progress bar."""
     from chalicelib.bootstrap import get_container, utc_now
-    from chalicelib.domain.session import SessionClaims
+    from chalicelib.kernel.session import SessionClaims
 
     document = json.loads(Path(path).read_text(encoding="utf-8"))
     rows, batch_id = document["stays"], str(document["batch_id"])
@@ -241,8 +241,8 @@ def read_sites(path: str) -> list[Any]:
     first bad one stops the load naming ``sites[i].field`` before anything is written."""
     import csv
 
-    from chalicelib.adapters.reference_data import divisions
-    from chalicelib.domain.labs import parse_site
+    from chalicelib.kernel.reference_data import divisions
+    from chalicelib.labs.rules import parse_site
 
     text = Path(path).read_text(encoding="utf-8-sig")  # spreadsheets add a BOM
     if path.lower().endswith(".json"):
@@ -293,10 +293,10 @@ def decommission(settings: Settings, *, dry_run: bool) -> dict[str, Any]:
     command that runs once, with the operator's credentials (the Lambda may not
     scan); never on a request or scheduled path.
     """
-    from chalicelib.adapters.dynamo import models
-    from chalicelib.adapters.dynamo.purge import purge
     from chalicelib.bootstrap import utc_now
-    from chalicelib.domain import retention
+    from chalicelib.kernel import retention
+    from chalicelib.kernel.dynamo import models
+    from chalicelib.kernel.dynamo.purge import purge
 
     models.bind(
         table_prefix=settings.table_prefix, region=settings.aws_region, host=settings.aws_endpoint
@@ -356,9 +356,9 @@ def set_alipay(
 
 def issue_token(settings: Settings, *, role: Role, subject: str, hours: float) -> dict[str, str]:
     """A staff or machine token, signed with the stage's active session key."""
-    from chalicelib.adapters.secrets import load_app_secrets
     from chalicelib.bootstrap import utc_now
-    from chalicelib.domain.session import mint
+    from chalicelib.kernel.secrets import load_app_secrets
+    from chalicelib.kernel.session import mint
 
     secrets = load_app_secrets(_aws(settings).client("secretsmanager"), settings.secret_id)
     token, claims = mint(
@@ -393,7 +393,7 @@ def ensure_kms_key(settings: Settings) -> bool:
 
 def set_federation_key(settings: Settings, *, key_file: str) -> None:
     """The federation key agreed with the partner regions (base64 of 32+ bytes)."""
-    from chalicelib.adapters.secrets import set_federation_key as install
+    from chalicelib.kernel.secrets import set_federation_key as install
 
     key_text = _read(key_file)
     _update_secret(settings, lambda doc: install(doc, key_text))
@@ -414,8 +414,8 @@ def local_national_root(path: Path | None = None) -> dict[str, str]:
 
     from nacl.signing import SigningKey
 
-    from chalicelib.adapters.signing import raw_public
-    from chalicelib.domain.federation import b64url
+    from chalicelib.federation.rules import b64url
+    from chalicelib.kernel.signing import raw_public
 
     path = path or local_state_dir() / "national-root.json"
     if not path.exists():
@@ -450,9 +450,9 @@ def sign_trust_list(
     (or ``region:kid``) to list as revoked."""
     import base64
 
-    from chalicelib.adapters.signing import private_key, raw_public, sign
     from chalicelib.bootstrap import utc_now
-    from chalicelib.domain import federation
+    from chalicelib.federation import rules as federation
+    from chalicelib.kernel.signing import private_key, raw_public, sign
 
     root = private_key(base64.b64decode(json.loads(Path(root_key_file).read_text())["private_key"]))
     now = utc_now().replace(microsecond=0)

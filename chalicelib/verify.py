@@ -34,9 +34,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.healthcode import PublicKey, TokenError, Verifier, verify
-from chalicelib.domain.times import rfc3339
+from chalicelib.codes.token import PublicKey, TokenError, Verifier, verify
+from chalicelib.kernel.errors import InvalidInput
+from chalicelib.kernel.times import rfc3339
 
 
 def _time(text: Any) -> datetime | None:
@@ -65,8 +65,8 @@ def trusted_keys(
 ) -> tuple[list[PublicKey], str | None]:
     """The keys of a saved ``/v1/keys`` or ``/v1/trust-list`` response, checked as far as
     the file allows; (keys, problem) where a problem means: do not trust this file."""
-    from chalicelib.adapters.signing import ed25519_verify
-    from chalicelib.domain import federation
+    from chalicelib.federation import rules as federation
+    from chalicelib.kernel.signing import ed25519_verify
 
     signed = document.get("signed")
     if signed is None:
@@ -114,7 +114,7 @@ class OfflineVerifier:
     def from_document(
         cls, document: dict[str, Any], *, now: datetime, national_root: str | None = None
     ) -> OfflineVerifier:
-        from chalicelib.adapters.signing import ed25519_verify
+        from chalicelib.kernel.signing import ed25519_verify
 
         keys, problem = trusted_keys(document, now=now, national_root=national_root)
         return cls(keys=tuple(keys), problem=problem, verifier=ed25519_verify)

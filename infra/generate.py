@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from chalicelib.adapters.dynamo import models  # noqa: E402 - needs the repo root on sys.path
+from chalicelib.kernel.dynamo import models  # noqa: E402 - needs the repo root on sys.path
 
 # The partition we deploy to: cn-northwest-1 (Ningxia). Data about Chinese
 # citizens' health stays in China. The template itself uses ${AWS::Partition}.
@@ -326,7 +326,7 @@ def gateway_responses() -> dict[str, Any]:
 
 
 # The stage's ceiling, every route together: the hot paths' abuse limits count in each
-# container's memory (chalicelib/domain/limits.py), so the total is capped here, at the
+# container's memory (chalicelib/limits/rules.py), so the total is capped here, at the
 # edge, before a Lambda runs. Raise it with the account's API Gateway quota.
 API_RATE_LIMIT = 10_000  # requests per second, steady
 API_BURST_LIMIT = 5_000

@@ -283,7 +283,7 @@ def current_document() -> dict[str, Any]:
     """What ``GET /v1/openapi.json`` serves on the local stage (every route)."""
     sys.path.insert(0, str(ROOT))
     from app import api
-    from chalicelib.web.openapi import build_document
+    from chalicelib.kernel.openapi import build_document
 
     return build_document(api.operations)
 

@@ -1,4 +1,4 @@
-"""Generate ``chalicelib/adapters/countries.json`` from pycountry: what the Lambda ships
+"""Generate ``chalicelib/kernel/countries.json`` from pycountry: what the Lambda ships
 instead of pycountry's 21 MB of ISO tables in every language.
 
 The itinerary card needs, per ISO 3166-1 alpha-2 code, the English name and the
@@ -20,7 +20,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-TARGET = Path(__file__).resolve().parents[1] / "chalicelib" / "adapters" / "countries.json"
+TARGET = Path(__file__).resolve().parents[1] / "chalicelib" / "kernel" / "countries.json"
 
 
 def build() -> dict[str, Any]:

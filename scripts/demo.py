@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.bootstrap import Container
-from chalicelib.domain.roles import Role
+from chalicelib.kernel.roles import Role
 
 DATA = Path(__file__).resolve().parent / "demo_data"
 
@@ -38,7 +38,7 @@ def load(container: Container) -> dict[str, Any]:
         )
     from demo_carrier import generate
 
-    from chalicelib.domain.session import SessionClaims
+    from chalicelib.kernel.session import SessionClaims
 
     now = container.clock()
     carrier = SessionClaims(

@@ -81,7 +81,7 @@ def stage_env(stage: str) -> dict[str, str]:
 def start_channels(settings: Any, env: dict[str, str], port: int) -> tuple[LocalHTTPServer, Any]:
     """Start the WeChat and Alipay stand-ins with fresh credentials in the stage's secret,
     and point the stage at them; returns their server and the settings that now say so."""
-    from chalicelib.config import Settings
+    from chalicelib.kernel.settings import Settings
     from scripts import standins
 
     stand_ins = standins.provision(settings)

@@ -26,7 +26,7 @@ def live_document() -> dict[str, Any]:
     """Every operation, the local-only ones included (as the local stage serves it)."""
     sys.path.insert(0, str(ROOT))
     import app
-    from chalicelib.web.openapi import build_document
+    from chalicelib.kernel.openapi import build_document
 
     return build_document(app.api.operations)
 

@@ -23,7 +23,7 @@ for _name, _value in {
     os.environ[_name] = _value
 os.environ.pop("AWS_PROFILE", None)
 
-from chalicelib.config import Settings  # noqa: E402
+from chalicelib.kernel.settings import Settings  # noqa: E402
 
 TEST_ENV = {
     "YIMA_STAGE": "test",
@@ -100,7 +100,7 @@ def aws(_moto: None) -> Iterator[None]:
 
 
 def _empty_tables() -> None:
-    from chalicelib.adapters.dynamo.models import ALL_MODELS
+    from chalicelib.kernel.dynamo.models import ALL_MODELS
 
     for model in ALL_MODELS:
         keys = [model._hash_keyname, model._range_keyname]
@@ -132,12 +132,12 @@ def client(container: object) -> Iterator[object]:
 @pytest.fixture
 def caplog(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
     """pytest's caplog, also listening on the app's ``yima`` logger, which does not
-    propagate to the root logger (chalicelib/logs.py says why). pytest attaches caplog to
+    propagate to the root logger (chalicelib/kernel/logs.py says why). pytest attaches caplog to
     the loggers that are non-propagating when a test starts, so without this the first
     test of a worker, during which the logger is built, would see none of its records."""
     import logging
 
-    from chalicelib.logs import SERVICE, get_logger
+    from chalicelib.kernel.logs import SERVICE, get_logger
 
     get_logger()
     app_logger = logging.getLogger(SERVICE)

@@ -141,7 +141,7 @@ def _throttle_response(url: str) -> AWSResponse:
 def transient_throttles(operation: str, times: int) -> Iterator[Counter[str]]:
     """The next ``times`` DynamoDB ``operation`` calls get a throttling answer over HTTP,
     before moto sees them: botocore retries them as it would against AWS."""
-    from chalicelib.adapters.dynamo import models
+    from chalicelib.kernel.dynamo import models
 
     counts: Counter[str] = Counter()
     lock = threading.Lock()

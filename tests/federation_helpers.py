@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.adapters.signing import raw_public
-from chalicelib.domain import federation, healthcode
-from chalicelib.domain.colour import Colour
+from chalicelib.codes import token as healthcode
+from chalicelib.colours.model import Colour
+from chalicelib.federation import rules as federation
+from chalicelib.kernel.signing import raw_public
 from tests.keys import Ed25519Key
 
 

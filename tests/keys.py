@@ -1,4 +1,4 @@
-"""The tests' Ed25519 keys: libsodium's, as the app's (``chalicelib.adapters.signing``),
+"""The tests' Ed25519 keys: libsodium's, as the app's (``chalicelib.kernel.signing``),
 with ``sign`` answering the 64-byte detached signature that ``healthcode.build`` and the
 federation documents take (PyNaCl's own ``sign`` glues the message to it)."""
 

@@ -13,7 +13,7 @@
   var Y = window.Yima;
   var $ = function (id) { return document.getElementById(id); };
   var STAFF = ["reviewer", "official", "admin"];
-  // chalicelib/domain/venues.py VENUE_KINDS (tests/app/test_pages.py holds them equal)
+  // chalicelib/venues/rules.py VENUE_KINDS (tests/app/test_pages.py holds them equal)
   var VENUE_KINDS = ["restaurant", "shop", "market", "office", "school", "hospital", "hotel",
     "transport", "residential", "public", "other"];
 

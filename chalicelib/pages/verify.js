@@ -1,5 +1,5 @@
 /* Yima's offline verifier in the browser: the same steps, in the same order, with the
- * same reason codes as chalicelib/domain/healthcode.py (tests/vectors pins them down).
+ * same reason codes as chalicelib/codes/token.py (tests/vectors pins them down).
  *
  *   "YM1:" + base45( CBOR [ protected, {}, payload, signature ] )
  *   protected = bstr(CBOR {1: -8, 4: kid}); payload = bstr(CBOR [holder, colour, iat,

@@ -1,16 +1,17 @@
 """The JSON Schemas of the v1 API: request bodies (also used to validate) and responses.
 
 Each schema is published in ``/v1/openapi.json``; request schemas are the
-first gate on input (``chalicelib.web.schema.validate``).
+first gate on input (``chalicelib.kernel.schema.validate``).
 """
 
 from __future__ import annotations
 
-from chalicelib.domain.health import MARK_CATEGORIES, MARK_STATUSES, SYMPTOMS
-from chalicelib.domain.riskfeed import FEED_ID_PATTERN, LEVELS, MAX_ROWS, MAX_TEXT
-from chalicelib.domain.roles import Role
-from chalicelib.domain.venues import VENUE_KINDS
-from chalicelib.web.schema import Schema
+from chalicelib.declarations.rules import SYMPTOMS
+from chalicelib.kernel.roles import Role
+from chalicelib.kernel.schema import Schema
+from chalicelib.officials.rules import MARK_CATEGORIES, MARK_STATUSES
+from chalicelib.risk.rules import FEED_ID_PATTERN, LEVELS, MAX_ROWS, MAX_TEXT
+from chalicelib.venues.rules import VENUE_KINDS
 
 ERROR: Schema = {
     "type": "object",
@@ -37,7 +38,7 @@ PHONE: Schema = {
     "description": "an 11-digit mainland mobile number",
 }
 
-# A time in an answer: RFC 3339, UTC, whole seconds, Z (chalicelib.domain.times).
+# A time in an answer: RFC 3339, UTC, whole seconds, Z (chalicelib.kernel.times).
 TIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
 TIMESTAMP: Schema = {"type": "string", "format": "date-time", "pattern": TIME_PATTERN}
 # A time a client sends: ISO 8601 with an offset, checked by the parsers (parse_time).
@@ -822,7 +823,7 @@ ITINERARY: Schema = {
 }
 
 # --- risk-area snapshots (docs/risk-feeds.md) -----------------------------------------
-# As strict as chalicelib/domain/riskfeed.py: what it ignores (unknown keys, a national
+# As strict as chalicelib/risk/rules.py: what it ignores (unknown keys, a national
 # row's missing names) passes, what it truncates (texts past MAX_TEXT) passes, and what
 # needs the division table or a clock (a code in force, since <= published_at, a real
 # date) is left to it. Stricter only where the parser reads a wrong type as empty (a

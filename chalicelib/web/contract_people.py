@@ -3,8 +3,8 @@ ID-card check and identity disputes (issue 16; docs/people.md)."""
 
 from __future__ import annotations
 
+from chalicelib.kernel.schema import Schema
 from chalicelib.web.contract import COLOUR, HOLDER, TIMESTAMP, page_of
-from chalicelib.web.schema import Schema
 
 PERSON_ITEM: Schema = {
     "type": "object",

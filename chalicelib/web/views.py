@@ -7,25 +7,28 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.colour import Reason, RequiredAction, local_time, pending_action
-from chalicelib.domain.divisions import DivisionIndex
-from chalicelib.domain.health import Appeal, AuditEvent, Declaration, MarkRequest, Page
-from chalicelib.domain.healthcode import PublicKey
-from chalicelib.domain.identity import Session, User
-from chalicelib.domain.labs import TestBadge
-from chalicelib.domain.riskfeed import HeldSnapshot
-from chalicelib.domain.roles import Role
-from chalicelib.domain.times import rfc3339
-from chalicelib.domain.venues import Checkin, StoredVaccination, VaccinationSummary, Venue
-from chalicelib.services.codes import ShownCode, Verification
-from chalicelib.services.declarations import DeclarationOutcome, QueueItem
-from chalicelib.services.federation import ConvertedCode
-from chalicelib.services.itinerary import ItineraryView
-from chalicelib.services.labs import NearbySite, Report
-from chalicelib.services.officials import MarkOutcome
-from chalicelib.services.venues import CheckinAnswer
+from chalicelib.codes.service import ShownCode, Verification
+from chalicelib.codes.token import PublicKey
+from chalicelib.colours.model import Reason, RequiredAction
+from chalicelib.colours.rules import pending_action
+from chalicelib.declarations.rules import Declaration
+from chalicelib.declarations.service import DeclarationOutcome, QueueItem
+from chalicelib.federation.service import ConvertedCode
+from chalicelib.identity.rules import Session, User
+from chalicelib.itinerary.service import ItineraryView
+from chalicelib.kernel.divisions import DivisionIndex
+from chalicelib.kernel.paging import Page
+from chalicelib.kernel.roles import Role
+from chalicelib.kernel.times import local_time, rfc3339
+from chalicelib.labs.rules import TestBadge
+from chalicelib.labs.service import NearbySite, Report
+from chalicelib.officials.rules import Appeal, AuditEvent, MarkRequest
+from chalicelib.officials.service import MarkOutcome
+from chalicelib.risk.rules import HeldSnapshot
+from chalicelib.venues.rules import Checkin, StoredVaccination, VaccinationSummary, Venue
+from chalicelib.venues.service import CheckinAnswer
 
-# Every time in an answer: UTC, to the second, with a Z (chalicelib.domain.times).
+# Every time in an answer: UTC, to the second, with a Z (chalicelib.kernel.times).
 iso = rfc3339
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from chalicelib.domain.people import MAX_DEPENDANTS
-from chalicelib.services.disputes import DisputeItem
-from chalicelib.services.gate import PrintedCard
-from chalicelib.services.people import PersonEntry
+from chalicelib.codes.gate import PrintedCard
+from chalicelib.identity.disputes import DisputeItem
+from chalicelib.people.rules import MAX_DEPENDANTS
+from chalicelib.people.service import PersonEntry
 from chalicelib.web.views import iso
 
 

@@ -1,6 +1,6 @@
 """A stand-in for Alipay's open platform gateway (``openapi.alipay.com/gateway.do``).
 
-It speaks the wire format Alipay's gateway speaks (and ``chalicelib/adapters/alipay.py``
+It speaks the wire format Alipay's gateway speaks (and ``chalicelib/identity/alipay.py``
 sends and parses), with ``cryptography`` (a development requirement) on its side, so
 the app's RSA2 and the stand-in's are two implementations checking each other:
 

@@ -2,7 +2,7 @@
 
 A request schema with an array and no ``maxItems`` fails the first test, the
 branches of a body of two shapes (the risk feed's ``then`` / ``else``)
-included. The risk feed's caps are ``domain/riskfeed.py``'s MAX_ROWS, which its
+included. The risk feed's caps are ``risk/rules.py``'s MAX_ROWS, which its
 schema publishes; the sum of the national list's three lists is the parser's
 alone, and the stored size is ``risk_repo``'s (one snapshot is one DynamoDB
 item, 400 KB at most: before the cap, a feed of long area names was a 500).
@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from app import api
-from chalicelib.domain.riskfeed import MAX_ROWS
+from chalicelib.risk.rules import MAX_ROWS
 from chalicelib.web.contract import CARRIER_MAX_ROWS
 from tests.helpers import assert_error, login, post
 
@@ -87,7 +87,7 @@ def test_a_carrier_batch_past_its_cap_is_400(client):
 
 
 def test_a_risk_feed_past_its_row_cap_is_400_and_stores_nothing(client, official):
-    from chalicelib.adapters.dynamo.models import RiskFeedRecord
+    from chalicelib.kernel.dynamo.models import RiskFeedRecord
 
     response = post(
         client, "/v1/feeds/risk-areas", _feed([_area(n) for n in range(3001)]), official
@@ -115,7 +115,7 @@ def test_the_national_lists_together_are_capped(client, official):
 
 
 def test_a_snapshot_too_large_for_one_item_is_413_not_500(client, official):
-    from chalicelib.adapters.dynamo.models import RiskFeedRecord
+    from chalicelib.kernel.dynamo.models import RiskFeedRecord
 
     long_name = "电子城街道" + "长" * 150  # within the row and text caps, 450 bytes a name
     feed = _feed([_area(n, long_name) for n in range(1500)])

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from chalicelib import cli
-from chalicelib.domain.roles import MACHINE_ROLES, Role
+from chalicelib.kernel.roles import MACHINE_ROLES, Role
 from chalicelib.web.contract import TIME_PATTERN
 from tests.conftest import TEST_ENV
 
@@ -117,7 +117,7 @@ def test_a_placeholder_credential_is_refused_and_nothing_is_written(
 def test_load_carrier_feed_in_chunks_with_a_progress_bar(aws, env, container, tmp_path, capsys):
     import io
 
-    from chalicelib.adapters.dynamo.models import StayRecord
+    from chalicelib.kernel.dynamo.models import StayRecord
     from scripts.demo_carrier import generate
 
     feed = generate(phones=20, seed=1, now=container.clock())
@@ -141,9 +141,9 @@ def test_a_trust_list_signed_with_the_local_root_loads_and_revokes(
 ):
     """The demo path: the local national root signs our keys' list; a region pinning that
     root loads it, and a later version revokes a key."""
-    from chalicelib.adapters.signing import ed25519_verify
     from chalicelib.bootstrap import utc_now
-    from chalicelib.domain import federation
+    from chalicelib.federation import rules as federation
+    from chalicelib.kernel.signing import ed25519_verify
 
     root = cli.local_national_root()
     keys = tmp_path / "keys.json"
@@ -233,7 +233,7 @@ def test_issue_token_gives_a_vaccinator_token_the_feed_accepts(aws, env, contain
 def test_load_test_sites_answers_a_bad_file_with_one_line(
     aws, env, tmp_path, capsys, name, content, says
 ):
-    from chalicelib.adapters.dynamo.models import ALL_MODELS
+    from chalicelib.kernel.dynamo.models import ALL_MODELS
 
     path = tmp_path / name
     if isinstance(content, bytes):

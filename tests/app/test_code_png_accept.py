@@ -3,7 +3,7 @@
 Chalice's own rule refuses a binary answer (400) unless Accept names a binary
 type, which an ``<img>`` tag, ``Accept: image/*`` or a client that sends no
 Accept header do not; the path already names the format, so the Api answers
-binary routes itself (``chalicelib/web/api.py``). The same requests go over
+binary routes itself (``chalicelib/kernel/api.py``). The same requests go over
 HTTP in ``tests/e2e/test_local_gateway.py``.
 """
 

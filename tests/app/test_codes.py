@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.adapters import qr
-from chalicelib.adapters.dynamo.models import ScanRecord
-from chalicelib.domain import healthcode
+from chalicelib.codes import token as healthcode
+from chalicelib.kernel import qr
+from chalicelib.kernel.dynamo.models import ScanRecord
 from tests.helpers import assert_error, body, declaration, get, login, make_id_number, post
 
 
@@ -127,7 +127,7 @@ def test_a_citizen_cannot_verify(client, citizen):
 def test_key_rotation_keeps_old_tokens_valid_until_they_expire(
     client, citizen, checkpoint, container, clock
 ):
-    from chalicelib.adapters.signing import load_signer, new_code_key, rotate_code_key
+    from chalicelib.kernel.signing import load_signer, new_code_key, rotate_code_key
 
     old_token = body(get(client, "/v1/code", citizen))["token"]
     signer = container.codes.signer()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from chalicelib.adapters.dynamo.colours_repo import DynamoColours
-from chalicelib.adapters.dynamo.marks_repo import DynamoMarks
-from chalicelib.domain.colour import Colour
-from chalicelib.domain.health import MarkRequest
+from chalicelib.colours.model import Colour
+from chalicelib.colours.store import DynamoColours
+from chalicelib.officials.marks_store import DynamoMarks
+from chalicelib.officials.rules import MarkRequest
 from tests.helpers import body, declaration, login, mark_and_approve, post
 
 
@@ -88,9 +88,9 @@ def test_declaring_again_does_not_clear_what_was_declared_before(client, clock):
 def test_a_fresh_write_counts_even_if_the_index_has_not_caught_up(client, monkeypatch):
     """DynamoDB GSIs are eventually consistent: the recolour right after a write must not
     miss it. Simulate the lag by hiding the indexes' answers."""
-    from chalicelib.adapters.dynamo.declarations_repo import DynamoDeclarations
-    from chalicelib.adapters.dynamo.marks_repo import DynamoMarks
-    from chalicelib.domain.health import Page
+    from chalicelib.declarations.store import DynamoDeclarations
+    from chalicelib.kernel.paging import Page
+    from chalicelib.officials.marks_store import DynamoMarks
 
     monkeypatch.setattr(
         DynamoDeclarations, "for_person", lambda self, person_id, limit, cursor: Page(items=())

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import pytest
 
-from chalicelib.adapters.dynamo.models import (
+from chalicelib.kernel.dynamo.models import (
     AppealRecord,
     DeclarationRecord,
     IdentityRecord,

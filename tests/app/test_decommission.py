@@ -8,9 +8,9 @@ import json
 import pytest
 
 from chalicelib import cli
-from chalicelib.adapters.dynamo import models
-from chalicelib.adapters.dynamo.purge import model_for
-from chalicelib.domain import retention
+from chalicelib.kernel import retention
+from chalicelib.kernel.dynamo import models
+from chalicelib.kernel.dynamo.purge import model_for
 from tests.app.test_carrier_and_card import row
 from tests.conftest import TEST_ENV
 from tests.helpers import body, declaration, get, login, post

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from chalicelib.domain import session as tokens
-from chalicelib.domain.roles import Role
+from chalicelib.kernel import session as tokens
+from chalicelib.kernel.roles import Role
 from tests.helpers import assert_error, body, get, login, post
 
 
@@ -48,7 +48,7 @@ def test_two_logins_with_one_verified_phone_share_one_account(client):
 
 
 def test_phone_is_stored_encrypted_and_hashed_never_plain(client):
-    from chalicelib.adapters.dynamo.models import UserRecord
+    from chalicelib.kernel.dynamo.models import UserRecord
 
     user_id = body(post(client, "/v1/auth/dev", {"subject": "c", "phone": "13912345678"}))["user"][
         "id"
@@ -60,7 +60,7 @@ def test_phone_is_stored_encrypted_and_hashed_never_plain(client):
 
 
 def test_bad_phone_is_rejected_naming_the_field_and_nothing_is_stored(client):
-    from chalicelib.adapters.dynamo.models import IdentityRecord
+    from chalicelib.kernel.dynamo.models import IdentityRecord
 
     response = post(client, "/v1/auth/dev", {"subject": "dave", "phone": "12345"})
 
@@ -122,7 +122,7 @@ def test_other_role_gets_403(client):
 
 
 def test_token_signed_by_a_rotated_out_key_still_works_until_expiry(client, container):
-    from chalicelib.domain.session import KeyRing
+    from chalicelib.kernel.session import KeyRing
 
     old = login(client)
     ring = container.auth.ring

@@ -125,7 +125,7 @@ def test_an_unexpected_bug_is_a_500_in_our_shape_without_details(client, contain
 def test_a_throttled_table_is_503_not_500(client, monkeypatch):
     from pynamodb.exceptions import GetError
 
-    from chalicelib.adapters.dynamo import identity_repo
+    from chalicelib.identity import store as identity_repo
 
     class Throttled(GetError):
         cause_response_code = "ProvisionedThroughputExceededException"

@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from chalicelib.adapters.dynamo import models
-from chalicelib.services.declarations import self_person_id
+from chalicelib.declarations.service import self_person_id
+from chalicelib.kernel.dynamo import models
 from tests.faults import THROTTLED, injected_faults, transient_throttles
 from tests.helpers import (
     assert_error,
@@ -207,7 +207,7 @@ def test_a_batch_the_table_keeps_refusing_is_503_and_its_resend_loses_and_double
 def test_wechat_timing_out_on_the_phone_number_is_503_and_binds_nothing(client, container):
     import responses
 
-    from chalicelib.adapters.wechat import DynamoTokenStorage, WeChatGateway
+    from chalicelib.identity.wechat import DynamoTokenStorage, WeChatGateway
     from tests.app.test_channels import APPID, PHONE_URL, SESSION_KEY, SESSION_URL, TOKEN_URL
 
     gateway = WeChatGateway(APPID, "wechat-app-secret", storage=DynamoTokenStorage(container.clock))
@@ -251,7 +251,7 @@ def test_s3_failing_fails_the_run_cleanly_and_the_next_run_applies_the_feed(
     )
     faults.persistent("GetObject", service="s3", code="SlowDown")
     try:
-        from chalicelib.domain.errors import UpstreamUnavailable
+        from chalicelib.kernel.errors import UpstreamUnavailable
 
         with pytest.raises(UpstreamUnavailable):  # the scheduled Lambda fails; CloudWatch sees it
             client.lambda_.invoke("refresh_risk_areas", SCHEDULED)
@@ -285,7 +285,7 @@ def test_a_scheduled_run_that_died_before_switching_is_finished_by_the_next(
     )
     faults.persistent("UpdateItem", table="risk_feeds")  # the pointer switch
     try:
-        from chalicelib.domain.errors import UpstreamUnavailable
+        from chalicelib.kernel.errors import UpstreamUnavailable
 
         with pytest.raises(UpstreamUnavailable):
             container.risk.refresh_scheduled()
@@ -309,8 +309,8 @@ def test_a_scheduled_run_that_died_before_switching_is_finished_by_the_next(
 def test_a_redelivered_half_done_chunk_ends_in_the_same_state_with_no_duplicate_audit(
     client, container, faults
 ):
-    from chalicelib.domain.colour import RiskArea
-    from chalicelib.domain.riskfeed import Snapshot
+    from chalicelib.colours.model import RiskArea
+    from chalicelib.risk.rules import Snapshot
 
     tokens = [_citizen(client, f"yanta-{n}", f"1381111000{n}", f"11{n}") for n in range(3)]
     people = [self_person_id(container.auth.authenticate(t).subject) for t in tokens]

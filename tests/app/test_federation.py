@@ -14,16 +14,17 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.adapters.dynamo.models import (
+from chalicelib.codes import token as healthcode
+from chalicelib.colours.model import Colour
+from chalicelib.federation import rules as federation
+from chalicelib.kernel.dynamo.models import (
     AuditRecord,
     ConversionRecord,
     PartnerStatusRecord,
     ScanRecord,
 )
-from chalicelib.adapters.signing import ed25519_verify
-from chalicelib.config import Settings
-from chalicelib.domain import federation, healthcode
-from chalicelib.domain.colour import Colour
+from chalicelib.kernel.settings import Settings
+from chalicelib.kernel.signing import ed25519_verify
 from tests.conftest import TEST_ENV
 from tests.federation_helpers import (
     KeyPair,

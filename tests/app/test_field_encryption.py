@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.adapters.crypto import KmsEnvelopeCipher
-from chalicelib.adapters.dynamo.models import RuntimeRecord
+from chalicelib.kernel.crypto import KmsEnvelopeCipher
+from chalicelib.kernel.dynamo.models import RuntimeRecord
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def test_old_months_stay_readable_after_the_key_moves_on(cipher, clock):
 
 def test_another_stage_cannot_unwrap_the_data_key(cipher, aws, settings, clock):
     from chalicelib.bootstrap import AwsClients
-    from chalicelib.domain.errors import ConfigError
+    from chalicelib.kernel.errors import ConfigError
 
     sealed = cipher.encrypt("x", context="name")
     other_stage = KmsEnvelopeCipher(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.adapters.dynamo.models import (
+from chalicelib.kernel.dynamo.models import (
     AuditRecord,
     IdempotencyRecord,
     StatusMarkRecord,

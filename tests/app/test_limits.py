@@ -14,8 +14,8 @@ from datetime import timedelta
 import pytest
 from chalice.local import LambdaEventConverter
 
-from chalicelib.config import Settings
-from chalicelib.domain.identity import WeChatSession
+from chalicelib.identity.rules import WeChatSession
+from chalicelib.kernel.settings import Settings
 from tests.conftest import TEST_ENV
 from tests.helpers import assert_error, body, declaration, get, login, post
 
@@ -102,7 +102,7 @@ def test_the_wechat_identity_is_limited_like_any_login_subject(client, container
 
 
 def test_declarations_past_the_limit_are_429_and_store_nothing(client, container):
-    from chalicelib.adapters.dynamo.models import DeclarationRecord
+    from chalicelib.kernel.dynamo.models import DeclarationRecord
 
     token = login(client, "declarer", phone="13812345678")
     for _ in range(2):
@@ -196,7 +196,7 @@ def test_citizens_never_raise_the_staff_alert(client, caplog):
 
 
 def test_counters_hold_no_address_or_subject_and_expire_after_their_window(client, clock, from_ip):
-    from chalicelib.adapters.dynamo.models import RuntimeRecord
+    from chalicelib.kernel.dynamo.models import RuntimeRecord
 
     from_ip("203.0.113.77")
     dev_login(client, "visible-subject")
@@ -213,8 +213,8 @@ def test_counters_hold_no_address_or_subject_and_expire_after_their_window(clien
 
 
 def test_a_busy_counter_table_lets_the_request_through(client, container, monkeypatch, caplog):
-    from chalicelib.adapters.dynamo.limits_repo import DynamoCounters
-    from chalicelib.domain.errors import UpstreamUnavailable
+    from chalicelib.kernel.errors import UpstreamUnavailable
+    from chalicelib.limits.store import DynamoCounters
 
     def throttled(self, key, *, expires):
         raise UpstreamUnavailable("throttled")
@@ -229,7 +229,7 @@ def test_a_busy_counter_table_lets_the_request_through(client, container, monkey
 
 
 def test_the_hot_paths_count_in_memory_and_write_no_counter(client):
-    from chalicelib.adapters.dynamo.models import RuntimeRecord
+    from chalicelib.kernel.dynamo.models import RuntimeRecord
 
     citizen = login(client, "memory", phone="13812345678")
     post(client, "/v1/declarations", declaration(), citizen)
@@ -245,7 +245,7 @@ def test_the_hot_paths_count_in_memory_and_write_no_counter(client):
 def test_memory_counters_forget_expired_windows_when_full():
     from datetime import UTC, datetime
 
-    from chalicelib.services.limits import MemoryCounters
+    from chalicelib.limits.service import MemoryCounters
 
     now = datetime(2026, 11, 20, tzinfo=UTC)
     counters = MemoryCounters(lambda: now)

@@ -13,8 +13,8 @@ from datetime import timedelta
 import pytest
 
 from app import api
-from chalicelib.domain.errors import RateLimited, UpstreamUnavailable
-from chalicelib.web.api import Shedder
+from chalicelib.kernel.api import Shedder
+from chalicelib.kernel.errors import RateLimited, UpstreamUnavailable
 from tests.helpers import assert_error, body, declaration, get, login, post
 
 

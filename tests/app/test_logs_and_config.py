@@ -22,7 +22,7 @@ def console() -> Iterator[io.StringIO]:
     """What an operator's console shows, in one buffer: the app's own JSON handler, and a
     plain handler at INFO on the root logger added after the app's logger was built, as
     ``chalice local`` (``logging.basicConfig``) or the Lambda runtime adds one."""
-    from chalicelib.logs import SERVICE, get_logger
+    from chalicelib.kernel.logs import SERVICE, get_logger
 
     get_logger()
     screen = io.StringIO()
@@ -143,7 +143,7 @@ def test_botocore_does_not_announce_credentials_at_info(console, settings):
     import botocore.session
 
     from chalicelib.bootstrap import AwsClients
-    from chalicelib.logs import QUIET_LOGGERS
+    from chalicelib.kernel.logs import QUIET_LOGGERS
 
     for name in QUIET_LOGGERS:  # as loud as a fresh process: the probe must see the line
         logging.getLogger(name).setLevel(logging.NOTSET)
@@ -215,7 +215,7 @@ def test_a_placeholder_secret_is_refused_with_a_503(aws, settings, monkeypatch):
 def test_a_failure_past_the_views_guard_is_still_one_request_line_in_the_error_shape(
     client, console, monkeypatch
 ):
-    from chalicelib.web import api
+    from chalicelib.kernel import api
 
     def broken(response):
         raise RuntimeError("a bug in the middleware's own path")
@@ -243,7 +243,7 @@ def test_the_stages_log_level_is_applied_to_the_apps_logger(aws, settings, clock
     import dataclasses
 
     from chalicelib import bootstrap
-    from chalicelib.logs import SERVICE
+    from chalicelib.kernel.logs import SERVICE
 
     try:
         bootstrap.build(dataclasses.replace(settings, log_level="WARNING"), clock=clock)

@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.adapters.dynamo import models
-from chalicelib.domain.text import refused_char
-from chalicelib.domain.venues import VENUE_KINDS
-from chalicelib.web import pages
+from chalicelib.kernel.dynamo import models
+from chalicelib.kernel.text import refused_char
+from chalicelib.pages import files as pages
+from chalicelib.venues.rules import VENUE_KINDS
 from tests.helpers import assert_error, body, get, login, post
 
 

@@ -12,8 +12,8 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.adapters.dynamo import models
-from chalicelib.domain.healthcode import parse
+from chalicelib.codes.token import parse
+from chalicelib.kernel.dynamo import models
 from tests.helpers import (
     assert_error,
     body,

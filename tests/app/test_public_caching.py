@@ -14,8 +14,8 @@ import random
 import pytest
 
 from app import api
-from chalicelib.domain.roles import Role
-from chalicelib.web.api import etag_matches
+from chalicelib.kernel.api import etag_matches
+from chalicelib.kernel.roles import Role
 from tests.app.test_test_sites import random_sites
 from tests.helpers import assert_error, get, login
 

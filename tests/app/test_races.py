@@ -23,9 +23,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.dynamo import models
-from chalicelib.domain.errors import Conflict
-from chalicelib.web.api import error_response
+from chalicelib.kernel.api import error_response
+from chalicelib.kernel.dynamo import models
+from chalicelib.kernel.errors import Conflict
 from tests.helpers import body, declaration, login, post, request_mark
 
 
@@ -89,9 +89,9 @@ def _events(action: str) -> list[Any]:
 def test_a_declaration_and_a_recolour_at_once_both_end_up_in_the_colour(
     client, container, atomic_moto, monkeypatch
 ):
-    from chalicelib.adapters.dynamo.colours_repo import DynamoColours
-    from chalicelib.domain.colour import RiskArea
-    from chalicelib.domain.riskfeed import Snapshot
+    from chalicelib.colours.model import RiskArea
+    from chalicelib.colours.store import DynamoColours
+    from chalicelib.risk.rules import Snapshot
 
     token = login(client, "racer", phone="13812345678")
     assert body(post(client, "/v1/declarations", declaration(), token))["colour"] == "green"
@@ -126,7 +126,7 @@ def test_a_declaration_and_a_recolour_at_once_both_end_up_in_the_colour(
 def test_two_officials_approving_one_request_at_once_one_wins_the_other_409(
     client, container, atomic_moto, monkeypatch
 ):
-    from chalicelib.adapters.dynamo.marks_repo import DynamoMarks
+    from chalicelib.officials.marks_store import DynamoMarks
 
     citizen = login(client, "marked", phone="13812345678")
     post(client, "/v1/declarations", declaration(), citizen)
@@ -158,7 +158,7 @@ def test_two_officials_approving_one_request_at_once_one_wins_the_other_409(
 def test_the_same_carrier_batch_posted_twice_at_once_is_written_once(
     client, container, atomic_moto, monkeypatch
 ):
-    from chalicelib.adapters.dynamo.stays_repo import DynamoIdempotency, DynamoStays
+    from chalicelib.itinerary.store import DynamoIdempotency, DynamoStays
     from tests.app.test_carrier_and_card import row
 
     carrier = container.auth.authenticate(login(client, "cmcc", role="carrier"))
@@ -196,8 +196,8 @@ def test_two_accounts_binding_one_phone_at_once_end_as_one_account(
     """Both read the eventually consistent phone index before either writes (the
     barrier): the phone's claim item, a conditional write, lets exactly one bind it, and
     the other login joins that account."""
-    from chalicelib.adapters.dynamo.identity_repo import DynamoIdentityStore
-    from chalicelib.domain.roles import Role
+    from chalicelib.identity.store import DynamoIdentityStore
+    from chalicelib.kernel.roles import Role
 
     hold_first_calls(monkeypatch, DynamoIdentityStore, "find_user_by_phone")
 

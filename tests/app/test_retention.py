@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from chalicelib.adapters.dynamo import models
-from chalicelib.domain import retention
+from chalicelib.kernel import retention
+from chalicelib.kernel.dynamo import models
 from tests.helpers import body, declaration, get, login, post
 
 

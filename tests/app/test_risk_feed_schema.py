@@ -26,12 +26,12 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from app import api
-from chalicelib.adapters.reference_data import divisions
-from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.riskfeed import MAX_ROWS, MAX_TEXT, parse_feed
+from chalicelib.kernel.errors import InvalidInput
+from chalicelib.kernel.openapi import build_document
+from chalicelib.kernel.reference_data import divisions
+from chalicelib.kernel.schema import validate
+from chalicelib.risk.rules import MAX_ROWS, MAX_TEXT, parse_feed
 from chalicelib.web import contract
-from chalicelib.web.openapi import build_document
-from chalicelib.web.schema import validate
 from tests.helpers import assert_error, body, get, login, post
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -303,7 +303,7 @@ PUSHED = [
 def test_a_wrong_shaped_push_is_400_naming_the_field_and_stores_nothing(
     client, document, field, code
 ):
-    from chalicelib.adapters.dynamo.models import RiskFeedRecord
+    from chalicelib.kernel.dynamo.models import RiskFeedRecord
 
     official = login(client, "official-1", role="official")
 

@@ -236,7 +236,7 @@ def test_the_national_shape_reports_unresolved_rows(client, official):
     ],
 )
 def test_bad_feeds_are_400_and_change_nothing(client, official, payload, field):
-    from chalicelib.adapters.dynamo.models import RiskFeedRecord
+    from chalicelib.kernel.dynamo.models import RiskFeedRecord
 
     response = post(client, "/v1/feeds/risk-areas", payload, official)
 
@@ -291,7 +291,7 @@ def test_a_second_refresh_while_one_holds_the_lease_skips(container, bucket, clo
 
 
 def test_the_schedule_and_the_queue_worker_are_wired(client, container):
-    from chalicelib.adapters.recolour_queue import SqsRecolourQueue
+    from chalicelib.risk.queue import SqsRecolourQueue
 
     sqs = container.aws.client("sqs")
     url = sqs.create_queue(QueueName=container.settings.queue_name)["QueueUrl"]
@@ -398,8 +398,8 @@ def test_officials_set_policy_texts_that_counties_inherit(client, official):
 def test_a_run_that_stored_its_snapshot_but_never_switched_is_finished_by_a_retry(
     client, container, official, monkeypatch
 ):
-    from chalicelib.adapters.dynamo.risk_repo import DynamoRiskFeeds
-    from chalicelib.domain.errors import UpstreamUnavailable
+    from chalicelib.kernel.errors import UpstreamUnavailable
+    from chalicelib.risk.store import DynamoRiskFeeds
 
     resident = _citizen(client, "resident", "13811110001", "610113", "111")
     real_switch = DynamoRiskFeeds.switch
@@ -460,7 +460,7 @@ def test_a_scan_check_caches_the_snapshot_and_a_delayed_rescan_catches_up(
 
 
 def test_a_rescan_goes_to_sqs_with_a_delay():
-    from chalicelib.adapters.recolour_queue import SqsRecolourQueue
+    from chalicelib.risk.queue import SqsRecolourQueue
 
     sent = []
 

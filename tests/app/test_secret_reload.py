@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from chalicelib import cli
-from chalicelib.domain.healthcode import parse
+from chalicelib.codes.token import parse
 from tests.helpers import body, declaration, get, login, post
 
 
@@ -37,9 +37,9 @@ def test_a_retired_code_key_stops_signing_within_five_minutes(client, clock, set
 
 
 def test_a_rotated_session_key_is_accepted_after_the_ttl(client, clock, settings):
-    from chalicelib.adapters.secrets import load_app_secrets
-    from chalicelib.domain import session as tokens
-    from chalicelib.domain.roles import Role
+    from chalicelib.kernel import session as tokens
+    from chalicelib.kernel.roles import Role
+    from chalicelib.kernel.secrets import load_app_secrets
 
     cli.rotate_session_key(settings)
     fresh_ring = load_app_secrets(
@@ -63,8 +63,8 @@ def test_a_rotated_session_key_is_accepted_after_the_ttl(client, clock, settings
 def test_a_failed_reload_keeps_the_loaded_secret(clock):
     import json
 
-    from chalicelib.adapters.secrets import SecretsCache, new_secret_document, parse_secret
-    from chalicelib.domain.errors import ConfigError
+    from chalicelib.kernel.errors import ConfigError
+    from chalicelib.kernel.secrets import SecretsCache, new_secret_document, parse_secret
 
     calls = {"n": 0}
     first = parse_secret(json.dumps(new_secret_document(clock.now)))

@@ -28,11 +28,11 @@ from typing import Any
 import pytest
 from nacl.signing import SigningKey
 
-from chalicelib.adapters.signing import kid_for, raw_public, sign
-from chalicelib.domain import healthcode as hc
-from chalicelib.domain import session
-from chalicelib.domain.colour import Colour
-from chalicelib.domain.roles import Role
+from chalicelib.codes import token as hc
+from chalicelib.colours.model import Colour
+from chalicelib.kernel import session
+from chalicelib.kernel.roles import Role
+from chalicelib.kernel.signing import kid_for, raw_public, sign
 from tests.helpers import (
     assert_error,
     body,

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.adapters.dynamo.models import CheckinRecord, ExposureRecord, VenueRecord
-from chalicelib.services.declarations import self_person_id
+from chalicelib.declarations.service import self_person_id
+from chalicelib.kernel.dynamo.models import CheckinRecord, ExposureRecord, VenueRecord
 from tests.helpers import (
     assert_error,
     body,
@@ -118,7 +118,7 @@ def test_posters_in_png_svg_and_pdf(client, venue):
 
 
 def test_the_venue_token_fits_qr_version_7_like_the_health_code(client, venue):
-    from chalicelib.adapters import qr
+    from chalicelib.kernel import qr
 
     assert qr.version(venue["token"]) <= 7
 
@@ -160,7 +160,7 @@ def _flip(token: str) -> str:
 
 def _foreign_token():
     from chalicelib import bootstrap
-    from chalicelib.domain.venuecode import VenueClaims, build
+    from chalicelib.venues.token import VenueClaims, build
 
     signer = bootstrap.get_container().venues.signer()
     claims = VenueClaims(

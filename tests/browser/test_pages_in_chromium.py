@@ -400,7 +400,7 @@ def _forge(token: str) -> str:
     """The same signature over a payload that claims green for 23 minutes: a forger's try
     at a code that stays green past its expiry."""
     sys.path.insert(0, str(ROOT))
-    from chalicelib.domain import healthcode as hc
+    from chalicelib.codes import token as hc
 
     parsed = hc.parse(token)
     claims = hc.cbor_decode(parsed.payload)

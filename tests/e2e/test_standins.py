@@ -1,7 +1,7 @@
 """The WeChat and Alipay stand-ins speak the wire format wechatpy and our Alipay gateway parse.
 
 The stand-ins are served over HTTP on the loopback (``scripts/standins/``), and
-the app's own gateways (``chalicelib/adapters/wechat.py`` with wechatpy inside,
+the app's own gateways (``chalicelib/identity/wechat.py`` with wechatpy inside,
 ``alipay.py``) are pointed at them by base URL, as ``make run`` does. No
 AWS here: wechatpy keeps its token in memory.
 """
@@ -19,9 +19,9 @@ import pytest
 import requests
 from wechatpy.session.memorystorage import MemoryStorage
 
-from chalicelib.adapters.alipay import AlipayGateway
-from chalicelib.adapters.wechat import WeChatGateway
-from chalicelib.domain.errors import (
+from chalicelib.identity.alipay import AlipayGateway
+from chalicelib.identity.wechat import WeChatGateway
+from chalicelib.kernel.errors import (
     InvalidInput,
     Unauthenticated,
     UpstreamBadResponse,
@@ -232,7 +232,7 @@ def test_the_alipay_phone_proof_binds_through_the_app_s_checks(running):
 
 
 def test_provisioned_credentials_parse_as_the_app_s_secret():
-    from chalicelib.adapters.secrets import parse_secret
+    from chalicelib.kernel.secrets import parse_secret
 
     stand_ins = standins.create()
     document = {

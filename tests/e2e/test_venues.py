@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import requests
 
-from chalicelib.domain.colour import local_day
+from chalicelib.kernel.times import local_day
 from tests.e2e import stack as local_stack
 from tests.helpers import declaration, make_id_number
 

@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from chalicelib.domain.roles import Role
+from chalicelib.kernel.roles import Role
 from tests.conftest import TEST_ENV, Clock, _empty_tables
 from tests.federation_helpers import KeyPair, trust_list, window
 from tests.helpers import body, declaration, login, make_id_number, post
@@ -84,7 +84,7 @@ def world(_moto: None) -> Iterator[World]:
 
     from app import app
     from chalicelib import bootstrap
-    from chalicelib.config import Settings
+    from chalicelib.kernel.settings import Settings
 
     secrets = boto3.client("secretsmanager", region_name=TEST_ENV["AWS_REGION"])
     original = secrets.get_secret_value(SecretId=TEST_ENV["YIMA_SECRET_ID"])["SecretString"]
@@ -110,8 +110,8 @@ def _channels(clock: Clock) -> Iterator[None]:
     import responses
 
     from chalicelib import bootstrap
-    from chalicelib.adapters.alipay import AlipayGateway
-    from chalicelib.adapters.wechat import DynamoTokenStorage, WeChatGateway
+    from chalicelib.identity.alipay import AlipayGateway
+    from chalicelib.identity.wechat import DynamoTokenStorage, WeChatGateway
     from tests.app import test_channels as channels
 
     container = bootstrap.get_container()

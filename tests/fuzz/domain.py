@@ -18,7 +18,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from chalicelib.domain.health import MARK_CATEGORIES, MARK_STATUSES, SYMPTOMS
+from chalicelib.declarations.rules import SYMPTOMS
+from chalicelib.officials.rules import MARK_CATEGORIES, MARK_STATUSES
 from tests.helpers import make_id_number
 
 # Codes in force (cities and counties, municipalities' districts, a county-level city
@@ -239,7 +240,7 @@ def test_sites_query() -> st.SearchStrategy[dict[str, Any]]:
 @st.composite
 def partner_code(draw: st.DrawFn, now: datetime, keys: Any, own: str) -> str:
     """A partner's or the national code, fresh or stale; rarely ours or a damaged one."""
-    from chalicelib.domain.colour import Colour
+    from chalicelib.colours.model import Colour
 
     signer, region = draw(
         st.sampled_from(

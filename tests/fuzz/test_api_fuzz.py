@@ -45,7 +45,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from app import api
-from chalicelib.domain.roles import Role
+from chalicelib.kernel.roles import Role
 from chalicelib.web import contract
 from tests.fuzz.conftest import World, document
 from tests.fuzz.domain import BODIES

@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
 from app import api
-from chalicelib.domain.roles import Role
+from chalicelib.kernel.roles import Role
 from tests.conftest import Clock
 from tests.e2e import stack
 from tests.fuzz.conftest import KEYS, OWNER_ID, OWNER_PHONE, World

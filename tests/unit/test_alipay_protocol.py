@@ -1,4 +1,4 @@
-"""Alipay's gateway protocol as ``chalicelib/adapters/alipay.py`` speaks it without the
+"""Alipay's gateway protocol as ``chalicelib/identity/alipay.py`` speaks it without the
 SDK: the RSA2 signature (held to OpenSSL's, through ``cryptography``, the tests' second
 implementation), the string it signs, the signed request, the exact span of the answer
 that Alipay signed, and what happens to an answer that does not verify."""
@@ -25,14 +25,14 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.adapters.alipay import (
+from chalicelib.identity.alipay import (
     AlipayGateway,
     member_text,
     rsa2_sign,
     rsa2_verify,
     signing_string,
 )
-from chalicelib.domain.errors import Unauthenticated, UpstreamBadResponse, UpstreamUnavailable
+from chalicelib.kernel.errors import Unauthenticated, UpstreamBadResponse, UpstreamUnavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 APPID = "2021000000000001"
@@ -413,7 +413,7 @@ for name in ("alipay", "OpenSSL", "cryptography"):
     sys.modules[name] = None  # any import of them now raises ImportError
 from datetime import datetime, timezone
 from Cryptodome.PublicKey import RSA
-from chalicelib.adapters.alipay import AlipayGateway
+from chalicelib.identity.alipay import AlipayGateway
 app, ali = RSA.generate(2048), RSA.generate(2048)
 gateway = AlipayGateway("2021", app.export_key().decode(), ali.public_key().export_key().decode(),
                         b"0" * 16, clock=lambda: datetime(2026, 11, 20, tzinfo=timezone.utc))

@@ -16,26 +16,20 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain.colour import (
-    OFFICIAL_STATUSES,
-    RULES,
-    SHANGHAI,
+from chalicelib.colours.model import (
     Assessment,
     Colour,
     DeclarationFacts,
     Facts,
-    Policy,
     Reason,
     RiskArea,
     StatusMark,
     Stay,
     TestResult,
     VenueScan,
-    assess,
-    days_after,
-    local_day,
-    local_midnight,
 )
+from chalicelib.colours.rules import OFFICIAL_STATUSES, RULES, Policy, assess
+from chalicelib.kernel.times import SHANGHAI, days_after, local_day, local_midnight
 
 POLICY = Policy()
 H = timedelta(hours=1)

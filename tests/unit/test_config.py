@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.config import Settings
-from chalicelib.domain.errors import ConfigError
+from chalicelib.kernel.errors import ConfigError
+from chalicelib.kernel.settings import Settings
 from tests.conftest import TEST_ENV
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pycountry
 
-from chalicelib.adapters.reference_data import country_names, is_country
+from chalicelib.kernel.reference_data import country_names, is_country
 from scripts import countries
 
 ROOT = Path(__file__).resolve().parents[2]

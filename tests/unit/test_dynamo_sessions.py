@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from chalicelib.adapters.dynamo import models
-from chalicelib.adapters.dynamo.sessions import share_sessions, thread_session
+from chalicelib.kernel.dynamo import models
+from chalicelib.kernel.dynamo.sessions import share_sessions, thread_session
 
 
 @pytest.fixture(autouse=True)

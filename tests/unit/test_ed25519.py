@@ -9,8 +9,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.adapters import signing
-from chalicelib.adapters.signing import ed25519_verify
+from chalicelib.kernel import signing
+from chalicelib.kernel.signing import ed25519_verify
 
 # RFC 8032 §7.1, TEST 1 (empty message) and TEST 2 (one byte).
 VECTORS = [

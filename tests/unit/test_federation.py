@@ -8,17 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.adapters.signing import ed25519_verify
-from chalicelib.domain import federation, healthcode
-from chalicelib.domain.colour import (
-    Colour,
-    DeclarationFacts,
-    Facts,
-    PartnerStatus,
-    Policy,
-    assess,
-)
-from chalicelib.domain.errors import InvalidInput
+from chalicelib.codes import token as healthcode
+from chalicelib.colours.model import Colour, DeclarationFacts, Facts, PartnerStatus
+from chalicelib.colours.rules import Policy, assess
+from chalicelib.federation import rules as federation
+from chalicelib.kernel.errors import InvalidInput
+from chalicelib.kernel.signing import ed25519_verify
 from tests.federation_helpers import (
     KeyPair,
     attestation,

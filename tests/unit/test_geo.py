@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.domain import geo
+from chalicelib.kernel import geo
 
 
 def _reference(lat: float, lng: float, precision: int) -> str:

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.domain import healthcode as hc
-from chalicelib.domain.colour import Colour
+from chalicelib.codes import token as hc
+from chalicelib.colours.model import Colour
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from cfnlint.api import ManualArgs, lint
 
-from chalicelib.adapters.dynamo import models
+from chalicelib.kernel.dynamo import models
 
 ROOT = Path(__file__).resolve().parents[2]
 RESOURCES = ROOT / "infra" / "resources.json"
@@ -199,8 +199,8 @@ def test_feed_bucket_is_private_versioned_encrypted_and_tls_only(template: dict[
 
 
 def test_secret_is_a_placeholder_the_app_refuses(template: dict[str, Any]) -> None:
-    from chalicelib.adapters.secrets import parse_secret
-    from chalicelib.domain.errors import ConfigError
+    from chalicelib.kernel.errors import ConfigError
+    from chalicelib.kernel.secrets import parse_secret
 
     secret = template["Resources"]["AppSecret"]
     props = secret["Properties"]

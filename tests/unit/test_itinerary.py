@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.adapters.reference_data import divisions, is_country
-from chalicelib.domain.colour import RiskArea, Stay
-from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.itinerary import CardPolicy, build_card, local_days, parse_stays
+from chalicelib.colours.model import RiskArea, Stay
+from chalicelib.itinerary.rules import CardPolicy, build_card, local_days, parse_stays
+from chalicelib.kernel.errors import InvalidInput
+from chalicelib.kernel.reference_data import divisions, is_country
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=CST)  # noon in Beijing

@@ -10,10 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.adapters.reference_data import divisions, parse_id_number
-from chalicelib.domain.colour import TestResult
-from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.geo import (
+from chalicelib.colours.model import TestResult
+from chalicelib.kernel.errors import InvalidInput
+from chalicelib.kernel.geo import (
     cell_size,
     centre,
     covering_cells,
@@ -22,7 +21,8 @@ from chalicelib.domain.geo import (
     parse_coordinate,
     precision_for,
 )
-from chalicelib.domain.labs import (
+from chalicelib.kernel.reference_data import divisions, parse_id_number
+from chalicelib.labs.rules import (
     RESULT_RETENTION,
     badge,
     badge_of,

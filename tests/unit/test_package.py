@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 KEPT = [
     "app.py",
     "chalicelib/__init__.py",
-    "chalicelib/adapters/countries.json",
+    "chalicelib/kernel/countries.json",
     "pynamodb/models.py",
     "pynamodb-6.1.0.dist-info/METADATA",
     "cryptography/__init__.py",
@@ -95,7 +95,7 @@ WITHOUT_CRYPTOGRAPHY = """
 import base64, json, sys
 for name in ("cryptography", "OpenSSL", "alipay"):
     sys.modules[name] = None  # not in the package: any import of them raises ImportError
-import chalicelib.adapters.wechat
+import chalicelib.identity.wechat
 from wechatpy.crypto import WeChatWxaCrypto, base
 from Cryptodome.Cipher import AES
 from Cryptodome.Util.Padding import pad

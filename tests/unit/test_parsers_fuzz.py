@@ -27,19 +27,19 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.adapters.reference_data import divisions, is_country, parse_id_number
-from chalicelib.adapters.signing import ed25519_verify, kid_for, raw_public
-from chalicelib.domain import healthcode as hc
-from chalicelib.domain import session
-from chalicelib.domain.colour import Colour, RiskArea
-from chalicelib.domain.errors import InvalidInput, Unauthenticated
-from chalicelib.domain.itinerary import CardPolicy, parse_stays, parse_time
-from chalicelib.domain.phone import parse_mobile
-from chalicelib.domain.riskfeed import Snapshot, parse_feed
-from chalicelib.domain.roles import Role
+from chalicelib.codes import token as hc
+from chalicelib.colours.model import Colour, RiskArea
+from chalicelib.itinerary.rules import CardPolicy, parse_stays, parse_time
+from chalicelib.kernel import session
+from chalicelib.kernel.api import parse_json
+from chalicelib.kernel.errors import InvalidInput, Unauthenticated
+from chalicelib.kernel.phone import parse_mobile
+from chalicelib.kernel.reference_data import divisions, is_country, parse_id_number
+from chalicelib.kernel.roles import Role
+from chalicelib.kernel.schema import validate
+from chalicelib.kernel.signing import ed25519_verify, kid_for, raw_public
+from chalicelib.risk.rules import Snapshot, parse_feed
 from chalicelib.web import contract
-from chalicelib.web.api import parse_json
-from chalicelib.web.schema import validate
 from tests.helpers import make_id_number
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)

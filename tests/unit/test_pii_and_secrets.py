@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.adapters.secrets import new_secret_document, parse_secret, rotate_session_key
-from chalicelib.domain.errors import ConfigError, InvalidInput
-from chalicelib.domain.phone import mask_mobile, parse_mobile
-from chalicelib.domain.pii import keyed_hash, mask_id_number, mask_name
+from chalicelib.kernel.errors import ConfigError, InvalidInput
+from chalicelib.kernel.phone import mask_mobile, parse_mobile
+from chalicelib.kernel.pii import keyed_hash, mask_id_number, mask_name
+from chalicelib.kernel.secrets import new_secret_document, parse_secret, rotate_session_key
 
 
 @pytest.mark.parametrize(
@@ -88,8 +88,8 @@ def test_the_federation_key_is_optional_but_never_short():
     "value", ["REPLACE_ME", "changeme", "<todo>", "xxxx", "your-secret-xxx", "PLACEHOLDER"]
 )
 def test_a_placeholder_credential_is_refused(value):
-    from chalicelib.adapters.secrets import _text
-    from chalicelib.domain.errors import ConfigError
+    from chalicelib.kernel.errors import ConfigError
+    from chalicelib.kernel.secrets import _text
 
     with pytest.raises(ConfigError, match="placeholder"):
         _text({"secret": value}, "secret", "wechat")
@@ -101,13 +101,13 @@ def test_a_random_key_is_never_taken_for_a_placeholder(raw):
     # `make run` refuse its own freshly made Alipay stand-in key.
     import base64
 
-    from chalicelib.adapters.secrets import _text
+    from chalicelib.kernel.secrets import _text
 
     for text in (base64.b64encode(raw).decode(), raw.hex()):
         assert _text({"key": text}, "key", "alipay") == text
 
 
 def test_a_key_with_xxx_and_todo_inside_is_a_key():
-    from chalicelib.adapters.secrets import _text
+    from chalicelib.kernel.secrets import _text
 
     assert _text({"k": "abXxXcdTODOef+/g=="}, "k", "alipay") == "abXxXcdTODOef+/g=="

@@ -8,10 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.adapters import qr
-from chalicelib.adapters.signing import ed25519_verify, kid_for, raw_public
-from chalicelib.domain.colour import Colour
-from chalicelib.domain.healthcode import (
+from chalicelib.codes.token import (
     KIND_PRINTED,
     CodeClaims,
     PublicKey,
@@ -25,7 +22,10 @@ from chalicelib.domain.healthcode import (
     signing_input,
     verify,
 )
-from chalicelib.domain.people import automatic_outcome, printed_expiry
+from chalicelib.colours.model import Colour
+from chalicelib.kernel import qr
+from chalicelib.kernel.signing import ed25519_verify, kid_for, raw_public
+from chalicelib.people.rules import automatic_outcome, printed_expiry
 from tests.keys import Ed25519Key
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)

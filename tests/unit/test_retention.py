@@ -1,6 +1,6 @@
 """Every table has a retention rule, or a written reason to keep its items.
 
-A new model fails here until it is given a rule in ``chalicelib/domain/retention.py``
+A new model fails here until it is given a rule in ``chalicelib/kernel/retention.py``
 (and a TTL attribute) or an entry in ``KEPT`` saying why it keeps its items.
 """
 
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from chalicelib.adapters.dynamo import models
-from chalicelib.domain import retention
-from chalicelib.domain.colour import Policy
+from chalicelib.colours.rules import Policy
+from chalicelib.kernel import retention
+from chalicelib.kernel.dynamo import models
 
 
 def _tables() -> dict[str, type]:
@@ -69,4 +69,4 @@ def test_only_the_decommission_purge_scans_a_table() -> None:
         if ".scan(" in path.read_text(encoding="utf-8")
     )
 
-    assert scanning == ["adapters/dynamo/purge.py"]
+    assert scanning == ["kernel/dynamo/purge.py"]

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.adapters.reference_data import divisions
-from chalicelib.domain.colour import RiskArea
-from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.riskfeed import diff, lifts_too_much, national_stamp, parse_feed
-from chalicelib.domain.text import strip_refused
+from chalicelib.colours.model import RiskArea
+from chalicelib.kernel.errors import InvalidInput
+from chalicelib.kernel.reference_data import divisions
+from chalicelib.kernel.text import strip_refused
+from chalicelib.risk.rules import diff, lifts_too_much, national_stamp, parse_feed
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

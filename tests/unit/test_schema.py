@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, ValidationError, validators
 
-from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.text import refused_char
-from chalicelib.web.schema import validate
+from chalicelib.kernel.errors import InvalidInput
+from chalicelib.kernel.schema import validate
+from chalicelib.kernel.text import refused_char
 
 STAY = {
     "type": "object",

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.domain import session as tokens
-from chalicelib.domain.errors import Unauthenticated
-from chalicelib.domain.roles import Role
-from chalicelib.domain.session import KeyRing
+from chalicelib.kernel import session as tokens
+from chalicelib.kernel.errors import Unauthenticated
+from chalicelib.kernel.roles import Role
+from chalicelib.kernel.session import KeyRing
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 RING = KeyRing(keys={"s1": b"k" * 32}, active="s1")

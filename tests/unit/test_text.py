@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.text import check_clean, one_line, refused_char, strip_refused
+from chalicelib.kernel.errors import InvalidInput
+from chalicelib.kernel.text import check_clean, one_line, refused_char, strip_refused
 
 REFUSED = st.characters(categories=["Cc", "Cf", "Cs"])
 CLEAN = st.text(st.characters(exclude_categories=["Cc", "Cf", "Cs"]))

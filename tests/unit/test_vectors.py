@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.adapters.signing import ed25519_verify
-from chalicelib.domain import healthcode as hc
+from chalicelib.codes import token as hc
+from chalicelib.kernel.signing import ed25519_verify
 from chalicelib.verify import OfflineVerifier, load_keys, verify_offline
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"

@@ -9,19 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.adapters.signing import ed25519_verify, kid_for, raw_public
-from chalicelib.domain.colour import (
-    Colour,
-    DeclarationFacts,
-    Facts,
-    Policy,
-    TestResult,
-    Vaccination,
-    VenueExposure,
-    assess,
-    pending_action,
-)
-from chalicelib.domain.healthcode import (
+from chalicelib.codes.token import (
     PublicKey,
     TokenError,
     b45decode,
@@ -30,8 +18,17 @@ from chalicelib.domain.healthcode import (
     cbor_encode,
     signing_input,
 )
-from chalicelib.domain.venuecode import VenueClaims, build, inside, parse, verify
-from chalicelib.domain.venues import (
+from chalicelib.colours.model import (
+    Colour,
+    DeclarationFacts,
+    Facts,
+    TestResult,
+    Vaccination,
+    VenueExposure,
+)
+from chalicelib.colours.rules import Policy, assess, pending_action
+from chalicelib.kernel.signing import ed25519_verify, kid_for, raw_public
+from chalicelib.venues.rules import (
     Checkin,
     co_located,
     contacts,
@@ -39,6 +36,7 @@ from chalicelib.domain.venues import (
     summarise,
     window_buckets,
 )
+from chalicelib.venues.token import VenueClaims, build, inside, parse, verify
 from tests.keys import Ed25519Key
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
@@ -284,7 +282,7 @@ def test_an_exposure_asks_for_a_test_until_a_negative_one():
 
 
 def test_a_city_stay_asks_to_report_the_itinerary_until_a_new_declaration():
-    from chalicelib.domain.colour import RiskArea, Stay
+    from chalicelib.colours.model import RiskArea, Stay
 
     stay = Stay(
         kind="city",
@@ -312,7 +310,7 @@ def test_a_city_stay_asks_to_report_the_itinerary_until_a_new_declaration():
 
 
 def test_a_case_is_asked_to_call_the_hotline_whatever_they_do():
-    from chalicelib.domain.colour import StatusMark
+    from chalicelib.colours.model import StatusMark
 
     facts = replace(
         EXPOSED,
@@ -327,7 +325,7 @@ def test_a_case_is_asked_to_call_the_hotline_whatever_they_do():
 
 
 def test_the_worst_reason_shows_its_pop_up_first():
-    from chalicelib.domain.colour import StatusMark
+    from chalicelib.colours.model import StatusMark
 
     facts = replace(
         EXPOSED, marks=(StatusMark(status="confirmed", effective_at=VISIT + timedelta(hours=1)),)

@@ -29,9 +29,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from chalicelib.adapters.signing import kid_for, raw_public  # noqa: E402
-from chalicelib.domain import healthcode as hc  # noqa: E402
-from chalicelib.domain.colour import Colour  # noqa: E402
+from chalicelib.codes import token as hc  # noqa: E402
+from chalicelib.colours.model import Colour  # noqa: E402
+from chalicelib.kernel.signing import kid_for, raw_public  # noqa: E402
 from tests.keys import Ed25519Key  # noqa: E402
 
 ISSUED = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Beijing

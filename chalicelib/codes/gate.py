@@ -1,0 +1,226 @@
+"""The gate without a phone: printed codes and the ID-card check (docs/people.md).
+
+- A **printed code** (纸质码) is a signed token of its own kind (``printed``,
+  chalicelib/codes/token.py) that lives up to 30 days and carries no colour:
+  its holder field is the printed code's own random id, found in the
+  ``printed_codes`` table, so it cannot be linked to the person's phone code.
+  A checkpoint scanning it gets the person's *current* colour online; offline it
+  shows "identity only: check the colour online". Issuing a new one revokes the
+  previous (one pointer per person, moved by a conditional write).
+- The **ID-card check** (数字哨兵): a checkpoint sends the ID number read from the
+  card and gets what a scan of the phone code gets: colour, masked holder, latest
+  negative test, itinerary star. An unknown number answers ``valid: false,
+  reason: unknown_person`` and nothing more. Every check is logged as a scan and
+  counts toward the staff-burst alert (the route's ``scan`` limit group).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Protocol
+
+from chalicelib.codes.service import ScanLog, Signer, Verification
+from chalicelib.codes.token import KIND_PRINTED, CodeClaims, build
+from chalicelib.colours.model import Colour
+from chalicelib.colours.ports import Colours
+from chalicelib.kernel import retention
+from chalicelib.kernel.divisions import DivisionIndex
+from chalicelib.kernel.errors import NotFound
+from chalicelib.kernel.pii import keyed_hash
+from chalicelib.kernel.roles import Role
+from chalicelib.kernel.session import SessionClaims
+from chalicelib.kernel.times import local_time
+from chalicelib.labs.rules import badge_of
+from chalicelib.officials.ports import Audit
+from chalicelib.officials.rules import AuditEvent
+from chalicelib.people.ports import People
+from chalicelib.people.rules import PRINTED_DEFAULT_DAYS, Person, PrintedCode, printed_expiry
+
+SCAN_RETENTION = retention.keep("scans")
+
+
+class PrintedCodes(Protocol):
+    def issue(self, code: PrintedCode) -> str | None: ...
+
+    def current(self, person_id: str) -> str | None: ...
+
+    def get(self, printed_id: str) -> PrintedCode | None: ...
+
+
+@dataclass(frozen=True)
+class CardText:
+    """What the printable card says besides the QR."""
+
+    name_masked: str
+    id_masked: str
+    issued: str  # 2026-11-20, Asia/Shanghai
+    expires: str
+    region: str  # 610100 西安市
+
+
+@dataclass(frozen=True)
+class PrintedCard:
+    person: Person
+    code: PrintedCode
+    token: str
+    claims: CodeClaims
+    revoked_previous: bool
+    pdf: bytes
+
+
+@dataclass
+class GateService:
+    people: People
+    person_for: Callable[[str, str | None], Person]  # PeopleService.person_for
+    printed: PrintedCodes
+    colours: Colours
+    scans: ScanLog
+    audit: Audit
+    signer: Callable[[], Signer]
+    hash_key: bytes
+    parse_id_number: Callable[..., str]
+    divisions: Callable[[], DivisionIndex]
+    region: str
+    clock: Callable[[], datetime]
+    after_scan: Callable[[str, str], None] = lambda person_id, region: None
+    venue_region: Callable[[str | None], str | None] = lambda venue_id: None
+    # Draws the printable card (chalicelib/codes/card.py): (token, card text) → PDF.
+    render_card: Callable[[str, CardText], bytes] = lambda token, card: b""
+
+    # -- printed codes --------------------------------------------------------------
+
+    def issue_printed(
+        self, caller: SessionClaims, person_id: str, *, days: int | None = None
+    ) -> PrintedCard:
+        """The holder (for self or a dependant, through the one ownership check) or an
+        official (for anyone) prints a code; the previous one stops verifying."""
+        if caller.role == Role.OFFICIAL:
+            person = self.people.get(person_id)
+            if person is None:
+                raise NotFound("no such person", field="person", code="person_not_found")
+        else:
+            person = self.person_for(caller.subject, person_id)
+        now = self.clock().replace(microsecond=0)
+        lifetime = int(days or PRINTED_DEFAULT_DAYS)  # JSON may send 17.0: still an integer
+        code = PrintedCode(
+            printed_id=secrets.token_hex(8),
+            person_id=person.person_id,
+            issued_by=caller.subject,
+            issued_at=now,
+            expires_at=printed_expiry(now, lifetime),
+        )
+        claims = CodeClaims(
+            holder=code.printed_id,
+            colour=Colour.PENDING,
+            issued_at=now,
+            lifetime_minutes=lifetime * 24 * 60,
+            region=self.region,
+            kind=KIND_PRINTED,
+        )
+        signer = self.signer()
+        token = build(claims, kid=signer.kid, sign=signer.sign)
+        previous = self.printed.issue(code)
+        self.audit.append(
+            AuditEvent(
+                subject_id=person.person_id,
+                actor=caller.subject,
+                actor_role=caller.role.value,
+                action="printed_code_issued",
+                at=now,
+                reason=f"{lifetime}d",
+                after={"printed": code.printed_id, "revoked": previous},
+            )
+        )
+        division = self.divisions().get(self.region)
+        card = CardText(
+            name_masked=person.name_masked,
+            id_masked=person.id_masked,
+            issued=local_time(now).date().isoformat(),
+            expires=local_time(code.expires_at).date().isoformat(),
+            region=f"{self.region} {division.name if division else ''}".strip(),
+        )
+        return PrintedCard(
+            person=person,
+            code=code,
+            token=token,
+            claims=claims,
+            revoked_previous=previous is not None,
+            pdf=self.render_card(token, card),
+        )
+
+    def verify_printed(
+        self, checkpoint: SessionClaims, claims: CodeClaims, venue_id: str | None
+    ) -> Verification:
+        """A printed token whose signature and times verified: the online colour of the
+        person it names, unless a newer printed code replaced it."""
+        code = self.printed.get(claims.holder)
+        if code is None:
+            return Verification(valid=False, reason="unknown_holder", token_colour=claims.colour)
+        if self.printed.current(code.person_id) != code.printed_id:
+            return Verification(valid=False, reason="revoked", token_colour=claims.colour)
+        answer = self._answer(
+            checkpoint,
+            code.person_id,
+            venue_id,
+            token_colour=claims.colour,
+            issued_at=claims.issued_at,
+            expires_at=claims.expires_at,
+        )
+        return replace(answer, kind=KIND_PRINTED)
+
+    # -- the ID card ---------------------------------------------------------------
+
+    def verify_id(
+        self, checkpoint: SessionClaims, id_number: str, venue_id: str | None = None
+    ) -> Verification:
+        now = self.clock()
+        number = self.parse_id_number(id_number, today=local_time(now).date(), field="id_number")
+        held = self.people.ids_by_id_hash(keyed_hash(self.hash_key, "id", number))
+        if not held:
+            return Verification(valid=False, reason="unknown_person")
+        return self._answer(checkpoint, held[0], venue_id)
+
+    # -- shared ----------------------------------------------------------------------
+
+    def _answer(
+        self,
+        checkpoint: SessionClaims,
+        person_id: str,
+        venue_id: str | None,
+        *,
+        token_colour: Colour | None = None,
+        issued_at: datetime | None = None,
+        expires_at: datetime | None = None,
+    ) -> Verification:
+        stored = self.colours.get(person_id)
+        if stored is None:  # filed, never coloured: nothing to show a checkpoint
+            return Verification(valid=False, reason="unknown_person", token_colour=token_colour)
+        now = self.clock()
+        region_code = self.venue_region(venue_id)
+        self.scans.add(
+            person_id=person_id,
+            scan_id=secrets.token_hex(6),
+            venue_id=venue_id,
+            region_code=region_code,
+            scanned_by=checkpoint.subject,
+            colour=stored.assessment.colour.value,
+            at=now,
+            expires=now + SCAN_RETENTION,
+        )
+        if region_code is not None:
+            self.after_scan(person_id, region_code)
+        return Verification(
+            valid=True,
+            colour=stored.assessment.colour,
+            token_colour=token_colour,
+            stored=stored,
+            issued_at=issued_at,
+            expires_at=expires_at,
+            region=self.region,
+            starred=stored.itinerary_starred,
+            latest_test=badge_of(stored.latest_test, now, negative_only=True),
+            issuer="local",
+        )

@@ -1,0 +1,71 @@
+"""The stored colours and the facts behind a colour, as the services see them."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Protocol
+
+from chalicelib.colours.model import (
+    Assessment,
+    PartnerStatus,
+    RiskArea,
+    Stay,
+    StoredColour,
+    TestResult,
+    Vaccination,
+    VenueExposure,
+    VenueScan,
+)
+from chalicelib.people.rules import Person
+from chalicelib.venues.rules import VaccinationSummary
+
+
+class Colours(Protocol):
+    def get(self, person_id: str, *, consistent: bool = False) -> StoredColour | None: ...
+
+    def by_holder(self, holder_id: str) -> StoredColour | None: ...
+
+    def due(self, bucket: str, *, until: datetime) -> list[str]: ...
+
+    def save(
+        self,
+        person: Person,
+        assessment: Assessment,
+        *,
+        expected_version: int | None,
+        itinerary_starred: bool | None = None,
+        latest_test: TestResult | None = None,
+        vaccination: VaccinationSummary | None = None,
+    ) -> StoredColour:
+        """Raises a Conflict (stale_write) if another write came first."""
+        ...
+
+
+class FactsSource(Protocol):
+    def phone_hash_of(self, user_id: str) -> str | None: ...
+
+    def stays(self, phone_hash: str, *, since: datetime) -> list[Stay]: ...
+
+    def scans(self, person_id: str, *, since: datetime) -> list[VenueScan]: ...
+
+    def tests(self, id_hash: str) -> list[TestResult]: ...
+
+    def exposures(self, person_id: str) -> list[VenueExposure]:
+        """Co-location contacts (时空伴随) found for this person and still standing."""
+        ...
+
+    def vaccinations(self, id_hash: str) -> list[Vaccination]: ...
+
+    def partner_statuses(self, fed_hash: str) -> list[PartnerStatus]:
+        """What partner regions attested about this federation hash (way (a))."""
+        ...
+
+    def active_risk(self, *, fresh: bool = False) -> tuple[str | None, tuple[RiskArea, ...]]:
+        """The active risk snapshot: from a per-container cache with a bounded age, or
+        read consistently when ``fresh`` (a colour about to be stored)."""
+        ...
+
+    def one_snapshot(self) -> AbstractContextManager[None]:
+        """Within the block every ``active_risk`` answer is the first one."""
+        ...

@@ -1,0 +1,220 @@
+"""Recolouring a person: read the facts, assess, store with an optimistic lock, audit.
+
+The stored colour carries a version. We read it *before* the facts, so any
+write that lands between our read and our write (a declaration, a review, a
+recolour job) bumps the version and our write fails; we then read again and
+recompute from the fresher facts. Neither update is lost: whichever write
+comes last was computed from facts that include the other's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from chalicelib.colours.model import Assessment, DeclarationFacts, Facts, StatusMark, StoredColour
+from chalicelib.colours.ports import Colours, FactsSource
+from chalicelib.colours.rules import Policy, assess
+from chalicelib.declarations.ports import Declarations
+from chalicelib.declarations.rules import Declaration
+from chalicelib.itinerary.rules import CardPolicy, build_card
+from chalicelib.kernel.errors import Conflict, NotFound, UpstreamUnavailable
+from chalicelib.kernel.times import days_after
+from chalicelib.officials.ports import Audit, Marks
+from chalicelib.officials.rules import AuditEvent
+from chalicelib.people.ports import People
+from chalicelib.people.rules import Person
+from chalicelib.venues.rules import summarise
+
+MAX_ATTEMPTS = 5
+CASE_REASONS = frozenset({"status_confirmed", "positive_test"})
+
+
+def is_case(assessment: Assessment) -> bool:
+    """A confirmed case, for co-location: an approved confirmed mark or a positive test."""
+    return any(r.code in CASE_REASONS for r in assessment.reasons)
+
+
+def summary(assessment: Assessment) -> dict[str, Any]:
+    """What the audit trail keeps of a colour: no personal data, no free text."""
+    return {
+        "colour": assessment.colour.value,
+        "reasons": [r.code for r in assessment.reasons],
+        "policy_version": assessment.policy_version,
+        "feed_id": assessment.feed_id,
+    }
+
+
+def _declaration_facts(declaration: Declaration) -> DeclarationFacts:
+    return DeclarationFacts(
+        declared_at=declaration.created_at,
+        status=declaration.status,
+        symptoms=declaration.symptoms,
+        contact_with_confirmed=declaration.contact_with_confirmed,
+        abroad_14d=declaration.abroad_14d,
+        residence_region=declaration.residence_region,
+        reviewed_at=declaration.reviewed_at,
+    )
+
+
+@dataclass
+class ColourService:
+    people: People
+    declarations: Declarations
+    colours: Colours
+    marks: Marks
+    facts: FactsSource
+    audit: Audit
+    policy: Policy
+    clock: Callable[[], datetime]
+    # Called when a recolour finds that a person became a confirmed case (True) or stopped
+    # being one (False): co-location exposure (ExposureService in chalicelib/venues/service.py) finds or
+    # lifts their contacts. Whatever the path (an approved mark, a lab result through the
+    # queue, a clear), the transition is seen here, once.
+    on_case_change: Callable[[str, bool], None] | None = None
+
+    def facts_for(
+        self,
+        person: Person,
+        now: datetime,
+        *,
+        fresh: Declaration | None = None,
+        fresh_mark: StatusMark | None = None,
+    ) -> Facts:
+        """Everything the engine needs about a person.
+
+        ``fresh`` and ``fresh_mark`` are what the caller has just written: the indexes
+        they are read back through are eventually consistent, so a write must not be
+        missed by the recolour that follows it.
+        """
+        recent = list(self.declarations.for_person(person.person_id, limit=25, cursor=None).items)
+        if fresh is not None:
+            recent = [d for d in recent if d.declaration_id != fresh.declaration_id] + [fresh]
+        recent.sort(key=lambda d: d.created_at, reverse=True)
+        marks = list(self.marks.approved_for(person.id_hash))
+        if fresh_mark is not None and fresh_mark not in marks:
+            marks.append(fresh_mark)
+        since = days_after(now, -(self.policy.window_days + 1))
+        phone_hash = (
+            self.facts.phone_hash_of(person.owner_user_id) if person.relation == "self" else None
+        )
+        feed_id, areas = self.facts.active_risk(fresh=True)
+        earlier = [d for d in recent[1:] if d.created_at >= since or d.status == "pending_review"]
+        return Facts(
+            declared_at=tuple(d.created_at for d in recent),
+            exposures=tuple(self.facts.exposures(person.person_id)),
+            vaccinations=tuple(self.facts.vaccinations(person.id_hash)),
+            marks=tuple(marks),
+            declaration=_declaration_facts(recent[0]) if recent else None,
+            earlier=tuple(_declaration_facts(d) for d in earlier),
+            stays=tuple(self.facts.stays(phone_hash, since=since)) if phone_hash else (),
+            scans=tuple(self.facts.scans(person.person_id, since=since)),
+            risk_areas=areas,
+            tests=tuple(self.facts.tests(person.id_hash)),
+            feed_id=feed_id,
+            partner_statuses=(
+                tuple(self.facts.partner_statuses(person.fed_hash)) if person.fed_hash else ()
+            ),
+        )
+
+    def _starred(self, facts: Facts, now: datetime) -> bool | None:
+        """The checkpoint's star: the holder's card stars a city. Kept with the colour so a
+        scan reads nothing more; stays and risk changes recolour, which refreshes it."""
+        if not facts.stays:
+            return None
+        card = build_card(
+            facts.stays,
+            as_of=now,
+            risk_areas=facts.risk_areas,
+            policy=CardPolicy(
+                window_days=self.policy.window_days, min_stay_hours=self.policy.min_stay_hours
+            ),
+        )
+        return any(city.starred for city in card.cities)
+
+    def recolour_many(self, person_ids: list[str], reason: str) -> dict[str, int]:
+        """The worker's loop: every person recomputed; failures collected, not fatal."""
+        counts = {"recoloured": 0, "skipped": 0, "failed": 0}
+        with self.facts.one_snapshot():  # one read of the @active pointer per batch
+            for person_id in person_ids:
+                try:
+                    self.recolour(person_id, actor="system", actor_role="system", reason=reason)
+                    counts["recoloured"] += 1
+                except NotFound:
+                    counts["skipped"] += 1  # a phone whose owner never declared: no code
+                except Exception:
+                    from chalicelib.kernel.logs import get_logger
+
+                    get_logger().exception("recolour failed", extra={"person": person_id})
+                    counts["failed"] += 1
+        return counts
+
+    def current(self, person_id: str) -> StoredColour | None:
+        return self.colours.get(person_id)
+
+    def recolour(
+        self,
+        person_id: str,
+        *,
+        actor: str,
+        actor_role: str,
+        reason: str,
+        fresh: Declaration | None = None,
+        fresh_mark: StatusMark | None = None,
+    ) -> Assessment:
+        """Recompute and store; audit the change when the colour or its reasons moved."""
+        for _ in range(MAX_ATTEMPTS):
+            person = self.people.get(person_id)
+            if person is None:
+                raise NotFound("no such person", code="person_not_found")
+            previous = self.colours.get(person_id, consistent=True)
+            now = self.clock()
+            facts = self.facts_for(person, now, fresh=fresh, fresh_mark=fresh_mark)
+            assessment = assess(facts, self.policy, now)
+            was_case = previous is not None and is_case(previous.assessment)
+            if self.on_case_change is not None and was_case != is_case(assessment):
+                # Before the save: if finding the contacts fails, the colour is not stored
+                # either, and the retry (SQS, or the caller) sees the transition again. The
+                # contacts' writes are idempotent puts, so seeing it twice costs no harm.
+                self.on_case_change(person_id, not was_case)
+            try:
+                self.colours.save(
+                    person,
+                    assessment,
+                    expected_version=previous.version if previous else None,
+                    itinerary_starred=self._starred(facts, now),
+                    latest_test=max(
+                        (t for t in facts.tests if t.sampled_at <= now),
+                        key=lambda t: t.sampled_at,
+                        default=None,
+                    ),
+                    vaccination=summarise(facts.vaccinations, now),
+                )
+            except Conflict as exc:
+                if exc.code == "stale_write":
+                    continue  # someone wrote first: read their result and the new facts
+                raise
+            before = summary(previous.assessment) if previous else None
+            after = summary(assessment)
+            if before is None or (before["colour"], before["reasons"]) != (
+                after["colour"],
+                after["reasons"],
+            ):
+                self.audit.append(
+                    AuditEvent(
+                        subject_id=person_id,
+                        actor=actor,
+                        actor_role=actor_role,
+                        action="colour_changed",
+                        at=now,
+                        reason=reason,
+                        before=before,
+                        after=after,
+                    )
+                )
+            return assessment
+        raise UpstreamUnavailable(
+            "the colour is being updated by others; try again", code="recolour_contended"
+        )

@@ -1,0 +1,229 @@
+"""Stored colours (optimistic lock on the person's version) and checkpoint scans.
+
+Reads of tables with a TTL drop expired items (``ttl.live`` / ``ttl.expired``):
+DynamoDB deletes them only lazily. Retention periods come from
+``chalicelib/kernel/retention.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from chalicelib.colours.model import (
+    Assessment,
+    Colour,
+    Reason,
+    RequiredAction,
+    StoredColour,
+    TestResult,
+)
+from chalicelib.colours.rules import ACTIONS
+from chalicelib.kernel.dynamo.common import StaleWrite, iso_text, parse_time_text
+from chalicelib.kernel.dynamo.errors import conditional_failed, translate
+from chalicelib.kernel.dynamo.models import ColourRecord, ScanRecord
+from chalicelib.kernel.times import local_day
+from chalicelib.people.rules import Person
+from chalicelib.venues.rules import VaccinationSummary
+
+
+def reasons_to_json(reasons: Iterable[Reason]) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": r.code,
+            "colour": r.colour.value,
+            "text_zh": r.text_zh,
+            "text_en": r.text_en,
+            "until": iso_text(r.until),
+            "since": iso_text(r.since),
+            "action": r.action.code if r.action else None,
+        }
+        for r in reasons
+    ]
+
+
+def reasons_from_json(items: Any) -> tuple[Reason, ...]:
+    return tuple(
+        Reason(
+            code=i["code"],
+            colour=Colour(i["colour"]),
+            text_zh=i["text_zh"],
+            text_en=i["text_en"],
+            until=parse_time_text(i.get("until")),
+            since=parse_time_text(i.get("since")),
+            action=_action(i.get("action")),
+        )
+        for i in items or ()
+    )
+
+
+def _action(code: Any) -> RequiredAction | None:
+    """A stored pop-up, by its code; texts come from the rule table (ACTIONS)."""
+    if not isinstance(code, str) or code not in ACTIONS:
+        return None
+    zh, en = ACTIONS[code]
+    return RequiredAction(code=code, text_zh=zh, text_en=en)
+
+
+def _stored(record: ColourRecord) -> StoredColour:
+    assessment = Assessment(
+        colour=Colour(record.colour),
+        reasons=reasons_from_json(record.reasons),
+        valid_until=record.valid_until,
+        policy_version=record.policy_version,
+        feed_id=record.feed_id,
+        as_of=record.computed_at,
+    )
+    return StoredColour(
+        person_id=record.person_id,
+        assessment=assessment,
+        computed_at=record.computed_at,
+        version=record.version,
+        holder_id=record.holder_id,
+        name_masked=record.name_masked,
+        id_masked=record.id_masked,
+        owner_user_id=record.owner_user_id,
+        itinerary_starred=record.itinerary_starred,
+        latest_test=_latest_test(record.latest_test),
+        vaccination=_vaccination(record.vaccination),
+    )
+
+
+def _vaccination(raw: Any) -> VaccinationSummary | None:
+    if not isinstance(raw, dict):
+        return None
+    return VaccinationSummary(doses=int(raw["doses"]), last_at=parse_time_text(raw.get("last_at")))
+
+
+def _latest_test(raw: Any) -> TestResult | None:
+    if not isinstance(raw, dict):
+        return None
+    return TestResult(
+        sampled_at=datetime.fromisoformat(raw["sampled_at"]),
+        result=raw["result"],
+        lab=raw.get("lab", ""),
+    )
+
+
+class DynamoColours:
+    def get(self, person_id: str, *, consistent: bool = False) -> StoredColour | None:
+        with translate():
+            try:
+                return _stored(ColourRecord.get(person_id, consistent_read=consistent))
+            except DoesNotExist:
+                return None
+
+    def save(
+        self,
+        person: Person,
+        assessment: Assessment,
+        *,
+        expected_version: int | None,
+        itinerary_starred: bool | None = None,
+        latest_test: TestResult | None = None,
+        vaccination: VaccinationSummary | None = None,
+    ) -> StoredColour:
+        """Write the assessment if nobody wrote since ``expected_version`` was read."""
+        record = ColourRecord(
+            person.person_id,
+            holder_id=person.holder_id,
+            name_masked=person.name_masked,
+            id_masked=person.id_masked,
+            owner_user_id=person.owner_user_id,
+            itinerary_starred=itinerary_starred,
+            latest_test=(
+                {
+                    "result": latest_test.result,
+                    "sampled_at": latest_test.sampled_at.isoformat(),
+                    "lab": latest_test.lab,
+                }
+                if latest_test is not None
+                else None
+            ),
+            vaccination=(
+                {"doses": vaccination.doses, "last_at": iso_text(vaccination.last_at)}
+                if vaccination is not None and vaccination.doses
+                else None
+            ),
+            colour=assessment.colour.value,
+            reasons=reasons_to_json(assessment.reasons),
+            valid_until=assessment.valid_until,
+            due_bucket=(
+                assessment.valid_until.strftime("%Y-%m-%dT%H") if assessment.valid_until else None
+            ),
+            computed_at=assessment.as_of,
+            policy_version=assessment.policy_version,
+            feed_id=assessment.feed_id,
+        )
+        if expected_version is not None:
+            record.version = expected_version
+        with translate():
+            try:
+                record.save()  # VersionAttribute: conditional on the version we read
+            except PutError as exc:
+                if conditional_failed(exc):
+                    raise StaleWrite("the colour changed meanwhile") from None
+                raise
+        return _stored(record)
+
+    def due(self, bucket: str, *, until: datetime) -> list[str]:
+        """People whose colour can change by ``until``, in one hourly bucket of the index."""
+        with translate():
+            return [
+                r.person_id
+                for r in ColourRecord.by_due.query(bucket, ColourRecord.valid_until <= until)
+            ]
+
+    def by_holder(self, holder_id: str) -> StoredColour | None:
+        with translate():
+            for record in ColourRecord.by_holder.query(holder_id, limit=1):
+                return _stored(record)
+        return None
+
+
+# A district's scans of a day are spread over this many index keys (<district>#<day>#<n>,
+# n from the person id): at the morning peak the busiest district alone writes about one
+# partition's worth of index entries a second onto one key (docs/capacity.md). The risk
+# refresh, which runs rarely, reads all of them.
+SCAN_SHARDS = 16
+
+
+def scan_region_key(region_code: str, day: str, person_id: str) -> str:
+    shard = (
+        int.from_bytes(hashlib.blake2b(person_id.encode(), digest_size=2).digest()) % SCAN_SHARDS
+    )
+    return f"{region_code}#{day}#{shard}"
+
+
+class DynamoScans:
+    def add(
+        self,
+        *,
+        person_id: str,
+        scan_id: str,
+        venue_id: str | None,
+        region_code: str | None,
+        scanned_by: str,
+        colour: str,
+        at: datetime,
+        expires: datetime,
+    ) -> None:
+        record = ScanRecord(
+            person_id,
+            f"{at.isoformat()}#{scan_id}",
+            venue_id=venue_id,
+            region_code=region_code,
+            region_day=scan_region_key(region_code, local_day(at).isoformat(), person_id)
+            if region_code
+            else None,
+            scanned_by=scanned_by,
+            colour=colour,
+            scanned_at=at,
+            expires=expires,
+        )
+        with translate():
+            record.save()

@@ -1,0 +1,85 @@
+"""Declarations as the services see them, and the pure decisions around one: which
+symptoms exist, and whether the answers need a reviewer (a claimed contact, or answers
+the itinerary contradicts)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
+
+from chalicelib.colours.model import Stay
+from chalicelib.colours.rules import is_outside_mainland
+from chalicelib.kernel.times import days_after
+
+if TYPE_CHECKING:
+    pass
+
+SYMPTOMS = (
+    "fever",
+    "cough",
+    "sore_throat",
+    "fatigue",
+    "loss_of_taste_or_smell",
+    "shortness_of_breath",
+    "diarrhoea",
+)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class DeclarationAnswers:
+    """A citizen's answers, already validated."""
+
+    name: str
+    id_number: str
+    phone: str
+    residence_region: str
+    address: str
+    symptoms: tuple[str, ...]
+    contact_with_confirmed: bool
+    abroad_14d: bool
+
+
+@dataclass(frozen=True)
+class Declaration:
+    declaration_id: str
+    person_id: str
+    user_id: str
+    status: str  # approved | pending_review | rejected
+    symptoms: tuple[str, ...]
+    contact_with_confirmed: bool
+    abroad_14d: bool
+    residence_region: str
+    created_at: datetime
+    review_reasons: tuple[str, ...] = ()
+    reviewed_by: str | None = None
+    review_note: str | None = None
+    reviewed_at: datetime | None = None
+
+
+def review_reasons(
+    answers: DeclarationAnswers, stays: Sequence[Stay], *, as_of: datetime, window_days: int = 14
+) -> tuple[str, ...]:
+    """Why a reviewer must look at a declaration; empty when rules can approve it.
+
+    - ``contact_with_confirmed``: the citizen says they met a confirmed case;
+    - ``abroad_contradicts_itinerary``: they answered "not abroad" but the carrier
+      saw their phone outside the mainland in the window;
+    - ``residence_contradicts_itinerary``: the carrier saw the phone in cities in
+      the window, never in the declared residence's city.
+    """
+    reasons = []
+    if answers.contact_with_confirmed:
+        reasons.append("contact_with_confirmed")
+    start = days_after(as_of, -window_days)
+    recent = [s for s in stays if s.left_at >= start and s.entered_at <= as_of]
+    if not answers.abroad_14d and any(
+        s.kind == "country" and is_outside_mainland(s.place) for s in recent
+    ):
+        reasons.append("abroad_contradicts_itinerary")
+    cities = {s.place for s in recent if s.kind == "city"}
+    if cities and answers.residence_region[:4] + "00" not in cities:
+        reasons.append("residence_contradicts_itinerary")
+    return tuple(reasons)

@@ -1,1 +1,0 @@
-"""Pure domain: rules and value types. Imports only the standard library."""

@@ -1,0 +1,160 @@
+"""Trust lists, partner attestations and conversions in DynamoDB (docs/federation.md).
+
+Every method is a GetItem, a Query on a key, or a conditional write:
+
+- a trust-list version is put once (``attribute_not_exists``) and the
+  ``@current`` pointer only ever moves up (condition: its version is lower);
+- a partner's attestation replaces the stored one of the same region only if
+  it was attested later, so a replayed old batch cannot undo a newer word;
+- a conversion is put once under its fresh holder id.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from chalicelib.colours.model import Colour, PartnerStatus
+from chalicelib.federation.rules import Conversion, TrustList
+from chalicelib.kernel.dynamo.errors import conditional_failed, translate
+from chalicelib.kernel.dynamo.models import ConversionRecord, PartnerStatusRecord, TrustListRecord
+from chalicelib.kernel.errors import Conflict
+
+CURRENT = "@current"
+CONVERSION_RETENTION = timedelta(days=15)  # as long as the scans of the same codes
+
+
+def _version_key(version: int) -> str:
+    return f"v{version:016d}"
+
+
+class DynamoTrustLists:
+    def current_version(self) -> int | None:
+        with translate():
+            try:
+                record = TrustListRecord.get(CURRENT, attributes_to_get=["version"])
+            except DoesNotExist:
+                return None
+        return int(record.version)
+
+    def get(self, version: int) -> dict[str, Any] | None:
+        with translate():
+            try:
+                record = TrustListRecord.get(_version_key(version))
+            except DoesNotExist:
+                return None
+        return dict(record.document or {})
+
+    def store(self, trust_list: TrustList, *, uploaded_by: str, now: datetime) -> bool:
+        record = TrustListRecord(
+            _version_key(trust_list.version),
+            version=trust_list.version,
+            issued_at=trust_list.issued_at,
+            document=trust_list.document,
+            uploaded_by=uploaded_by,
+            uploaded_at=now,
+        )
+        with translate():
+            try:
+                record.save(condition=TrustListRecord.list_key.does_not_exist())
+            except PutError as exc:
+                if conditional_failed(exc):
+                    return False
+                raise
+        return True
+
+    def switch(self, version: int, *, now: datetime) -> bool:
+        record = TrustListRecord(CURRENT, version=version, uploaded_at=now)
+        with translate():
+            try:
+                record.save(
+                    condition=TrustListRecord.list_key.does_not_exist()
+                    | (TrustListRecord.version < version)
+                )
+            except PutError as exc:
+                if conditional_failed(exc):
+                    return False
+                raise
+        return True
+
+
+def partner_status(record: PartnerStatusRecord) -> PartnerStatus:
+    return PartnerStatus(
+        region=record.region,
+        colour=Colour(record.colour),
+        valid_until=record.valid_until,
+        attested_at=record.attested_at,
+        reasons=tuple(str(r) for r in record.reasons or ()),
+    )
+
+
+class DynamoPartnerStatuses:
+    def put_if_newer(
+        self, fed_hash: str, status: PartnerStatus, *, batch_id: str, kid: str, now: datetime
+    ) -> bool:
+        record = PartnerStatusRecord(
+            fed_hash,
+            status.region,
+            colour=status.colour.value,
+            reasons=list(status.reasons),
+            valid_until=status.valid_until,
+            attested_at=status.attested_at,
+            batch_id=batch_id,
+            kid=kid,
+            received_at=now,
+            expires=status.valid_until,
+        )
+        with translate():
+            try:
+                record.save(
+                    condition=PartnerStatusRecord.fed_hash.does_not_exist()
+                    | (PartnerStatusRecord.attested_at < status.attested_at)
+                )
+            except PutError as exc:
+                if conditional_failed(exc):
+                    return False
+                raise
+        return True
+
+
+class DynamoConversions:
+    def add(self, conversion: Conversion) -> None:
+        record = ConversionRecord(
+            conversion.holder_id,
+            source_region=conversion.source_region,
+            source_kid=conversion.source_kid,
+            source_holder=conversion.source_holder,
+            colour=conversion.colour.value,
+            source_expires_at=conversion.source_expires_at,
+            expires_at=conversion.expires_at,
+            converted_by=conversion.converted_by,
+            converted_at=conversion.converted_at,
+            expires=conversion.converted_at + CONVERSION_RETENTION,
+        )
+        with translate():
+            try:
+                record.save(condition=ConversionRecord.holder_id.does_not_exist())
+            except PutError as exc:
+                if conditional_failed(exc):
+                    raise Conflict("holder id collision; convert again", code="retry") from None
+                raise
+
+    def get(self, holder_id: str) -> Conversion | None:
+        with translate():
+            try:
+                record = ConversionRecord.get(holder_id)
+            except DoesNotExist:
+                return None
+        return Conversion(
+            holder_id=record.holder_id,
+            source_region=record.source_region,
+            source_kid=record.source_kid,
+            source_holder=record.source_holder,
+            colour=Colour(record.colour),
+            source_expires_at=record.source_expires_at,
+            expires_at=record.expires_at,
+            converted_by=record.converted_by,
+            converted_at=record.converted_at,
+        )

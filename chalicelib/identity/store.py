@@ -1,0 +1,181 @@
+"""Identities and users in DynamoDB: GetItem on keys, Query on the phone index."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.update import Action
+
+from chalicelib.identity.rules import Identity, User
+from chalicelib.kernel.dynamo.errors import conditional_failed, translate
+from chalicelib.kernel.dynamo.models import IdentityRecord, RuntimeRecord, UserRecord
+from chalicelib.kernel.errors import Conflict
+from chalicelib.kernel.roles import Role
+
+
+def _user(record: UserRecord) -> User:
+    return User(
+        user_id=record.user_id,
+        phone_hash=record.phone_hash,
+        phone_masked=record.phone_masked,
+        channels=tuple(str(c) for c in record.channels or ()),
+        vouched_id_hash=record.vouched_id_hash,
+    )
+
+
+def _identity(record: IdentityRecord) -> Identity:
+    return Identity(
+        subject=record.subject,
+        user_id=record.user_id,
+        channel=record.channel,
+        role=Role(record.role),
+    )
+
+
+class DynamoIdentityStore:
+    def get_identity(self, subject: str) -> Identity | None:
+        with translate():
+            try:
+                return _identity(IdentityRecord.get(subject))
+            except DoesNotExist:
+                return None
+
+    def put_identity(self, identity: Identity, *, now: datetime) -> Identity:
+        record = IdentityRecord(
+            identity.subject,
+            user_id=identity.user_id,
+            channel=identity.channel,
+            role=identity.role.value,
+            created_at=now,
+            last_login_at=now,
+        )
+        with translate():
+            try:
+                record.save(condition=IdentityRecord.subject.does_not_exist())
+                return identity
+            except PutError as exc:
+                if not conditional_failed(exc):
+                    raise
+        existing = self.get_identity(identity.subject)
+        if existing is None:  # deleted between the two calls: a genuine conflict
+            raise Conflict("the identity changed while logging in; try again")
+        return existing
+
+    def relink_identity(self, subject: str, user_id: str, *, now: datetime) -> None:
+        with translate():
+            IdentityRecord(subject).update(
+                actions=[
+                    IdentityRecord.user_id.set(user_id),
+                    IdentityRecord.last_login_at.set(now),
+                ],
+                condition=IdentityRecord.subject.exists(),
+            )
+
+    def touch_identity(
+        self, subject: str, *, now: datetime, session_key_enc: str | None = None
+    ) -> None:
+        actions: list[Action] = [IdentityRecord.last_login_at.set(now)]
+        if session_key_enc is not None:
+            actions.append(IdentityRecord.session_key_enc.set(session_key_enc))
+        with translate():
+            IdentityRecord(subject).update(actions=actions)
+
+    def get_session_key(self, subject: str) -> str | None:
+        with translate():
+            try:
+                record = IdentityRecord.get(subject, attributes_to_get=["session_key_enc"])
+            except DoesNotExist:
+                return None
+        return record.session_key_enc
+
+    def add_channel(self, user_id: str, channel: str) -> None:
+        with translate():
+            try:
+                UserRecord(user_id).update(
+                    actions=[UserRecord.channels.set(UserRecord.channels.append([channel]))],
+                    condition=UserRecord.user_id.exists() & ~UserRecord.channels.contains(channel),
+                )
+            except UpdateError as exc:
+                if not conditional_failed(exc):  # already listed, or gone: nothing to add
+                    raise
+
+    def get_user(self, user_id: str) -> User | None:
+        with translate():
+            try:
+                return _user(UserRecord.get(user_id))
+            except DoesNotExist:
+                return None
+
+    def create_user(self, user: User, *, now: datetime) -> None:
+        with translate():
+            UserRecord(user.user_id, channels=list(user.channels), created_at=now).save(
+                condition=UserRecord.user_id.does_not_exist()
+            )
+
+    def find_user_by_phone(self, phone_hash: str) -> User | None:
+        with translate():
+            for key_only in UserRecord.by_phone.query(phone_hash, limit=1):
+                return self.get_user(key_only.user_id)
+        return None
+
+    def bind_phone(
+        self, user_id: str, *, phone_hash: str, phone_enc: str, phone_masked: str
+    ) -> User:
+        record = UserRecord(user_id)
+        with translate():
+            try:
+                record.update(
+                    actions=[
+                        UserRecord.phone_hash.set(phone_hash),
+                        UserRecord.phone_enc.set(phone_enc),
+                        UserRecord.phone_masked.set(phone_masked),
+                    ],
+                    condition=UserRecord.user_id.exists(),
+                )
+            except UpdateError as exc:
+                if conditional_failed(exc):
+                    raise Conflict("the account no longer exists", code="account_missing") from None
+                raise
+        return _user(record)
+
+    def set_vouched(self, user_id: str, id_hash: str) -> None:
+        """The channel vouches that this account's real name holds this ID number."""
+        with translate():
+            UserRecord(user_id).update(
+                actions=[UserRecord.vouched_id_hash.set(id_hash)],
+                condition=UserRecord.user_id.exists(),
+            )
+
+    # -- uniqueness claims (runtime table items, conditional writes) -----------------
+
+    def claim_phone(self, phone_hash: str, user_id: str) -> str:
+        """Claim the phone for ``user_id`` unless an account holds it: the account that
+        holds it now. One conditional PutItem on the phone's own key, so two accounts
+        binding one phone at once cannot both win (the phone GSI is eventually
+        consistent: two reads of it can both see "free")."""
+        key = f"phone:{phone_hash}"
+        with translate():
+            try:
+                RuntimeRecord(key, owner=user_id).save(condition=RuntimeRecord.key.does_not_exist())
+                return user_id
+            except PutError as exc:
+                if not conditional_failed(exc):
+                    raise
+            held = RuntimeRecord.get(key, consistent_read=True)
+        return str(held.owner)
+
+    def use_once(self, key: str, owner: str, *, expires: datetime) -> str:
+        """Record the first user of a one-time proof (``key``); the owner of the record,
+        which is ``owner`` unless someone used it first. Kept until ``expires``."""
+        with translate():
+            try:
+                RuntimeRecord(key, owner=owner, expires=expires).save(
+                    condition=RuntimeRecord.key.does_not_exist()
+                )
+                return owner
+            except PutError as exc:
+                if not conditional_failed(exc):
+                    raise
+            held = RuntimeRecord.get(key, consistent_read=True)
+        return str(held.owner)

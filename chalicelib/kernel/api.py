@@ -1,0 +1,694 @@
+"""Chalice glue: one route decorator that parses, authenticates, calls, and maps errors.
+
+Every route is declared through :meth:`Api.route`, which records an
+:class:`Operation` (the source of the OpenAPI document) and wraps the view so
+that:
+
+- the body is checked (size, content type, UTF-8 JSON, no duplicate keys,
+  the request schema) before the view runs;
+- the bearer token is verified and the role checked;
+- query parameters are checked against their schemas;
+- the route's abuse limit (``limit=``, a group in ``chalicelib/limits/rules.py``)
+  is counted per caller and per source address, and past it the answer is
+  429 with ``Retry-After``;
+- any :class:`DomainError` becomes the SPEC's error shape with its status,
+  and anything unexpected becomes a logged 500 in the same shape (never
+  Chalice's own body, never a traceback);
+- a route declared ``cache=N`` (public data: keys, trust list, regions, test
+  sites) answers with an ``ETag`` (a hash of the body) and ``Cache-Control:
+  public, max-age=N``, and ``304 Not Modified`` with no body to an
+  ``If-None-Match`` that names it; every other answer is ``no-store``;
+- past ``max_in_flight`` requests at once in this container the answer is a
+  503 ``overloaded`` with ``Retry-After`` before any work is done (load
+  shedding: a saturated container answers fast instead of queueing).
+
+The HTTP middleware adds a request id, writes one structured log line per
+request (:func:`request_line`: method, route template, status, duration, the
+caller's role, and an error's code and field; never the body, the path as sent
+or the query string), and rewrites the few errors Chalice produces before a
+view runs (405, 415) into the same shape.
+
+Routes that produce a binary type (the PNG code) are answered by the middleware
+itself: Chalice refuses a binary answer unless the Accept header names a binary
+type, so ``Accept: image/*``, no Accept header at all, or an ``<img>`` tag's
+would get a 400 where the path already says which format is wanted. The image
+goes back whatever the Accept header says; Chalice still base64-encodes it for
+API Gateway, whose binary media types must then be ``*/*`` (API Gateway looks
+only at the first type a browser lists).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from chalice import Response
+
+from chalicelib.kernel.errors import (
+    ConfigError,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+    Unauthenticated,
+    UnsupportedMediaType,
+    UpstreamBadResponse,
+    UpstreamUnavailable,
+)
+from chalicelib.kernel.roles import Role
+from chalicelib.kernel.schema import Schema, validate
+from chalicelib.kernel.text import check_clean
+
+if TYPE_CHECKING:
+    from chalice import Chalice
+    from chalice.app import Request
+
+    from chalicelib.bootstrap import Container
+    from chalicelib.kernel.session import SessionClaims
+
+JSON_TYPE = "application/json; charset=utf-8"
+
+# How long caches (a CDN, API Gateway's cache, a checkpoint) may keep the public answers.
+# The keys change only on rotation and stay published until their codes expire; a region's
+# risk level may be this much older than the feed (plus YIMA_RISK_CACHE_SECONDS).
+KEYS_MAX_AGE = 300  # /v1/keys and /v1/trust-list
+REGION_MAX_AGE = 60  # /v1/regions/{code}
+TEST_SITES_MAX_AGE = 600  # /v1/test-sites: loaded by an operator, rarely
+_PATH_PARAM = re.compile(r"^[A-Za-z0-9_.:-]{1,80}$")
+
+STATUS: dict[type[DomainError], int] = {
+    InvalidInput: 400,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    PayloadTooLarge: 413,
+    UnsupportedMediaType: 415,
+    RateLimited: 429,
+    UpstreamBadResponse: 502,
+    UpstreamUnavailable: 503,
+}
+
+# Chalice's own error bodies ({"Code": ..., "Message": ...}) → our codes.
+_CHALICE_CODES = {
+    "MethodNotAllowedError": "method_not_allowed",
+    "UnsupportedMediaType": "unsupported_media_type",
+    "BadRequest": "bad_request",
+    "BadRequestError": "bad_request",
+    "NotFoundError": "not_found",
+    "InternalServerError": "internal_error",
+}
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if field is not None:
+        error["field"] = field
+    return {"error": error}
+
+
+def _json_text(body: Any) -> str:
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate echoed from the request: escape it
+        text = json.dumps(body, separators=(",", ":"))
+    return text
+
+
+def json_response(
+    body: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    return Response(
+        body=_json_text(body),
+        status_code=status,
+        headers={"Content-Type": JSON_TYPE, "Cache-Control": "no-store", **(headers or {})},
+    )
+
+
+def etag_of(text: str) -> str:
+    """A strong validator: the same bytes give the same tag in every container."""
+    return '"' + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32] + '"'
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    """``If-None-Match``: ``*`` or a comma-separated list of (maybe weak) tags."""
+    if not header:
+        return False
+    wanted = etag.removeprefix("W/")
+    for candidate in header.split(","):
+        candidate = candidate.strip()
+        if candidate == "*" or candidate.removeprefix("W/") == wanted:
+            return True
+    return False
+
+
+def cacheable_response(body: Any, status: int, max_age: int, if_none_match: str | None) -> Response:
+    text = _json_text(body)
+    etag = etag_of(text)
+    headers: dict[str, str | list[str]] = {
+        "Cache-Control": f"public, max-age={max_age}",
+        "ETag": etag,
+    }
+    if etag_matches(if_none_match, etag):
+        return Response(body="", status_code=304, headers=headers)
+    return Response(body=text, status_code=status, headers={"Content-Type": JSON_TYPE, **headers})
+
+
+def error_response(exc: DomainError) -> Response:
+    status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
+    headers = {}
+    if isinstance(exc, RateLimited | UpstreamUnavailable):  # 429 and 503 say when to retry
+        headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, Unauthenticated):
+        headers["WWW-Authenticate"] = 'Bearer realm="yima"'
+    return json_response(error_body(exc.code, exc.message, exc.field), status, headers)
+
+
+class Shedder:
+    """Load shedding in front of every route, before any work is done.
+
+    - A token bucket of ``rate`` requests a second (``burst`` at once): past it, 429
+      ``throttled`` with ``Retry-After``. API Gateway's stage throttle does this on AWS
+      (infra/); this is its stand-in for the local stack and the load test
+      (``YIMA_THROTTLE_RATE``, ``YIMA_THROTTLE_BURST``; 0 is off).
+    - At most ``max_in_flight`` requests at once in this process: past it, 503
+      ``overloaded`` with ``Retry-After``, at once, instead of queueing behind the others
+      (``YIMA_MAX_IN_FLIGHT``; 0 is off; a Lambda container runs one request at a time).
+
+    A client told to retry later keeps showing the code it has: codes verify offline
+    until they expire (docs/capacity.md, "When the backend is overloaded").
+    """
+
+    def __init__(
+        self,
+        *,
+        rate: float,
+        burst: int,
+        max_in_flight: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.rate, self.burst, self.max_in_flight = rate, max(burst, 1), max_in_flight
+        self._clock = clock
+        self._tokens = float(self.burst)
+        self._at = clock()
+        self._in_flight = 0
+        self._lock = threading.Lock()
+
+    def admit(self) -> None:
+        with self._lock:
+            if self.rate > 0:
+                now = self._clock()
+                self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+                self._at = now
+                if self._tokens < 1:
+                    wait = max(1, int(-(-(1 - self._tokens) // self.rate)))
+                    throttled = RateLimited(
+                        "too many requests for the service right now; retry after the "
+                        "Retry-After seconds and keep showing the code you have",
+                        retry_after=wait,
+                    )
+                    throttled.code = "throttled"
+                    raise throttled
+                self._tokens -= 1
+            if self.max_in_flight and self._in_flight >= self.max_in_flight:
+                raise UpstreamUnavailable(
+                    "the service is overloaded; retry after the Retry-After seconds and "
+                    "keep showing the code you have",
+                    code="overloaded",
+                    retry_after=1,
+                )
+            self._in_flight += 1
+
+    def done(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One documented route: what it takes, who may call it, what it returns."""
+
+    path: str
+    method: str
+    summary: str
+    roles: frozenset[Role] | None  # None: anyone, no token needed
+    body: Schema | None
+    response: Schema
+    body_optional: bool = False  # the body may be left out (a route the SPEC gives none)
+    status: int = 200
+    query: Mapping[str, Schema] = field(default_factory=dict)
+    produces: str = "application/json"
+    tags: tuple[str, ...] = ()
+    errors: tuple[int, ...] = ()
+    max_body: int | None = None  # None: the stage's limit (64 KiB by default)
+    local_only: bool = False  # absent (404, undocumented) outside the local and test stages
+    limit: str | None = None  # the abuse-limit group counted per caller and source address
+    cache: int | None = None  # public data: max-age seconds, an ETag, 304 to If-None-Match
+
+    @property
+    def operation_id(self) -> str:
+        parts = [p.strip("{}") for p in self.path.split("/") if p and p != "v1"]
+        cleaned = "_".join(p.replace(".", "_").replace("-", "_") for p in parts)
+        return f"{self.method.lower()}_{cleaned or 'root'}"
+
+    @property
+    def path_params(self) -> list[str]:
+        return [p[1:-1] for p in self.path.split("/") if p.startswith("{") and p.endswith("}")]
+
+
+@dataclass
+class Call:
+    """What a view receives: parsed input, the caller, and the services."""
+
+    services: Container
+    body: dict[str, Any]
+    query: dict[str, Any]
+    params: dict[str, str]
+    caller: SessionClaims | None
+    request: Request
+
+    @property
+    def who(self) -> SessionClaims:
+        if self.caller is None:  # a view that needs a caller is declared with roles
+            raise Unauthenticated("this route needs a session token", code="missing_credentials")
+        return self.caller
+
+
+View = Callable[[Call], Any]
+
+
+class Api:
+    def __init__(self, app: Chalice, container: Callable[[], Container]) -> None:
+        self.app = app
+        self.operations: list[Operation] = []
+        self._container = container
+        # (resource path, method) → handler, for the routes that answer a binary type
+        self._binary: dict[tuple[str, str], Callable[..., Response]] = {}
+        self._shedder: Shedder | None = None
+        app.register_middleware(self._middleware, "http")
+
+    def route(
+        self,
+        path: str,
+        *,
+        method: str = "GET",
+        summary: str,
+        roles: frozenset[Role] | None = None,
+        body: Schema | None = None,
+        body_optional: bool = False,
+        response: Schema,
+        status: int = 200,
+        query: Mapping[str, Schema] | None = None,
+        produces: str = "application/json",
+        tags: tuple[str, ...] = (),
+        errors: tuple[int, ...] = (),
+        max_body: int | None = None,
+        local_only: bool = False,
+        limit: str | None = None,
+        cache: int | None = None,
+    ) -> Callable[[View], View]:
+        op = Operation(
+            path=path,
+            method=method,
+            summary=summary,
+            roles=roles,
+            body=body,
+            body_optional=body_optional,
+            response=response,
+            status=status,
+            query=dict(query or {}),
+            produces=produces,
+            tags=tags,
+            errors=errors,
+            max_body=max_body,
+            local_only=local_only,
+            limit=limit,
+            cache=cache,
+        )
+
+        def decorate(view: View) -> View:
+            def handler(**params: str) -> Response:
+                return self._handle(op, view, params)
+
+            handler.__name__ = op.operation_id
+            self.operations.append(op)
+            # A route without a body ignores Content-Type: Alipay's my.request sends
+            # application/x-www-form-urlencoded on every GET, which must not be a 415.
+            accepted = ["application/json"] if body is not None else ["*/*"]
+            self.app.route(path, methods=[method], content_types=accepted)(handler)
+            if produces in self.app.api.binary_types:
+                self._binary[path, method] = handler
+            return view
+
+        return decorate
+
+    # -- per request ----------------------------------------------------------
+
+    def _shed(self, services: Container) -> Shedder | None:
+        settings = services.settings
+        if self._shedder is None:
+            if not (settings.throttle_rate or settings.max_in_flight):
+                return None
+            self._shedder = Shedder(
+                rate=settings.throttle_rate,
+                burst=settings.throttle_burst,
+                max_in_flight=settings.max_in_flight,
+            )
+        return self._shedder
+
+    def _handle(self, op: Operation, view: View, params: dict[str, str]) -> Response:
+        try:
+            services = self._container()
+            shedder = self._shed(services)
+            if shedder is not None:
+                shedder.admit()
+        except DomainError as exc:
+            return error_response(exc)
+        except ConfigError as exc:
+            _log().error("configuration error", extra={**_noted_id(), "error": str(exc)})
+            return _not_configured()
+        except Exception:  # the stage's AWS is unreachable while the container is built
+            _log().exception("container not built", extra={**_noted_id(), "route": op.path})
+            return _not_configured()
+        try:
+            return self._serve(op, view, params, services)
+        finally:
+            if shedder is not None:
+                shedder.done()
+
+    def _serve(
+        self, op: Operation, view: View, params: dict[str, str], services: Container
+    ) -> Response:
+        request = self.app.current_request
+        assert request is not None
+        try:
+            if op.local_only and not services.settings.is_local:
+                raise NotFound("no such route", code="not_found")
+            caller = self._authenticate(op, request, services)
+            for name, value in params.items():
+                # API Gateway hands path parameters over percent-encoded or not, by stage
+                # type: decoding first finds %00 and a raw NUL alike (no id holds a %)
+                check_clean(unquote(value), field=name)
+                if not _PATH_PARAM.match(value):  # no such id can exist: never reach the table
+                    raise NotFound("no such resource", code="not_found")
+            body = self._parse_body(op, request, op.max_body or services.settings.max_body_bytes)
+            query = _parse_query(op, request.query_params or {})
+            if op.limit is not None:
+                services.limiter.check(
+                    op.limit,
+                    subject=caller.subject if caller else None,
+                    ip=source_ip(request),
+                    role=caller.role if caller else None,
+                )
+            result = view(
+                Call(
+                    services=services,
+                    body=body,
+                    query=query,
+                    params=params,
+                    caller=caller,
+                    request=request,
+                )
+            )
+        except DomainError as exc:
+            return error_response(exc)
+        except ConfigError as exc:
+            _log().error("configuration error", extra={**_noted_id(), "error": str(exc)})
+            return _not_configured()
+        except Exception:  # the last line of defence: never Chalice's 500 body
+            _log().exception("unhandled error", extra={**_noted_id(), "route": op.path})
+            return json_response(error_body("internal_error", "an internal error occurred"), 500)
+        if isinstance(result, Response):
+            return result
+        if op.cache is not None:
+            return cacheable_response(
+                result, op.status, op.cache, request.headers.get("if-none-match")
+            )
+        return json_response(result, op.status)
+
+    @staticmethod
+    def _authenticate(op: Operation, request: Request, services: Container) -> SessionClaims | None:
+        if op.roles is None:
+            return None
+        header = request.headers.get("authorization")
+        if not header:
+            raise Unauthenticated(
+                "send Authorization: Bearer <token>",
+                code="missing_credentials",
+                field="Authorization",
+            )
+        scheme, _, token = header.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated(
+                "the Authorization header must be 'Bearer <token>'",
+                code="invalid_authorization_header",
+                field="Authorization",
+            )
+        claims = services.auth.authenticate(token.strip())
+        _note(role=claims.role.value)  # a wrong role is logged too
+        if claims.role not in op.roles:
+            raise Forbidden(
+                f"the {claims.role.value} role may not call this route", code="wrong_role"
+            )
+        return claims
+
+    @staticmethod
+    def _parse_body(op: Operation, request: Request, limit: int) -> dict[str, Any]:
+        raw_body = request.raw_body or b""
+        raw = raw_body.encode("utf-8") if isinstance(raw_body, str) else raw_body
+        if len(raw) > limit:
+            raise PayloadTooLarge(f"the body is larger than {limit} bytes")
+        if op.body is None:
+            if raw.strip() not in (b"", b"{}"):
+                raise InvalidInput("this route takes no body", code="unexpected_body")
+            return {}
+        if op.body_optional and raw.strip() in (b"", b"{}"):
+            return {}
+        content_type = (request.headers.get("content-type") or "application/json").lower()
+        if content_type.split(";")[0].strip() != "application/json":
+            raise UnsupportedMediaType("send the body as application/json", field="Content-Type")
+        if not raw.strip():
+            raise InvalidInput("a JSON body is required", code="missing_body")
+        value = parse_json(raw)
+        validate(value, op.body)
+        assert isinstance(value, dict)
+        return value
+
+    # -- middleware -----------------------------------------------------------
+
+    def _middleware(self, event: Any, get_response: Callable[[Any], Response]) -> Response:
+        started = time.perf_counter()
+        context = getattr(event, "context", None) or {}
+        request_id = str(context.get("requestId") or uuid.uuid4())
+        route = (str(context.get("resourcePath")), str(getattr(event, "method", "")))
+        noted: dict[str, Any] = {"request_id": request_id, "role": None}
+        token = _NOTED.set(noted)
+        try:
+            binary = self._binary.get(route)
+            if binary is not None:  # see the module's docstring: any Accept gets the image
+                response = binary(**(getattr(event, "uri_params", None) or {}))
+            else:
+                response = get_response(event)
+            response = _normalise_chalice_error(response)
+        except Exception:  # past the views' own guard: still our shape, still one line
+            _log().exception("unhandled error", extra={"request_id": request_id, "route": route[0]})
+            response = json_response(
+                error_body("internal_error", "an internal error occurred"), 500
+            )
+        finally:
+            _NOTED.reset(token)
+        response.headers["X-Request-Id"] = request_id
+        _log().info(
+            "request",
+            extra=request_line(
+                request_id=request_id,
+                method=route[1] or None,
+                route=context.get("resourcePath"),
+                response=response,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                role=noted["role"],
+            ),
+        )
+        return response
+
+
+# What the request's log lines say beyond the event and the answer: its id (for the
+# error lines written below the middleware) and the caller's role, once its token is
+# verified. The middleware sets a fresh dict for each request; a context variable, so
+# each of the local server's request threads sees its own.
+_NOTED: ContextVar[dict[str, Any] | None] = ContextVar("yima_request_noted", default=None)
+
+# A field as our schemas name them (``stays[3].entered_at``, ``Authorization``). A field
+# the caller named (an unknown key, a query parameter) that looks like anything else, a
+# phone, an ID number, a name, a token, is logged as withheld.
+_FIELD_NAME = re.compile(
+    r"^[A-Za-z][A-Za-z0-9_-]{0,39}(\[\d{1,5}\]|\.[A-Za-z][A-Za-z0-9_-]{0,39})*$"
+)
+
+
+def _note(**fields: Any) -> None:
+    noted = _NOTED.get()
+    if noted is not None:
+        noted.update(fields)
+
+
+def request_line(
+    *,
+    request_id: str,
+    method: str | None,
+    route: str | None,
+    response: Response,
+    duration_ms: float,
+    role: str | None,
+) -> dict[str, Any]:
+    """The fields of the one log line per request (the README's "Logs" section).
+
+    ``route`` is the route's template (``/v1/people/{person_id}``), never the path as
+    sent, and there is no query string: ids, phones and tokens in a URL stay out of the
+    log. ``role`` is ``"none"`` until a token is verified (the JSON formatter drops a
+    null). An error answer adds its ``error_code``, and its ``error_field`` when it
+    names one, read from the body the caller got."""
+    line: dict[str, Any] = {
+        "request_id": request_id,
+        "method": method,
+        "route": route,
+        "status": response.status_code,
+        "duration_ms": duration_ms,
+        "role": role or "none",
+    }
+    if response.status_code >= 400:
+        code, field_name = _error_of(response.body)
+        line["error_code"] = code
+        if field_name is not None:
+            line["error_field"] = _loggable_field(field_name)
+    return line
+
+
+def _noted_id() -> dict[str, Any]:
+    """The request id, for a line logged while the request is served."""
+    noted = _NOTED.get() or {}
+    return {"request_id": noted.get("request_id")}
+
+
+def _loggable_field(name: str) -> str:
+    return name if len(name) <= 120 and _FIELD_NAME.match(name) else "withheld"
+
+
+def _error_of(body: Any) -> tuple[str | None, str | None]:
+    """The code and field of an answer in the SPEC's error shape; (None, None) otherwise."""
+    try:
+        payload = json.loads(body) if isinstance(body, str | bytes) else body
+        error = payload["error"]
+        code, field_name = error["code"], error.get("field")
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None, None
+    return (
+        str(code) if code is not None else None,
+        str(field_name) if field_name is not None else None,
+    )
+
+
+def _not_configured() -> Response:
+    return json_response(
+        error_body("service_unavailable", "the service is not available; try later"),
+        503,
+        {"Retry-After": "5"},
+    )
+
+
+def source_ip(request: Request) -> str | None:
+    """The caller's address as API Gateway saw it (never X-Forwarded-For, which the
+    caller writes)."""
+    identity = (request.context or {}).get("identity") or {}
+    address = identity.get("sourceIp")
+    return str(address) if address else None
+
+
+def parse_json(raw: bytes) -> Any:
+    """Strict JSON: UTF-8, no NaN/Infinity, no duplicate keys; InvalidInput otherwise."""
+
+    def no_constants(name: str) -> Any:
+        raise InvalidInput(f"{name} is not valid JSON", code="invalid_json")
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in result:
+                raise InvalidInput(
+                    f"the field {key} appears twice", field=key, code="duplicate_field"
+                )
+            result[key] = value
+        return result
+
+    try:
+        text = raw.decode("utf-8")
+        value = json.loads(text, parse_constant=no_constants, object_pairs_hook=no_duplicates)
+        # "\ud800" escapes decode to lone surrogates, which no store or encoder accepts.
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        raise InvalidInput(
+            "the body holds an invalid unicode escape (a lone surrogate)", code="invalid_json"
+        ) from None
+    except UnicodeDecodeError:
+        raise InvalidInput("the body is not UTF-8", code="invalid_json") from None
+    except RecursionError:
+        raise InvalidInput("the body is nested too deeply", code="invalid_json") from None
+    except ValueError as exc:
+        raise InvalidInput(f"the body is not valid JSON: {exc}", code="invalid_json") from None
+
+
+def _parse_query(op: Operation, raw: Mapping[str, str]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for name, text in raw.items():
+        schema = op.query.get(name)
+        if schema is None:
+            raise InvalidInput(f"unknown query parameter {name}", field=name, code="unknown_field")
+        value: Any = text
+        kind = schema.get("type")
+        if kind in ("integer", "number"):
+            try:
+                value = int(text) if kind == "integer" else float(text)
+            except ValueError:
+                raise InvalidInput(
+                    f"{name} must be a {kind}", field=name, code="wrong_type"
+                ) from None
+            if kind == "number" and value != value:  # NaN
+                raise InvalidInput(f"{name} must be a number", field=name, code="wrong_type")
+        validate(value, schema, name)
+        result[name] = value
+    return result
+
+
+def _normalise_chalice_error(response: Response) -> Response:
+    body = response.body
+    if response.status_code < 400 or not isinstance(body, dict) or "Code" not in body:
+        return response
+    code = _CHALICE_CODES.get(str(body.get("Code")), "bad_request")
+    message = str(body.get("Message") or code)
+    if response.status_code >= 500:
+        message = "an internal error occurred"
+    fixed = json_response(error_body(code, message), response.status_code)
+    for name, value in response.headers.items():
+        if name.lower() != "content-type":
+            fixed.headers[name] = value
+    return fixed
+
+
+def _log() -> Any:
+    from chalicelib.kernel.logs import get_logger
+
+    return get_logger()

@@ -1,0 +1,42 @@
+"""Turn DynamoDB failures the client did not cause into domain errors.
+
+Throttling and timeouts become UpstreamUnavailable (HTTP 503) so that a busy
+table gives a clear, retryable answer instead of a 500. Conditional-check
+failures are left to the caller, which knows what the condition meant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pynamodb.exceptions import PynamoDBException
+
+from chalicelib.kernel.errors import UpstreamUnavailable
+
+_BUSY = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionConflictException",
+}
+
+
+def conditional_failed(exc: Exception) -> bool:
+    """True when a write failed its condition: the caller decides what that means."""
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+@contextmanager
+def translate() -> Iterator[None]:
+    try:
+        yield
+    except PynamoDBException as exc:
+        code = getattr(exc, "cause_response_code", None)
+        if code == "ConditionalCheckFailedException":
+            raise
+        if code in _BUSY or code is None:
+            raise UpstreamUnavailable("the database is busy; try again shortly") from exc
+        raise

@@ -1,0 +1,16 @@
+"""One page of a listing and the cursor to the next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic
+
+if TYPE_CHECKING:
+    pass
+from chalicelib.declarations.rules import T
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: tuple[T, ...]
+    cursor: str | None = None

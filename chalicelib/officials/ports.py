@@ -1,0 +1,52 @@
+"""Status marks, appeals and the audit trail, as the services see them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Protocol
+
+from chalicelib.colours.model import (
+    StatusMark,
+)
+from chalicelib.kernel.paging import Page
+from chalicelib.officials.rules import Appeal, AuditEvent, MarkRequest
+
+
+class Marks(Protocol):
+    def add(self, mark: MarkRequest) -> None: ...
+
+    def get(self, mark_id: str) -> MarkRequest | None: ...
+
+    def approve(
+        self, mark: MarkRequest, *, approver: str, person_id: str | None, now: datetime
+    ) -> MarkRequest: ...
+
+    def approved_for(self, id_hash: str) -> list[StatusMark]: ...
+
+    def withdraw(self, mark_id: str) -> bool: ...
+
+    def queue(self, *, limit: int, cursor: str | None) -> Page[MarkRequest]: ...
+
+
+class Appeals(Protocol):
+    def add(self, appeal: Appeal) -> None: ...
+
+    def get(self, appeal_id: str) -> Appeal | None: ...
+
+    def for_user(self, user_id: str, *, limit: int, cursor: str | None) -> Page[Appeal]: ...
+
+    def queue(self, *, limit: int, cursor: str | None) -> Page[Appeal]: ...
+
+    def answer(
+        self, appeal_id: str, *, outcome: str, answer: str, reviewer: str, now: datetime
+    ) -> Appeal: ...
+
+
+class Audit(Protocol):
+    def append(self, event: AuditEvent) -> AuditEvent: ...
+
+    def by_day(self, day: date, *, limit: int, cursor: str | None) -> Page[AuditEvent]: ...
+
+    def by_subject(
+        self, subject_id: str, *, limit: int, cursor: str | None
+    ) -> Page[AuditEvent]: ...

@@ -1,0 +1,387 @@
+"""What officials and reviewers do to people: status marks, appeals, and the audit trail.
+
+A status mark (confirmed, close contact, secondary contact, cleared) takes
+effect only when a second, different official approves it; it must name an
+epidemic reason category and carry a note. No other way exists to set a
+colour by hand: colours only ever come from the engine over the facts.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from chalicelib.colours.model import Assessment, StatusMark
+from chalicelib.colours.service import ColourService
+from chalicelib.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chalicelib.kernel.paging import Page
+from chalicelib.kernel.pii import keyed_hash
+from chalicelib.kernel.session import SessionClaims
+from chalicelib.kernel.times import local_day
+from chalicelib.officials.ports import Appeals, Audit, Marks
+from chalicelib.officials.rules import Appeal, AuditEvent, MarkRequest
+from chalicelib.people.ports import People
+from chalicelib.people.rules import Person
+
+IdNumberParser = Callable[..., str]
+CONTACT_STATUSES = ("close_contact", "secondary_contact")
+MAX_CONTACT_AGE_DAYS = 30
+
+
+@dataclass(frozen=True)
+class MarkOutcome:
+    mark: MarkRequest
+    recoloured: tuple[tuple[str, Assessment], ...] = ()
+
+
+@dataclass
+class StatusService:
+    people: People
+    marks: Marks
+    audit: Audit
+    colours: ColourService
+    hash_key: bytes
+    parse_id_number: IdNumberParser
+    clock: Callable[[], datetime]
+
+    def request(
+        self,
+        official: SessionClaims,
+        *,
+        id_number: str,
+        status: str,
+        category: str,
+        note: str,
+        contact_date: str | None,
+    ) -> MarkRequest:
+        now = self.clock()
+        today = local_day(now)
+        number = self.parse_id_number(id_number, today=today, field="id_number")
+        note = note.strip()
+        if not note:
+            raise InvalidInput("a status mark needs a note", field="note")
+        contact = self._contact_date(status, contact_date, today)
+        return self.file(
+            official,
+            id_hash=keyed_hash(self.hash_key, "id", number),
+            status=status,
+            category=category,
+            note=note,
+            contact_date=contact,
+            now=now,
+        )
+
+    def file(
+        self,
+        requester: SessionClaims,
+        *,
+        id_hash: str,
+        status: str,
+        category: str,
+        note: str,
+        contact_date: date | None = None,
+        now: datetime,
+        requested_by: str | None = None,
+        reason: str | None = None,
+    ) -> MarkRequest:
+        """Put a checked request in the officials' queue, audited: an official's own, or
+        the one a lab's positive result opens (``requested_by`` ``lab:<client>``)."""
+        people = self.people.ids_by_id_hash(id_hash)
+        mark = MarkRequest(
+            mark_id="m_" + secrets.token_hex(10),
+            id_hash=id_hash,
+            person_id=people[0] if people else None,
+            status=status,
+            category=category,
+            note=note,
+            contact_date=contact_date,
+            state="awaiting_approval",
+            requested_by=requested_by or requester.subject,
+            requested_at=now,
+        )
+        self.marks.add(mark)
+        self.audit.append(
+            AuditEvent(
+                subject_id=mark.person_id or mark.mark_id,
+                actor=requester.subject,
+                actor_role=requester.role.value,
+                action="status_requested",
+                at=now,
+                reason=reason or f"{category}: {note}",
+                after={
+                    "mark": mark.mark_id,
+                    "status": status,
+                    "state": mark.state,
+                    "contact_date": contact_date.isoformat() if contact_date else None,
+                },
+            )
+        )
+        return mark
+
+    def withdraw(
+        self, requester: SessionClaims, mark_id: str, *, reason: str, now: datetime
+    ) -> bool:
+        """Take back a request still awaiting approval (audited); False once an official
+        has decided it: their decision stands."""
+        if not self.marks.withdraw(mark_id):
+            return False
+        self.audit.append(
+            AuditEvent(
+                subject_id=mark_id,
+                actor=requester.subject,
+                actor_role=requester.role.value,
+                action="status_withdrawn",
+                at=now,
+                reason=reason,
+                before={"state": "awaiting_approval"},
+                after={"state": "withdrawn"},
+            )
+        )
+        return True
+
+    @staticmethod
+    def _contact_date(status: str, raw: str | None, today: date) -> date | None:
+        if status not in CONTACT_STATUSES:
+            if raw is not None:
+                raise InvalidInput(
+                    f"contact_date applies only to {' and '.join(CONTACT_STATUSES)}",
+                    field="contact_date",
+                )
+            return None
+        if raw is None:
+            raise InvalidInput(
+                f"a {status} mark needs the contact_date",
+                field="contact_date",
+                code="missing_field",
+            )
+        try:
+            contact = date.fromisoformat(raw)
+        except ValueError:
+            raise InvalidInput(
+                "contact_date must be a date like 2026-11-20", field="contact_date"
+            ) from None
+        if contact > today:
+            raise InvalidInput("contact_date is in the future", field="contact_date")
+        if contact < today - timedelta(days=MAX_CONTACT_AGE_DAYS):
+            raise InvalidInput(
+                f"contact_date is more than {MAX_CONTACT_AGE_DAYS} days ago", field="contact_date"
+            )
+        return contact
+
+    def queue(self, *, limit: int, cursor: str | None) -> Page[MarkRequest]:
+        """Marks awaiting a second official, oldest first: officials' own requests and the
+        ones a positive lab result opened."""
+        return self.marks.queue(limit=limit, cursor=cursor)
+
+    def approve(
+        self,
+        official: SessionClaims,
+        mark_id: str,
+        *,
+        category: str | None = None,
+        note: str | None = None,
+    ) -> MarkOutcome:
+        """The second official's approval. ``category``, when given, is the request's
+        reason as the approver read it: another one is refused, so the approval cannot
+        rest on a misread request; ``note`` joins the audit entry's reason."""
+        mark = self.marks.get(mark_id)
+        if mark is None:
+            raise NotFound("no such status mark", code="mark_not_found")
+        if mark.requested_by == official.subject:
+            raise Forbidden(
+                "a second, different official must approve this mark", code="self_approval"
+            )
+        if mark.state != "awaiting_approval":
+            raise Conflict("this mark is no longer awaiting approval", code="already_decided")
+        if category is not None and category != mark.category:
+            raise Conflict(
+                "the request gives another epidemic reason: read it again",
+                field="category",
+                code="category_mismatch",
+            )
+        now = self.clock()
+        people = self.people.ids_by_id_hash(mark.id_hash)
+        approved = self.marks.approve(
+            mark, approver=official.subject, person_id=people[0] if people else None, now=now
+        )
+        self.audit.append(
+            AuditEvent(
+                subject_id=approved.person_id or mark.mark_id,
+                actor=official.subject,
+                actor_role=official.role.value,
+                action="status_approved",
+                at=now,
+                reason=f"{mark.category}: {mark.note}"
+                + (f" / approved: {note.strip()}" if note and note.strip() else ""),
+                before={"mark": mark.mark_id, "state": "awaiting_approval"},
+                after={
+                    "mark": mark.mark_id,
+                    "state": "approved",
+                    "status": mark.status,
+                    "requested_by": mark.requested_by,
+                },
+            )
+        )
+        recoloured = tuple(
+            (
+                person_id,
+                self.colours.recolour(
+                    person_id,
+                    actor=official.subject,
+                    actor_role=official.role.value,
+                    reason=f"status:{mark.status}",
+                    fresh_mark=StatusMark(
+                        status=approved.status,
+                        effective_at=now,
+                        contact_date=approved.contact_date,
+                        category=approved.category,
+                    ),
+                ),
+            )
+            for person_id in people
+        )
+        return MarkOutcome(approved, recoloured)
+
+
+@dataclass
+class AppealService:
+    people: People
+    appeals: Appeals
+    audit: Audit
+    colours: ColourService
+    clock: Callable[[], datetime]
+    # Identity disputes (chalicelib/identity/disputes.py): a claimant without a code may
+    # appeal; and the account's own person as PeopleService finds it.
+    disputes: Any = None
+    self_of: Callable[[str], Person | None] | None = None
+
+    def file(self, citizen: SessionClaims, text: str) -> Appeal:
+        text = text.strip()
+        if not text:
+            raise InvalidInput("say why the colour is wrong", field="reason")
+        person = self.self_of(citizen.subject) if self.self_of else None
+        if person is None:
+            person = self.people.self_of(citizen.subject)
+        if person is None:
+            dispute = self.disputes.open_for(citizen.subject) if self.disputes else None
+            if dispute is None:
+                raise Conflict("declare first: there is no code to appeal", code="no_code")
+            return self._dispute_appeal(citizen, dispute, text)
+        current = self.colours.current(person.person_id)
+        now = self.clock()
+        appeal = Appeal(
+            appeal_id="a_" + secrets.token_hex(10),
+            user_id=citizen.subject,
+            person_id=person.person_id,
+            text=text,
+            colour=current.assessment.colour.value if current else None,
+            state="open",
+            created_at=now,
+        )
+        self.appeals.add(appeal)
+        self.audit.append(
+            AuditEvent(
+                subject_id=person.person_id,
+                actor=citizen.subject,
+                actor_role=citizen.role.value,
+                action="appeal_filed",
+                at=now,
+                reason=text,
+                after={"appeal": appeal.appeal_id, "colour": appeal.colour},
+            )
+        )
+        return appeal
+
+    def _dispute_appeal(self, citizen: SessionClaims, dispute: Any, text: str) -> Appeal:
+        """No code because the ID number is disputed: the appeal joins the dispute as the
+        claimant's evidence (filed under the dispute's id, never the person's), and is
+        answered when a reviewer decides the dispute."""
+        assert self.disputes is not None
+        now = self.clock()
+        appeal = Appeal(
+            appeal_id="a_" + secrets.token_hex(10),
+            user_id=citizen.subject,
+            person_id=dispute.dispute_id,
+            text=text,
+            colour=None,
+            state="open",
+            created_at=now,
+        )
+        self.appeals.add(appeal)
+        self.disputes.add_evidence(dispute, text)
+        self.audit.append(
+            AuditEvent(
+                subject_id=dispute.dispute_id,
+                actor=citizen.subject,
+                actor_role=citizen.role.value,
+                action="dispute_appeal_filed",
+                at=now,
+                reason=text,
+                after={"appeal": appeal.appeal_id},
+            )
+        )
+        return appeal
+
+    def answer_dispute_appeals(
+        self, user_id: str, dispute_id: str, outcome: str, answer: str
+    ) -> None:
+        """The dispute was decided: the claimant's open appeals about it are answered."""
+        now = self.clock()
+        page = self.appeals.for_user(user_id, limit=50, cursor=None)
+        for appeal in page.items:
+            if appeal.person_id == dispute_id and appeal.state == "open":
+                self.appeals.answer(
+                    appeal.appeal_id, outcome=outcome, answer=answer, reviewer="system", now=now
+                )
+
+    def own(self, citizen: SessionClaims, *, limit: int, cursor: str | None) -> Page[Appeal]:
+        return self.appeals.for_user(citizen.subject, limit=limit, cursor=cursor)
+
+    def queue(self, *, limit: int, cursor: str | None) -> Page[Appeal]:
+        return self.appeals.queue(limit=limit, cursor=cursor)
+
+    def answer(
+        self, reviewer: SessionClaims, appeal_id: str, *, outcome: str, answer: str
+    ) -> Appeal:
+        if self.appeals.get(appeal_id) is None:
+            raise NotFound("no such appeal", code="appeal_not_found")
+        answer = answer.strip()
+        if not answer:
+            raise InvalidInput("an answer needs text", field="answer")
+        now = self.clock()
+        answered = self.appeals.answer(
+            appeal_id, outcome=outcome, answer=answer, reviewer=reviewer.subject, now=now
+        )
+        self.audit.append(
+            AuditEvent(
+                subject_id=answered.person_id,
+                actor=reviewer.subject,
+                actor_role=reviewer.role.value,
+                action="appeal_answered",
+                at=now,
+                reason=answer,
+                before={"appeal": appeal_id, "state": "open"},
+                after={"appeal": appeal_id, "state": outcome},
+            )
+        )
+        return answered
+
+
+@dataclass
+class AuditService:
+    audit: Audit
+    clock: Callable[[], datetime]
+
+    def query(
+        self, *, subject: str | None, day: str | None, limit: int, cursor: str | None
+    ) -> Page[AuditEvent]:
+        if subject:
+            return self.audit.by_subject(subject, limit=limit, cursor=cursor)
+        try:
+            when = date.fromisoformat(day) if day else local_day(self.clock())
+        except ValueError:
+            raise InvalidInput("day must be a date like 2026-11-20", field="day") from None
+        return self.audit.by_day(when, limit=limit, cursor=cursor)

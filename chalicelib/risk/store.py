@@ -1,0 +1,372 @@
+"""Risk snapshots and the active pointer; who a risk change affects; the job lease.
+
+Snapshots are immutable once stored (``attribute_not_exists``); the item
+``@active`` names the active one and is switched with a condition on the id
+it named before, so two refreshes can never both switch from the same state.
+Every container keeps the pointer's answer in memory (:class:`ActivePointer`):
+read at the morning peak by every pass and card, one item would otherwise
+take 14 times what one partition serves (docs/capacity.md).
+Finding the affected people reads only keys: the place-day index per city and
+local day, the residence index per district, the scans per district and day.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.update import Action
+
+from chalicelib.colours.model import RiskArea
+from chalicelib.colours.store import SCAN_SHARDS
+from chalicelib.kernel.dynamo.common import HELD_FEEDS, decode_cursor, to_page
+from chalicelib.kernel.dynamo.errors import conditional_failed, translate
+from chalicelib.kernel.dynamo.models import (
+    CheckinRecord,
+    PersonRecord,
+    PlaceDayRecord,
+    RiskFeedRecord,
+    RuntimeRecord,
+    ScanRecord,
+    UserRecord,
+)
+from chalicelib.kernel.dynamo.ttl import expired, live
+from chalicelib.kernel.errors import Conflict, PayloadTooLarge
+from chalicelib.kernel.paging import Page
+from chalicelib.kernel.times import rfc3339
+from chalicelib.people.store import DynamoPeople
+from chalicelib.risk.rules import HeldSnapshot, Snapshot, Unresolved
+
+ACTIVE = "@active"
+MAX_SNAPSHOT_BYTES = 380_000  # DynamoDB's item limit is 400 KB; keep room for the rest
+
+
+def _areas_json(areas: Iterable[RiskArea]) -> list[dict[str, Any]]:
+    return [
+        {
+            "region_code": a.region_code,
+            "area": a.area,
+            "level": a.level,
+            "since": a.since.isoformat(),
+        }
+        for a in areas
+    ]
+
+
+def _snapshot(record: RiskFeedRecord) -> Snapshot:
+    return Snapshot(
+        feed_id=record.feed_id,
+        published_at=record.published_at,
+        areas=tuple(
+            RiskArea(
+                region_code=a["region_code"],
+                level=a["level"],
+                since=datetime.fromisoformat(a["since"]),
+                area=a.get("area", ""),
+            )
+            for a in record.areas or ()
+        ),
+        unresolved=tuple(Unresolved(**u) for u in record.unresolved or ()),
+        source=record.source or "yima",
+    )
+
+
+class ActivePointer:
+    """The id of the active snapshot, as this container last read it from ``@active``.
+
+    - Readers that only *show* risk (the itinerary card, the pass, a region's page, a
+      scan's risk check) take :meth:`current`: an answer at most ``max_age_seconds`` old
+      (``YIMA_RISK_CACHE_SECONDS``: 30 on deployed stages, 0 on the local ones, where
+      every call reads the item), read eventually consistent.
+    - A recolour, which *stores* a colour computed from it, takes ``current(fresh=True)``:
+      a consistent read, once per batch of people inside :meth:`held`.
+    - Invalidation by version: a switch made in this container (:meth:`switched`) and a
+      recolour message naming a feed id the cache does not hold (:meth:`expect`) replace
+      the cached id at once, whatever its age.
+
+    The age is measured on the container's clock (a parameter, so tests move it); a clock
+    that goes backwards counts as stale. ``reads`` counts the GetItems made, for tests.
+    """
+
+    def __init__(self, *, max_age_seconds: float, clock: Callable[[], datetime]) -> None:
+        self.max_age = timedelta(seconds=max_age_seconds)
+        self._clock = clock
+        self._feed_id: str | None = None
+        self._read_at: datetime | None = None
+        self._holding = 0
+        self._held: tuple[str | None] | None = None
+        self.reads = 0
+
+    def current(self, *, fresh: bool = False) -> str | None:
+        if self._held is not None:
+            return self._held[0]
+        now = self._clock()
+        read_at = self._read_at
+        if fresh or read_at is None or not read_at <= now < read_at + self.max_age:
+            self._read(now, consistent=fresh)
+        if self._holding:
+            self._held = (self._feed_id,)
+        return self._feed_id
+
+    def _read(self, now: datetime, *, consistent: bool) -> None:
+        self.reads += 1
+        with translate():
+            try:
+                pointer = RiskFeedRecord.get(
+                    ACTIVE, consistent_read=consistent, attributes_to_get=["active_feed_id"]
+                )
+                feed_id = pointer.active_feed_id or None
+            except DoesNotExist:
+                feed_id = None
+        self._feed_id, self._read_at = feed_id, now
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Within the block, the first answer (fresh or not) is every answer: a batch of
+        recolours reads the pointer once and colours everyone from one snapshot."""
+        self._holding += 1
+        try:
+            yield
+        finally:
+            self._holding -= 1
+            if not self._holding:
+                self._held = None
+
+    def switched(self, feed_id: str) -> None:
+        """This container has just pointed ``@active`` at ``feed_id``."""
+        self._feed_id, self._read_at = feed_id, self._clock()
+        if self._held is not None:
+            self._held = (feed_id,)
+
+    def expect(self, feed_id: str) -> None:
+        """Someone says ``feed_id`` is (or was) active: a cache holding another id re-reads."""
+        if feed_id != self._feed_id:
+            self._read_at = None
+
+
+class DynamoRiskFeeds:
+    def __init__(self, *, pointer: ActivePointer | None = None) -> None:
+        self._pointer = pointer
+
+    def active(self) -> Snapshot | None:
+        with translate():
+            try:
+                pointer = RiskFeedRecord.get(ACTIVE, consistent_read=True)
+            except DoesNotExist:
+                return None
+        return self.get(pointer.active_feed_id) if pointer.active_feed_id else None
+
+    def get(self, feed_id: str) -> Snapshot | None:
+        with translate():
+            try:
+                return _snapshot(RiskFeedRecord.get(feed_id, consistent_read=True))
+            except DoesNotExist:
+                return None
+
+    def state(self, feed_id: str) -> str | None:
+        with translate():
+            try:
+                return str(RiskFeedRecord.get(feed_id, attributes_to_get=["state"]).state)
+            except DoesNotExist:
+                return None
+
+    def store(
+        self, snapshot: Snapshot, *, state: str, now: datetime, why: str | None = None
+    ) -> bool:
+        """Store a new snapshot (``why``: the reason it is held); False if this feed id is
+        already stored."""
+        areas = _areas_json(snapshot.areas)
+        unresolved = [u.__dict__ for u in snapshot.unresolved]
+        size = len(json.dumps([areas, unresolved], ensure_ascii=False).encode())
+        if size > MAX_SNAPSHOT_BYTES:  # DynamoDB would refuse the item (a 500 otherwise)
+            raise PayloadTooLarge(
+                f"the snapshot takes {size} bytes stored, over the {MAX_SNAPSHOT_BYTES} one "
+                "snapshot may take; shorten the area names or publish fewer rows",
+                field="areas",
+            )
+        record = RiskFeedRecord(
+            snapshot.feed_id,
+            state=state,
+            published_at=snapshot.published_at,
+            stored_at=now,
+            areas=areas,
+            unresolved=unresolved,
+            source=snapshot.source,
+            queue="held" if state == "held" else None,
+            held_why=why,
+        )
+        with translate():
+            try:
+                record.save(condition=RiskFeedRecord.feed_id.does_not_exist())
+                return True
+            except PutError as exc:
+                if conditional_failed(exc):
+                    return False
+                raise
+
+    def held(self, *, limit: int, cursor: str | None) -> Page[HeldSnapshot]:
+        """The held snapshots, oldest first, from the sparse ``by_queue`` index."""
+        with translate():
+            result = RiskFeedRecord.by_queue.query(
+                "held",
+                scan_index_forward=True,
+                limit=limit,
+                last_evaluated_key=decode_cursor(cursor, HELD_FEEDS, ("queue", "held")),
+            )
+            return to_page(
+                result,
+                lambda r: HeldSnapshot(
+                    snapshot=_snapshot(r),
+                    stored_at=r.stored_at,
+                    # written with ``queue``; a snapshot queued by hand without its
+                    # reason (a backfill) is listed under the rule most holds come from
+                    why=r.held_why or "lifts_too_much",
+                ),
+            )
+
+    def set_state(self, feed_id: str, state: str, *, confirmed_by: str | None = None) -> None:
+        actions: list[Action] = [RiskFeedRecord.state.set(state)]
+        if state != "held":
+            actions.append(RiskFeedRecord.queue.remove())
+        if confirmed_by:
+            actions.append(RiskFeedRecord.confirmed_by.set(confirmed_by))
+        with translate():
+            RiskFeedRecord(feed_id).update(actions=actions)
+
+    def switch(self, new_id: str, *, expected: str | None, now: datetime) -> None:
+        """Point ``@active`` at ``new_id`` if it still points at ``expected``."""
+        condition = (
+            (RiskFeedRecord.active_feed_id == expected)
+            if expected
+            else (RiskFeedRecord.feed_id.does_not_exist())
+        )
+        with translate():
+            try:
+                RiskFeedRecord(ACTIVE).update(
+                    actions=[
+                        RiskFeedRecord.active_feed_id.set(new_id),
+                        RiskFeedRecord.state.set("pointer"),
+                        RiskFeedRecord.stored_at.set(now),
+                    ],
+                    condition=condition,
+                )
+            except UpdateError as exc:
+                if conditional_failed(exc):
+                    raise Conflict(
+                        "another refresh switched the active snapshot first", code="refresh_raced"
+                    ) from None
+                raise
+        if self._pointer is not None:
+            self._pointer.switched(new_id)
+
+
+class DynamoAffected:
+    """Who a change in a place touches, read from key indexes only.
+
+    The residence and scan indexes project keys only, so they cannot drop an expired
+    scan: such a hit only makes the recolour worker recompute a person whose own
+    reads (which do drop expired items) then find nothing new.
+    """
+
+    def __init__(self, *, clock: Callable[[], datetime]) -> None:
+        self._clock = clock
+
+    def phones_in(self, place: str, day: str) -> list[str]:
+        with translate():
+            return [
+                r.phone_hash
+                for r in PlaceDayRecord.query(
+                    f"{place}#{day}", filter_condition=live(PlaceDayRecord, self._clock())
+                )
+            ]
+
+    def users_with_phone(self, phone_hash: str) -> list[str]:
+        with translate():
+            return [r.user_id for r in UserRecord.by_phone.query(phone_hash)]
+
+    def people_with_id(self, id_hash: str) -> list[str]:
+        return DynamoPeople().ids_by_id_hash(id_hash)
+
+    def residents(self, region_code: str) -> list[str]:
+        with translate():
+            return [r.person_id for r in PersonRecord.by_residence.query(region_code)]
+
+    def scanned(self, region_code: str, day: str) -> list[str]:
+        """Every shard of the district's day (SCAN_SHARDS), the unsharded key that scans
+        written before the shards came in still carry, and the venue check-ins (场所码)."""
+        keys = [f"{region_code}#{day}"] + [f"{region_code}#{day}#{n}" for n in range(SCAN_SHARDS)]
+
+        def scans(key: str) -> list[str]:
+            with translate():
+                return [r.person_id for r in ScanRecord.by_region_day.query(key)]
+
+        def checkins() -> list[str]:
+            with translate():
+                return [
+                    r.person_id for r in CheckinRecord.by_region_day.query(f"{region_code}#{day}")
+                ]
+
+        # 18 small queries that wait on the network: side by side, not one after another
+        shards = [_POOL.submit(scans, key) for key in keys]
+        venues = _POOL.submit(checkins)
+        return [person for shard in shards for person in shard.result()] + venues.result()
+
+
+# Fewer threads than a botocore client's pool (10), so no query waits for a connection.
+_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="yima-query")
+
+LEASE_KEPT = timedelta(days=1)  # a lease item outlives its lease by a day, then TTL deletes it
+
+
+class DynamoLease:
+    """A lease lock in the runtime table: one holder at a time, expiring by itself."""
+
+    def acquire(self, name: str, *, owner: str, until: datetime, now: datetime) -> bool:
+        record = RuntimeRecord(
+            f"lease:{name}", owner=owner, lease_until=until, expires=until + LEASE_KEPT
+        )
+        with translate():
+            try:
+                record.save(
+                    condition=RuntimeRecord.key.does_not_exist() | (RuntimeRecord.lease_until < now)
+                )
+                return True
+            except PutError as exc:
+                if conditional_failed(exc):
+                    return False
+                raise
+
+    def release(self, name: str, *, owner: str) -> None:
+        with translate():
+            try:
+                RuntimeRecord(f"lease:{name}").delete(condition=RuntimeRecord.owner == owner)
+            except DeleteError as exc:
+                if not conditional_failed(exc):
+                    raise
+
+
+class DynamoPolicies:
+    """Entry / return policy texts per division, in the runtime table (no expiry: public)."""
+
+    def __init__(self, *, clock: Callable[[], datetime]) -> None:
+        self._clock = clock
+
+    def get(self, code: str) -> dict[str, Any] | None:
+        with translate():
+            try:
+                record = RuntimeRecord.get(f"policy:{code}")
+            except DoesNotExist:
+                return None
+        if expired(record, self._clock()):
+            return None
+        return dict(json.loads(record.value or "{}")) or None
+
+    def put(self, code: str, text: str, *, by: str, at: datetime) -> None:
+        value = json.dumps({"text": text, "by": by, "at": rfc3339(at)}, ensure_ascii=False)
+        with translate():
+            RuntimeRecord(f"policy:{code}", value=value).save()

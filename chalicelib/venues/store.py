@@ -1,0 +1,298 @@
+"""Venues, check-ins, co-location exposures and vaccination records (issue 17).
+
+Every read is a GetItem or a Query on a key: a venue by id; a person's
+check-ins (the colour engine's venue scans, and a case's visits); one
+``venue × hour`` bucket of check-ins (co-location); a person's exposures; a
+case's exposures (lifting it); an account's check-ins (``GET /v1/checkins``);
+a person's vaccinations by the ID number's keyed hash. Reads of tables with a
+TTL drop expired items (DynamoDB deletes them lazily).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+
+from chalicelib.colours.model import Vaccination, VenueExposure
+from chalicelib.kernel.dynamo.common import decode_cursor, to_page
+from chalicelib.kernel.dynamo.errors import conditional_failed, translate
+from chalicelib.kernel.dynamo.models import (
+    CheckinRecord,
+    ExposureRecord,
+    VaccinationRecord,
+    VenueRecord,
+)
+from chalicelib.kernel.dynamo.ttl import live
+from chalicelib.kernel.errors import Conflict, UpstreamUnavailable
+from chalicelib.kernel.paging import Page
+from chalicelib.kernel.times import local_day
+from chalicelib.venues.rules import (
+    Checkin,
+    Contact,
+    StoredVaccination,
+    VaccinationRow,
+    Venue,
+    VenueDetails,
+    hour_bucket,
+)
+
+BATCH_GET = 100
+CHECKIN_BY_OWNER = frozenset({"person_id", "checkin_key", "owner_user_id"})
+
+
+def _venue(record: VenueRecord) -> Venue:
+    return Venue(
+        venue_id=record.venue_id,
+        details=VenueDetails(
+            name=record.name,
+            address=record.address,
+            region_code=record.region_code,
+            lat=float(record.lat),
+            lng=float(record.lng),
+            kind=record.kind,
+        ),
+        generation=int(record.generation),
+        token=record.token,
+        created_by=record.created_by,
+        created_at=record.created_at,
+        reissued_at=record.reissued_at,
+    )
+
+
+class DynamoVenues:
+    def add(self, venue: Venue) -> None:
+        d = venue.details
+        record = VenueRecord(
+            venue.venue_id,
+            name=d.name,
+            address=d.address,
+            region_code=d.region_code,
+            lat=d.lat,
+            lng=d.lng,
+            kind=d.kind,
+            generation=venue.generation,
+            token=venue.token,
+            created_by=venue.created_by,
+            created_at=venue.created_at,
+        )
+        with translate():
+            try:
+                record.save(condition=VenueRecord.venue_id.does_not_exist())
+            except PutError as exc:
+                if conditional_failed(exc):
+                    raise Conflict("a venue with this id exists", code="duplicate") from None
+                raise
+
+    def get(self, venue_id: str) -> Venue | None:
+        with translate():
+            try:
+                return _venue(VenueRecord.get(venue_id))
+            except DoesNotExist:
+                return None
+
+    def rotate(self, venue: Venue, *, token: str, now: datetime) -> Venue:
+        """The next generation, if nobody reissued since ``venue`` was read."""
+        record = VenueRecord(venue.venue_id)
+        with translate():
+            try:
+                record.update(
+                    actions=[
+                        VenueRecord.generation.set(venue.generation + 1),
+                        VenueRecord.token.set(token),
+                        VenueRecord.reissued_at.set(now),
+                    ],
+                    condition=VenueRecord.generation == venue.generation,
+                )
+            except UpdateError as exc:
+                if conditional_failed(exc):
+                    raise Conflict(
+                        "the poster was reissued meanwhile", code="already_reissued"
+                    ) from None
+                raise
+        return _venue(record)
+
+
+def _checkin(record: CheckinRecord) -> Checkin:
+    return Checkin(
+        checkin_id=record.checkin_id,
+        person_id=record.person_id,
+        owner_user_id=record.owner_user_id,
+        venue_id=record.venue_id,
+        venue_name=record.venue_name,
+        region_code=record.region_code,
+        at=record.at,
+        colour=record.colour,
+    )
+
+
+class DynamoCheckins:
+    def add(self, checkin: Checkin, *, expires: datetime) -> None:
+        at = checkin.at.isoformat()
+        record = CheckinRecord(
+            checkin.person_id,
+            f"{at}#{checkin.checkin_id}",
+            checkin_id=checkin.checkin_id,
+            owner_user_id=checkin.owner_user_id,
+            venue_id=checkin.venue_id,
+            venue_name=checkin.venue_name,
+            region_code=checkin.region_code,
+            venue_hour=f"{checkin.venue_id}#{hour_bucket(checkin.at)}",
+            region_day=f"{checkin.region_code}#{local_day(checkin.at).isoformat()}",
+            at_person=f"{at}#{checkin.person_id}",
+            at=checkin.at,
+            colour=checkin.colour,
+            expires=expires,
+        )
+        with translate():
+            record.save()
+
+    def for_person(self, person_id: str, *, since: datetime, now: datetime) -> list[Checkin]:
+        with translate():
+            return [
+                _checkin(r)
+                for r in CheckinRecord.query(
+                    person_id,
+                    CheckinRecord.checkin_key >= since.isoformat(),
+                    filter_condition=live(CheckinRecord, now),
+                )
+            ]
+
+    def in_bucket(self, venue_id: str, bucket: str, *, now: datetime) -> list[Checkin]:
+        """Everyone checked in at ``venue_id`` during one UTC hour."""
+        with translate():
+            return [
+                _checkin(r)
+                for r in CheckinRecord.by_venue_hour.query(
+                    f"{venue_id}#{bucket}", filter_condition=live(CheckinRecord, now)
+                )
+            ]
+
+    def for_owner(
+        self, owner_user_id: str, *, limit: int, cursor: str | None, now: datetime
+    ) -> Page[Checkin]:
+        start = decode_cursor(cursor, CHECKIN_BY_OWNER, ("owner_user_id", owner_user_id))
+        with translate():
+            result = CheckinRecord.by_owner.query(
+                owner_user_id,
+                scan_index_forward=False,
+                limit=limit,
+                last_evaluated_key=start,
+                filter_condition=live(CheckinRecord, now),
+            )
+            return to_page(result, _checkin)
+
+
+class DynamoExposures:
+    def add(
+        self, case_ref: str, contacts: Iterable[Contact], *, now: datetime, keep: timedelta
+    ) -> int:
+        """One item per (contact's check-in, case): a resend rewrites the same items."""
+        written = 0
+        try:
+            with translate(), ExposureRecord.batch_write() as batch:
+                for contact in contacts:
+                    batch.save(
+                        ExposureRecord(
+                            contact.person_id,
+                            f"{case_ref}#{contact.checkin_id}",
+                            case_ref=case_ref,
+                            venue_id=contact.venue_id,
+                            venue_name=contact.venue_name,
+                            at=contact.at,
+                            found_at=now,
+                            expires=contact.at + keep,
+                        )
+                    )
+                    written += 1
+        except PutError as exc:
+            raise UpstreamUnavailable("the exposures were not all stored; try again") from exc
+        return written
+
+    def for_person(self, person_id: str, *, now: datetime) -> list[VenueExposure]:
+        with translate():
+            return [
+                VenueExposure(
+                    venue_id=r.venue_id, venue_name=r.venue_name, at=r.at, case_ref=r.case_ref
+                )
+                for r in ExposureRecord.query(person_id, filter_condition=live(ExposureRecord, now))
+            ]
+
+    def lift(self, case_ref: str) -> list[str]:
+        """Delete every exposure the case caused; the people they belonged to."""
+        with translate():
+            keys = [(r.person_id, r.exposure_key) for r in ExposureRecord.by_case.query(case_ref)]
+            with ExposureRecord.batch_write() as batch:
+                for person_id, key in keys:
+                    batch.delete(ExposureRecord(person_id, key))
+        return sorted({person_id for person_id, _ in keys})
+
+
+def _vaccination(record: VaccinationRecord) -> StoredVaccination:
+    return StoredVaccination(
+        record_id=record.record_id,
+        id_hash=record.id_hash,
+        dose_number=int(record.dose_number),
+        vaccine=record.vaccine,
+        site=record.site,
+        administered_at=record.administered_at,
+        submitted_by=record.submitted_by,
+    )
+
+
+class DynamoVaccinations:
+    def stored(self, record_ids: Sequence[str]) -> dict[str, StoredVaccination]:
+        found: dict[str, StoredVaccination] = {}
+        with translate():
+            for start in range(0, len(record_ids), BATCH_GET):
+                for r in VaccinationRecord.batch_get(record_ids[start : start + BATCH_GET]):
+                    found[r.record_id] = _vaccination(r)
+        return found
+
+    def write(
+        self,
+        rows: Iterable[tuple[str, VaccinationRow]],
+        *,
+        submitted_by: str,
+        batch_id: str,
+        now: datetime,
+    ) -> int:
+        """``(id_hash, row)`` pairs, each an idempotent put of its record id."""
+        written = 0
+        try:
+            with translate(), VaccinationRecord.batch_write() as batch:
+                for id_hash, row in rows:
+                    batch.save(
+                        VaccinationRecord(
+                            row.record_id,
+                            id_hash=id_hash,
+                            dose_number=row.dose_number,
+                            vaccine=row.vaccine,
+                            site=row.site,
+                            administered_at=row.administered_at,
+                            submitted_by=submitted_by,
+                            batch_id=batch_id,
+                            received_at=now,
+                        )
+                    )
+                    written += 1
+        except PutError as exc:
+            raise UpstreamUnavailable(
+                "the database did not take the whole batch; send it again (writes are idempotent)"
+            ) from exc
+        return written
+
+    def for_subject(self, id_hash: str) -> list[StoredVaccination]:
+        with translate():
+            rows = [_vaccination(r) for r in VaccinationRecord.by_id_hash.query(id_hash)]
+        rows.sort(key=lambda r: (r.administered_at, r.record_id), reverse=True)
+        return rows
+
+    def facts(self, id_hash: str) -> list[Vaccination]:
+        return [
+            Vaccination(
+                dose_number=r.dose_number, administered_at=r.administered_at, vaccine=r.vaccine
+            )
+            for r in self.for_subject(id_hash)
+        ]
