@@ -70,8 +70,8 @@ class ColourService:
     policy: Policy
     clock: Callable[[], datetime]
     # Called when a recolour finds that a person became a confirmed case (True) or stopped
-    # being one (False): co-location exposure (ExposureService in chalicelib/venues/service.py) finds or
-    # lifts their contacts. Whatever the path (an approved mark, a lab result through the
+    # being one (False): co-location exposure (venues' ExposureService) finds or lifts
+    # their contacts. Whatever the path (an approved mark, a lab result through the
     # queue, a clear), the transition is seen here, once.
     on_case_change: Callable[[str, bool], None] | None = None
 
