@@ -8,7 +8,7 @@ The two sides alternate, so what noise is left hits both alike; the figure
 is the ratio of the medians.
 
 A second figure, informational, adds what the *first request* imports on top
-of the app (boto3, pynamodb, powertools, libsodium, pycryptodomex), which is what a real
+of the app (boto3, pynamodb, powertools, libsodium, pycryptodome), which is what a real
 cold start pays before answering.
 
 Before / after: the same two statements also run in ``bench/baseline.py``'s
@@ -34,7 +34,7 @@ SIDES = {
     "app": "import app",
     "app_first_request": (
         "import app; import boto3, pynamodb.models, aws_lambda_powertools, "
-        "nacl.bindings, Cryptodome.Cipher.AES; "
+        "nacl.bindings, Crypto.Cipher.AES; "
         "import chalicelib.identity.store, chalicelib.kernel.secrets"
     ),
 }

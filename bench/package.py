@@ -3,8 +3,8 @@
 Builds what ``make package`` builds (``make package BUILD=<temporary dir>``: chalice
 package, ``scripts/slim_package.py``, cfn-lint), then
 
-- measures the zip (goal: 12 MB or less) and what it unpacks to (Lambda's limit is
-  250 MB unpacked);
+- measures the zip (goal: 8.5 MB or less, issue 28) and what it unpacks to (Lambda's
+  limit is 250 MB unpacked);
 - unpacks it and imports it as Lambda would: a fresh ``python -I -S`` (no
   site-packages) whose path is the unpacked zip, then a stand-in for ``/var/runtime``
   holding only the SDK the runtime provides (boto3, botocore, s3transfer and what
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-GOAL_MB = 12
+GOAL_MB = 8.5
 RUNTIME_SDK = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
 
 SMOKE = """

@@ -1,6 +1,6 @@
 """Alipay mini-program login and phone binding, over Alipay's open-platform gateway.
 
-We speak the gateway's protocol ourselves, with pycryptodomex's RSA, instead of
+We speak the gateway's protocol ourselves, with pycryptodome's RSA, instead of
 through python-alipay-sdk, whose import pulls pyOpenSSL and ``cryptography`` (4.7 MB
 of the Lambda zip) for nothing we use (docs/codecs.md, *The Alipay gateway*):
 
@@ -45,9 +45,9 @@ from urllib.error import URLError
 from urllib.parse import urlencode
 from urllib.request import urlopen
 
-from Cryptodome.Hash import SHA256
-from Cryptodome.PublicKey import RSA
-from Cryptodome.Signature import pkcs1_15
+from Crypto.Hash import SHA256
+from Crypto.PublicKey import RSA
+from Crypto.Signature import pkcs1_15
 
 from chalicelib.identity.rules import AlipayUser
 from chalicelib.kernel.errors import (
@@ -321,8 +321,8 @@ class AlipayGateway:
         return str(plain["mobile"])
 
     def _decrypt(self, response: str) -> dict[str, Any]:
-        from Cryptodome.Cipher import AES
-        from Cryptodome.Util.Padding import unpad
+        from Crypto.Cipher import AES
+        from Crypto.Util.Padding import unpad
 
         bad = InvalidInput(
             "the phone data does not decrypt", field="response", code="alipay_decrypt_failed"

@@ -147,10 +147,10 @@ class KmsEnvelopeCipher:
 
 
 def _gcm(key: bytes, nonce: bytes, context: str) -> Any:
-    """AES-256-GCM (pycryptodomex, which the Alipay SDK ships anyway) with the field's
+    """AES-256-GCM (pycryptodome, which wechatpy needs anyway) with the field's
     context as associated data and the 16-byte tag after the ciphertext: byte for
     byte what ``cryptography``'s AESGCM wrote before it."""
-    from Cryptodome.Cipher import AES
+    from Crypto.Cipher import AES
 
     cipher = AES.new(key, AES.MODE_GCM, nonce=nonce, mac_len=16)
     cipher.update(context.encode())

@@ -17,9 +17,9 @@ from urllib.error import URLError
 from urllib.parse import parse_qsl, urlparse
 
 import pytest
-from Cryptodome.Hash import SHA256
-from Cryptodome.PublicKey import RSA
-from Cryptodome.Signature import pkcs1_15
+from Crypto.Hash import SHA256
+from Crypto.PublicKey import RSA
+from Crypto.Signature import pkcs1_15
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from hypothesis import given
@@ -412,7 +412,7 @@ import sys
 for name in ("alipay", "OpenSSL", "cryptography"):
     sys.modules[name] = None  # any import of them now raises ImportError
 from datetime import datetime, timezone
-from Cryptodome.PublicKey import RSA
+from Crypto.PublicKey import RSA
 from chalicelib.identity.alipay import AlipayGateway
 app, ali = RSA.generate(2048), RSA.generate(2048)
 gateway = AlipayGateway("2021", app.export_key().decode(), ali.public_key().export_key().decode(),

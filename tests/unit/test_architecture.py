@@ -25,7 +25,7 @@ SDKS = {
     "aws_lambda_powertools",
     "cryptography",
     "nacl",
-    "Cryptodome",
+    "Crypto",
     "requests",
 }
 

@@ -73,6 +73,6 @@ def test_importing_app_reads_no_environment_variable_and_loads_no_sdk():
         "aws_lambda_powertools",
         "cryptography",
         "nacl",
-        "Cryptodome",
+        "Crypto",
     }
     assert not heavy & {name.split(".")[0] for name in probe["loaded"]}

@@ -97,8 +97,8 @@ for name in ("cryptography", "OpenSSL", "alipay"):
     sys.modules[name] = None  # not in the package: any import of them raises ImportError
 import chalicelib.identity.wechat
 from wechatpy.crypto import WeChatWxaCrypto, base
-from Cryptodome.Cipher import AES
-from Cryptodome.Util.Padding import pad
+from Crypto.Cipher import AES
+from Crypto.Util.Padding import pad
 key, iv = b"0123456789abcdef", b"fedcba9876543210"
 plain = json.dumps({"phoneNumber": "13712345678", "watermark": {"appid": "wx1"}}).encode()
 encrypted = AES.new(key, AES.MODE_CBC, iv=iv).encrypt(pad(plain, 16))
