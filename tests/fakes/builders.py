@@ -3,6 +3,7 @@ tests: a person, a declaration, a mark, an assessment computed by the real rules
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, timedelta
 
 from chalicelib.domain.colour import (
@@ -17,6 +18,11 @@ from chalicelib.domain.colour import (
 from chalicelib.domain.health import Declaration, MarkRequest, Person
 
 
+def holder_of(person_id: str) -> str:
+    """A holder id as the codes carry it: 16 hex digits, here derived from the person."""
+    return hashlib.sha256(f"holder:{person_id}".encode()).hexdigest()[:16]
+
+
 def person(
     person_id: str = "p_1",
     *,
@@ -28,7 +34,7 @@ def person(
     return Person(
         person_id=person_id,
         owner_user_id=owner,
-        holder_id=f"h_{person_id}",
+        holder_id=holder_of(person_id),
         id_hash=id_hash or f"ih_{person_id}",
         id_masked="1101**********123X",
         name_masked="王*",
