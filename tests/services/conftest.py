@@ -1,0 +1,121 @@
+"""Service tests: each service built over the in-memory fakes (tests/fakes/) and the
+settable clock, with the real rules and the real Ed25519 signer: no moto, no HTTP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from chalicelib.adapters import reference_data
+from chalicelib.adapters.signing import CodeSigner, ed25519_verify, load_signer, new_code_key
+from chalicelib.domain.colour import Policy
+from chalicelib.domain.health import Person
+from chalicelib.services.codes import CodeService
+from chalicelib.services.colours import ColourService
+from chalicelib.services.people import PeopleService
+from tests.conftest import Clock
+from tests.fakes import (
+    FakeAudit,
+    FakeCareLinks,
+    FakeCareRequests,
+    FakeColours,
+    FakeDeclarations,
+    FakeFacts,
+    FakeMarks,
+    FakePeople,
+    FakeScans,
+)
+
+REGION = "610100"
+
+
+@dataclass
+class Stores:
+    """Every fake a service here takes, on one clock; the scan log is the one the facts
+    read back, as the scans table is for DynamoFacts."""
+
+    clock: Clock
+    people: FakePeople = field(default_factory=FakePeople)
+    colours: FakeColours = field(default_factory=FakeColours)
+    marks: FakeMarks = field(default_factory=FakeMarks)
+    links: FakeCareLinks = field(default_factory=FakeCareLinks)
+    scans: FakeScans = field(default_factory=FakeScans)
+
+    def __post_init__(self) -> None:
+        self.declarations = FakeDeclarations(clock=self.clock)
+        self.audit = FakeAudit(clock=self.clock)
+        self.care_requests = FakeCareRequests(clock=self.clock)
+        self.facts = FakeFacts(clock=self.clock, scans=self.scans)
+
+    def file(self, person: Person) -> Person:
+        return self.people.create(
+            person, id_enc="id-enc", name_enc="name-enc", address_enc="addr", now=self.clock()
+        )
+
+
+@pytest.fixture
+def stores(clock: Clock) -> Stores:
+    return Stores(clock=clock)
+
+
+@pytest.fixture
+def colour_service(stores: Stores, clock: Clock) -> ColourService:
+    return ColourService(
+        people=stores.people,
+        declarations=stores.declarations,
+        colours=stores.colours,
+        marks=stores.marks,
+        facts=stores.facts,
+        audit=stores.audit,
+        policy=Policy(),
+        clock=clock,
+    )
+
+
+@pytest.fixture
+def people_service(stores: Stores, clock: Clock) -> PeopleService:
+    return PeopleService(
+        people=stores.people,
+        links=stores.links,
+        colours=stores.colours,
+        audit=stores.audit,
+        clock=clock,
+        care_requests=stores.care_requests,
+    )
+
+
+@pytest.fixture
+def signer(clock: Clock) -> CodeSigner:
+    key = new_code_key(clock())
+    return load_signer({"code_keys": [key], "code_active": key["kid"]}, region=REGION)
+
+
+@pytest.fixture
+def scanned_in() -> list[tuple[str, str]]:
+    """What CodeService.after_scan was told: (person, district) of scans at a venue."""
+    return []
+
+
+@pytest.fixture
+def code_service(
+    stores: Stores,
+    colour_service: ColourService,
+    people_service: PeopleService,
+    signer: CodeSigner,
+    scanned_in: list[tuple[str, str]],
+    clock: Clock,
+) -> CodeService:
+    return CodeService(
+        colours=stores.colours,
+        recolour=colour_service,
+        signer=lambda: signer,
+        verifier=ed25519_verify,
+        scans=stores.scans,
+        divisions=reference_data.divisions,
+        region=REGION,
+        lifetime_minutes=5,
+        clock=clock,
+        after_scan=lambda person_id, region: scanned_in.append((person_id, region)),
+        person_for=people_service.person_for,
+    )
