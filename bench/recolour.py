@@ -350,7 +350,6 @@ def _populate(population: int, samples: dict[str, str]) -> dict[str, Any]:
     from codes import NOW
 
     from chalicelib.colours.rules import Policy
-    from chalicelib.declarations.service import self_person_id
     from chalicelib.kernel.dynamo.models import (
         ColourRecord,
         DeclarationRecord,
@@ -360,6 +359,7 @@ def _populate(population: int, samples: dict[str, str]) -> dict[str, Any]:
         UserRecord,
     )
     from chalicelib.kernel.times import local_day, local_midnight
+    from chalicelib.people.rules import self_person_id
 
     rng = random.Random(SEED)
     districts, cities = _places()

@@ -35,14 +35,13 @@ from chalicelib.codes.token import (
 from chalicelib.colours.model import Colour, StoredColour
 from chalicelib.colours.ports import Colours
 from chalicelib.colours.service import ColourService
-from chalicelib.declarations.service import self_person_id
 from chalicelib.federation.rules import Conversion, issuer_kind
 from chalicelib.kernel import retention
 from chalicelib.kernel.divisions import DivisionIndex
 from chalicelib.kernel.errors import NotFound
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.labs.rules import TestBadge, badge_of
-from chalicelib.people.rules import Person
+from chalicelib.people.rules import Person, self_person_id
 
 SCAN_RETENTION = retention.keep("scans")  # the 14-day window plus a day
 

@@ -10,7 +10,6 @@ person at once.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 from collections.abc import Callable
@@ -42,19 +41,14 @@ from chalicelib.people.rules import (
     Person,
     care_request_id,
     dependant_person_id,
+    self_person_id,
 )
 
 if TYPE_CHECKING:
     from chalicelib.identity.disputes import DisputeService
-    from chalicelib.people.service import CareLinks, CareRequests
+    from chalicelib.people.ports import CareLinks, CareRequests
 
 IdNumberParser = Callable[..., str]
-
-
-def self_person_id(user_id: str) -> str:
-    """The account holder's own person id: derived, so two racing first declarations
-    cannot file the same person twice (the second create fails its condition)."""
-    return "p_" + hashlib.sha256(f"self:{user_id}".encode()).hexdigest()[:20]
 
 
 @dataclass(frozen=True)

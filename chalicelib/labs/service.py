@@ -22,7 +22,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from chalicelib.declarations.service import self_person_id
 from chalicelib.itinerary.service import IDEMPOTENCY_TTL, PROCESSING_LEASE, Idempotency
 from chalicelib.kernel.errors import Forbidden, InvalidInput, NotFound
 from chalicelib.kernel.geo import distance_m, parse_coordinate
@@ -43,7 +42,7 @@ from chalicelib.officials.ports import Audit
 from chalicelib.officials.rules import AuditEvent
 from chalicelib.officials.service import StatusService
 from chalicelib.people.ports import People
-from chalicelib.people.rules import Person
+from chalicelib.people.rules import Person, self_person_id
 
 IdNumberParser = Callable[..., str]
 DEFAULT_RADIUS_KM = 10.0

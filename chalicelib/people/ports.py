@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from chalicelib.people.rules import Person
+from chalicelib.people.rules import CareLink, CareRequest, Person
 
 
 class People(Protocol):
@@ -38,3 +38,25 @@ class People(Protocol):
         now: datetime,
         fed_hash: str | None = None,
     ) -> Person: ...
+
+
+class CareLinks(Protocol):
+    def for_user(self, user_id: str) -> list[CareLink]: ...
+
+    def get(self, user_id: str, person_id: str) -> CareLink | None: ...
+
+    def holders(self, person_id: str) -> list[str]: ...
+
+    def add(self, link: CareLink) -> bool: ...  # False: linked already, kept as it was
+
+    def remove(self, user_id: str, person_id: str) -> bool: ...
+
+
+class CareRequests(Protocol):
+    def get(self, request_id: str) -> CareRequest | None: ...
+
+    def ask(self, request: CareRequest) -> CareRequest: ...
+
+    def pending_for(self, person_id: str) -> list[CareRequest]: ...
+
+    def decide(self, request_id: str, *, state: str, now: datetime) -> CareRequest: ...

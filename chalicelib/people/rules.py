@@ -20,6 +20,12 @@ PRINTED_MAX_DAYS = 30
 PRINTED_DEFAULT_DAYS = 30
 
 
+def self_person_id(user_id: str) -> str:
+    """The account holder's own person id: derived, so two racing first declarations
+    cannot file the same person twice (the second create fails its condition)."""
+    return "p_" + hashlib.sha256(f"self:{user_id}".encode()).hexdigest()[:20]
+
+
 def dependant_person_id(id_hash: str) -> str:
     """A person filed by a guardian is keyed by the keyed hash of their ID number, so two
     guardians declaring one elder at once file one person (the second create fails its

@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from chalicelib.colours.model import StoredColour
 from chalicelib.colours.ports import Colours
@@ -27,36 +26,8 @@ from chalicelib.kernel.errors import Conflict, NotFound
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.officials.ports import Audit
 from chalicelib.officials.rules import AuditEvent
-from chalicelib.people.ports import People
-from chalicelib.people.rules import MAX_DEPENDANTS, CareLink, CareRequest, Person
-
-
-def self_person_id(user_id: str) -> str:
-    from chalicelib.declarations.service import self_person_id as derived
-
-    return derived(user_id)
-
-
-class CareLinks(Protocol):
-    def for_user(self, user_id: str) -> list[CareLink]: ...
-
-    def get(self, user_id: str, person_id: str) -> CareLink | None: ...
-
-    def holders(self, person_id: str) -> list[str]: ...
-
-    def add(self, link: CareLink) -> bool: ...  # False: linked already, kept as it was
-
-    def remove(self, user_id: str, person_id: str) -> bool: ...
-
-
-class CareRequests(Protocol):
-    def get(self, request_id: str) -> CareRequest | None: ...
-
-    def ask(self, request: CareRequest) -> CareRequest: ...
-
-    def pending_for(self, person_id: str) -> list[CareRequest]: ...
-
-    def decide(self, request_id: str, *, state: str, now: datetime) -> CareRequest: ...
+from chalicelib.people.ports import CareLinks, CareRequests, People
+from chalicelib.people.rules import MAX_DEPENDANTS, CareLink, CareRequest, Person, self_person_id
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from chalicelib.colours.rules import city_of
-from chalicelib.declarations.service import self_person_id
 from chalicelib.kernel.divisions import DivisionIndex
 from chalicelib.kernel.errors import Conflict, InvalidInput, NotFound
 from chalicelib.kernel.paging import Page
@@ -34,6 +33,7 @@ from chalicelib.kernel.session import SessionClaims
 from chalicelib.kernel.times import days_after, local_day
 from chalicelib.officials.ports import Audit
 from chalicelib.officials.rules import AuditEvent
+from chalicelib.people.rules import self_person_id
 from chalicelib.risk.rules import (
     HOLD_REASONS,
     HeldSnapshot,

@@ -34,7 +34,6 @@ from chalicelib.colours.model import Reason, StoredColour, Vaccination, VenueExp
 from chalicelib.colours.ports import Colours
 from chalicelib.colours.rules import Policy, pending_action
 from chalicelib.colours.service import ColourService
-from chalicelib.declarations.service import self_person_id
 from chalicelib.itinerary.service import IDEMPOTENCY_TTL, PROCESSING_LEASE, Idempotency
 from chalicelib.kernel import retention
 from chalicelib.kernel.divisions import DivisionIndex
@@ -44,7 +43,7 @@ from chalicelib.kernel.pii import keyed_hash
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.labs.rules import TestBadge, badge_of
 from chalicelib.people.ports import People
-from chalicelib.people.rules import Person
+from chalicelib.people.rules import Person, self_person_id
 from chalicelib.venues.rules import (
     Checkin,
     Contact,

@@ -28,8 +28,8 @@ from typing import Any
 import pytest
 
 from app import app
-from chalicelib.declarations.service import self_person_id
 from chalicelib.kernel.roles import Role
+from chalicelib.people.rules import self_person_id
 from tests.helpers import assert_error, body, declaration, get, login, make_id_number, post
 
 ANYONE = "anyone"

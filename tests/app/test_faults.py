@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from chalicelib.declarations.service import self_person_id
 from chalicelib.kernel.dynamo import models
+from chalicelib.people.rules import self_person_id
 from tests.faults import THROTTLED, injected_faults, transient_throttles
 from tests.helpers import (
     assert_error,

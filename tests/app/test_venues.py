@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.declarations.service import self_person_id
 from chalicelib.kernel.dynamo.models import CheckinRecord, ExposureRecord, VenueRecord
+from chalicelib.people.rules import self_person_id
 from tests.helpers import (
     assert_error,
     body,

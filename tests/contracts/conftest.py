@@ -14,15 +14,15 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.dynamo import models
-from chalicelib.adapters.dynamo.audit_repo import DynamoAudit
-from chalicelib.adapters.dynamo.care_repo import DynamoCareLinks, DynamoCareRequests
-from chalicelib.adapters.dynamo.colours_repo import DynamoColours, DynamoScans
-from chalicelib.adapters.dynamo.declarations_repo import DynamoDeclarations
-from chalicelib.adapters.dynamo.facts_repo import DynamoFacts
-from chalicelib.adapters.dynamo.marks_repo import DynamoMarks
-from chalicelib.adapters.dynamo.people_repo import DynamoPeople
-from chalicelib.config import Settings
+from chalicelib.colours.facts_store import DynamoFacts
+from chalicelib.colours.store import DynamoColours, DynamoScans
+from chalicelib.declarations.store import DynamoDeclarations
+from chalicelib.kernel.dynamo import models
+from chalicelib.kernel.settings import Settings
+from chalicelib.officials.audit_store import DynamoAudit
+from chalicelib.officials.marks_store import DynamoMarks
+from chalicelib.people.care_store import DynamoCareLinks, DynamoCareRequests
+from chalicelib.people.store import DynamoPeople
 from tests.conftest import Clock
 from tests.contracts.seeding import DynamoFactsSeeder
 from tests.fakes import (

@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from chalicelib.adapters.dynamo.models import (
+from chalicelib.colours.model import (
+    PartnerStatus,
+    RiskArea,
+    Stay,
+    TestResult,
+    Vaccination,
+    VenueExposure,
+    VenueScan,
+)
+from chalicelib.kernel.dynamo.models import (
     CheckinRecord,
     ExposureRecord,
     PartnerStatusRecord,
@@ -16,15 +25,6 @@ from chalicelib.adapters.dynamo.models import (
     TestResultRecord,
     UserRecord,
     VaccinationRecord,
-)
-from chalicelib.domain.colour import (
-    PartnerStatus,
-    RiskArea,
-    Stay,
-    TestResult,
-    Vaccination,
-    VenueExposure,
-    VenueScan,
 )
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from chalicelib.domain import retention
-from chalicelib.domain.errors import Conflict, InvalidInput
-from chalicelib.domain.health import AuditEvent
+from chalicelib.kernel import retention
+from chalicelib.kernel.errors import Conflict, InvalidInput
+from chalicelib.officials.rules import AuditEvent
 
 
 def _event(at, *, subject="p_1", action="colour_changed", event_id=""):

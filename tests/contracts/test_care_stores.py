@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.domain.errors import Conflict
-from chalicelib.domain.people import CareLink, CareRequest, care_request_id
+from chalicelib.kernel.errors import Conflict
+from chalicelib.people.rules import CareLink, CareRequest, care_request_id
 
 
 def _link(user="u_g", person="p_1", relation="grandparent", at=None):

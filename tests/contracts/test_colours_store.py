@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.domain.colour import Colour, TestResult
-from chalicelib.domain.errors import Conflict
-from chalicelib.domain.venues import VaccinationSummary
+from chalicelib.colours.model import Colour, TestResult
+from chalicelib.kernel.errors import Conflict
+from chalicelib.venues.rules import VaccinationSummary
 from tests.fakes.builders import green, person, red, yellow
 
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.domain import retention
-from chalicelib.domain.errors import Conflict, InvalidInput
+from chalicelib.kernel import retention
+from chalicelib.kernel.errors import Conflict, InvalidInput
 from tests.fakes.builders import declaration
 
 KEEP = retention.keep("declarations")

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from chalicelib.domain.colour import (
-    SHANGHAI,
+from chalicelib.colours.model import (
     Colour,
     PartnerStatus,
     RiskArea,
@@ -16,6 +15,7 @@ from chalicelib.domain.colour import (
     VenueExposure,
     VenueScan,
 )
+from chalicelib.kernel.times import SHANGHAI
 
 
 def test_given_nothing_when_read_then_no_facts(world, clock):

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from chalicelib.domain.colour import StatusMark
-from chalicelib.domain.errors import Conflict
+from chalicelib.colours.model import StatusMark
+from chalicelib.kernel.errors import Conflict
 from tests.fakes.builders import mark
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.domain.errors import Conflict
+from chalicelib.kernel.errors import Conflict
 from tests.fakes.builders import person
 
 

@@ -1,4 +1,4 @@
-"""In-memory fakes of the storage ports the services take (chalicelib/services/ports.py
+"""In-memory fakes of the storage ports the services take (chalicelib/kernel/ports.py
 and the small protocols beside the services): plain classes over dicts, with the same
 methods and the same semantics as the DynamoDB stores, held to them by the contract
 tests in tests/contracts/ (docs/testing.md)."""

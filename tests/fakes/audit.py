@@ -1,5 +1,5 @@
 """An in-memory, append-only audit trail, with the DynamoDB store's semantics
-(chalicelib/adapters/dynamo/audit_repo.py): events keyed ``<at ISO text>#<event id>``,
+(chalicelib/officials/audit_store.py): events keyed ``<at ISO text>#<event id>``,
 newest first by subject and by Shanghai day, gone six months after they happened."""
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 
-from chalicelib.domain import retention
-from chalicelib.domain.colour import local_day
-from chalicelib.domain.errors import Conflict
-from chalicelib.domain.health import AuditEvent, Page
+from chalicelib.kernel import retention
+from chalicelib.kernel.errors import Conflict
+from chalicelib.kernel.paging import Page
+from chalicelib.kernel.times import local_day
+from chalicelib.officials.rules import AuditEvent
 from tests.fakes import paging
 
 Clock = Callable[[], datetime]

@@ -6,16 +6,11 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime, timedelta
 
-from chalicelib.domain.colour import (
-    Assessment,
-    DeclarationFacts,
-    Facts,
-    Policy,
-    StatusMark,
-    TestResult,
-    assess,
-)
-from chalicelib.domain.health import Declaration, MarkRequest, Person
+from chalicelib.colours.model import Assessment, DeclarationFacts, Facts, StatusMark, TestResult
+from chalicelib.colours.rules import Policy, assess
+from chalicelib.declarations.rules import Declaration
+from chalicelib.officials.rules import MarkRequest
+from chalicelib.people.rules import Person
 
 
 def holder_of(person_id: str) -> str:

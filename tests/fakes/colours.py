@@ -1,5 +1,5 @@
 """In-memory stored colours and checkpoint scans, with the DynamoDB stores' semantics
-(chalicelib/adapters/dynamo/colours_repo.py): a version per person, every save
+(chalicelib/colours/store.py): a version per person, every save
 conditional on the version read, and scans keyed ``<at ISO text>#<scan id>``."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.domain.colour import Assessment, TestResult
-from chalicelib.domain.errors import Conflict
-from chalicelib.domain.health import Person, StoredColour
-from chalicelib.domain.venues import VaccinationSummary
+from chalicelib.colours.model import Assessment, StoredColour, TestResult
+from chalicelib.kernel.errors import Conflict
+from chalicelib.people.rules import Person
+from chalicelib.venues.rules import VaccinationSummary
 
 
 class FakeColours:

@@ -1,5 +1,5 @@
 """In-memory declarations and the reviewers' queue, with the DynamoDB store's semantics
-(chalicelib/adapters/dynamo/declarations_repo.py): newest first per person, the queue
+(chalicelib/declarations/store.py): newest first per person, the queue
 oldest first, and a replaced declaration's retention clock started when it is replaced
 (or, if it was pending, when it is decided); reads drop what has expired."""
 
@@ -9,9 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from chalicelib.domain import retention
-from chalicelib.domain.errors import Conflict
-from chalicelib.domain.health import Declaration, Page
+from chalicelib.declarations.rules import Declaration
+from chalicelib.kernel import retention
+from chalicelib.kernel.errors import Conflict
+from chalicelib.kernel.paging import Page
 from tests.fakes import paging
 
 Clock = Callable[[], datetime]

@@ -1,5 +1,5 @@
 """The facts behind a colour, in memory, with ``DynamoFacts``' semantics
-(chalicelib/adapters/dynamo/facts_repo.py): reads drop items past their TTL, a range
+(chalicelib/colours/facts_store.py): reads drop items past their TTL, a range
 read on a ``<ISO text>#...`` key compares text, and the active risk snapshot is what the
 ``@active`` pointer names, one answer for a whole :meth:`one_snapshot` block.
 
@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-from chalicelib.domain.colour import (
+from chalicelib.colours.model import (
     PartnerStatus,
     RiskArea,
     Stay,

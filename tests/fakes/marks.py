@@ -1,5 +1,5 @@
 """In-memory status marks, with the DynamoDB store's semantics
-(chalicelib/adapters/dynamo/marks_repo.py): requested by one official, approved by
+(chalicelib/officials/marks_store.py): requested by one official, approved by
 another (the four-eyes rule is part of the conditional write), the queue oldest first."""
 
 from __future__ import annotations
@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from chalicelib.domain.colour import StatusMark
-from chalicelib.domain.errors import Conflict
-from chalicelib.domain.health import MarkRequest, Page
+from chalicelib.colours.model import StatusMark
+from chalicelib.kernel.errors import Conflict
+from chalicelib.kernel.paging import Page
+from chalicelib.officials.rules import MarkRequest
 from tests.fakes import paging
 
 

@@ -15,8 +15,8 @@ import json
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.health import Page
+from chalicelib.kernel.errors import InvalidInput
+from chalicelib.kernel.paging import Page
 
 T = TypeVar("T")
 

@@ -1,5 +1,5 @@
 """In-memory people, care links and care requests, with the DynamoDB stores' semantics
-(chalicelib/adapters/dynamo/people_repo.py and care_repo.py)."""
+(chalicelib/people/store.py and care_repo.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from chalicelib.domain.errors import Conflict
-from chalicelib.domain.health import Person
-from chalicelib.domain.people import CARE_REQUEST_DAYS, CareLink, CareRequest
+from chalicelib.kernel.errors import Conflict
+from chalicelib.people.rules import CARE_REQUEST_DAYS, CareLink, CareRequest, Person
 
 Clock = Callable[[], datetime]
 

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from chalicelib.adapters import reference_data
-from chalicelib.adapters.signing import CodeSigner, ed25519_verify, load_signer, new_code_key
-from chalicelib.domain.colour import Policy
-from chalicelib.domain.health import Person
-from chalicelib.services.codes import CodeService
-from chalicelib.services.colours import ColourService
-from chalicelib.services.people import PeopleService
+from chalicelib.codes.service import CodeService
+from chalicelib.colours.rules import Policy
+from chalicelib.colours.service import ColourService
+from chalicelib.kernel import reference_data
+from chalicelib.kernel.signing import CodeSigner, ed25519_verify, load_signer, new_code_key
+from chalicelib.people.rules import Person
+from chalicelib.people.service import PeopleService
 from tests.conftest import Clock
 from tests.fakes import (
     FakeAudit,

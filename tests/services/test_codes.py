@@ -8,13 +8,12 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.domain.colour import Colour, RiskArea
-from chalicelib.domain.errors import NotFound
-from chalicelib.domain.healthcode import CodeClaims, build, parse
-from chalicelib.domain.people import CareLink
-from chalicelib.domain.roles import Role
-from chalicelib.domain.session import SessionClaims
-from chalicelib.services.declarations import self_person_id
+from chalicelib.codes.token import CodeClaims, build, parse
+from chalicelib.colours.model import Colour, RiskArea
+from chalicelib.kernel.errors import NotFound
+from chalicelib.kernel.roles import Role
+from chalicelib.kernel.session import SessionClaims
+from chalicelib.people.rules import CareLink, self_person_id
 from tests.fakes.builders import declaration, green, person, red, yellow
 from tests.keys import Ed25519Key
 
@@ -173,7 +172,7 @@ def test_an_expired_code_is_invalid_and_nothing_is_recorded(code_service, stores
 
 def test_a_code_signed_with_a_key_we_never_published_is_refused(code_service, stores, own, clock):
     shown = code_service.show(claims(CITIZEN, clock))
-    from chalicelib.domain.healthcode import build
+    from chalicelib.codes.token import build
 
     forged = build(
         shown.claims, kid=shown.token and parse(shown.token).kid, sign=Ed25519Key.generate().sign

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from chalicelib.domain.colour import Colour, RiskArea, StatusMark, Stay, TestResult, VenueScan
-from chalicelib.domain.errors import Conflict, NotFound, UpstreamUnavailable
-from chalicelib.services.colours import MAX_ATTEMPTS
+from chalicelib.colours.model import Colour, RiskArea, StatusMark, Stay, TestResult, VenueScan
+from chalicelib.colours.service import MAX_ATTEMPTS
+from chalicelib.kernel.errors import Conflict, NotFound, UpstreamUnavailable
 from tests.fakes.builders import declaration, mark, person
 from tests.fakes.colours import FakeColours
 

@@ -7,12 +7,17 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.domain.colour import Colour
-from chalicelib.domain.errors import Conflict, NotFound
-from chalicelib.domain.people import MAX_DEPENDANTS, CareLink, CareRequest, care_request_id
-from chalicelib.domain.roles import Role
-from chalicelib.domain.session import SessionClaims
-from chalicelib.services.declarations import self_person_id
+from chalicelib.colours.model import Colour
+from chalicelib.kernel.errors import Conflict, NotFound
+from chalicelib.kernel.roles import Role
+from chalicelib.kernel.session import SessionClaims
+from chalicelib.people.rules import (
+    MAX_DEPENDANTS,
+    CareLink,
+    CareRequest,
+    care_request_id,
+    self_person_id,
+)
 from tests.fakes.builders import green, person, red
 
 
