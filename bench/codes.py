@@ -794,11 +794,11 @@ def _codec_sides(
     import baseline
 
     from chalicelib.codes import token as healthcode
+    from chalicelib.declarations.schemas import DECLARE
     from chalicelib.kernel import geo, schema, session
     from chalicelib.kernel.roles import Role
     from chalicelib.kernel.signing import ed25519_verify
     from chalicelib.verify import load_keys, verify_offline
-    from chalicelib.web import contract
     from tests.helpers import declaration
 
     old_hc = baseline.module("chalicelib/codes/token.py")
@@ -851,8 +851,8 @@ def _codec_sides(
             "before": lambda: old_session.verify(old_ring, sid, audience=audience, now=NOW),
         },
         "schema_declaration": {
-            "after": lambda: schema.validate(body, contract.DECLARE),
-            "before": lambda: old_schema.validate(body, contract.DECLARE),
+            "after": lambda: schema.validate(body, DECLARE),
+            "before": lambda: old_schema.validate(body, DECLARE),
         },
         "geohash_cells": {
             "after": lambda: geo.covering_cells(34.2, 108.9, 5000),
@@ -880,9 +880,9 @@ def _add_libraries(
         import jwt
     except ImportError:
         return
-    from chalicelib.web import contract
+    from chalicelib.declarations.schemas import DECLARE
 
-    compiled = fastjsonschema.compile(contract.DECLARE, use_formats=False)
+    compiled = fastjsonschema.compile(DECLARE, use_formats=False)
 
     def pyjwt_verify() -> object:
         header = jwt.get_unverified_header(sid)

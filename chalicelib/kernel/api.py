@@ -45,7 +45,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -279,6 +279,7 @@ class Call:
     params: dict[str, str]
     caller: SessionClaims | None
     request: Request
+    operations: Sequence[Operation] = ()
 
     @property
     def who(self) -> SessionClaims:
@@ -300,60 +301,39 @@ class Api:
         self._shedder: Shedder | None = None
         app.register_middleware(self._middleware, "http")
 
-    def route(
-        self,
-        path: str,
-        *,
-        method: str = "GET",
-        summary: str,
-        roles: frozenset[Role] | None = None,
-        body: Schema | None = None,
-        body_optional: bool = False,
-        response: Schema,
-        status: int = 200,
-        query: Mapping[str, Schema] | None = None,
-        produces: str = "application/json",
-        tags: tuple[str, ...] = (),
-        errors: tuple[int, ...] = (),
-        max_body: int | None = None,
-        local_only: bool = False,
-        limit: str | None = None,
-        cache: int | None = None,
-    ) -> Callable[[View], View]:
-        op = Operation(
-            path=path,
-            method=method,
-            summary=summary,
-            roles=roles,
-            body=body,
-            body_optional=body_optional,
-            response=response,
-            status=status,
-            query=dict(query or {}),
-            produces=produces,
-            tags=tags,
-            errors=errors,
-            max_body=max_body,
-            local_only=local_only,
-            limit=limit,
-            cache=cache,
-        )
+    def route(self, path: str, **declared: Any) -> Callable[[View], View]:
+        """Declare one route on the app itself (see :class:`Routes` for a capability's)."""
 
         def decorate(view: View) -> View:
-            def handler(**params: str) -> Response:
-                return self._handle(op, view, params)
-
-            handler.__name__ = op.operation_id
-            self.operations.append(op)
-            # A route without a body ignores Content-Type: Alipay's my.request sends
-            # application/x-www-form-urlencoded on every GET, which must not be a 415.
-            accepted = ["application/json"] if body is not None else ["*/*"]
-            self.app.route(path, methods=[method], content_types=accepted)(handler)
-            if produces in self.app.api.binary_types:
-                self._binary[path, method] = handler
+            handler = self._handler(path, declared, view)
+            accepted = ["application/json"] if declared.get("body") is not None else ["*/*"]
+            self.app.route(path, methods=[handler.op.method], content_types=accepted)(handler)
             return view
 
         return decorate
+
+    def register(self, routes: Routes) -> None:
+        """Register a capability's routes as one Chalice Blueprint, each wrapped as
+        :meth:`route` wraps a view (parse, authenticate, limit, call, map errors)."""
+        from chalice import Blueprint
+
+        blueprint = Blueprint(routes.import_name)
+        for path, declared, view in routes.declared:
+            handler = self._handler(path, declared, view)
+            # A route without a body ignores Content-Type: Alipay's my.request sends
+            # application/x-www-form-urlencoded on every GET, which must not be a 415.
+            accepted = ["application/json"] if declared.get("body") is not None else ["*/*"]
+            blueprint.route(path, methods=[handler.op.method], content_types=accepted)(handler)
+        self.app.register_blueprint(blueprint)
+
+    def _handler(self, path: str, declared: Mapping[str, Any], view: View) -> _Handler:
+        fields = {"method": "GET", "roles": None, "body": None, **declared}
+        op = Operation(path=path, **{**fields, "query": dict(fields.get("query") or {})})
+        handler = _Handler(self, op, view)
+        self.operations.append(op)
+        if op.produces in self.app.api.binary_types:
+            self._binary[path, op.method] = handler
+        return handler
 
     # -- per request ----------------------------------------------------------
 
@@ -421,6 +401,7 @@ class Api:
                     params=params,
                     caller=caller,
                     request=request,
+                    operations=self.operations,
                 )
             )
         except DomainError as exc:
@@ -523,6 +504,42 @@ class Api:
             ),
         )
         return response
+
+
+class _Handler:
+    """What Chalice calls for one route: the Api's pipeline around the view."""
+
+    def __init__(self, api: Api, op: Operation, view: View) -> None:
+        self.api, self.op, self.view = api, op, view
+        self.__name__ = op.operation_id  # Chalice names the route's handler by it
+
+    def __call__(self, **params: str) -> Response:
+        return self.api._handle(self.op, self.view, params)
+
+
+class Routes:
+    """A capability's routes (its Blueprint): declared with :meth:`route` in the
+    capability's ``routes.py``, registered by ``app.py`` through :meth:`Api.register`.
+
+    ``route`` takes what :class:`Operation` records: ``method``, ``summary``, ``roles``,
+    ``body``, ``response``, ``status``, ``query``, ``produces``, ``tags``, ``errors``,
+    ``max_body``, ``local_only``, ``limit``, ``cache``, ``body_optional``."""
+
+    def __init__(self, import_name: str) -> None:
+        self.import_name = import_name
+        self.declared: list[tuple[str, dict[str, Any], View]] = []
+
+    def route(self, path: str, **declared: Any) -> Callable[[View], View]:
+        def decorate(view: View) -> View:
+            self.declared.append((path, declared, view))
+            return view
+
+        return decorate
+
+
+def paging(call: Call) -> dict[str, Any]:
+    """A listing's ``limit`` (20 unless asked) and ``cursor`` from the query."""
+    return {"limit": call.query.get("limit", 20), "cursor": call.query.get("cursor")}
 
 
 # What the request's log lines say beyond the event and the answer: its id (for the

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from chalicelib.kernel.api import Operation
-from chalicelib.web import contract
+from chalicelib.kernel.contract import ERROR
 
 _REASONS = {
     400: "Bad input: the field is named in `error.field`",
@@ -123,7 +123,7 @@ def build_document(
         },
         "paths": dict(sorted(paths.items())),
         "components": {
-            "schemas": {"Error": contract.ERROR},
+            "schemas": {"Error": ERROR},
             "securitySchemes": {
                 "bearer": {
                     "type": "http",

@@ -31,3 +31,12 @@ class Role(StrEnum):
 ALL_ROLES: frozenset[Role] = frozenset(Role)
 STAFF_ROLES: frozenset[Role] = frozenset({Role.REVIEWER, Role.OFFICIAL, Role.ADMIN})
 MACHINE_ROLES: frozenset[Role] = frozenset({Role.CARRIER, Role.LAB, Role.PARTNER, Role.VACCINATOR})
+
+
+# The role sets routes are declared with.
+CITIZEN = frozenset({Role.CITIZEN})
+REVIEWER = frozenset({Role.REVIEWER})
+OFFICIAL = frozenset({Role.OFFICIAL})
+ADMIN = frozenset({Role.ADMIN})
+VACCINATOR = frozenset({Role.VACCINATOR})
+CITIZEN_OR_OFFICIAL = frozenset({Role.CITIZEN, Role.OFFICIAL})

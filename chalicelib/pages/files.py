@@ -20,10 +20,10 @@ from typing import Any
 
 from chalice import Response
 
+from chalicelib.kernel.contract import iso
 from chalicelib.kernel.errors import NotFound
 from chalicelib.kernel.schema import Schema
 from chalicelib.pages.service import PageCode, PageSession
-from chalicelib.web.views import iso
 
 PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
 

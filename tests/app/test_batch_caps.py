@@ -13,8 +13,8 @@ from __future__ import annotations
 import pytest
 
 from app import api
+from chalicelib.itinerary.schemas import CARRIER_MAX_ROWS
 from chalicelib.risk.rules import MAX_ROWS
-from chalicelib.web.contract import CARRIER_MAX_ROWS
 from tests.helpers import assert_error, login, post
 
 
@@ -50,7 +50,7 @@ def test_every_array_a_client_can_send_has_a_cap():
 
 
 def test_the_risk_feed_schema_publishes_the_parser_row_cap():
-    from chalicelib.web.contract import NATIONAL_RISK_FEED, OUR_RISK_FEED
+    from chalicelib.risk.schemas import NATIONAL_RISK_FEED, OUR_RISK_FEED
 
     lists = NATIONAL_RISK_FEED["properties"]["data"]["properties"]
     assert OUR_RISK_FEED["properties"]["areas"]["maxItems"] == MAX_ROWS

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from chalicelib import cli
+from chalicelib.kernel.contract import TIME_PATTERN
 from chalicelib.kernel.roles import MACHINE_ROLES, Role
-from chalicelib.web.contract import TIME_PATTERN
 from tests.conftest import TEST_ENV
 
 
@@ -182,7 +182,7 @@ def test_a_trust_list_signed_with_the_local_root_loads_and_revokes(
 
 
 def _key_entry(key):
-    from chalicelib.web.views import public_key
+    from chalicelib.codes.schemas import public_key
 
     return public_key(key)
 

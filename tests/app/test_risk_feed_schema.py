@@ -31,7 +31,7 @@ from chalicelib.kernel.openapi import build_document
 from chalicelib.kernel.reference_data import divisions
 from chalicelib.kernel.schema import validate
 from chalicelib.risk.rules import MAX_ROWS, MAX_TEXT, parse_feed
-from chalicelib.web import contract
+from chalicelib.risk.schemas import RISK_FEED
 from tests.helpers import assert_error, body, get, login, post
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,7 +119,7 @@ def test_the_served_document_publishes_this_schema(client):
     operation = document["paths"]["/v1/feeds/risk-areas"]["post"]
 
     assert operation["requestBody"]["content"]["application/json"]["schema"] == SCHEMA
-    assert SCHEMA == contract.RISK_FEED and SCHEMA["then"] and SCHEMA["else"]
+    assert SCHEMA == RISK_FEED and SCHEMA["then"] and SCHEMA["else"]
 
 
 # --- as strict as the parser, both ways --------------------------------------------------

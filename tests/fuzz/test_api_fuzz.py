@@ -45,8 +45,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from app import api
+from chalicelib.kernel.contract import TIME_PATTERN
 from chalicelib.kernel.roles import Role
-from chalicelib.web import contract
 from tests.fuzz.conftest import World, document
 from tests.fuzz.domain import BODIES
 from tests.fuzz.wsgi import chalice_wsgi
@@ -84,7 +84,7 @@ def negative_data_refused(ctx: Any, response: Any, case: Any) -> bool | None:
 
 
 _LOOKS_LIKE_TIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
-_ONE_FORMAT = re.compile(contract.TIME_PATTERN)
+_ONE_FORMAT = re.compile(TIME_PATTERN)
 
 
 def _strings(value: Any) -> Any:

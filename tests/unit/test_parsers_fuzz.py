@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 from chalicelib.codes import token as hc
 from chalicelib.colours.model import Colour, RiskArea
+from chalicelib.declarations.schemas import DECLARE
 from chalicelib.itinerary.rules import CardPolicy, parse_stays, parse_time
 from chalicelib.kernel import session
 from chalicelib.kernel.api import parse_json
@@ -39,7 +40,6 @@ from chalicelib.kernel.roles import Role
 from chalicelib.kernel.schema import validate
 from chalicelib.kernel.signing import ed25519_verify, kid_for, raw_public
 from chalicelib.risk.rules import Snapshot, parse_feed
-from chalicelib.web import contract
 from tests.helpers import make_id_number
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
@@ -556,4 +556,4 @@ def test_every_published_schema_accepts_or_names_the_field(where, schema, data):
 
 
 def test_the_declaration_schema_is_among_them():  # the list above is not empty by accident
-    assert any(schema is contract.DECLARE for _, schema in SCHEMAS)
+    assert any(schema is DECLARE for _, schema in SCHEMAS)

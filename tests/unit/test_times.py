@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chalicelib.kernel.contract import TIME_PATTERN
 from chalicelib.kernel.times import restamp, rfc3339, rfc3339_or_none
-from chalicelib.web.contract import TIME_PATTERN
 
 OFFSETS = st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
 MOMENTS = st.datetimes(
