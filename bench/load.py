@@ -144,7 +144,7 @@ def devserver(extra_env: dict[str, str] | None = None) -> Iterator[str]:
     # Every simulated phone shares 127.0.0.1 and refreshes far faster than a person: the
     # abuse limits would turn most of the peak into 429s. Throughput is measured without
     # them (tests/app/test_limits.py holds the limits; against --url they stay in force).
-    from chalicelib.limits.rules import GROUPS
+    from chalicelib.kernel.limits import GROUPS
 
     env |= {
         f"YIMA_LIMIT_{group.upper()}_{scope.upper()}": "off"

@@ -34,8 +34,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from chalicelib.codes.token import PublicKey, TokenError, Verifier, verify
+from chalicelib.codes.token import TokenError, Verifier, verify
 from chalicelib.kernel.errors import InvalidInput
+from chalicelib.kernel.keys import PublicKey
 from chalicelib.kernel.times import rfc3339
 
 

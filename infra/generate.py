@@ -326,7 +326,7 @@ def gateway_responses() -> dict[str, Any]:
 
 
 # The stage's ceiling, every route together: the hot paths' abuse limits count in each
-# container's memory (chalicelib/limits/rules.py), so the total is capped here, at the
+# container's memory (chalicelib/kernel/limits.py), so the total is capped here, at the
 # edge, before a Lambda runs. Raise it with the account's API Gateway quota.
 API_RATE_LIMIT = 10_000  # requests per second, steady
 API_BURST_LIMIT = 5_000

@@ -9,7 +9,6 @@ from typing import Any
 
 from chalicelib.codes.gate import PrintedCard
 from chalicelib.codes.service import ShownCode, Verification
-from chalicelib.codes.token import PublicKey
 from chalicelib.colours.rules import pending_action
 from chalicelib.colours.schemas import (
     COLOUR,
@@ -23,6 +22,7 @@ from chalicelib.colours.schemas import (
     vaccination,
 )
 from chalicelib.kernel.contract import TIMESTAMP, iso, maybe_iso
+from chalicelib.kernel.keys import PublicKey
 from chalicelib.kernel.schema import Schema
 
 # --- the health code --------------------------------------------------------------

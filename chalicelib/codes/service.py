@@ -25,7 +25,6 @@ from typing import Protocol
 from chalicelib.codes.token import (
     KIND_PRINTED,
     CodeClaims,
-    PublicKey,
     TokenError,
     Verifier,
     build,
@@ -39,6 +38,7 @@ from chalicelib.federation.rules import Conversion, issuer_kind
 from chalicelib.kernel import retention
 from chalicelib.kernel.divisions import DivisionIndex
 from chalicelib.kernel.errors import NotFound
+from chalicelib.kernel.keys import PublicKey
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.labs.rules import TestBadge, badge_of
 from chalicelib.people.rules import Person, self_person_id

@@ -45,7 +45,7 @@ never pass as a live phone code, and live tokens are byte-identical to before.
 A printed token is 159 characters, QR version 7 at level M.
 
 This module is pure: the signature check itself is passed in as a function
-(``chalicelib/kernel/signing.py`` supplies Ed25519 from ``cryptography``).
+(``chalicelib/kernel/signing.py`` supplies Ed25519 from libsodium, through PyNaCl).
 Every decoding step fails with its own reason code, which the test vectors
 in ``tests/vectors/`` pin down.
 """
@@ -60,6 +60,7 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from chalicelib.colours.model import Colour
+from chalicelib.kernel.keys import PublicKey
 
 PREFIX = "YM1:"
 ALG_EDDSA = -8
@@ -102,22 +103,6 @@ class CodeClaims:
 
 
 KEY_STATUSES = ("active", "revoked")
-
-
-@dataclass(frozen=True)
-class PublicKey:
-    """A key that verifies codes: one of ours, or a partner's from the trust list.
-
-    A token is accepted only if it was issued while its key was valid
-    (``not_before`` <= issued at <= ``not_after``) and the key is not revoked.
-    """
-
-    kid: bytes
-    key: bytes  # raw 32-byte Ed25519 public key
-    region: str
-    not_after: datetime | None = None
-    not_before: datetime | None = None
-    status: str = "active"  # active | revoked
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from chalicelib.colours.model import Stay
 from chalicelib.colours.rules import is_outside_mainland
@@ -25,7 +25,6 @@ SYMPTOMS = (
     "shortness_of_breath",
     "diarrhoea",
 )
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)

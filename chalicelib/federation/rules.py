@@ -37,9 +37,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.codes.token import CLOCK_SKEW, KEY_STATUSES, PublicKey, TokenError, check_key
+from chalicelib.codes.token import CLOCK_SKEW, KEY_STATUSES, TokenError, check_key
 from chalicelib.colours.model import Colour, PartnerStatus
 from chalicelib.kernel.errors import InvalidInput
+from chalicelib.kernel.keys import PublicKey
 from chalicelib.kernel.pii import keyed_hash
 from chalicelib.kernel.times import rfc3339_or_none
 

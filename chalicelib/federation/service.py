@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from chalicelib.codes.service import Signer
-from chalicelib.codes.token import CodeClaims, PublicKey, TokenError, Verifier, build, parse, verify
+from chalicelib.codes.token import CodeClaims, TokenError, Verifier, build, parse, verify
 from chalicelib.colours.model import PartnerStatus
 from chalicelib.federation.rules import (
     PUBLISHED_KEYS_TYPE,
@@ -43,6 +43,7 @@ from chalicelib.federation.rules import (
 )
 from chalicelib.itinerary.service import Idempotency
 from chalicelib.kernel.errors import Conflict, InvalidInput, UpstreamUnavailable
+from chalicelib.kernel.keys import PublicKey
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.kernel.times import rfc3339
 from chalicelib.officials.ports import Audit

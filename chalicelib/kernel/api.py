@@ -8,7 +8,7 @@ that:
   the request schema) before the view runs;
 - the bearer token is verified and the role checked;
 - query parameters are checked against their schemas;
-- the route's abuse limit (``limit=``, a group in ``chalicelib/limits/rules.py``)
+- the route's abuse limit (``limit=``, a group in ``chalicelib/kernel/limits.py``)
   is counted per caller and per source address, and past it the answer is
   429 with ``Retry-After``;
 - any :class:`DomainError` becomes the SPEC's error shape with its status,

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic
+from typing import Generic, TypeVar
 
-if TYPE_CHECKING:
-    pass
-from chalicelib.declarations.rules import T
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)

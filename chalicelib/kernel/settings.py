@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from chalicelib.kernel.errors import ConfigError
-from chalicelib.limits.rules import DEFAULT_LIMITS, GROUPS, SCOPES, LimitGroup, parse_rate
+from chalicelib.kernel.limits import DEFAULT_LIMITS, GROUPS, SCOPES, LimitGroup, parse_rate
 
 LOG_LEVELS = (
     "DEBUG",
@@ -67,7 +67,7 @@ class Settings:
     # The national platform's root public keys (base64url, raw Ed25519), pinned: only a
     # trust list signed by one of them is loaded. Empty: no trust list can be loaded.
     national_root_keys: tuple[str, ...] = ()
-    # Abuse limits per group of routes (chalicelib/limits/rules.py has the defaults and
+    # Abuse limits per group of routes (chalicelib/kernel/limits.py has the defaults and
     # why); each scope is set by YIMA_LIMIT_<GROUP>_<SCOPE>, e.g. YIMA_LIMIT_LOGIN_IP=60/60.
     limits: Mapping[str, LimitGroup] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
 

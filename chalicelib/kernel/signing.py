@@ -24,8 +24,8 @@ from nacl.bindings import crypto_sign_open
 from nacl.exceptions import CryptoError
 from nacl.signing import SigningKey
 
-from chalicelib.codes.token import PublicKey
 from chalicelib.kernel.errors import ConfigError
+from chalicelib.kernel.keys import PublicKey
 
 PUBLIC_KEY_BYTES = 32
 SIGNATURE_BYTES = 64

@@ -21,9 +21,9 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from chalicelib.kernel.errors import RateLimited, UpstreamUnavailable
+from chalicelib.kernel.limits import STAFF_LOOKUP_BURST, LimitGroup, Rate, counter_key, window_end
 from chalicelib.kernel.pii import keyed_hash
 from chalicelib.kernel.roles import Role
-from chalicelib.limits.rules import STAFF_LOOKUP_BURST, LimitGroup, Rate, counter_key, window_end
 
 # Counters outlive their window a little, so a clock a few seconds off never reads a
 # freshly expired counter as zero; DynamoDB's TTL then deletes them.

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from chalicelib.codes.token import PublicKey, TokenError, Verifier
+from chalicelib.codes.token import TokenError, Verifier
 from chalicelib.colours.model import Reason, StoredColour, Vaccination, VenueExposure
 from chalicelib.colours.ports import Colours
 from chalicelib.colours.rules import Policy, pending_action
@@ -38,6 +38,7 @@ from chalicelib.itinerary.service import IDEMPOTENCY_TTL, PROCESSING_LEASE, Idem
 from chalicelib.kernel import retention
 from chalicelib.kernel.divisions import DivisionIndex
 from chalicelib.kernel.errors import Forbidden, InvalidInput, NotFound
+from chalicelib.kernel.keys import PublicKey
 from chalicelib.kernel.paging import Page
 from chalicelib.kernel.pii import keyed_hash
 from chalicelib.kernel.session import SessionClaims

@@ -32,7 +32,6 @@ from datetime import UTC, datetime
 
 from chalicelib.codes.token import (
     ALG_EDDSA,
-    PublicKey,
     TokenError,
     Verifier,
     b45encode,
@@ -40,6 +39,7 @@ from chalicelib.codes.token import (
     open_sign1,
     signing_input,
 )
+from chalicelib.kernel.keys import PublicKey
 
 PREFIX = "YV1:"
 VENUE_BYTES = 4

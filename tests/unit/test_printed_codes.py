@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from chalicelib.codes.token import (
     KIND_PRINTED,
     CodeClaims,
-    PublicKey,
     TokenError,
     b45decode,
     b45encode,
@@ -24,6 +23,7 @@ from chalicelib.codes.token import (
 )
 from chalicelib.colours.model import Colour
 from chalicelib.kernel import qr
+from chalicelib.kernel.keys import PublicKey
 from chalicelib.kernel.signing import ed25519_verify, kid_for, raw_public
 from chalicelib.people.rules import automatic_outcome, printed_expiry
 from tests.keys import Ed25519Key

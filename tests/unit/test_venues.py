@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.codes.token import (
-    PublicKey,
     TokenError,
     b45decode,
     b45encode,
@@ -27,6 +26,7 @@ from chalicelib.colours.model import (
     VenueExposure,
 )
 from chalicelib.colours.rules import Policy, assess, pending_action
+from chalicelib.kernel.keys import PublicKey
 from chalicelib.kernel.signing import ed25519_verify, kid_for, raw_public
 from chalicelib.venues.rules import (
     Checkin,
