@@ -120,7 +120,7 @@ def _settings() -> Settings:
 
 
 def _aws(settings: Settings) -> Any:
-    from chalicelib.bootstrap import AwsClients
+    from chalicelib.kernel.wiring import AwsClients
 
     return AwsClients(settings)
 

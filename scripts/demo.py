@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from chalicelib.bootstrap import Container
+from chalicelib.container import Container
 from chalicelib.kernel.roles import Role
 
 DATA = Path(__file__).resolve().parent / "demo_data"

@@ -27,8 +27,9 @@ from chalicelib.codes.token import KIND_PRINTED, CodeClaims, build
 from chalicelib.colours.model import Colour
 from chalicelib.colours.ports import Colours
 from chalicelib.kernel import retention
-from chalicelib.kernel.divisions import DivisionIndex
+from chalicelib.kernel.divisions import DivisionIndex, venue_district
 from chalicelib.kernel.errors import NotFound
+from chalicelib.kernel.events import PersonMoved, Publish, Scanned, nobody
 from chalicelib.kernel.pii import keyed_hash
 from chalicelib.kernel.roles import Role
 from chalicelib.kernel.session import SessionClaims
@@ -48,6 +49,8 @@ class PrintedCodes(Protocol):
     def current(self, person_id: str) -> str | None: ...
 
     def get(self, printed_id: str) -> PrintedCode | None: ...
+
+    def revoke(self, person_id: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -85,10 +88,14 @@ class GateService:
     divisions: Callable[[], DivisionIndex]
     region: str
     clock: Callable[[], datetime]
-    after_scan: Callable[[str, str], None] = lambda person_id, region: None
-    venue_region: Callable[[str | None], str | None] = lambda venue_id: None
+    publish: Publish = nobody  # Scanned: a scan in a risk area recolours (risk)
     # Draws the printable card (chalicelib/codes/card.py): (token, card text) → PDF.
     render_card: Callable[[str, CardText], bytes] = lambda token, card: b""
+
+    def person_moved(self, event: PersonMoved) -> None:
+        """The person moved to another account: a card its former holder printed stops
+        verifying."""
+        self.printed.revoke(event.person_id)
 
     # -- printed codes --------------------------------------------------------------
 
@@ -199,7 +206,7 @@ class GateService:
         if stored is None:  # filed, never coloured: nothing to show a checkpoint
             return Verification(valid=False, reason="unknown_person", token_colour=token_colour)
         now = self.clock()
-        region_code = self.venue_region(venue_id)
+        region_code = venue_district(venue_id, self.divisions())
         self.scans.add(
             person_id=person_id,
             scan_id=secrets.token_hex(6),
@@ -211,7 +218,7 @@ class GateService:
             expires=now + SCAN_RETENTION,
         )
         if region_code is not None:
-            self.after_scan(person_id, region_code)
+            self.publish(Scanned(person_id, region_code))
         return Verification(
             valid=True,
             colour=stored.assessment.colour,

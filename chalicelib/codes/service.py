@@ -36,8 +36,9 @@ from chalicelib.colours.ports import Colours
 from chalicelib.colours.service import ColourService
 from chalicelib.federation.rules import Conversion, issuer_kind
 from chalicelib.kernel import retention
-from chalicelib.kernel.divisions import DivisionIndex
+from chalicelib.kernel.divisions import DivisionIndex, venue_district
 from chalicelib.kernel.errors import NotFound
+from chalicelib.kernel.events import Publish, Scanned, nobody
 from chalicelib.kernel.keys import PublicKey
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.labs.rules import TestBadge, badge_of
@@ -108,7 +109,7 @@ class CodeService:
     clock: Callable[[], datetime]
     # Called after a scan at a venue with a known district: a scan inside a risk area is
     # a new fact about the person (high_risk_area_stay), so it may recolour them.
-    after_scan: Callable[[str, str], None] = lambda person_id, region: None
+    publish: Publish = nobody  # Scanned: a scan in a risk area recolours (risk)
     # Mutual recognition: the trust list's keys of the other regions, and the codes we
     # issued by conversion (chalicelib/federation/service.py).
     trusted: Callable[[], tuple[PublicKey, ...]] = lambda: ()
@@ -183,7 +184,7 @@ class CodeService:
                     checkpoint, claims, venue_id, now, issuer=issuer, conversion=conversion
                 )
             return Verification(valid=False, reason="unknown_holder", token_colour=claims.colour)
-        region_code = self._venue_region(venue_id)
+        region_code = venue_district(venue_id, self.divisions())
         self.scans.add(
             person_id=stored.person_id,
             scan_id=secrets.token_hex(6),
@@ -195,7 +196,7 @@ class CodeService:
             expires=now + SCAN_RETENTION,
         )
         if region_code is not None:
-            self.after_scan(stored.person_id, region_code)
+            self.publish(Scanned(stored.person_id, region_code))
         return Verification(
             valid=True,
             colour=stored.assessment.colour,
@@ -244,11 +245,3 @@ class CodeService:
             issuer=issuer,
             converted_from=conversion.source_region if conversion else None,
         )
-
-    def _venue_region(self, venue_id: str | None) -> str | None:
-        """Venue ids read ``<division code>-<local id>`` (``610113-0042``); the division
-        is what the risk-area rules match a scan against."""
-        if not venue_id or len(venue_id) < 7 or venue_id[6] != "-":
-            return None
-        division = self.divisions().get(venue_id[:6])
-        return division.code if division and not division.is_province else None

@@ -21,6 +21,7 @@ from chalicelib.declarations.ports import Declarations
 from chalicelib.declarations.rules import Declaration
 from chalicelib.itinerary.rules import CardPolicy, build_card
 from chalicelib.kernel.errors import Conflict, NotFound, UpstreamUnavailable
+from chalicelib.kernel.events import CaseChanged, Publish, nobody
 from chalicelib.kernel.times import days_after
 from chalicelib.officials.ports import Audit, Marks
 from chalicelib.officials.rules import AuditEvent
@@ -69,11 +70,11 @@ class ColourService:
     audit: Audit
     policy: Policy
     clock: Callable[[], datetime]
-    # Called when a recolour finds that a person became a confirmed case (True) or stopped
-    # being one (False): co-location exposure (venues' ExposureService) finds or lifts
-    # their contacts. Whatever the path (an approved mark, a lab result through the
-    # queue, a clear), the transition is seen here, once.
-    on_case_change: Callable[[str, bool], None] | None = None
+    # Told (CaseChanged) when a recolour finds that a person became a confirmed case or
+    # stopped being one: co-location exposure (venues) finds or lifts their contacts.
+    # Whatever the path (an approved mark, a lab result through the queue, a clear), the
+    # transition is seen here, once.
+    publish: Publish = nobody
 
     def facts_for(
         self,
@@ -174,11 +175,11 @@ class ColourService:
             facts = self.facts_for(person, now, fresh=fresh, fresh_mark=fresh_mark)
             assessment = assess(facts, self.policy, now)
             was_case = previous is not None and is_case(previous.assessment)
-            if self.on_case_change is not None and was_case != is_case(assessment):
+            if was_case != is_case(assessment):
                 # Before the save: if finding the contacts fails, the colour is not stored
                 # either, and the retry (SQS, or the caller) sees the transition again. The
                 # contacts' writes are idempotent puts, so seeing it twice costs no harm.
-                self.on_case_change(person_id, not was_case)
+                self.publish(CaseChanged(person_id, became_case=not was_case))
             try:
                 self.colours.save(
                     person,

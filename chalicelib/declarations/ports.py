@@ -25,3 +25,8 @@ class Declarations(Protocol):
     def decide(
         self, declaration_id: str, *, status: str, reviewer: str, note: str, now: datetime
     ) -> Declaration: ...
+
+    def retire_for_person(self, person_id: str) -> int:
+        """The person moved to another account: the former holder's declarations stop
+        counting now; how many."""
+        ...

@@ -25,6 +25,7 @@ from chalicelib.declarations.rules import Declaration, DeclarationAnswers, revie
 from chalicelib.federation.rules import federation_hash
 from chalicelib.kernel.divisions import DivisionIndex
 from chalicelib.kernel.errors import Conflict, InvalidInput, NotFound
+from chalicelib.kernel.events import DisputeDecided, PersonMoved
 from chalicelib.kernel.paging import Page
 from chalicelib.kernel.phone import parse_mobile
 from chalicelib.kernel.pii import keyed_hash, mask_id_number, mask_name
@@ -104,6 +105,17 @@ class DeclarationService:
 
     def declare(self, claims: SessionClaims, body: dict[str, Any]) -> DeclarationOutcome:
         return self.declare_for(claims.subject, claims.role.value, body)
+
+    # -- reactions (bootstrap's EVENT_HANDLERS) ------------------------------------------
+
+    def person_moved(self, event: PersonMoved) -> None:
+        """The former holder's declarations of a moved person stop counting."""
+        self.declarations.retire_for_person(event.person_id)
+
+    def dispute_decided(self, event: DisputeDecided) -> None:
+        """The person moved: the claimant's kept declaration is filed as theirs."""
+        if event.state == "moved" and event.declaration is not None:
+            self.declare_for(event.claimant_user_id, "citizen", dict(event.declaration))
 
     def declare_for(self, user_id: str, role: str, body: dict[str, Any]) -> DeclarationOutcome:
         """``user_id`` declares for themself, or for a dependant (``body["dependant"]``)."""

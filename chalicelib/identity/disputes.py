@@ -28,12 +28,13 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from chalicelib.identity.ports import IdentityStore
 from chalicelib.kernel.errors import Conflict, InvalidInput, NotFound
+from chalicelib.kernel.events import DisputeDecided, PersonMoved, Publish, nobody
 from chalicelib.kernel.paging import Page
 from chalicelib.kernel.ports import FieldCipher
 from chalicelib.kernel.session import SessionClaims
@@ -88,15 +89,11 @@ class DisputeService:
     audit: Audit
     cipher: FieldCipher
     clock: Callable[[], datetime]
-    # Filled in by the composition root (they need the declaration service, which needs
-    # this one): retire the former holder's declarations of a person; file the claimant's
-    # kept declaration; revoke the person's printed code; answer the claimant's appeals.
-    retire_declarations: Callable[[str], None] = lambda person_id: None
-    file_declaration: Callable[[str, dict[str, Any]], Any] = lambda user_id, body: None
-    revoke_printed: Callable[[str], None] = lambda person_id: None
-    answer_appeals: Callable[[str, str, str, str], None] = field(
-        default=lambda user_id, dispute_id, outcome, answer: None
-    )
+    # Tells the other capabilities what a decision changes (bootstrap's EVENT_HANDLERS):
+    # a move (PersonMoved) retires the former holder's declarations and revokes the
+    # person's printed code; a decision (DisputeDecided) files the claimant's kept
+    # declaration and answers the claimant's appeals.
+    publish: Publish = nobody
 
     # -- the claim, from a declaration ---------------------------------------------
 
@@ -227,17 +224,22 @@ class DisputeService:
             dispute.dispute_id, state=state, reviewer=actor, note=note, now=now
         )
         self._audit(decided, actor, actor_role, f"dispute_{state}", now, reason=note)
+        declaration = None
         if state == "moved":
             self._move(decided, actor=actor, actor_role=actor_role, now=now)
-            body = json.loads(
+            declaration = json.loads(
                 self.cipher.decrypt(self.disputes.payload(dispute.dispute_id), context="dispute")
             )
-            self.file_declaration(decided.claimant_user_id, body)
-        outcome = "upheld" if state == "moved" else "dismissed"
-        if state != "proof_requested":
-            self.answer_appeals(
-                decided.claimant_user_id, dispute.dispute_id, outcome, CLAIMANT_ANSWERS[state]
+        self.publish(
+            DisputeDecided(
+                dispute_id=dispute.dispute_id,
+                claimant_user_id=decided.claimant_user_id,
+                state=state,
+                outcome="upheld" if state == "moved" else "dismissed",
+                answer=CLAIMANT_ANSWERS[state],
+                declaration=declaration,
             )
+        )
         return decided
 
     def claimant_answer(self, state: str) -> str:
@@ -260,8 +262,14 @@ class DisputeService:
                     raise
         else:
             raise Conflict("the person is being updated; try again", code="stale_write")
-        self.retire_declarations(dispute.person_id)
-        self.revoke_printed(dispute.person_id)
+        self.publish(
+            PersonMoved(
+                person_id=dispute.person_id,
+                from_user_id=dispute.holder_user_id,
+                to_user_id=dispute.claimant_user_id,
+                dispute_id=dispute.dispute_id,
+            )
+        )
         self.audit.append(
             AuditEvent(
                 subject_id=dispute.person_id,

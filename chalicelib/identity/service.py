@@ -20,6 +20,7 @@ from chalicelib.identity.ports import Alipay, IdentityStore, WeChat
 from chalicelib.identity.rules import Identity, Session, User
 from chalicelib.kernel import session as tokens
 from chalicelib.kernel.errors import InvalidInput, NotFound, UpstreamUnavailable
+from chalicelib.kernel.events import IdentityVouched, Publish, nobody
 from chalicelib.kernel.phone import mask_mobile, parse_mobile
 from chalicelib.kernel.pii import keyed_hash
 from chalicelib.kernel.ports import FieldCipher
@@ -77,9 +78,9 @@ class AuthService:
     # The session keys as the secret holds them now (reloaded on a short TTL: a rotated
     # key is picked up without a cold start); None: ``ring`` as built.
     ring_source: Callable[[], KeyRing] | None = None
-    # Told whenever a channel vouches for an account's real name (user_id, keyed ID
-    # hash): an identity dispute the account opened earlier is decided at once.
-    on_vouched: Callable[[str, str], object] = lambda user_id, id_hash: None
+    # Told (IdentityVouched) whenever a channel vouches for an account's real name: an
+    # identity dispute the account opened earlier is decided at once.
+    publish: Publish = nobody
     # A valid GB 11643 number from what a client sent, or InvalidInput naming the field.
     parse_id_number: Callable[[object], str] | None = None
     _sourced: KeyRing | None = field(default=None, init=False, repr=False)
@@ -310,7 +311,7 @@ class AuthService:
         when that decided an identity dispute the account had opened."""
         vouched = keyed_hash(self.hash_key, "id", id_number.strip().upper())
         self.store.set_vouched(user.user_id, vouched)
-        settled = bool(self.on_vouched(user.user_id, vouched))
+        settled = any(self.publish(IdentityVouched(user.user_id, vouched)))
         return replace(user, vouched_id_hash=vouched), settled
 
     @staticmethod

@@ -75,7 +75,7 @@ if TYPE_CHECKING:
     from chalice import Chalice
     from chalice.app import Request
 
-    from chalicelib.bootstrap import Container
+    from chalicelib.container import Container
     from chalicelib.kernel.session import SessionClaims
 
 JSON_TYPE = "application/json; charset=utf-8"

@@ -192,3 +192,13 @@ class DivisionIndex:
                 f"{raw} is not a city code (ending in 00)", field=field, code="not_a_city"
             )
         return raw
+
+
+def venue_district(venue_id: str | None, index: DivisionIndex) -> str | None:
+    """The district of a venue id, which reads ``<division code>-<local id>``
+    (``610113-0042``): what the risk-area rules match a scan against. None when the id
+    has no such prefix, or it names no division in force, or a whole province."""
+    if not venue_id or len(venue_id) < 7 or venue_id[6] != "-":
+        return None
+    division = index.get(venue_id[:6])
+    return division.code if division and not division.is_province else None

@@ -17,6 +17,7 @@ from typing import Any
 from chalicelib.colours.model import Assessment, StatusMark
 from chalicelib.colours.service import ColourService
 from chalicelib.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chalicelib.kernel.events import DisputeDecided
 from chalicelib.kernel.paging import Page
 from chalicelib.kernel.pii import keyed_hash
 from chalicelib.kernel.session import SessionClaims
@@ -324,6 +325,13 @@ class AppealService:
             )
         )
         return appeal
+
+    def dispute_decided(self, event: DisputeDecided) -> None:
+        """A dispute decided (not a request for proof) answers the claimant's appeals."""
+        if event.state != "proof_requested":
+            self.answer_dispute_appeals(
+                event.claimant_user_id, event.dispute_id, event.outcome, event.answer
+            )
 
     def answer_dispute_appeals(
         self, user_id: str, dispute_id: str, outcome: str, answer: str

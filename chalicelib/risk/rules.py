@@ -46,6 +46,9 @@ from chalicelib.kernel.text import strip_refused
 
 CST = timezone(timedelta(hours=8))
 LEVELS = ("high", "medium", "low")
+# The levels whose areas change a colour (SPEC section 3): a stay or a scan in a low-risk
+# area changes nothing.
+COLOURING_LEVELS = ("high", "medium")
 _NATIONAL_LISTS = {"highlist": "high", "middlelist": "medium", "lowlist": "low"}
 _STAMP_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2}) (\d{1,2})时$")
 # Published as the pattern of feed_id in the push's JSON Schema (contract.OUR_RISK_FEED).
@@ -283,7 +286,7 @@ def diff(old: Sequence[RiskArea], new: Sequence[RiskArea]) -> Diff:
 def lifts_too_much(old: Sequence[RiskArea], new: Sequence[RiskArea]) -> bool:
     """More than half of the active medium/high areas lifted at once (an empty feed too):
     such a snapshot is held until an official confirms it."""
-    watched = [a for a in old if a.level in ("high", "medium")]
+    watched = [a for a in old if a.level in COLOURING_LEVELS]
     if not watched:
         return False
     remaining = {(a.region_code, a.area) for a in new}

@@ -21,13 +21,15 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from chalicelib.colours.model import RiskArea
 from chalicelib.colours.rules import city_of
 from chalicelib.kernel.divisions import DivisionIndex
 from chalicelib.kernel.errors import Conflict, InvalidInput, NotFound
+from chalicelib.kernel.events import Scanned
 from chalicelib.kernel.paging import Page
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.kernel.times import days_after, local_day
@@ -35,6 +37,7 @@ from chalicelib.officials.ports import Audit
 from chalicelib.officials.rules import AuditEvent
 from chalicelib.people.rules import self_person_id
 from chalicelib.risk.rules import (
+    COLOURING_LEVELS,
     HOLD_REASONS,
     HeldSnapshot,
     Snapshot,
@@ -125,6 +128,25 @@ class RiskService:
     # A recolour message names the feed it follows: a worker whose cached @active pointer
     # holds another id reads it again before colouring anyone (ActivePointer.expect).
     expect_feed: Callable[[str], None] = lambda feed_id: None
+    # The active snapshot as a checkpoint's scan sees it (the container's cached pointer).
+    active_risk: Callable[[], tuple[str | None, tuple[RiskArea, ...]]] = lambda: (None, ())
+    _colouring: dict[str | None, frozenset[str]] = field(default_factory=dict, repr=False)
+
+    # -- reactions ---------------------------------------------------------------------
+
+    def scanned(self, event: Scanned) -> None:
+        """A scan or check-in in a district of a high or medium risk area now recolours
+        the person (docs/colour-rules.md). The districts are worked out once per active
+        snapshot; the refresh looks again at the scans of newly raised districts once
+        every container's cached snapshot has expired (``scan_cache_seconds``)."""
+        feed_id, areas = self.active_risk()
+        if feed_id not in self._colouring:
+            self._colouring.clear()
+            self._colouring[feed_id] = frozenset(
+                a.region_code for a in areas if a.level in COLOURING_LEVELS
+            )
+        if event.region_code in self._colouring[feed_id]:
+            self.queue.submit([event.person_id], reason=f"scan:{event.region_code}")
 
     # -- the recolour worker ----------------------------------------------------------
 

@@ -38,6 +38,7 @@ from chalicelib.itinerary.service import IDEMPOTENCY_TTL, PROCESSING_LEASE, Idem
 from chalicelib.kernel import retention
 from chalicelib.kernel.divisions import DivisionIndex
 from chalicelib.kernel.errors import Forbidden, InvalidInput, NotFound
+from chalicelib.kernel.events import Publish, Scanned, nobody
 from chalicelib.kernel.keys import PublicKey
 from chalicelib.kernel.paging import Page
 from chalicelib.kernel.pii import keyed_hash
@@ -166,9 +167,9 @@ class VenueService:
     divisions: Callable[[], DivisionIndex]
     region: str
     clock: Callable[[], datetime]
-    # A check-in is a venue scan of the colour rules (a risk area's district): the same
-    # hook as a checkpoint's scan (bootstrap's after_scan).
-    after_checkin: Callable[[str, str], None] = lambda person_id, region: None
+    # A check-in is a venue scan of the colour rules (a risk area's district): it is
+    # published as a checkpoint's scan is (Scanned), and the risk capability reacts.
+    publish: Publish = nobody
 
     def _sign(self, venue_id_: str, region: str, generation: int, now: datetime) -> str:
         signer = self.signer()
@@ -256,7 +257,7 @@ class VenueService:
             colour=stored.assessment.colour.value,
         )
         self.checkins.add(checkin, expires=now + CHECKIN_RETENTION)
-        self.after_checkin(person_id, venue.details.region_code)
+        self.publish(Scanned(person_id, venue.details.region_code))
         return CheckinAnswer(
             checkin=checkin,
             venue=venue,

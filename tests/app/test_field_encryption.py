@@ -12,7 +12,7 @@ from chalicelib.kernel.dynamo.models import RuntimeRecord
 
 @pytest.fixture
 def cipher(aws, settings, clock):
-    from chalicelib.bootstrap import AwsClients
+    from chalicelib.kernel.wiring import AwsClients
 
     return KmsEnvelopeCipher(
         AwsClients(settings).client("kms"), settings.kms_key_id, stage=settings.stage, clock=clock
@@ -29,7 +29,7 @@ def test_round_trip_binds_the_field_context(cipher):
 
 
 def test_one_data_key_per_month_shared_by_containers(cipher, aws, settings, clock):
-    from chalicelib.bootstrap import AwsClients
+    from chalicelib.kernel.wiring import AwsClients
 
     first = cipher.encrypt("a", context="name")
     other_container = KmsEnvelopeCipher(
@@ -52,8 +52,8 @@ def test_old_months_stay_readable_after_the_key_moves_on(cipher, clock):
 
 
 def test_another_stage_cannot_unwrap_the_data_key(cipher, aws, settings, clock):
-    from chalicelib.bootstrap import AwsClients
     from chalicelib.kernel.errors import ConfigError
+    from chalicelib.kernel.wiring import AwsClients
 
     sealed = cipher.encrypt("x", context="name")
     other_stage = KmsEnvelopeCipher(

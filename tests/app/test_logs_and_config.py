@@ -142,8 +142,8 @@ def test_the_risk_refresh_report_is_a_json_object_in_its_line(container, console
 def test_botocore_does_not_announce_credentials_at_info(console, settings):
     import botocore.session
 
-    from chalicelib.bootstrap import AwsClients
     from chalicelib.kernel.logs import QUIET_LOGGERS
+    from chalicelib.kernel.wiring import AwsClients
 
     for name in QUIET_LOGGERS:  # as loud as a fresh process: the probe must see the line
         logging.getLogger(name).setLevel(logging.NOTSET)
@@ -193,7 +193,7 @@ def test_a_placeholder_secret_is_refused_with_a_503(aws, settings, monkeypatch):
 
     from app import app
     from chalicelib import bootstrap
-    from chalicelib.bootstrap import AwsClients
+    from chalicelib.kernel.wiring import AwsClients
 
     client = AwsClients(settings).client("secretsmanager")
     original = client.get_secret_value(SecretId=settings.secret_id)["SecretString"]

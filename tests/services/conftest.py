@@ -93,7 +93,7 @@ def signer(clock: Clock) -> CodeSigner:
 
 @pytest.fixture
 def scanned_in() -> list[tuple[str, str]]:
-    """What CodeService.after_scan was told: (person, district) of scans at a venue."""
+    """What CodeService published (Scanned): (person, district) of scans at a venue."""
     return []
 
 
@@ -116,6 +116,6 @@ def code_service(
         region=REGION,
         lifetime_minutes=5,
         clock=clock,
-        after_scan=lambda person_id, region: scanned_in.append((person_id, region)),
+        publish=lambda event: [scanned_in.append((event.person_id, event.region_code))],
         person_for=people_service.person_for,
     )

@@ -249,7 +249,7 @@ def test_a_conflict_other_than_a_stale_write_is_not_retried(colour_service, file
 
 def test_becoming_a_case_and_stopping_are_each_seen_once(colour_service, stores, filed, clock):
     seen = []
-    colour_service.on_case_change = lambda person_id, became: seen.append((person_id, became))
+    colour_service.publish = lambda event: [seen.append((event.person_id, event.became_case))]
     _recolour(colour_service)
     positive = TestResult(sampled_at=clock() - timedelta(hours=1), result="positive", lab="l")
     stores.facts.add_test(filed.id_hash, positive, sample_id="s1", expires=None)

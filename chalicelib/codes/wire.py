@@ -1,0 +1,74 @@
+"""Builds the codes capability: showing and verifying health codes, and the gate without
+a phone (printed codes, the ID-card check)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.codes.gate import GateService
+from chalicelib.codes.service import CodeService
+from chalicelib.kernel.wiring import Kernel
+
+if TYPE_CHECKING:
+    from chalicelib.colours.service import ColourService
+    from chalicelib.federation.service import FederationService
+    from chalicelib.officials.ports import Audit
+    from chalicelib.people.ports import People
+    from chalicelib.people.rules import Person
+
+
+def wire(
+    kernel: Kernel,
+    *,
+    colours: ColourService,
+    people: People,
+    person_for: Callable[[str, str | None], Person],
+    audit: Audit,
+    federation: FederationService,
+) -> tuple[CodeService, GateService]:
+    from chalicelib.colours.store import DynamoScans
+    from chalicelib.kernel import reference_data
+    from chalicelib.kernel.signing import ed25519_verify
+    from chalicelib.people.care_store import DynamoPrintedCodes
+
+    settings, clock = kernel.settings, kernel.clock
+    gate = GateService(
+        people=people,
+        person_for=person_for,
+        printed=DynamoPrintedCodes(clock=clock),
+        colours=colours.colours,
+        scans=DynamoScans(),
+        audit=audit,
+        signer=kernel.signer,
+        hash_key=kernel.hash_key,
+        parse_id_number=reference_data.parse_id_number,
+        divisions=reference_data.divisions,
+        region=settings.region_code,
+        clock=clock,
+        publish=kernel.publish,
+        render_card=_render_card,
+    )
+    codes = CodeService(
+        colours=colours.colours,
+        recolour=colours,
+        signer=kernel.signer,
+        verifier=ed25519_verify,
+        scans=DynamoScans(),
+        divisions=reference_data.divisions,
+        region=settings.region_code,
+        lifetime_minutes=settings.code_lifetime_minutes,
+        clock=clock,
+        publish=kernel.publish,
+        trusted=federation.trusted_keys,
+        converted=federation.converted,
+        person_for=person_for,
+        printed=gate.verify_printed,
+    )
+    return codes, gate
+
+
+def _render_card(token: str, card: Any) -> bytes:
+    from chalicelib.codes.card import pdf  # qrcode loads only when a card is printed
+
+    return pdf(token, card)

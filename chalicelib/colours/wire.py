@@ -1,0 +1,40 @@
+"""Builds the colours capability: the facts behind a colour, the stored colours, and the
+service that recolours a person."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chalicelib.colours.rules import Policy
+from chalicelib.colours.service import ColourService
+from chalicelib.kernel.wiring import Kernel
+
+if TYPE_CHECKING:
+    from chalicelib.declarations.ports import Declarations
+    from chalicelib.officials.wire import Stores
+    from chalicelib.people.ports import People
+    from chalicelib.risk.store import ActivePointer
+
+
+def wire(
+    kernel: Kernel,
+    *,
+    people: People,
+    declarations: Declarations,
+    officials: Stores,
+    pointer: ActivePointer,
+) -> ColourService:
+    from chalicelib.colours.facts_store import DynamoFacts
+    from chalicelib.colours.store import DynamoColours
+
+    return ColourService(
+        people=people,
+        declarations=declarations,
+        colours=DynamoColours(),
+        marks=officials.marks,
+        facts=DynamoFacts(clock=kernel.clock, pointer=pointer),
+        audit=officials.audit,
+        policy=Policy(),
+        clock=kernel.clock,
+        publish=kernel.publish,
+    )

@@ -1,0 +1,35 @@
+"""Builds the itinerary capability: carrier stays in, itinerary cards out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.itinerary.rules import CardPolicy
+from chalicelib.itinerary.service import ItineraryService
+from chalicelib.kernel import retention
+from chalicelib.kernel.wiring import Kernel
+
+if TYPE_CHECKING:
+    from chalicelib.colours.ports import FactsSource
+
+
+def wire(
+    kernel: Kernel, *, facts: FactsSource, users: Callable[[str], Any], recolour: Any
+) -> ItineraryService:
+    from chalicelib.itinerary.store import DynamoIdempotency, DynamoStays
+    from chalicelib.kernel import reference_data
+
+    return ItineraryService(
+        stays=DynamoStays(retention=retention.keep("stays"), clock=kernel.clock),
+        idempotency=DynamoIdempotency(),
+        facts=facts,
+        users=users,
+        hash_key=kernel.hash_key,
+        divisions=reference_data.divisions,
+        is_country=reference_data.is_country,
+        country_names=reference_data.country_names,
+        policy=CardPolicy(),
+        clock=kernel.clock,
+        recolour=recolour,
+    )

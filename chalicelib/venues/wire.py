@@ -1,0 +1,67 @@
+"""Builds the venues capability: venue codes and check-ins, co-location exposure, and
+vaccination records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.kernel.wiring import Kernel
+from chalicelib.venues.service import ExposureService, VaccinationService, VenueService
+
+if TYPE_CHECKING:
+    from chalicelib.colours.service import ColourService
+    from chalicelib.people.ports import People
+    from chalicelib.people.rules import Person
+
+
+def wire(
+    kernel: Kernel,
+    *,
+    colours: ColourService,
+    people: People,
+    person_for: Callable[[str, str | None], Person],
+    idempotency: Any,
+    queue: Callable[[], Any],
+) -> tuple[VenueService, ExposureService, VaccinationService]:
+    from chalicelib.kernel import reference_data
+    from chalicelib.kernel.signing import ed25519_verify
+    from chalicelib.venues.store import (
+        DynamoCheckins,
+        DynamoExposures,
+        DynamoVaccinations,
+        DynamoVenues,
+    )
+
+    clock, checkins = kernel.clock, DynamoCheckins()
+    exposure = ExposureService(
+        checkins=checkins,
+        exposures=DynamoExposures(),
+        queue=queue,
+        policy=colours.policy,
+        clock=clock,
+    )
+    venues = VenueService(
+        venues=DynamoVenues(),
+        checkins=checkins,
+        colours=colours.colours,
+        recolour=colours,
+        person_for=person_for,
+        signer=kernel.signer,
+        verifier=ed25519_verify,
+        divisions=reference_data.divisions,
+        region=kernel.settings.region_code,
+        clock=clock,
+        publish=kernel.publish,
+    )
+    vaccinations = VaccinationService(
+        records=DynamoVaccinations(),
+        idempotency=idempotency,
+        people=people,
+        colours=colours.colours,
+        hash_key=kernel.hash_key,
+        parse_id_number=reference_data.parse_id_number,
+        clock=clock,
+        queue=queue,
+    )
+    return venues, exposure, vaccinations
