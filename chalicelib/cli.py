@@ -29,486 +29,67 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from collections.abc import Callable, Sequence
-from datetime import timedelta
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+# The commands live by subject in chalicelib/cli_*.py: cli_stack (where the settings come
+# from), cli_local (a local stack's resources), cli_secrets (the application secret and
+# staff tokens), cli_federation (the local national root, trust lists) and cli_data
+# (loading and purging data). This module parses the command line and runs them.
+from chalicelib.cli_data import decommission, load_carrier_feed, load_test_sites, read_sites
+from chalicelib.cli_federation import local_national_root, sign_trust_list
+from chalicelib.cli_local import bootstrap_local, create_tables, ensure_kms_key
+from chalicelib.cli_secrets import (
+    _update_secret,  # noqa: F401  (scripts/standins calls it through this module)
+    init_secrets,
+    issue_token,
+    rotate_code_key,
+    rotate_session_key,
+    set_alipay,
+    set_federation_key,
+    set_wechat,
+)
+from chalicelib.cli_stack import (
+    LOCAL_STACK_VARIABLES,
+    UsageError,
+    _aws,  # noqa: F401  (tests/app/test_secret_reload.py calls it through this module)
+    _settings,
+    local_stack_env,
+    local_state_dir,
+    stack_file,
+)
 from chalicelib.kernel.errors import ConfigError, DomainError, InvalidInput
 from chalicelib.kernel.roles import Role
 from chalicelib.kernel.settings import Settings
-from chalicelib.kernel.times import rfc3339
 
-# What ``make run`` writes into its stack file for these commands: settings and
-# endpoints, never a key (those stay in the AWS stand-in's Secrets Manager).
-LOCAL_STACK_VARIABLES = (
-    "YIMA_STAGE",
-    "YIMA_REGION_CODE",
-    "YIMA_TABLE_PREFIX",
-    "YIMA_SECRET_ID",
-    "YIMA_KMS_KEY_ID",
-    "YIMA_FEED_BUCKET",
-    "YIMA_FEED_KEY",
-    "YIMA_QUEUE_NAME",
-    "YIMA_AWS_ENDPOINT",
-    "YIMA_WECHAT_API_URL",
-    "YIMA_ALIPAY_GATEWAY_URL",
-    "YIMA_NATIONAL_ROOT_KEYS",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-)
-
-
-class UsageError(Exception):
-    """Bad input to a command: reported as one line, exit 2."""
-
-
-def stack_file(stage: str = "local") -> Path:
-    """Where ``make run`` describes the stack of ``stage`` it is running."""
-    name = "stack.json" if stage == "local" else f"stack-{stage}.json"
-    return local_state_dir() / name
-
-
-def _running(pid: object, endpoint: str) -> bool:
-    """The stack's process is alive and its AWS stand-in answers on its port."""
-    import socket
-    from urllib.parse import urlsplit
-
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # alive, someone else's
-    where = urlsplit(endpoint)
-    try:
-        with socket.create_connection((where.hostname or "", where.port or 80), timeout=1):
-            return True
-    except (OSError, ValueError):
-        return False
-
-
-def local_stack_env(path: Path | None = None) -> dict[str, str]:
-    """The variables of the stack ``make run`` is running, from its stack file; a
-    UsageError saying to run ``make run`` when there is none or it has stopped."""
-    configured = os.environ.get("YIMA_LOCAL_STACK")
-    path = path or (Path(configured) if configured else stack_file())
-    hint = "start it with `make run` (or set YIMA_STAGE and the stage's variables)"
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        env = {str(k): str(v) for k, v in document["env"].items()}
-        pid = document.get("pid")
-    except FileNotFoundError:
-        raise UsageError(f"YIMA_STAGE is not set and no local stack is running: {hint}") from None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        raise UsageError(f"{path} is not a stack file `make run` wrote: {hint}") from None
-    if not _running(pid, env.get("YIMA_AWS_ENDPOINT", "")):
-        raise UsageError(f"{path} is stale: the local stack (pid {pid}) is not running; {hint}")
-    # moto takes any credentials; these only keep botocore from looking for real ones
-    return {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", **env}
-
-
-def _settings() -> Settings:
-    if not os.environ.get("YIMA_STAGE"):
-        # the services read os.environ (bootstrap.get_container), so they see it too
-        os.environ.update(local_stack_env())
-    return Settings.from_mapping(os.environ)
-
-
-def _aws(settings: Settings) -> Any:
-    from chalicelib.kernel.wiring import AwsClients
-
-    return AwsClients(settings)
-
-
-def create_tables(settings: Settings) -> list[str]:
-    """Create the missing tables (with their TTL); return the names created."""
-    from chalicelib.kernel.dynamo import models
-
-    models.bind(
-        table_prefix=settings.table_prefix, region=settings.aws_region, host=settings.aws_endpoint
-    )
-    created = []
-    for model in models.ALL_MODELS:
-        if not model.exists():
-            model.create_table(wait=True)
-            created.append(model.Meta.table_name)
-    return created
-
-
-def init_secrets(settings: Settings, *, force: bool = False) -> bool:
-    """Create the application secret unless it already holds keys; True if written."""
-    from botocore.exceptions import ClientError
-
-    from chalicelib.kernel.errors import ConfigError
-    from chalicelib.kernel.secrets import new_secret_document, parse_secret
-
-    client = _aws(settings).client("secretsmanager")
-    from chalicelib.bootstrap import utc_now
-
-    document = json.dumps(new_secret_document(utc_now()))
-    try:
-        current = client.get_secret_value(SecretId=settings.secret_id)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "ResourceNotFoundException":
-            raise
-        client.create_secret(Name=settings.secret_id, SecretString=document)
-        return True
-    try:
-        parse_secret(current.get("SecretString") or "")
-        if not force:
-            return False  # real keys are there already: never overwrite them silently
-    except ConfigError:
-        pass  # a placeholder (e.g. from CloudFormation): fill it in
-    client.put_secret_value(SecretId=settings.secret_id, SecretString=document)
-    return True
-
-
-def _update_secret(
-    settings: Settings, change: Callable[[dict[str, Any]], dict[str, Any]]
-) -> dict[str, Any]:
-    """Read the secret, apply ``change``, check the result parses, write it back."""
-    from chalicelib.kernel.secrets import parse_secret
-
-    client = _aws(settings).client("secretsmanager")
-    doc = json.loads(client.get_secret_value(SecretId=settings.secret_id)["SecretString"])
-    new_doc = change(doc)
-    parse_secret(json.dumps(new_doc))  # raises ConfigError before anything is written
-    client.put_secret_value(SecretId=settings.secret_id, SecretString=json.dumps(new_doc))
-    return new_doc
-
-
-def rotate_session_key(settings: Settings) -> str:
-    from chalicelib.kernel.secrets import rotate_session_key as rotate
-
-    return str(_update_secret(settings, rotate)["session_active"])
-
-
-def rotate_code_key(settings: Settings) -> str:
-    """A new health-code signing key; the old one verifies for another hour."""
-    from datetime import timedelta
-
-    from chalicelib.bootstrap import utc_now
-    from chalicelib.kernel.signing import rotate_code_key as rotate
-
-    doc = _update_secret(settings, lambda d: rotate(d, now=utc_now(), grace=timedelta(hours=1)))
-    return str(doc["code_active"])
-
-
-def load_carrier_feed(
-    path: str, *, chunk: int = 5000, subject: str = "operator", progress: Any = None
-) -> dict[str, int]:
-    """Load a carrier batch file (the SPEC's shape) through the same service as the API,
-    in chunks (each its own idempotent batch ``<batch_id>.<n>``), with a progress bar."""
-    from chalicelib.bootstrap import get_container, utc_now
-    from chalicelib.kernel.session import SessionClaims
-
-    document = json.loads(Path(path).read_text(encoding="utf-8"))
-    rows, batch_id = document["stays"], str(document["batch_id"])
-    container = get_container()
-    now = utc_now()
-    carrier = SessionClaims(
-        subject=f"carrier:{subject}",
-        role=Role.CARRIER,
-        audience=container.settings.audience,
-        issued_at=now,
-        expires_at=now,
-    )
-    out = progress or sys.stderr
-    totals = {"rows": len(rows), "accepted": 0, "duplicates": 0}
-    for start in range(0, len(rows), chunk):
-        part = rows[start : start + chunk]
-        result = container.itinerary.ingest(
-            carrier, {"batch_id": f"{batch_id}.{start // chunk}", "stays": part}
-        )
-        totals["accepted"] += int(result["accepted"])
-        totals["duplicates"] += int(bool(result.get("duplicate")))
-        done = start + len(part)
-        bar = "#" * (30 * done // len(rows))
-        out.write(f"\r[{bar:<30}] {done}/{len(rows)} rows")
-        out.flush()
-    out.write("\n")
-    return totals
-
-
-def read_sites(path: str) -> list[Any]:
-    """Test sites from a CSV file (a header row: site_id, name, address, region_code, lat,
-    lng, hours) or a JSON file (a list, or ``{"sites": [...]}``), every row checked; the
-    first bad one stops the load naming ``sites[i].field`` before anything is written."""
-    import csv
-
-    from chalicelib.kernel.reference_data import divisions
-    from chalicelib.labs.rules import parse_site
-
-    text = Path(path).read_text(encoding="utf-8-sig")  # spreadsheets add a BOM
-    if path.lower().endswith(".json"):
-        try:
-            document = json.loads(text)
-        except ValueError as exc:
-            raise InvalidInput(f"not valid JSON: {exc}", field="sites") from None
-        rows = document.get("sites") if isinstance(document, dict) else document
-        if not isinstance(rows, list):
-            raise InvalidInput("expected a list of sites or {'sites': [...]}", field="sites")
-    else:
-        rows = list(csv.DictReader(text.splitlines()))
-    index = divisions()
-    return [
-        parse_site(row if isinstance(row, dict) else {}, divisions=index, where=f"sites[{n}]")
-        for n, row in enumerate(rows)
-    ]
-
-
-def load_test_sites(path: str, *, chunk: int = 500, progress: Any = None) -> dict[str, int]:
-    """Load (or reload) test sites; a moved site leaves its old cells."""
-    from chalicelib.bootstrap import get_container
-
-    sites = read_sites(path)
-    container = get_container()
-    out = progress or sys.stderr
-    totals = {"sites": len(sites), "added": 0, "moved": 0, "updated": 0}
-    for start in range(0, len(sites), chunk):
-        part = sites[start : start + chunk]
-        for name, count in container.test_sites.load(part).items():
-            totals[name] += count
-        done = start + len(part)
-        bar = "#" * (30 * done // len(sites))
-        out.write(f"\r[{bar:<30}] {done}/{len(sites)} sites")
-        out.flush()
-    out.write("\n")
-    return totals
-
-
-def decommission(settings: Settings, *, dry_run: bool) -> dict[str, Any]:
-    """Purge the personal data, table by table, and report the counts.
-
-    The national rules that ended the health code in December 2022 required the
-    personal information collected for it to be deleted. This deletes every item of
-    every table in ``retention.PERSONAL_TABLES`` (the runtime table keeps only the
-    public policy texts; its wrapped data keys go too), and keeps the public risk
-    snapshots and test sites. It scans: acceptable here, in an offline operator
-    command that runs once, with the operator's credentials (the Lambda may not
-    scan); never on a request or scheduled path.
-    """
-    from chalicelib.bootstrap import utc_now
-    from chalicelib.kernel import retention
-    from chalicelib.kernel.dynamo import models
-    from chalicelib.kernel.dynamo.purge import purge
-
-    models.bind(
-        table_prefix=settings.table_prefix, region=settings.aws_region, host=settings.aws_endpoint
-    )
-
-    def keep_public_runtime(item: Any) -> bool:
-        return str(item.key).startswith(retention.RUNTIME_KEPT_PREFIXES)
-
-    tables = {}
-    for table in retention.PERSONAL_TABLES:
-        keep = keep_public_runtime if table == "runtime" else (lambda item: False)
-        tables[table] = purge(table, dry_run=dry_run, keep=keep)
-    return {
-        "stage": settings.stage,
-        "dry_run": dry_run,
-        "at": rfc3339(utc_now()),
-        "tables": tables,
-        "found": sum(t["found"] for t in tables.values()),
-        "deleted": sum(t["deleted"] for t in tables.values()),
-        "kept": ["risk_feeds", "test_sites", "runtime policy:* (public texts)"],
-        "next_steps": [
-            f"schedule the deletion of the KMS key {settings.kms_key_id}: backups "
-            "(point-in-time recovery keeps 35 days) still hold ciphertext and wrapped "
-            "data keys, unreadable once the key is gone",
-            f"delete the secret {settings.secret_id} (the keyed-hash pepper and signing keys)",
-            "empty and delete the feed bucket's old object versions",
-        ],
-    }
-
-
-def _read(path: str) -> str:
-    """A credential from a file, or from standard input for ``-`` (never an argument)."""
-    return (sys.stdin.read() if path == "-" else Path(path).read_text()).strip()
-
-
-def set_wechat(settings: Settings, *, appid: str, secret_file: str) -> None:
-    section = {"appid": appid, "secret": _read(secret_file)}
-    _update_secret(settings, lambda doc: {**doc, "wechat": section})
-
-
-def set_alipay(
-    settings: Settings,
-    *,
-    appid: str,
-    private_key_file: str,
-    alipay_public_key_file: str,
-    aes_key_file: str,
-) -> None:
-    section = {
-        "appid": appid,
-        "app_private_key": _read(private_key_file),
-        "alipay_public_key": _read(alipay_public_key_file),
-        "aes_key": _read(aes_key_file),
-    }
-    _update_secret(settings, lambda doc: {**doc, "alipay": section})
-
-
-def issue_token(settings: Settings, *, role: Role, subject: str, hours: float) -> dict[str, str]:
-    """A staff or machine token, signed with the stage's active session key."""
-    from chalicelib.bootstrap import utc_now
-    from chalicelib.kernel.secrets import load_app_secrets
-    from chalicelib.kernel.session import mint
-
-    secrets = load_app_secrets(_aws(settings).client("secretsmanager"), settings.secret_id)
-    token, claims = mint(
-        secrets.session_ring,
-        subject=f"{role.value}:{subject}",
-        role=role,
-        audience=settings.audience,
-        now=utc_now(),
-        ttl=timedelta(hours=hours),
-    )
-    return {"token": token, "expires_at": rfc3339(claims.expires_at), "role": role.value}
-
-
-def ensure_kms_key(settings: Settings) -> bool:
-    """Create the data-key KMS key and its alias on the AWS stand-in; True if created.
-
-    Deployed stages get the key from ``infra/`` (CloudFormation), never from here.
-    """
-    from botocore.exceptions import ClientError
-
-    kms = _aws(settings).client("kms")
-    try:
-        kms.describe_key(KeyId=settings.kms_key_id)
-        return False
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "NotFoundException":
-            raise
-    key = kms.create_key(Description=f"yima {settings.stage}: wraps field data keys")
-    kms.create_alias(AliasName=settings.kms_key_id, TargetKeyId=key["KeyMetadata"]["KeyId"])
-    return True
-
-
-def set_federation_key(settings: Settings, *, key_file: str) -> None:
-    """The federation key agreed with the partner regions (base64 of 32+ bytes)."""
-    from chalicelib.kernel.secrets import set_federation_key as install
-
-    key_text = _read(key_file)
-    _update_secret(settings, lambda doc: install(doc, key_text))
-
-
-def local_state_dir() -> Path:
-    """Where local demos keep state outside the AWS stand-in: ``$YIMA_LOCAL_STATE``, or
-    ``.local/`` in the repository (git-ignored)."""
-    configured = os.environ.get("YIMA_LOCAL_STATE")
-    return Path(configured) if configured else Path(__file__).resolve().parents[1] / ".local"
-
-
-def local_national_root(path: Path | None = None) -> dict[str, str]:
-    """A stand-in for the national platform's root key, for local demos: created once in
-    ``.local/national-root.json`` (git-ignored, mode 600), never used on deployed stages.
-    Returns its public key and where the private key lives."""
-    import base64
-
-    from nacl.signing import SigningKey
-
-    from chalicelib.federation.rules import b64url
-    from chalicelib.kernel.signing import raw_public
-
-    path = path or local_state_dir() / "national-root.json"
-    if not path.exists():
-        private = SigningKey.generate()
-        raw = bytes(private)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(
-            json.dumps(
-                {
-                    "private_key": base64.b64encode(raw).decode(),
-                    "public_key": b64url(raw_public(private)),
-                    "note": "a LOCAL stand-in for the national root key: demos only",
-                },
-                indent=2,
-            )
-        )
-    document = json.loads(path.read_text())
-    return {"public_key": str(document["public_key"]), "private_key_file": str(path)}
-
-
-def sign_trust_list(
-    root_key_file: str,
-    keys_documents: Sequence[dict[str, Any]],
-    *,
-    version: int,
-    revoke: Sequence[str] = (),
-    valid_days: int = 365,
-) -> dict[str, Any]:
-    """A trust list of the keys in saved ``GET /v1/keys`` responses, signed with the root
-    key in ``root_key_file`` (what ``local_national_root`` writes). ``revoke`` names kids
-    (or ``region:kid``) to list as revoked."""
-    import base64
-
-    from chalicelib.bootstrap import utc_now
-    from chalicelib.federation import rules as federation
-    from chalicelib.kernel.signing import private_key, raw_public, sign
-
-    root = private_key(base64.b64decode(json.loads(Path(root_key_file).read_text())["private_key"]))
-    now = utc_now().replace(microsecond=0)
-
-    entries = []
-    for document in keys_documents:
-        for key in document["keys"]:
-            revoked = key["kid"] in revoke or f"{key['region']}:{key['kid']}" in revoke
-            entries.append(
-                {
-                    "region": str(key["region"]),
-                    "kid": key["kid"],
-                    "alg": "EdDSA",
-                    "public_key": key["public_key"],
-                    "not_before": rfc3339(now - timedelta(days=1)),
-                    "not_after": rfc3339(now + timedelta(days=valid_days)),
-                    "status": "revoked" if revoked else "active",
-                }
-            )
-    payload = {
-        "type": federation.TRUST_LIST_TYPE,
-        "version": version,
-        "issued_at": rfc3339(now),
-        "keys": entries,
-    }
-    return federation.sign_document(
-        payload, kid=federation.kid_of(raw_public(root)), sign=lambda m: sign(root, m)
-    )
-
-
-def bootstrap_local(settings: Settings) -> dict[str, Any]:
-    """The AWS resources ``make run`` needs on the embedded AWS stand-in (idempotent)."""
-    if not settings.is_local:
-        raise ConfigError("bootstrap-local only runs on the local and test stages")
-    tables = create_tables(settings)
-    wrote_secret = init_secrets(settings)
-    ensure_kms_key(settings)
-    aws = _aws(settings)
-    s3 = aws.client("s3")
-    try:
-        s3.head_bucket(Bucket=settings.feed_bucket)
-    except Exception:
-        kwargs: dict[str, Any] = {"Bucket": settings.feed_bucket}
-        if settings.aws_region != "us-east-1":
-            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": settings.aws_region}
-        s3.create_bucket(**kwargs)
-    aws.client("sqs").create_queue(QueueName=settings.queue_name)
-    root = local_national_root()
-    return {
-        "tables_created": len(tables),
-        "secret_written": wrote_secret,
-        "national_root": {
-            **root,
-            "pinned": root["public_key"] in settings.national_root_keys,
-        },
-    }
+# What scripts/ and the tests call as ``chalicelib.cli.<name>``, as before the split.
+__all__ = [
+    "LOCAL_STACK_VARIABLES",
+    "Settings",
+    "UsageError",
+    "bootstrap_local",
+    "create_tables",
+    "decommission",
+    "ensure_kms_key",
+    "init_secrets",
+    "issue_token",
+    "load_carrier_feed",
+    "load_test_sites",
+    "local_national_root",
+    "local_stack_env",
+    "local_state_dir",
+    "main",
+    "read_sites",
+    "rotate_code_key",
+    "rotate_session_key",
+    "set_alipay",
+    "set_federation_key",
+    "set_wechat",
+    "sign_trust_list",
+    "stack_file",
+]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,62 +1,22 @@
-"""Risk-area refresh: push, hold, confirm, the scheduled pull, and who gets recoloured."""
+"""Risk-area refresh: push, hold, confirm, the held list, and who gets recoloured.
+
+The scheduled pull, expiry and the recolour queue are in test_risk_schedule.py.
+"""
 
 from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from tests.helpers import (
-    assert_error,
-    body,
-    create_bucket,
-    declaration,
-    get,
-    login,
-    make_id_number,
-    post,
-)
-
-DATA = Path(__file__).resolve().parents[1] / "data"
-
-
-def snapshot(feed_id, published, *areas):
-    return {
-        "feed_id": feed_id,
-        "published_at": published,
-        "areas": [
-            {
-                "region_code": code,
-                "area": name,
-                "level": level,
-                "since": "2026-11-15T00:00:00+08:00",
-            }
-            for code, name, level in areas
-        ],
-    }
-
-
-HIGH_YANTA = ("610113", "电子城街道", "high")
+from tests.app.risk_feeds import DATA, HIGH_YANTA, _citizen, _colour, snapshot
+from tests.helpers import assert_error, body, get, login, post
 
 
 @pytest.fixture
 def official(client):
     return login(client, "official-1", role="official")
-
-
-def _citizen(client, subject, phone, residence, seq):
-    token = login(client, subject, phone=phone)
-    answers = declaration(
-        residence_region=residence, phone=phone, id_number=make_id_number(f"61011319900101{seq}")
-    )
-    assert post(client, "/v1/declarations", answers, token).status_code == 201
-    return token
-
-
-def _colour(client, token):
-    return body(get(client, "/v1/code", token))["colour"]
 
 
 def test_a_new_high_risk_area_reddens_its_residents_and_spares_bystanders(client, official):
@@ -244,107 +204,6 @@ def test_bad_feeds_are_400_and_change_nothing(client, official, payload, field):
     assert RiskFeedRecord.count() == 0
 
 
-# --- the scheduled pull -----------------------------------------------------------------
-
-
-@pytest.fixture
-def bucket(container):
-    s3 = container.aws.client("s3")
-    create_bucket(s3, container.settings.feed_bucket)
-    yield lambda document: s3.put_object(
-        Bucket=container.settings.feed_bucket,
-        Key=container.settings.feed_key,
-        Body=json.dumps(document).encode(),
-    )
-
-
-def test_the_scheduled_pull_applies_then_refuses_stale_then_reports_missing(container, bucket):
-    risk = container.risk
-    bucket(snapshot("s1", "2026-11-20T09:00:00+08:00", HIGH_YANTA))
-    assert risk.refresh_scheduled()["state"] == "active"
-    assert risk.refresh_scheduled()["state"] == "unchanged"
-    bucket(snapshot("s0", "2026-11-20T08:00:00+08:00"))
-    assert risk.refresh_scheduled()["state"] == "refused_stale"
-    container.aws.client("s3").delete_object(
-        Bucket=container.settings.feed_bucket, Key=container.settings.feed_key
-    )
-    assert risk.refresh_scheduled()["state"] == "missing"
-
-
-def test_a_broken_feed_object_is_reported_not_raised(container, bucket):
-    bucket({"feed_id": "s1", "published_at": "soon", "areas": []})
-
-    report = container.risk.refresh_scheduled()
-
-    assert report["state"] == "invalid" and report["field"] == "published_at"
-
-
-def test_a_second_refresh_while_one_holds_the_lease_skips(container, bucket, clock):
-    assert container.risk.lease.acquire(
-        "refresh_risk_areas", owner="other", until=clock.now + timedelta(minutes=5), now=clock.now
-    )
-
-    assert container.risk.refresh_scheduled()["state"] == "skipped"
-    clock.now += timedelta(minutes=6)  # the other run's lease has run out
-    bucket(snapshot("s1", "2026-11-20T09:00:00+08:00", HIGH_YANTA))
-    assert container.risk.refresh_scheduled()["state"] == "active"
-
-
-def test_the_schedule_and_the_queue_worker_are_wired(client, container):
-    from chalicelib.risk.queue import SqsRecolourQueue
-
-    sqs = container.aws.client("sqs")
-    url = sqs.create_queue(QueueName=container.settings.queue_name)["QueueUrl"]
-    people = [f"p_{n:020d}" for n in range(250)]
-
-    counts = SqsRecolourQueue(lambda: sqs, container.settings.queue_name).submit(
-        people, reason="test"
-    )
-    messages = []
-    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
-        messages += batch
-        for message in batch:
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    sqs.delete_queue(QueueUrl=url)
-
-    assert counts == {"queued": 250}
-    assert sorted(len(json.loads(m["Body"])["person_ids"]) for m in messages) == [50, 100, 100]
-    event = client.events.generate_sqs_event(
-        message_bodies=[messages[0]["Body"]], queue_name=container.settings.queue_name
-    )
-    result = client.lambda_.invoke("recolour", event)  # unknown people: skipped, no failure
-    assert result.payload is None
-
-
-def test_expire_due_recolours_exactly_the_people_whose_time_has_come(client, container, clock):
-    traveller = _citizen(client, "abroad", "13811110004", "610103", "444")
-    stay_home = _citizen(client, "home", "13811110005", "610103", "555")
-    clock.now += timedelta(minutes=1)
-    post(
-        client,
-        "/v1/declarations",
-        declaration(
-            abroad_14d=True, phone="13811110004", id_number=make_id_number("61011319900101444")
-        ),
-        traveller,
-    )
-    assert _colour(client, traveller) == "red"
-    people = [
-        container.declarations.people.self_of(container.auth.authenticate(t).subject).person_id
-        for t in (traveller, stay_home)
-    ]
-
-    clock.now += timedelta(days=15)
-    report = container.risk.expire_due(container.colours.colours)
-
-    assert report == report | {"state": "done", "due": 1, "people_recoloured": 1}
-    assert [container.colours.current(p).assessment.colour.value for p in people] == [
-        "green",
-        "green",
-    ]
-    assert container.risk.expire_due(container.colours.colours)["due"] == 0
-
-
 def test_a_scan_inside_a_risk_area_recolours_the_person(client, official):
     visitor = _citizen(client, "visitor", "13811110006", "610103", "666")
     post(
@@ -457,30 +316,6 @@ def test_a_scan_check_caches_the_snapshot_and_a_delayed_rescan_catches_up(
     container.risk.process({"rescan_regions": regions, "day": kwargs["day"], "reason": "later"})
 
     assert _colour(client, visitor) == "red"
-
-
-def test_a_rescan_goes_to_sqs_with_a_delay():
-    from chalicelib.risk.queue import SqsRecolourQueue
-
-    sent = []
-
-    class FakeSqs:
-        def get_queue_url(self, QueueName):
-            return {"QueueUrl": f"https://sqs/{QueueName}"}
-
-        def send_message(self, **kwargs):
-            sent.append(kwargs)
-
-    queue = SqsRecolourQueue(lambda: FakeSqs(), "yima-test-recolour")
-    queue.submit_rescan(["610113"], day="2026-11-20", reason="r", delay_seconds=2000)
-
-    (message,) = sent
-    assert message["DelaySeconds"] == 900  # SQS's most
-    assert json.loads(message["MessageBody"]) == {
-        "rescan_regions": ["610113"],
-        "day": "2026-11-20",
-        "reason": "r",
-    }
 
 
 @pytest.mark.parametrize("payload", [{}, {"reason": ""}, {"reason": "   "}, {"reason": 7}])
