@@ -112,6 +112,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     from chalicelib.kernel.logs import get_logger
 
     get_logger().setLevel(settings.log_level)  # the JSON logger, and the SDKs' levels, first
+    from chalicelib import datamodel
     from chalicelib.colours.facts_store import DynamoFacts
     from chalicelib.colours.store import DynamoColours, DynamoScans
     from chalicelib.declarations.store import DynamoDeclarations
@@ -124,7 +125,6 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     from chalicelib.itinerary.store import DynamoIdempotency, DynamoStays
     from chalicelib.kernel import reference_data
     from chalicelib.kernel.crypto import KmsEnvelopeCipher
-    from chalicelib.kernel.dynamo import models
     from chalicelib.kernel.secrets import SecretsCache, load_app_secrets
     from chalicelib.kernel.signing import ed25519_verify, load_signer
     from chalicelib.labs.store import DynamoTestResults, DynamoTestSites
@@ -149,7 +149,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         DynamoVenues,
     )
 
-    models.bind(
+    datamodel.bind(
         table_prefix=settings.table_prefix, region=settings.aws_region, host=settings.aws_endpoint
     )
     aws = AwsClients(settings)

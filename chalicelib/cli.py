@@ -127,13 +127,13 @@ def _aws(settings: Settings) -> Any:
 
 def create_tables(settings: Settings) -> list[str]:
     """Create the missing tables (with their TTL); return the names created."""
-    from chalicelib.kernel.dynamo import models
+    from chalicelib import datamodel
 
-    models.bind(
+    datamodel.bind(
         table_prefix=settings.table_prefix, region=settings.aws_region, host=settings.aws_endpoint
     )
     created = []
-    for model in models.ALL_MODELS:
+    for model in datamodel.all_models():
         if not model.exists():
             model.create_table(wait=True)
             created.append(model.Meta.table_name)
@@ -293,12 +293,12 @@ def decommission(settings: Settings, *, dry_run: bool) -> dict[str, Any]:
     command that runs once, with the operator's credentials (the Lambda may not
     scan); never on a request or scheduled path.
     """
+    from chalicelib import datamodel
     from chalicelib.bootstrap import utc_now
     from chalicelib.kernel import retention
-    from chalicelib.kernel.dynamo import models
     from chalicelib.kernel.dynamo.purge import purge
 
-    models.bind(
+    datamodel.bind(
         table_prefix=settings.table_prefix, region=settings.aws_region, host=settings.aws_endpoint
     )
 

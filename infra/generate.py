@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from chalicelib.kernel.dynamo import models  # noqa: E402 - needs the repo root on sys.path
+from chalicelib import datamodel  # noqa: E402 - needs the repo root on sys.path
+from chalicelib.kernel.dynamo.tables import ttl_attribute  # noqa: E402
 
 # The partition we deploy to: cn-northwest-1 (Ningxia). Data about Chinese
 # citizens' health stays in China. The template itself uses ${AWS::Partition}.
@@ -73,7 +74,7 @@ def _deleted(resource: dict[str, Any]) -> dict[str, Any]:
 
 def table_logical_id(model: type[Any]) -> str:
     """``place_days`` → ``PlaceDaysTable``."""
-    logical = models.LOGICAL_NAMES[model]
+    logical = datamodel.logical_names()[model]
     return "".join(part.capitalize() for part in re.split(r"[_\-]", logical)) + "Table"
 
 
@@ -87,7 +88,7 @@ def table_resource(model: type[Any]) -> dict[str, Any]:
     schema = model._get_schema()
     definitions = {d["AttributeName"]: d["AttributeType"] for d in schema["attribute_definitions"]}
     properties: dict[str, Any] = {
-        "TableName": _sub(f"{APP}-${{Stage}}-{models.LOGICAL_NAMES[model]}"),
+        "TableName": _sub(f"{APP}-${{Stage}}-{datamodel.logical_names()[model]}"),
         "BillingMode": "PAY_PER_REQUEST",
         "AttributeDefinitions": [
             {"AttributeName": name, "AttributeType": definitions[name]}
@@ -111,7 +112,7 @@ def table_resource(model: type[Any]) -> dict[str, Any]:
             }
             for index in indexes
         ]
-    ttl = models.ttl_attribute(model)
+    ttl = ttl_attribute(model)
     if ttl is not None:
         properties["TimeToLiveSpecification"] = {"AttributeName": ttl, "Enabled": True}
     return _retained({"Type": "AWS::DynamoDB::Table", "Properties": properties})
@@ -445,7 +446,7 @@ def tables_template() -> dict[str, Any]:
     """The CloudFormation fragment merged into Chalice's packaged SAM template."""
     resources: dict[str, Any] = {}
     outputs: dict[str, Any] = {}
-    for model in models.ALL_MODELS:
+    for model in datamodel.all_models():
         logical_id = table_logical_id(model)
         if logical_id in resources:
             raise ValueError(f"two models map to the resource id {logical_id}")

@@ -22,19 +22,15 @@ from chalicelib.colours.model import (
     VenueExposure,
     VenueScan,
 )
-from chalicelib.federation.store import partner_status
+from chalicelib.colours.store import ScanRecord
+from chalicelib.federation.store import PartnerStatusRecord, partner_status
+from chalicelib.identity.store import UserRecord
+from chalicelib.itinerary.store import StayRecord
 from chalicelib.kernel.dynamo.common import Clock
 from chalicelib.kernel.dynamo.errors import translate
-from chalicelib.kernel.dynamo.models import (
-    PartnerStatusRecord,
-    RiskFeedRecord,
-    ScanRecord,
-    StayRecord,
-    TestResultRecord,
-    UserRecord,
-)
 from chalicelib.kernel.dynamo.ttl import live
-from chalicelib.risk.store import ActivePointer
+from chalicelib.labs.store import TestResultRecord
+from chalicelib.risk.store import ActivePointer, RiskFeedRecord
 from chalicelib.venues.store import DynamoCheckins, DynamoExposures, DynamoVaccinations
 
 

@@ -12,7 +12,17 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
 from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
 
 from chalicelib.colours.model import (
     Assessment,
@@ -25,10 +35,81 @@ from chalicelib.colours.model import (
 from chalicelib.colours.rules import ACTIONS
 from chalicelib.kernel.dynamo.common import StaleWrite, iso_text, parse_time_text
 from chalicelib.kernel.dynamo.errors import conditional_failed, translate
-from chalicelib.kernel.dynamo.models import ColourRecord, ScanRecord
+from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
 from chalicelib.kernel.times import local_day
 from chalicelib.people.rules import Person
 from chalicelib.venues.rules import VaccinationSummary
+
+
+class ColourByDueIndex(GlobalSecondaryIndex["ColourRecord"]):
+    """``due_bucket`` is the UTC hour of ``valid_until``: expire_due reads a few buckets."""
+
+    Meta = index_meta("by_due", KeysOnlyProjection())
+    due_bucket = UnicodeAttribute(hash_key=True)
+    valid_until = UTCDateTimeAttribute(range_key=True)
+
+
+class ColourByHolderIndex(GlobalSecondaryIndex["ColourRecord"]):
+    """A checkpoint's scan: the token's pseudonymous holder id → the current colour."""
+
+    Meta = index_meta("by_holder")
+    holder_id = UnicodeAttribute(hash_key=True)
+
+
+@table
+class ColourRecord(Model):
+    """The stored colour of a person, with what it was computed from.
+
+    It also carries the holder id and the masked name and ID number, so that
+    showing a code is one GetItem and verifying one is one Query.
+    """
+
+    class Meta(TableMeta):
+        table_name = "colours"
+
+    person_id = UnicodeAttribute(hash_key=True)
+    holder_id = UnicodeAttribute(null=True)
+    name_masked = UnicodeAttribute(null=True)
+    id_masked = UnicodeAttribute(null=True)
+    owner_user_id = UnicodeAttribute(null=True)
+    itinerary_starred = BooleanAttribute(null=True)
+    latest_test = JSONAttribute(null=True)  # {result, sampled_at, lab}: the badge's source
+    vaccination = JSONAttribute(null=True)  # {doses, last_at}: shown with the code
+    colour = UnicodeAttribute()
+    reasons = JSONAttribute(default=list)
+    valid_until = UTCDateTimeAttribute(null=True)
+    due_bucket = UnicodeAttribute(null=True)
+    computed_at = UTCDateTimeAttribute()
+    policy_version = UnicodeAttribute()
+    feed_id = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+    by_due = ColourByDueIndex()
+    by_holder = ColourByHolderIndex()
+
+
+class ScanByRegionDayIndex(GlobalSecondaryIndex["ScanRecord"]):
+    Meta = index_meta("by_region_day", KeysOnlyProjection())
+    region_day = UnicodeAttribute(hash_key=True)
+    person_id = UnicodeAttribute(range_key=True)
+
+
+@table
+class ScanRecord(Model):
+    """A checkpoint scan of a person at a venue."""
+
+    class Meta(TableMeta):
+        table_name = "scans"
+
+    person_id = UnicodeAttribute(hash_key=True)
+    scan_key = UnicodeAttribute(range_key=True)  # "<scanned_at>#<scan_id>"
+    venue_id = UnicodeAttribute(null=True)
+    region_code = UnicodeAttribute(null=True)
+    region_day = UnicodeAttribute(null=True)
+    scanned_by = UnicodeAttribute()
+    colour = UnicodeAttribute()
+    scanned_at = UTCDateTimeAttribute()
+    expires = TTLAttribute()
+    by_region_day = ScanByRegionDayIndex()
 
 
 def reasons_to_json(reasons: Iterable[Reason]) -> list[dict[str, Any]]:

@@ -39,7 +39,7 @@ from wechatpy.session import SessionStorage
 
 from chalicelib.identity.rules import WeChatSession
 from chalicelib.kernel.dynamo.errors import translate
-from chalicelib.kernel.dynamo.models import RuntimeRecord
+from chalicelib.kernel.dynamo.runtime import RuntimeRecord
 from chalicelib.kernel.errors import Forbidden, InvalidInput, Unauthenticated, UpstreamUnavailable
 from chalicelib.risk.store import DynamoLease
 

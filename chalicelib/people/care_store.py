@@ -9,22 +9,136 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from pynamodb.attributes import (
+    BooleanAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
 
 from chalicelib.kernel import retention
 from chalicelib.kernel.dynamo.common import Clock, decode_cursor, to_page, transition
 from chalicelib.kernel.dynamo.errors import conditional_failed, translate
-from chalicelib.kernel.dynamo.models import (
-    CareLinkRecord,
-    CareRequestRecord,
-    DisputeRecord,
-    PrintedCodeRecord,
-)
+from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
 from chalicelib.kernel.dynamo.ttl import expired, live
 from chalicelib.kernel.errors import Conflict
 from chalicelib.kernel.paging import Page
 from chalicelib.people.rules import CARE_REQUEST_DAYS, CareLink, CareRequest, Dispute, PrintedCode
+
+
+class CareLinkByPersonIndex(GlobalSecondaryIndex["CareLinkRecord"]):
+    """Who cares for a person (to end the links of a person, and to count them)."""
+
+    Meta = index_meta("by_person", KeysOnlyProjection())
+    person_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
+
+
+@table
+class CareLinkRecord(Model):
+    """An account that shows a dependant's code: many-to-many (an elder may be held by
+    two of their children and by their own account). The account's own person is not
+    a link: it is the person whose ``owner_user_id`` it is, with relation ``self``."""
+
+    class Meta(TableMeta):
+        table_name = "care_links"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    person_id = UnicodeAttribute(range_key=True)
+    relation = UnicodeAttribute()  # child | parent | grandparent | spouse | other
+    created_at = UTCDateTimeAttribute()
+    by_person = CareLinkByPersonIndex()
+
+
+@table
+class PrintedCodeRecord(Model):
+    """A printed code (``printed_id`` is its token's holder field, random), and one item
+    ``person:<person_id>`` per person naming the one in force (``current``): issuing a
+    new one moves that pointer with a conditional write, which revokes the previous."""
+
+    class Meta(TableMeta):
+        table_name = "printed_codes"
+
+    printed_id = UnicodeAttribute(hash_key=True)
+    person_id = UnicodeAttribute()
+    current = UnicodeAttribute(null=True)  # on the person:<id> item only
+    issued_by = UnicodeAttribute(null=True)
+    issued_at = UTCDateTimeAttribute(null=True)
+    expires_at = UTCDateTimeAttribute(null=True)
+    expires = TTLAttribute(null=True)  # a day after the code's own expiry
+
+
+class CareRequestByPersonIndex(GlobalSecondaryIndex["CareRequestRecord"]):
+    """The requests a person's own account has to answer, oldest first."""
+
+    Meta = index_meta("by_person")
+    person_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+@table
+class CareRequestRecord(Model):
+    """A guardian's request to care for a person with an account of their own; the id is
+    derived from the person and the guardian, so asking twice finds one item."""
+
+    class Meta(TableMeta):
+        table_name = "care_requests"
+
+    request_id = UnicodeAttribute(hash_key=True)
+    person_id = UnicodeAttribute()
+    guardian_user_id = UnicodeAttribute()
+    relation = UnicodeAttribute()
+    state = UnicodeAttribute()  # pending | accepted | refused
+    created_at = UTCDateTimeAttribute()
+    decided_at = UTCDateTimeAttribute(null=True)
+    expires = TTLAttribute()  # a week after asking; a month after the answer
+    by_person = CareRequestByPersonIndex()
+
+
+class DisputeQueueIndex(GlobalSecondaryIndex["DisputeRecord"]):
+    """Sparse: only disputes a reviewer must still decide carry ``queue``."""
+
+    Meta = index_meta("queue")
+    queue = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class DisputeByClaimantIndex(GlobalSecondaryIndex["DisputeRecord"]):
+    Meta = index_meta("by_claimant")
+    claimant_user_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+@table
+class DisputeRecord(Model):
+    """A second account's claim to an ID number another account holds."""
+
+    class Meta(TableMeta):
+        table_name = "disputes"
+
+    dispute_id = UnicodeAttribute(hash_key=True)
+    person_id = UnicodeAttribute()
+    claimant_user_id = UnicodeAttribute()
+    holder_user_id = UnicodeAttribute()
+    claimant_vouched = BooleanAttribute(default=False)
+    holder_vouched = BooleanAttribute(default=False)
+    payload_enc = UnicodeAttribute()  # the claimant's declaration, encrypted
+    relation = UnicodeAttribute(default="self")
+    state = UnicodeAttribute()  # open | proof_requested | moved | kept
+    queue = UnicodeAttribute(null=True)
+    evidence = UnicodeAttribute(null=True)  # the claimant's appeal text
+    decided_by = UnicodeAttribute(null=True)
+    decided_at = UTCDateTimeAttribute(null=True)
+    note = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    expires = TTLAttribute(null=True)  # six months after the decision
+    by_queue = DisputeQueueIndex()
+    by_claimant = DisputeByClaimantIndex()
+
 
 DISPUTE_QUEUE = frozenset({"dispute_id", "queue", "created_at"})
 

@@ -19,28 +19,57 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
+from pynamodb.indexes import GlobalSecondaryIndex
+from pynamodb.models import Model
 
 from chalicelib.colours.model import RiskArea
-from chalicelib.colours.store import SCAN_SHARDS
+from chalicelib.colours.store import SCAN_SHARDS, ScanRecord
+from chalicelib.identity.store import UserRecord
+from chalicelib.itinerary.store import PlaceDayRecord
 from chalicelib.kernel.dynamo.common import HELD_FEEDS, decode_cursor, to_page
 from chalicelib.kernel.dynamo.errors import conditional_failed, translate
-from chalicelib.kernel.dynamo.models import (
-    CheckinRecord,
-    PersonRecord,
-    PlaceDayRecord,
-    RiskFeedRecord,
-    RuntimeRecord,
-    ScanRecord,
-    UserRecord,
-)
+from chalicelib.kernel.dynamo.runtime import RuntimeRecord
+from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
 from chalicelib.kernel.dynamo.ttl import expired, live
 from chalicelib.kernel.errors import Conflict, PayloadTooLarge
 from chalicelib.kernel.paging import Page
 from chalicelib.kernel.times import rfc3339
-from chalicelib.people.store import DynamoPeople
+from chalicelib.people.store import DynamoPeople, PersonRecord
 from chalicelib.risk.rules import HeldSnapshot, Snapshot, Unresolved
+from chalicelib.venues.store import CheckinRecord
+
+
+class RiskFeedHeldIndex(GlobalSecondaryIndex["RiskFeedRecord"]):
+    """Sparse: only held snapshots carry ``queue``, oldest first (what an official confirms)."""
+
+    Meta = index_meta("queue")
+    queue = UnicodeAttribute(hash_key=True)
+    stored_at = UTCDateTimeAttribute(range_key=True)
+
+
+@table
+class RiskFeedRecord(Model):
+    """A stored risk-area snapshot; the item ``@active`` points at the active one."""
+
+    class Meta(TableMeta):
+        table_name = "risk_feeds"
+
+    feed_id = UnicodeAttribute(hash_key=True)
+    state = UnicodeAttribute()
+    published_at = UTCDateTimeAttribute(null=True)
+    stored_at = UTCDateTimeAttribute()
+    areas = JSONAttribute(default=list)
+    unresolved = JSONAttribute(default=list)
+    source = UnicodeAttribute(null=True)
+    active_feed_id = UnicodeAttribute(null=True)
+    confirmed_by = UnicodeAttribute(null=True)
+    queue = UnicodeAttribute(null=True)  # "held" while the snapshot waits for an official
+    held_why = UnicodeAttribute(null=True)  # why it was held (riskfeed.HOLD_REASONS)
+    by_queue = RiskFeedHeldIndex()
+
 
 ACTIVE = "@active"
 MAX_SNAPSHOT_BYTES = 380_000  # DynamoDB's item limit is 400 KB; keep room for the rest

@@ -82,7 +82,7 @@ def test_the_same_openid_logs_into_the_same_account(client, wechat):
 
 
 def test_session_key_is_stored_encrypted(client, wechat):
-    from chalicelib.kernel.dynamo.models import IdentityRecord
+    from chalicelib.identity.store import IdentityRecord
 
     _session_reply(wechat)
     post(client, "/v1/auth/wechat", {"code": "a"})
@@ -121,7 +121,7 @@ def test_an_expired_shared_token_is_refreshed(client, wechat, clock):
 
 @pytest.mark.parametrize("errcode", [40029, 40163])
 def test_a_code_wechat_rejects_is_401(client, wechat, errcode):
-    from chalicelib.kernel.dynamo.models import IdentityRecord
+    from chalicelib.identity.store import IdentityRecord
 
     wechat.get(SESSION_URL, json={"errcode": errcode, "errmsg": "invalid code"})
 
@@ -465,7 +465,7 @@ def test_alipay_timeout_is_503(client, alipay, error):
 
 
 def test_an_answer_with_a_bad_signature_is_502_and_logs_no_one_in(client, alipay):
-    from chalicelib.kernel.dynamo.models import IdentityRecord
+    from chalicelib.identity.store import IdentityRecord
 
     alipay.corrupt_signature = True
 
@@ -596,7 +596,7 @@ CERTIFIED = {
 
 
 def _vouched_hash(user_id: str) -> str | None:
-    from chalicelib.kernel.dynamo.models import UserRecord
+    from chalicelib.identity.store import UserRecord
 
     return UserRecord.get(user_id).vouched_id_hash
 

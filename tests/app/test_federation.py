@@ -16,15 +16,12 @@ import pytest
 
 from chalicelib.codes import token as healthcode
 from chalicelib.colours.model import Colour
+from chalicelib.colours.store import ScanRecord
 from chalicelib.federation import rules as federation
-from chalicelib.kernel.dynamo.models import (
-    AuditRecord,
-    ConversionRecord,
-    PartnerStatusRecord,
-    ScanRecord,
-)
+from chalicelib.federation.store import ConversionRecord, PartnerStatusRecord
 from chalicelib.kernel.settings import Settings
 from chalicelib.kernel.signing import ed25519_verify
+from chalicelib.officials.audit_store import AuditRecord
 from tests.conftest import TEST_ENV
 from tests.federation_helpers import (
     KeyPair,
