@@ -39,7 +39,7 @@ def run() -> list[dict[str, Any]]:
         from chalicelib import bootstrap, cli
         from chalicelib.colours.model import Stay
         from chalicelib.itinerary.rules import CardPolicy, build_card, parse_stays
-        from chalicelib.kernel.dynamo.models import StayRecord
+        from chalicelib.itinerary.store import StayRecord
         from chalicelib.kernel.reference_data import divisions, is_country
         from chalicelib.kernel.roles import Role
         from chalicelib.kernel.session import SessionClaims

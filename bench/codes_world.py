@@ -261,15 +261,12 @@ def world() -> Iterator[World]:
         from app import app
         from chalicelib import bootstrap, cli
         from chalicelib.codes import token as healthcode
-        from chalicelib.kernel.dynamo.models import (
-            AuditRecord,
-            ColourRecord,
-            IdentityRecord,
-            ScanRecord,
-            UserRecord,
-        )
+        from chalicelib.codes.store import ScanRecord
+        from chalicelib.colours.store import ColourRecord
+        from chalicelib.identity.store import IdentityRecord, UserRecord
         from chalicelib.kernel.settings import Settings
         from chalicelib.kernel.signing import ed25519_verify
+        from chalicelib.officials.audit_store import AuditRecord
         from chalicelib.verify import verify_offline
         from tests.helpers import body, declaration, get, login, make_id_number, post
 

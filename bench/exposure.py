@@ -72,9 +72,9 @@ class _Recorder:
 
 
 def _record(person: str, venue: str, at: Any, expires: Any) -> Any:
-    from chalicelib.kernel.dynamo.models import CheckinRecord
     from chalicelib.kernel.times import local_day
     from chalicelib.venues.rules import hour_bucket
+    from chalicelib.venues.store import CheckinRecord
 
     text = at.isoformat()
     return CheckinRecord(
@@ -128,8 +128,8 @@ def _measure(population: int) -> dict[str, Any]:
 
     with _fake_aws(), _stdout_to_devnull(), _KeyedMotoReads() as reads:
         from chalicelib import bootstrap, cli
-        from chalicelib.kernel.dynamo.models import CheckinRecord
         from chalicelib.kernel.settings import Settings
+        from chalicelib.venues.store import CheckinRecord
 
         settings = Settings.from_mapping(ENV)
         cli.create_tables(settings)

@@ -78,13 +78,10 @@ def _label(population: int) -> str:
 def _check_fast_path(reads: _KeyedMotoReads, world: dict[str, Any]) -> int:
     """The reads the push and the scan make, once through the fast path and once through
     moto as shipped: they must answer the same. Returns how many were compared."""
-    from chalicelib.kernel.dynamo.models import (
-        DeclarationRecord,
-        PersonRecord,
-        PlaceDayRecord,
-        StayRecord,
-        UserRecord,
-    )
+    from chalicelib.declarations.store import DeclarationRecord
+    from chalicelib.identity.store import UserRecord
+    from chalicelib.itinerary.store import PlaceDayRecord, StayRecord
+    from chalicelib.people.store import PersonRecord
 
     person, phone, place_day = world["probe"]
     probes: list[Callable[[], Any]] = [
@@ -128,16 +125,13 @@ def _populate(population: int, samples: dict[str, str]) -> dict[str, Any]:
     from codes_world import NOW
 
     from chalicelib.colours.rules import Policy
-    from chalicelib.kernel.dynamo.models import (
-        ColourRecord,
-        DeclarationRecord,
-        PersonRecord,
-        PlaceDayRecord,
-        StayRecord,
-        UserRecord,
-    )
+    from chalicelib.colours.store import ColourRecord
+    from chalicelib.declarations.store import DeclarationRecord
+    from chalicelib.identity.store import UserRecord
+    from chalicelib.itinerary.store import PlaceDayRecord, StayRecord
     from chalicelib.kernel.times import local_day, local_midnight
     from chalicelib.people.rules import self_person_id
+    from chalicelib.people.store import PersonRecord
 
     rng = random.Random(SEED)
     districts, cities = _places()
@@ -260,10 +254,11 @@ def _measure(population: int) -> dict[str, Any]:
 
     with _fake_aws(), _stdout_to_devnull(), _KeyedMotoReads() as reads:
         from chalicelib import bootstrap, cli
-        from chalicelib.kernel.dynamo.models import ColourRecord, PersonRecord
+        from chalicelib.colours.store import ColourRecord
         from chalicelib.kernel.roles import Role
         from chalicelib.kernel.session import SessionClaims
         from chalicelib.kernel.settings import Settings
+        from chalicelib.people.store import PersonRecord
 
         settings = Settings.from_mapping(ENV)
         cli.create_tables(settings)

@@ -31,12 +31,12 @@ if str(ROOT) not in sys.path:
 _CLIENTS = """
 import sys, time
 sys.path.insert(0, {root!r})
-from chalicelib.kernel.dynamo import models
+from chalicelib import datamodel
 if {shared}:
     from chalicelib.kernel.dynamo.sessions import share_sessions
     share_sessions()
 started = time.process_time()
-for model in models.ALL_MODELS:
+for model in datamodel.all_models():
     model._get_connection().connection.client
 print(time.process_time() - started)
 """

@@ -43,11 +43,11 @@ def utc_now() -> datetime:
 
 def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Container:
     """Wire the real adapters for ``settings``."""
-    from chalicelib.kernel.dynamo import models
+    from chalicelib import datamodel
 
     bus = events.MessageBus()
     k = build_kernel(settings, clock=clock, publish=bus.publish)
-    models.bind(
+    datamodel.bind(
         table_prefix=settings.table_prefix, region=settings.aws_region, host=settings.aws_endpoint
     )
     limiter = limits_wire.wire(k)

@@ -111,12 +111,12 @@ def decommission(settings: Settings, *, dry_run: bool) -> dict[str, Any]:
     command that runs once, with the operator's credentials (the Lambda may not
     scan); never on a request or scheduled path.
     """
+    from chalicelib import datamodel
     from chalicelib.bootstrap import utc_now
     from chalicelib.kernel import retention
-    from chalicelib.kernel.dynamo import models
     from chalicelib.kernel.dynamo.purge import purge
 
-    models.bind(
+    datamodel.bind(
         table_prefix=settings.table_prefix, region=settings.aws_region, host=settings.aws_endpoint
     )
 

@@ -16,13 +16,13 @@ from chalicelib.kernel.settings import Settings
 
 def create_tables(settings: Settings) -> list[str]:
     """Create the missing tables (with their TTL); return the names created."""
-    from chalicelib.kernel.dynamo import models
+    from chalicelib import datamodel
 
-    models.bind(
+    datamodel.bind(
         table_prefix=settings.table_prefix, region=settings.aws_region, host=settings.aws_endpoint
     )
     created = []
-    for model in models.ALL_MODELS:
+    for model in datamodel.all_models():
         if not model.exists():
             model.create_table(wait=True)
             created.append(model.Meta.table_name)

@@ -15,7 +15,7 @@ the API Gateway responses that give gateway-made errors the app's shape, and
 ``*/*`` as the API's binary media types, so a browser gets the PNG code as bytes.
 
 The ``.chalice/policy-<stage>.json`` files are the Lambda role's least-privilege
-policies; Chalice's ``autogen_policy`` is off for every stage.
+policies (``infra/iam.py``); Chalice's ``autogen_policy`` is off for every stage.
 """
 
 from __future__ import annotations
@@ -31,14 +31,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from chalicelib.kernel.dynamo import models  # noqa: E402 - needs the repo root on sys.path
+from chalicelib import datamodel  # noqa: E402 - needs the repo root on sys.path
+from chalicelib.kernel.dynamo.tables import ttl_attribute  # noqa: E402
+from infra.iam import APP, POLICY_STAGES, lambda_policy  # noqa: E402
 
-# The partition we deploy to: cn-northwest-1 (Ningxia). Data about Chinese
-# citizens' health stays in China. The template itself uses ${AWS::Partition}.
-PARTITION = "aws-cn"
-APP = "yima"
 DEPLOYED_STAGES = ("dev", "prod")
-POLICY_STAGES = ("local", "dev", "prod")
 LAMBDA_TIMEOUT_SECONDS = 30  # .chalice/config.json lambda_timeout
 REST_API_ID = "RestAPI"  # the logical id of Chalice's AWS::Serverless::Api
 RECOLOUR_FUNCTION = "Recolour"  # the logical id Chalice gives @app.on_sqs_message recolour
@@ -73,7 +70,7 @@ def _deleted(resource: dict[str, Any]) -> dict[str, Any]:
 
 def table_logical_id(model: type[Any]) -> str:
     """``place_days`` → ``PlaceDaysTable``."""
-    logical = models.LOGICAL_NAMES[model]
+    logical = datamodel.logical_names()[model]
     return "".join(part.capitalize() for part in re.split(r"[_\-]", logical)) + "Table"
 
 
@@ -87,7 +84,7 @@ def table_resource(model: type[Any]) -> dict[str, Any]:
     schema = model._get_schema()
     definitions = {d["AttributeName"]: d["AttributeType"] for d in schema["attribute_definitions"]}
     properties: dict[str, Any] = {
-        "TableName": _sub(f"{APP}-${{Stage}}-{models.LOGICAL_NAMES[model]}"),
+        "TableName": _sub(f"{APP}-${{Stage}}-{datamodel.logical_names()[model]}"),
         "BillingMode": "PAY_PER_REQUEST",
         "AttributeDefinitions": [
             {"AttributeName": name, "AttributeType": definitions[name]}
@@ -111,7 +108,7 @@ def table_resource(model: type[Any]) -> dict[str, Any]:
             }
             for index in indexes
         ]
-    ttl = models.ttl_attribute(model)
+    ttl = ttl_attribute(model)
     if ttl is not None:
         properties["TimeToLiveSpecification"] = {"AttributeName": ttl, "Enabled": True}
     return _retained({"Type": "AWS::DynamoDB::Table", "Properties": properties})
@@ -445,7 +442,7 @@ def tables_template() -> dict[str, Any]:
     """The CloudFormation fragment merged into Chalice's packaged SAM template."""
     resources: dict[str, Any] = {}
     outputs: dict[str, Any] = {}
-    for model in models.ALL_MODELS:
+    for model in datamodel.all_models():
         logical_id = table_logical_id(model)
         if logical_id in resources:
             raise ValueError(f"two models map to the resource id {logical_id}")
@@ -484,96 +481,6 @@ def tables_template() -> dict[str, Any]:
         "Conditions": {"IsProd": {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}},
         "Resources": resources,
         "Outputs": outputs,
-    }
-
-
-# --- IAM policies for the Lambda role ---------------------------------------------------
-
-DYNAMODB_ACTIONS = (
-    "dynamodb:BatchGetItem",
-    "dynamodb:BatchWriteItem",
-    "dynamodb:ConditionCheckItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:Query",
-    "dynamodb:UpdateItem",
-)
-SQS_ACTIONS = (
-    "sqs:ChangeMessageVisibility",
-    "sqs:DeleteMessage",
-    "sqs:GetQueueAttributes",
-    "sqs:GetQueueUrl",
-    "sqs:ReceiveMessage",
-    "sqs:SendMessage",
-)
-
-
-def lambda_policy(stage: str) -> dict[str, Any]:
-    """The least-privilege policy of the stage's Lambda role (no Scan, no wildcard actions)."""
-    if stage not in POLICY_STAGES:
-        raise ValueError(f"unknown stage {stage!r}")
-    prefix = f"{APP}-{stage}-"
-    arn = f"arn:{PARTITION}"
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "Logs",
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                # Function names start with the stack name: deploy the stack as yima-<stage>.
-                "Resource": [
-                    f"{arn}:logs:*:*:log-group:/aws/lambda/{prefix}*",
-                    f"{arn}:logs:*:*:log-group:/aws/lambda/{prefix}*:log-stream:*",
-                ],
-            },
-            {
-                "Sid": "Tables",
-                "Effect": "Allow",
-                "Action": list(DYNAMODB_ACTIONS),
-                "Resource": [
-                    f"{arn}:dynamodb:*:*:table/{prefix}*",
-                    f"{arn}:dynamodb:*:*:table/{prefix}*/index/*",
-                ],
-            },
-            {
-                "Sid": "AppSecret",
-                "Effect": "Allow",
-                "Action": ["secretsmanager:GetSecretValue"],
-                # Secrets Manager appends "-" and six random characters to the name.
-                "Resource": [f"{arn}:secretsmanager:*:*:secret:{APP}/{stage}/app-??????"],
-            },
-            {
-                "Sid": "DataKeys",
-                "Effect": "Allow",
-                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-                "Resource": [f"{arn}:kms:*:*:key/*"],
-                # Only the stage's key, named by its alias, and only for this stage's context.
-                "Condition": {
-                    "ForAnyValue:StringEquals": {"kms:ResourceAliases": f"alias/{prefix}data"},
-                    "StringEquals": {"kms:EncryptionContext:stage": stage},
-                },
-            },
-            {
-                "Sid": "FeedObjects",
-                "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:PutObject"],
-                "Resource": [f"{arn}:s3:::{prefix}feeds/*"],
-            },
-            {
-                "Sid": "FeedBucket",
-                "Effect": "Allow",
-                "Action": ["s3:ListBucket"],
-                "Resource": [f"{arn}:s3:::{prefix}feeds"],
-            },
-            {
-                "Sid": "RecolourQueue",
-                "Effect": "Allow",
-                "Action": list(SQS_ACTIONS),
-                "Resource": [f"{arn}:sqs:*:*:{prefix}recolour"],
-            },
-        ],
     }
 
 

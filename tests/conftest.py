@@ -100,9 +100,9 @@ def aws(_moto: None) -> Iterator[None]:
 
 
 def _empty_tables() -> None:
-    from chalicelib.kernel.dynamo.models import ALL_MODELS
+    from chalicelib.datamodel import all_models
 
-    for model in ALL_MODELS:
+    for model in all_models():
         keys = [model._hash_keyname, model._range_keyname]
         with model.batch_write() as batch:
             for item in model.scan(attributes_to_get=[k for k in keys if k]):

@@ -141,7 +141,7 @@ def _throttle_response(url: str) -> AWSResponse:
 def transient_throttles(operation: str, times: int) -> Iterator[Counter[str]]:
     """The next ``times`` DynamoDB ``operation`` calls get a throttling answer over HTTP,
     before moto sees them: botocore retries them as it would against AWS."""
-    from chalicelib.kernel.dynamo import models
+    from chalicelib.datamodel import all_models
 
     counts: Counter[str] = Counter()
     lock = threading.Lock()
@@ -155,7 +155,7 @@ def transient_throttles(operation: str, times: int) -> Iterator[Counter[str]]:
             counts["throttled"] += 1
         return _throttle_response(request.url)
 
-    clients = {id(c): c for c in (m._get_connection().connection.client for m in models.ALL_MODELS)}
+    clients = {id(c): c for c in (m._get_connection().connection.client for m in all_models())}
     for client in clients.values():
         client.meta.events.register_first(f"before-send.dynamodb.{operation}", before_send)
     try:

@@ -27,10 +27,9 @@ def wire(
     audit: Audit,
     federation: FederationService,
 ) -> tuple[CodeService, GateService]:
-    from chalicelib.colours.store import DynamoScans
+    from chalicelib.codes.store import DynamoPrintedCodes, DynamoScans
     from chalicelib.kernel import reference_data
     from chalicelib.kernel.signing import ed25519_verify
-    from chalicelib.people.care_store import DynamoPrintedCodes
 
     settings, clock = kernel.settings, kernel.clock
     gate = GateService(

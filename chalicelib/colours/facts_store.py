@@ -13,6 +13,7 @@ from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist
 
+from chalicelib.codes.store import ScanRecord
 from chalicelib.colours.model import (
     PartnerStatus,
     RiskArea,
@@ -22,19 +23,14 @@ from chalicelib.colours.model import (
     VenueExposure,
     VenueScan,
 )
-from chalicelib.federation.store import partner_status
+from chalicelib.federation.store import PartnerStatusRecord, partner_status
+from chalicelib.identity.store import UserRecord
+from chalicelib.itinerary.store import StayRecord
 from chalicelib.kernel.dynamo.common import Clock
 from chalicelib.kernel.dynamo.errors import translate
-from chalicelib.kernel.dynamo.models import (
-    PartnerStatusRecord,
-    RiskFeedRecord,
-    ScanRecord,
-    StayRecord,
-    TestResultRecord,
-    UserRecord,
-)
 from chalicelib.kernel.dynamo.ttl import live
-from chalicelib.risk.store import ActivePointer
+from chalicelib.labs.store import TestResultRecord
+from chalicelib.risk.store import ActivePointer, RiskFeedRecord
 from chalicelib.venues.store import DynamoCheckins, DynamoExposures, DynamoVaccinations
 
 

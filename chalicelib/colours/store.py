@@ -1,4 +1,4 @@
-"""Stored colours (optimistic lock on the person's version) and checkpoint scans.
+"""Stored colours, with an optimistic lock on the person's version.
 
 Reads of tables with a TTL drop expired items (``ttl.live`` / ``ttl.expired``):
 DynamoDB deletes them only lazily. Retention periods come from
@@ -7,12 +7,20 @@ DynamoDB deletes them only lazily. Retention periods come from
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
 from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
 
 from chalicelib.colours.model import (
     Assessment,
@@ -25,10 +33,55 @@ from chalicelib.colours.model import (
 from chalicelib.colours.rules import ACTIONS
 from chalicelib.kernel.dynamo.common import StaleWrite, iso_text, parse_time_text
 from chalicelib.kernel.dynamo.errors import conditional_failed, translate
-from chalicelib.kernel.dynamo.models import ColourRecord, ScanRecord
-from chalicelib.kernel.times import local_day
+from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
 from chalicelib.people.rules import Person
 from chalicelib.venues.rules import VaccinationSummary
+
+
+class ColourByDueIndex(GlobalSecondaryIndex["ColourRecord"]):
+    """``due_bucket`` is the UTC hour of ``valid_until``: expire_due reads a few buckets."""
+
+    Meta = index_meta("by_due", KeysOnlyProjection())
+    due_bucket = UnicodeAttribute(hash_key=True)
+    valid_until = UTCDateTimeAttribute(range_key=True)
+
+
+class ColourByHolderIndex(GlobalSecondaryIndex["ColourRecord"]):
+    """A checkpoint's scan: the token's pseudonymous holder id → the current colour."""
+
+    Meta = index_meta("by_holder")
+    holder_id = UnicodeAttribute(hash_key=True)
+
+
+@table
+class ColourRecord(Model):
+    """The stored colour of a person, with what it was computed from.
+
+    It also carries the holder id and the masked name and ID number, so that
+    showing a code is one GetItem and verifying one is one Query.
+    """
+
+    class Meta(TableMeta):
+        table_name = "colours"
+
+    person_id = UnicodeAttribute(hash_key=True)
+    holder_id = UnicodeAttribute(null=True)
+    name_masked = UnicodeAttribute(null=True)
+    id_masked = UnicodeAttribute(null=True)
+    owner_user_id = UnicodeAttribute(null=True)
+    itinerary_starred = BooleanAttribute(null=True)
+    latest_test = JSONAttribute(null=True)  # {result, sampled_at, lab}: the badge's source
+    vaccination = JSONAttribute(null=True)  # {doses, last_at}: shown with the code
+    colour = UnicodeAttribute()
+    reasons = JSONAttribute(default=list)
+    valid_until = UTCDateTimeAttribute(null=True)
+    due_bucket = UnicodeAttribute(null=True)
+    computed_at = UTCDateTimeAttribute()
+    policy_version = UnicodeAttribute()
+    feed_id = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+    by_due = ColourByDueIndex()
+    by_holder = ColourByHolderIndex()
 
 
 def reasons_to_json(reasons: Iterable[Reason]) -> list[dict[str, Any]]:
@@ -183,47 +236,3 @@ class DynamoColours:
             for record in ColourRecord.by_holder.query(holder_id, limit=1):
                 return _stored(record)
         return None
-
-
-# A district's scans of a day are spread over this many index keys (<district>#<day>#<n>,
-# n from the person id): at the morning peak the busiest district alone writes about one
-# partition's worth of index entries a second onto one key (docs/capacity.md). The risk
-# refresh, which runs rarely, reads all of them.
-SCAN_SHARDS = 16
-
-
-def scan_region_key(region_code: str, day: str, person_id: str) -> str:
-    shard = (
-        int.from_bytes(hashlib.blake2b(person_id.encode(), digest_size=2).digest()) % SCAN_SHARDS
-    )
-    return f"{region_code}#{day}#{shard}"
-
-
-class DynamoScans:
-    def add(
-        self,
-        *,
-        person_id: str,
-        scan_id: str,
-        venue_id: str | None,
-        region_code: str | None,
-        scanned_by: str,
-        colour: str,
-        at: datetime,
-        expires: datetime,
-    ) -> None:
-        record = ScanRecord(
-            person_id,
-            f"{at.isoformat()}#{scan_id}",
-            venue_id=venue_id,
-            region_code=region_code,
-            region_day=scan_region_key(region_code, local_day(at).isoformat(), person_id)
-            if region_code
-            else None,
-            scanned_by=scanned_by,
-            colour=colour,
-            scanned_at=at,
-            expires=expires,
-        )
-        with translate():
-            record.save()

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.indexes import GlobalSecondaryIndex
+from pynamodb.models import Model
 
 from chalicelib.declarations.rules import Declaration
 from chalicelib.kernel import retention
@@ -22,9 +31,48 @@ from chalicelib.kernel.dynamo.common import (
     transition,
 )
 from chalicelib.kernel.dynamo.errors import conditional_failed, translate
-from chalicelib.kernel.dynamo.models import DeclarationRecord
+from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
 from chalicelib.kernel.dynamo.ttl import expired, live
 from chalicelib.kernel.paging import Page
+
+
+class DeclarationByPersonIndex(GlobalSecondaryIndex["DeclarationRecord"]):
+    Meta = index_meta("by_person")
+    person_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class DeclarationReviewQueueIndex(GlobalSecondaryIndex["DeclarationRecord"]):
+    """Sparse: only declarations waiting for a reviewer carry ``review_queue``."""
+
+    Meta = index_meta("review_queue")
+    review_queue = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+@table
+class DeclarationRecord(Model):
+    class Meta(TableMeta):
+        table_name = "declarations"
+
+    declaration_id = UnicodeAttribute(hash_key=True)
+    person_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    payload_enc = UnicodeAttribute()
+    symptoms = ListAttribute(of=UnicodeAttribute, default=list)
+    contact_with_confirmed = BooleanAttribute(default=False)
+    abroad_14d = BooleanAttribute(default=False)
+    residence_region = UnicodeAttribute()
+    review_reasons = ListAttribute(of=UnicodeAttribute, default=list)
+    review_queue = UnicodeAttribute(null=True)
+    reviewed_by = UnicodeAttribute(null=True)
+    review_note = UnicodeAttribute(null=True)
+    reviewed_at = UTCDateTimeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    expires = TTLAttribute(null=True)  # set once a newer declaration replaces it
+    by_person = DeclarationByPersonIndex()
+    by_review_queue = DeclarationReviewQueueIndex()
 
 
 def _set_expiry(record: DeclarationRecord, expires: datetime) -> None:

@@ -14,13 +14,78 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from pynamodb.attributes import (
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.models import Model
 
 from chalicelib.colours.model import Colour, PartnerStatus
 from chalicelib.federation.rules import Conversion, TrustList
 from chalicelib.kernel.dynamo.errors import conditional_failed, translate
-from chalicelib.kernel.dynamo.models import ConversionRecord, PartnerStatusRecord, TrustListRecord
+from chalicelib.kernel.dynamo.tables import TableMeta, table
 from chalicelib.kernel.errors import Conflict
+
+
+@table
+class TrustListRecord(Model):
+    """A verified trust list, kept per version (``v<version>``, immutable); the item
+    ``@current`` names the version in force (raised only, with a conditional write)."""
+
+    class Meta(TableMeta):
+        table_name = "trust_lists"
+
+    list_key = UnicodeAttribute(hash_key=True)  # "@current" or "v0000000003"
+    version = NumberAttribute()
+    issued_at = UTCDateTimeAttribute(null=True)
+    document = JSONAttribute(null=True)  # the signed document as uploaded
+    uploaded_by = UnicodeAttribute(null=True)
+    uploaded_at = UTCDateTimeAttribute()
+
+
+@table
+class PartnerStatusRecord(Model):
+    """A partner region's latest attestation about one federation hash; gone at its end."""
+
+    class Meta(TableMeta):
+        table_name = "partner_status"
+
+    fed_hash = UnicodeAttribute(hash_key=True)
+    region = UnicodeAttribute(range_key=True)
+    colour = UnicodeAttribute()
+    reasons = ListAttribute(of=UnicodeAttribute, default=list)
+    valid_until = UTCDateTimeAttribute()
+    attested_at = UTCDateTimeAttribute()
+    batch_id = UnicodeAttribute()
+    kid = UnicodeAttribute()
+    received_at = UTCDateTimeAttribute()
+    expires = TTLAttribute()  # = valid_until
+
+
+@table
+class ConversionRecord(Model):
+    """A partner's or the national code converted into one of ours (way (b)), found by
+    the local code's holder id when a checkpoint scans it."""
+
+    class Meta(TableMeta):
+        table_name = "conversions"
+
+    holder_id = UnicodeAttribute(hash_key=True)
+    source_region = UnicodeAttribute()
+    source_kid = UnicodeAttribute()
+    source_holder = UnicodeAttribute()
+    colour = UnicodeAttribute()
+    source_expires_at = UTCDateTimeAttribute()
+    expires_at = UTCDateTimeAttribute()
+    converted_by = UnicodeAttribute()
+    converted_at = UTCDateTimeAttribute()
+    expires = TTLAttribute()
+
 
 CURRENT = "@current"
 CONVERSION_RETENTION = timedelta(days=15)  # as long as the scans of the same codes

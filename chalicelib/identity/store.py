@@ -4,14 +4,59 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pynamodb.attributes import ListAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
 
 from chalicelib.identity.rules import Identity, User
 from chalicelib.kernel.dynamo.errors import conditional_failed, translate
-from chalicelib.kernel.dynamo.models import IdentityRecord, RuntimeRecord, UserRecord
+from chalicelib.kernel.dynamo.runtime import RuntimeRecord
+from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
 from chalicelib.kernel.errors import Conflict
 from chalicelib.kernel.roles import Role
+
+
+@table
+class IdentityRecord(Model):
+    """A login identity (``wechat:<appid>:<openid>``, ``alipay:<uid>``, ``dev:<subject>``)."""
+
+    class Meta(TableMeta):
+        table_name = "identities"
+
+    subject = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    role = UnicodeAttribute(default="citizen")
+    session_key_enc = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    last_login_at = UTCDateTimeAttribute()
+
+
+class UserByPhoneIndex(GlobalSecondaryIndex["UserRecord"]):
+    Meta = index_meta("by_phone", KeysOnlyProjection())
+    phone_hash = UnicodeAttribute(hash_key=True)
+
+
+@table
+class UserRecord(Model):
+    """An account holder: one per person across channels, joined by verified phone."""
+
+    class Meta(TableMeta):
+        table_name = "users"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    phone_hash = UnicodeAttribute(null=True)
+    phone_enc = UnicodeAttribute(null=True)
+    phone_masked = UnicodeAttribute(null=True)
+    channels = ListAttribute(of=UnicodeAttribute, default=list)
+    created_at = UTCDateTimeAttribute()
+    # The keyed hash of the ID number the login channel vouches for (Alipay's certified
+    # user info, WeChat's real-name check; the dev login's vouched_id_number): an
+    # identity dispute about that number is decided for this account automatically.
+    vouched_id_hash = UnicodeAttribute(null=True)
+    by_phone = UserByPhoneIndex()
 
 
 def _user(record: UserRecord) -> User:

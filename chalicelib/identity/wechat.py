@@ -39,9 +39,9 @@ from wechatpy.session import SessionStorage
 
 from chalicelib.identity.rules import WeChatSession
 from chalicelib.kernel.dynamo.errors import translate
-from chalicelib.kernel.dynamo.models import RuntimeRecord
+from chalicelib.kernel.dynamo.lease import DynamoLease
+from chalicelib.kernel.dynamo.runtime import RuntimeRecord
 from chalicelib.kernel.errors import Forbidden, InvalidInput, Unauthenticated, UpstreamUnavailable
-from chalicelib.risk.store import DynamoLease
 
 # https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-login/code2Session.html
 _BAD_CODE = {40029, 40163}  # invalid code, code already used

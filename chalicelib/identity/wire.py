@@ -42,7 +42,7 @@ def wire(kernel: Kernel, *, throttle: Callable[[str], None]) -> AuthService:
 
 
 def wire_disputes(kernel: Kernel, *, auth: AuthService, people: People, audit: Audit) -> Any:
-    from chalicelib.people.care_store import DynamoDisputes
+    from chalicelib.identity.disputes_store import DynamoDisputes
 
     return DisputeService(
         disputes=DynamoDisputes(clock=kernel.clock),

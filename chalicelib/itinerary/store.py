@@ -16,14 +16,66 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from pynamodb.attributes import (
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException
+from pynamodb.models import Model
 
 from chalicelib.colours.model import Stay
 from chalicelib.itinerary.rules import local_days
 from chalicelib.kernel.dynamo.errors import conditional_failed, translate
-from chalicelib.kernel.dynamo.models import IdempotencyRecord, PlaceDayRecord, StayRecord
+from chalicelib.kernel.dynamo.tables import TableMeta, table
 from chalicelib.kernel.dynamo.ttl import live
 from chalicelib.kernel.errors import Conflict, UpstreamUnavailable
+
+
+@table
+class StayRecord(Model):
+    """One carrier-reported stay of a phone (keyed hash, never the number)."""
+
+    class Meta(TableMeta):
+        table_name = "stays"
+
+    phone_hash = UnicodeAttribute(hash_key=True)
+    stay_key = UnicodeAttribute(range_key=True)  # "<entered_at>#<kind>#<place>"
+    place = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    entered_at = UTCDateTimeAttribute()
+    left_at = UTCDateTimeAttribute()
+    batch_id = UnicodeAttribute()
+    received_at = UTCDateTimeAttribute()
+    expires = TTLAttribute()
+
+
+@table
+class PlaceDayRecord(Model):
+    """Index item: which phones stayed in a place on a local day (for recolouring)."""
+
+    class Meta(TableMeta):
+        table_name = "place_days"
+
+    place_day = UnicodeAttribute(hash_key=True)  # "610100#2026-11-20"
+    phone_hash = UnicodeAttribute(range_key=True)
+    expires = TTLAttribute()
+
+
+@table
+class IdempotencyRecord(Model):
+    """aws-lambda-powertools' idempotency table schema (key ``id``, TTL ``expiration``)."""
+
+    class Meta(TableMeta):
+        table_name = "idempotency"
+
+    id = UnicodeAttribute(hash_key=True)
+    expiration = TTLAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    data = UnicodeAttribute(null=True)
+    validation = UnicodeAttribute(null=True)
+    in_progress_expiration = NumberAttribute(null=True)
 
 
 class DynamoStays:

@@ -12,14 +12,82 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from pynamodb.attributes import (
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.exceptions import PutError
+from pynamodb.models import Model
 
 from chalicelib.kernel.dynamo.errors import translate
-from chalicelib.kernel.dynamo.models import TestResultRecord, TestSampleRecord, TestSiteRecord
+from chalicelib.kernel.dynamo.tables import TableMeta, table
 from chalicelib.kernel.dynamo.ttl import expired, live
 from chalicelib.kernel.errors import UpstreamUnavailable
 from chalicelib.kernel.geo import PRECISIONS, covering_cells, encode
 from chalicelib.labs.rules import ResultWrite, StoredResult, StoredSample, TestSite
+
+
+@table
+class TestResultRecord(Model):
+    """A nucleic-acid result, filed under the keyed hash of the ID number, so it is there
+    before the person has even declared; one item per ``(lab, sample_id)``."""
+
+    __test__ = False  # not a pytest class
+
+    class Meta(TableMeta):
+        table_name = "test_results"
+
+    id_hash = UnicodeAttribute(hash_key=True)
+    sample_ref = UnicodeAttribute(range_key=True)  # "<lab>#<sample_id>"
+    lab = UnicodeAttribute()
+    sample_id = UnicodeAttribute()
+    result = UnicodeAttribute()
+    sampled_at = UTCDateTimeAttribute()
+    reported_at = UTCDateTimeAttribute()
+    batch_id = UnicodeAttribute()
+    expires = TTLAttribute(null=True)  # none for a positive: it stands until cleared
+
+
+@table
+class TestSampleRecord(Model):
+    """Which person a sample belongs to and what it said: read in batches before a lab
+    batch is written, to tell new results, resends and corrections apart."""
+
+    __test__ = False
+
+    class Meta(TableMeta):
+        table_name = "test_samples"
+
+    sample_ref = UnicodeAttribute(hash_key=True)  # "<lab>#<sample_id>"
+    id_hash = UnicodeAttribute()
+    result = UnicodeAttribute()
+    sampled_at = UTCDateTimeAttribute()
+    submitted_by = UnicodeAttribute()  # the lab client that first sent it
+    mark_id = UnicodeAttribute(null=True)  # the officials' queue entry a positive opened
+    expires = TTLAttribute(null=True)
+
+
+@table
+class TestSiteRecord(Model):
+    """A test site, filed under its geohash cell at several precisions (``<p>:<cell>``) so
+    a nearby query reads nine cells; ``id:<site_id>`` items let a reload move a site."""
+
+    __test__ = False
+
+    class Meta(TableMeta):
+        table_name = "test_sites"
+
+    cell = UnicodeAttribute(hash_key=True)
+    site_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    address = UnicodeAttribute()
+    region_code = UnicodeAttribute()
+    lat = NumberAttribute()
+    lng = NumberAttribute()
+    hours = UnicodeAttribute(null=True)
+
 
 BATCH_GET = 100  # DynamoDB's BatchGetItem limit
 

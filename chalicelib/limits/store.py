@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalicelib.kernel.dynamo.errors import translate
-from chalicelib.kernel.dynamo.models import RuntimeRecord
+from chalicelib.kernel.dynamo.runtime import RuntimeRecord
 
 
 class DynamoCounters:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pynamodb.attributes import TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.indexes import GlobalSecondaryIndex
+from pynamodb.models import Model
 
 from chalicelib.kernel import retention
 from chalicelib.kernel.dynamo.common import (
@@ -21,10 +24,45 @@ from chalicelib.kernel.dynamo.common import (
     transition,
 )
 from chalicelib.kernel.dynamo.errors import translate
-from chalicelib.kernel.dynamo.models import AppealRecord
+from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
 from chalicelib.kernel.dynamo.ttl import expired, live
 from chalicelib.kernel.paging import Page
 from chalicelib.officials.rules import Appeal
+
+
+class AppealByUserIndex(GlobalSecondaryIndex["AppealRecord"]):
+    Meta = index_meta("by_user")
+    user_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class AppealQueueIndex(GlobalSecondaryIndex["AppealRecord"]):
+    """Sparse: only open appeals carry ``queue``."""
+
+    Meta = index_meta("queue")
+    queue = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+@table
+class AppealRecord(Model):
+    class Meta(TableMeta):
+        table_name = "appeals"
+
+    appeal_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+    person_id = UnicodeAttribute()
+    text = UnicodeAttribute()
+    colour = UnicodeAttribute(null=True)
+    state = UnicodeAttribute()
+    queue = UnicodeAttribute(null=True)
+    answer = UnicodeAttribute(null=True)
+    answered_by = UnicodeAttribute(null=True)
+    answered_at = UTCDateTimeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    expires = TTLAttribute(null=True)  # set when answered
+    by_user = AppealByUserIndex()
+    by_queue = AppealQueueIndex()
 
 
 def _appeal(record: AppealRecord) -> Appeal:

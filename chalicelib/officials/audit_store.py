@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from pynamodb.attributes import JSONAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.indexes import GlobalSecondaryIndex
+from pynamodb.models import Model
+
 from chalicelib.kernel import retention
 from chalicelib.kernel.dynamo.common import (
     AUDIT_BY_DAY,
@@ -19,11 +23,45 @@ from chalicelib.kernel.dynamo.common import (
     to_page,
 )
 from chalicelib.kernel.dynamo.errors import translate
-from chalicelib.kernel.dynamo.models import AuditRecord
+from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
 from chalicelib.kernel.dynamo.ttl import live
 from chalicelib.kernel.paging import Page
 from chalicelib.kernel.times import local_day
 from chalicelib.officials.rules import AuditEvent
+
+
+class AuditByDayIndex(GlobalSecondaryIndex["AuditRecord"]):
+    Meta = index_meta("by_day")
+    day = UnicodeAttribute(hash_key=True)
+    event_key = UnicodeAttribute(range_key=True)
+
+
+class AuditByActorIndex(GlobalSecondaryIndex["AuditRecord"]):
+    Meta = index_meta("by_actor")
+    actor = UnicodeAttribute(hash_key=True)
+    event_key = UnicodeAttribute(range_key=True)
+
+
+@table
+class AuditRecord(Model):
+    """Who did what to whom, when and why, with the before and after."""
+
+    class Meta(TableMeta):
+        table_name = "audit"
+
+    subject_id = UnicodeAttribute(hash_key=True)
+    event_key = UnicodeAttribute(range_key=True)  # "<at>#<event_id>"
+    actor = UnicodeAttribute()
+    actor_role = UnicodeAttribute()
+    action = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    before = JSONAttribute(null=True)
+    after = JSONAttribute(null=True)
+    at = UTCDateTimeAttribute()
+    day = UnicodeAttribute()
+    expires = TTLAttribute(null=True)
+    by_day = AuditByDayIndex()
+    by_actor = AuditByActorIndex()
 
 
 def _event(record: AuditRecord) -> AuditEvent:

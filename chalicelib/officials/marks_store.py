@@ -9,16 +9,59 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
+from pynamodb.indexes import GlobalSecondaryIndex
+from pynamodb.models import Model
 
 from chalicelib.colours.model import StatusMark
 from chalicelib.kernel.dynamo.common import MARK_QUEUE, decode_cursor, to_page, transition
 from chalicelib.kernel.dynamo.errors import translate
-from chalicelib.kernel.dynamo.models import StatusMarkRecord
+from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
 from chalicelib.kernel.errors import Conflict
 from chalicelib.kernel.paging import Page
 from chalicelib.officials.rules import MarkRequest
+
+
+class StatusMarkBySubjectIndex(GlobalSecondaryIndex["StatusMarkRecord"]):
+    """Marks by the keyed hash of the ID number: a mark may precede the declaration."""
+
+    Meta = index_meta("by_subject")
+    id_hash = UnicodeAttribute(hash_key=True)
+    requested_at = UTCDateTimeAttribute(range_key=True)
+
+
+class StatusMarkQueueIndex(GlobalSecondaryIndex["StatusMarkRecord"]):
+    """Sparse: only marks awaiting a second official carry ``queue`` (the officials' queue)."""
+
+    Meta = index_meta("queue")
+    queue = UnicodeAttribute(hash_key=True)
+    requested_at = UTCDateTimeAttribute(range_key=True)
+
+
+@table
+class StatusMarkRecord(Model):
+    """An official's status mark; takes effect only once a second official approves."""
+
+    class Meta(TableMeta):
+        table_name = "status_marks"
+
+    mark_id = UnicodeAttribute(hash_key=True)
+    id_hash = UnicodeAttribute()
+    person_id = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    category = UnicodeAttribute()
+    note = UnicodeAttribute()
+    contact_date = UnicodeAttribute(null=True)
+    state = UnicodeAttribute()
+    requested_by = UnicodeAttribute()
+    requested_at = UTCDateTimeAttribute()
+    approved_by = UnicodeAttribute(null=True)
+    approved_at = UTCDateTimeAttribute(null=True)
+    queue = UnicodeAttribute(null=True)  # "awaiting" while awaiting approval
+    by_subject = StatusMarkBySubjectIndex()
+    by_queue = StatusMarkQueueIndex()
 
 
 def _mark(record: StatusMarkRecord) -> MarkRequest:

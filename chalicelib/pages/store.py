@@ -13,7 +13,7 @@ from datetime import datetime
 from pynamodb.exceptions import DeleteError, DoesNotExist
 
 from chalicelib.kernel.dynamo.errors import conditional_failed, translate
-from chalicelib.kernel.dynamo.models import RuntimeRecord
+from chalicelib.kernel.dynamo.runtime import RuntimeRecord
 
 
 class DynamoOneTimeCodes:

@@ -9,14 +9,75 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
 
 from chalicelib.kernel.dynamo.common import StaleWrite
 from chalicelib.kernel.dynamo.errors import conditional_failed, translate
-from chalicelib.kernel.dynamo.models import PersonRecord
+from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
 from chalicelib.kernel.errors import Conflict
 from chalicelib.people.rules import Person
+
+
+class PersonByOwnerIndex(GlobalSecondaryIndex["PersonRecord"]):
+    Meta = index_meta("by_owner")
+    owner_user_id = UnicodeAttribute(hash_key=True)
+
+
+class PersonByIdHashIndex(GlobalSecondaryIndex["PersonRecord"]):
+    Meta = index_meta("by_id_hash", KeysOnlyProjection())
+    id_hash = UnicodeAttribute(hash_key=True)
+
+
+class PersonByResidenceIndex(GlobalSecondaryIndex["PersonRecord"]):
+    Meta = index_meta("by_residence", KeysOnlyProjection())
+    residence_region = UnicodeAttribute(hash_key=True)
+    person_id = UnicodeAttribute(range_key=True)
+
+
+class PersonByHolderIndex(GlobalSecondaryIndex["PersonRecord"]):
+    Meta = index_meta("by_holder")
+    holder_id = UnicodeAttribute(hash_key=True)
+
+
+class PersonByFedHashIndex(GlobalSecondaryIndex["PersonRecord"]):
+    """Sparse: a partner region's attestation finds the local person by the federation
+    hash of the ID number (only people declared with a federation key carry one)."""
+
+    Meta = index_meta("by_fed_hash", KeysOnlyProjection())
+    fed_hash = UnicodeAttribute(hash_key=True)
+
+
+@table
+class PersonRecord(Model):
+    """A person with a health code: the account holder or one of up to 5 dependants."""
+
+    class Meta(TableMeta):
+        table_name = "people"
+
+    person_id = UnicodeAttribute(hash_key=True)
+    owner_user_id = UnicodeAttribute()
+    relation = UnicodeAttribute(default="self")
+    holder_id = UnicodeAttribute()
+    id_hash = UnicodeAttribute()
+    id_enc = UnicodeAttribute()
+    id_masked = UnicodeAttribute()
+    name_enc = UnicodeAttribute()
+    name_masked = UnicodeAttribute()
+    residence_region = UnicodeAttribute()
+    address_enc = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+    fed_hash = UnicodeAttribute(null=True)
+    by_owner = PersonByOwnerIndex()
+    by_id_hash = PersonByIdHashIndex()
+    by_residence = PersonByResidenceIndex()
+    by_holder = PersonByHolderIndex()
+    by_fed_hash = PersonByFedHashIndex()
 
 
 def _person(record: PersonRecord) -> Person:

@@ -19,28 +19,57 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
+from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
+from pynamodb.indexes import GlobalSecondaryIndex
+from pynamodb.models import Model
 
+from chalicelib.codes.store import SCAN_SHARDS, ScanRecord
 from chalicelib.colours.model import RiskArea
-from chalicelib.colours.store import SCAN_SHARDS
+from chalicelib.identity.store import UserRecord
+from chalicelib.itinerary.store import PlaceDayRecord
 from chalicelib.kernel.dynamo.common import HELD_FEEDS, decode_cursor, to_page
 from chalicelib.kernel.dynamo.errors import conditional_failed, translate
-from chalicelib.kernel.dynamo.models import (
-    CheckinRecord,
-    PersonRecord,
-    PlaceDayRecord,
-    RiskFeedRecord,
-    RuntimeRecord,
-    ScanRecord,
-    UserRecord,
-)
+from chalicelib.kernel.dynamo.runtime import RuntimeRecord
+from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
 from chalicelib.kernel.dynamo.ttl import expired, live
 from chalicelib.kernel.errors import Conflict, PayloadTooLarge
 from chalicelib.kernel.paging import Page
 from chalicelib.kernel.times import rfc3339
-from chalicelib.people.store import DynamoPeople
+from chalicelib.people.store import DynamoPeople, PersonRecord
 from chalicelib.risk.rules import HeldSnapshot, Snapshot, Unresolved
+from chalicelib.venues.store import CheckinRecord
+
+
+class RiskFeedHeldIndex(GlobalSecondaryIndex["RiskFeedRecord"]):
+    """Sparse: only held snapshots carry ``queue``, oldest first (what an official confirms)."""
+
+    Meta = index_meta("queue")
+    queue = UnicodeAttribute(hash_key=True)
+    stored_at = UTCDateTimeAttribute(range_key=True)
+
+
+@table
+class RiskFeedRecord(Model):
+    """A stored risk-area snapshot; the item ``@active`` points at the active one."""
+
+    class Meta(TableMeta):
+        table_name = "risk_feeds"
+
+    feed_id = UnicodeAttribute(hash_key=True)
+    state = UnicodeAttribute()
+    published_at = UTCDateTimeAttribute(null=True)
+    stored_at = UTCDateTimeAttribute()
+    areas = JSONAttribute(default=list)
+    unresolved = JSONAttribute(default=list)
+    source = UnicodeAttribute(null=True)
+    active_feed_id = UnicodeAttribute(null=True)
+    confirmed_by = UnicodeAttribute(null=True)
+    queue = UnicodeAttribute(null=True)  # "held" while the snapshot waits for an official
+    held_why = UnicodeAttribute(null=True)  # why it was held (riskfeed.HOLD_REASONS)
+    by_queue = RiskFeedHeldIndex()
+
 
 ACTIVE = "@active"
 MAX_SNAPSHOT_BYTES = 380_000  # DynamoDB's item limit is 400 KB; keep room for the rest
@@ -319,35 +348,6 @@ class DynamoAffected:
 
 # Fewer threads than a botocore client's pool (10), so no query waits for a connection.
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="yima-query")
-
-LEASE_KEPT = timedelta(days=1)  # a lease item outlives its lease by a day, then TTL deletes it
-
-
-class DynamoLease:
-    """A lease lock in the runtime table: one holder at a time, expiring by itself."""
-
-    def acquire(self, name: str, *, owner: str, until: datetime, now: datetime) -> bool:
-        record = RuntimeRecord(
-            f"lease:{name}", owner=owner, lease_until=until, expires=until + LEASE_KEPT
-        )
-        with translate():
-            try:
-                record.save(
-                    condition=RuntimeRecord.key.does_not_exist() | (RuntimeRecord.lease_until < now)
-                )
-                return True
-            except PutError as exc:
-                if conditional_failed(exc):
-                    return False
-                raise
-
-    def release(self, name: str, *, owner: str) -> None:
-        with translate():
-            try:
-                RuntimeRecord(f"lease:{name}").delete(condition=RuntimeRecord.owner == owner)
-            except DeleteError as exc:
-                if not conditional_failed(exc):
-                    raise
 
 
 class DynamoPolicies:

@@ -37,8 +37,9 @@ def wire(
     active_risk: Callable[[], tuple[str | None, tuple[RiskArea, ...]]],
 ) -> RiskService:
     from chalicelib.kernel import reference_data
+    from chalicelib.kernel.dynamo.lease import DynamoLease
     from chalicelib.risk.queue import InlineRecolourQueue, S3FeedSource, SqsRecolourQueue
-    from chalicelib.risk.store import DynamoAffected, DynamoLease, DynamoRiskFeeds
+    from chalicelib.risk.store import DynamoAffected, DynamoRiskFeeds
 
     settings, aws, clock = kernel.settings, kernel.aws, kernel.clock
     risk: RiskService

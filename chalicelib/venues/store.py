@@ -13,17 +13,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
+from pynamodb.attributes import (
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
 
 from chalicelib.colours.model import Vaccination, VenueExposure
 from chalicelib.kernel.dynamo.common import decode_cursor, to_page
 from chalicelib.kernel.dynamo.errors import conditional_failed, translate
-from chalicelib.kernel.dynamo.models import (
-    CheckinRecord,
-    ExposureRecord,
-    VaccinationRecord,
-    VenueRecord,
-)
+from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
 from chalicelib.kernel.dynamo.ttl import live
 from chalicelib.kernel.errors import Conflict, UpstreamUnavailable
 from chalicelib.kernel.paging import Page
@@ -37,6 +40,129 @@ from chalicelib.venues.rules import (
     VenueDetails,
     hour_bucket,
 )
+
+
+@table
+class VenueRecord(Model):
+    """A registered venue (场所) and the generation of its current poster token."""
+
+    class Meta(TableMeta):
+        table_name = "venues"
+
+    venue_id = UnicodeAttribute(hash_key=True)  # "<district>-<8 hex>"
+    name = UnicodeAttribute()
+    address = UnicodeAttribute()
+    region_code = UnicodeAttribute()
+    lat = NumberAttribute()
+    lng = NumberAttribute()
+    kind = UnicodeAttribute()
+    generation = NumberAttribute()
+    token = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    reissued_at = UTCDateTimeAttribute(null=True)
+
+
+class CheckinByVenueHourIndex(GlobalSecondaryIndex["CheckinRecord"]):
+    """Co-location: who was at a venue in one UTC hour (``<venue>#2026-11-20T02``)."""
+
+    Meta = index_meta("by_venue_hour")
+    venue_hour = UnicodeAttribute(hash_key=True)
+    at_person = UnicodeAttribute(range_key=True)  # "<at>#<person_id>"
+
+
+class CheckinByOwnerIndex(GlobalSecondaryIndex["CheckinRecord"]):
+    """``GET /v1/checkins``: the account's own check-ins, for itself and its dependants."""
+
+    Meta = index_meta("by_owner")
+    owner_user_id = UnicodeAttribute(hash_key=True)
+    checkin_key = UnicodeAttribute(range_key=True)
+
+
+class CheckinByRegionDayIndex(GlobalSecondaryIndex["CheckinRecord"]):
+    """The risk refresh: who checked in in a district on a local day, as for scans."""
+
+    Meta = index_meta("by_region_day", KeysOnlyProjection())
+    region_day = UnicodeAttribute(hash_key=True)  # "610113#2026-11-20"
+    person_id = UnicodeAttribute(range_key=True)
+
+
+@table
+class CheckinRecord(Model):
+    """A citizen's check-in at a venue (扫场所码)."""
+
+    class Meta(TableMeta):
+        table_name = "checkins"
+
+    person_id = UnicodeAttribute(hash_key=True)
+    checkin_key = UnicodeAttribute(range_key=True)  # "<at>#<checkin_id>"
+    checkin_id = UnicodeAttribute()
+    owner_user_id = UnicodeAttribute()
+    venue_id = UnicodeAttribute()
+    venue_name = UnicodeAttribute()
+    region_code = UnicodeAttribute()
+    venue_hour = UnicodeAttribute()
+    at_person = UnicodeAttribute()
+    region_day = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+    colour = UnicodeAttribute()
+    expires = TTLAttribute()
+    by_venue_hour = CheckinByVenueHourIndex()
+    by_owner = CheckinByOwnerIndex()
+    by_region_day = CheckinByRegionDayIndex()
+
+
+class ExposureByCaseIndex(GlobalSecondaryIndex["ExposureRecord"]):
+    """Lifting a case: every exposure it caused."""
+
+    Meta = index_meta("by_case", KeysOnlyProjection())
+    case_ref = UnicodeAttribute(hash_key=True)
+
+
+@table
+class ExposureRecord(Model):
+    """A co-location contact (时空伴随): a person's visit near a confirmed case's."""
+
+    class Meta(TableMeta):
+        table_name = "exposures"
+
+    person_id = UnicodeAttribute(hash_key=True)
+    exposure_key = UnicodeAttribute(range_key=True)  # "<case_ref>#<checkin_id>"
+    case_ref = UnicodeAttribute()
+    venue_id = UnicodeAttribute()
+    venue_name = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+    found_at = UTCDateTimeAttribute()
+    expires = TTLAttribute()
+    by_case = ExposureByCaseIndex()
+
+
+class VaccinationByIdHashIndex(GlobalSecondaryIndex["VaccinationRecord"]):
+    Meta = index_meta("by_id_hash")
+    id_hash = UnicodeAttribute(hash_key=True)
+    record_id = UnicodeAttribute(range_key=True)
+
+
+@table
+class VaccinationRecord(Model):
+    """A vaccination record from a vaccinator client, filed under the ID number's keyed
+    hash (it waits for people who have not declared yet); one item per record id, which
+    only the client that first sent it may correct (``submitted_by``)."""
+
+    class Meta(TableMeta):
+        table_name = "vaccinations"
+
+    record_id = UnicodeAttribute(hash_key=True)
+    id_hash = UnicodeAttribute()
+    dose_number = NumberAttribute()
+    vaccine = UnicodeAttribute()
+    site = UnicodeAttribute()
+    administered_at = UTCDateTimeAttribute()
+    submitted_by = UnicodeAttribute()
+    batch_id = UnicodeAttribute()
+    received_at = UTCDateTimeAttribute()
+    by_id_hash = VaccinationByIdHashIndex()
+
 
 BATCH_GET = 100
 CHECKIN_BY_OWNER = frozenset({"person_id", "checkin_key", "owner_user_id"})

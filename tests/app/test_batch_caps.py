@@ -87,7 +87,7 @@ def test_a_carrier_batch_past_its_cap_is_400(client):
 
 
 def test_a_risk_feed_past_its_row_cap_is_400_and_stores_nothing(client, official):
-    from chalicelib.kernel.dynamo.models import RiskFeedRecord
+    from chalicelib.risk.store import RiskFeedRecord
 
     response = post(
         client, "/v1/feeds/risk-areas", _feed([_area(n) for n in range(3001)]), official
@@ -115,7 +115,7 @@ def test_the_national_lists_together_are_capped(client, official):
 
 
 def test_a_snapshot_too_large_for_one_item_is_413_not_500(client, official):
-    from chalicelib.kernel.dynamo.models import RiskFeedRecord
+    from chalicelib.risk.store import RiskFeedRecord
 
     long_name = "电子城街道" + "长" * 150  # within the row and text caps, 450 bytes a name
     feed = _feed([_area(n, long_name) for n in range(1500)])

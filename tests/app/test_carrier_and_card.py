@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.kernel.dynamo.models import IdempotencyRecord, PlaceDayRecord, StayRecord
+from chalicelib.itinerary.store import IdempotencyRecord, PlaceDayRecord, StayRecord
 from tests.helpers import assert_error, body, declaration, get, login, post
 
 PHONE = "13800138000"
@@ -132,7 +132,7 @@ def test_the_card_lists_cities_over_four_hours_and_countries(client, carrier, ci
 def test_cities_with_risk_areas_are_starred_from_the_active_snapshot(
     client, carrier, citizen, clock
 ):
-    from chalicelib.kernel.dynamo.models import RiskFeedRecord
+    from chalicelib.risk.store import RiskFeedRecord
 
     RiskFeedRecord(
         "f1",
@@ -182,7 +182,7 @@ def test_the_itinerary_drives_the_colour_and_the_review(client, carrier, citizen
 
 
 def test_a_checkpoint_sees_the_itinerary_star(client, carrier, citizen, clock):
-    from chalicelib.kernel.dynamo.models import RiskFeedRecord
+    from chalicelib.risk.store import RiskFeedRecord
 
     RiskFeedRecord(
         "f1",
@@ -233,9 +233,9 @@ def test_two_stays_in_one_city_on_one_day_in_one_batch_are_stored(client, carrie
     # the whole item repeats): this was a 503 for a batch any carrier may send.
     from pynamodb.connection.base import Connection
 
-    from chalicelib.kernel.dynamo.models import ALL_MODELS
+    from chalicelib.datamodel import all_models
 
-    keys_of = {m.Meta.table_name: (m._hash_keyname, m._range_keyname) for m in ALL_MODELS}
+    keys_of = {m.Meta.table_name: (m._hash_keyname, m._range_keyname) for m in all_models()}
     original = Connection.batch_write_item
 
     def like_dynamodb(self, table_name, put_items=None, **kwargs):

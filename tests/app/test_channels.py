@@ -60,7 +60,7 @@ def test_the_same_openid_logs_into_the_same_account(client, wechat):
 
 
 def test_session_key_is_stored_encrypted(client, wechat):
-    from chalicelib.kernel.dynamo.models import IdentityRecord
+    from chalicelib.identity.store import IdentityRecord
 
     _session_reply(wechat)
     post(client, "/v1/auth/wechat", {"code": "a"})
@@ -99,7 +99,7 @@ def test_an_expired_shared_token_is_refreshed(client, wechat, clock):
 
 @pytest.mark.parametrize("errcode", [40029, 40163])
 def test_a_code_wechat_rejects_is_401(client, wechat, errcode):
-    from chalicelib.kernel.dynamo.models import IdentityRecord
+    from chalicelib.identity.store import IdentityRecord
 
     wechat.get(SESSION_URL, json={"errcode": errcode, "errmsg": "invalid code"})
 

@@ -89,7 +89,7 @@ def test_alipay_timeout_is_503(client, alipay, error):
 
 
 def test_an_answer_with_a_bad_signature_is_502_and_logs_no_one_in(client, alipay):
-    from chalicelib.kernel.dynamo.models import IdentityRecord
+    from chalicelib.identity.store import IdentityRecord
 
     alipay.corrupt_signature = True
 

@@ -26,7 +26,7 @@ from tests.helpers import assert_error, body, declaration, get, login, post
 
 
 def _vouched_hash(user_id: str) -> str | None:
-    from chalicelib.kernel.dynamo.models import UserRecord
+    from chalicelib.identity.store import UserRecord
 
     return UserRecord.get(user_id).vouched_id_hash
 

@@ -117,7 +117,7 @@ def test_a_placeholder_credential_is_refused_and_nothing_is_written(
 def test_load_carrier_feed_in_chunks_with_a_progress_bar(aws, env, container, tmp_path, capsys):
     import io
 
-    from chalicelib.kernel.dynamo.models import StayRecord
+    from chalicelib.itinerary.store import StayRecord
     from scripts.demo_carrier import generate
 
     feed = generate(phones=20, seed=1, now=container.clock())
@@ -233,7 +233,7 @@ def test_issue_token_gives_a_vaccinator_token_the_feed_accepts(aws, env, contain
 def test_load_test_sites_answers_a_bad_file_with_one_line(
     aws, env, tmp_path, capsys, name, content, says
 ):
-    from chalicelib.kernel.dynamo.models import ALL_MODELS
+    from chalicelib.labs.store import TestSiteRecord
 
     path = tmp_path / name
     if isinstance(content, bytes):
@@ -243,8 +243,7 @@ def test_load_test_sites_answers_a_bad_file_with_one_line(
 
     _refused(["load-test-sites", str(path)])
     assert says in _one_error_line(capsys)
-    sites = next(m for m in ALL_MODELS if m.Meta.table_name.endswith("test_sites"))
-    assert sites.count() == 0
+    assert TestSiteRecord.count() == 0
 
 
 @pytest.mark.parametrize("content", [None, "", "[1, 2", '{"batch_id": "b1"}', '{"stays": 5}'])

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.codes import token as healthcode
+from chalicelib.codes.store import ScanRecord
 from chalicelib.kernel import qr
-from chalicelib.kernel.dynamo.models import ScanRecord
 from tests.helpers import assert_error, body, declaration, get, login, make_id_number, post
 
 

@@ -11,12 +11,9 @@ from urllib.parse import quote
 
 import pytest
 
-from chalicelib.kernel.dynamo.models import (
-    AppealRecord,
-    DeclarationRecord,
-    IdentityRecord,
-    UserRecord,
-)
+from chalicelib.declarations.store import DeclarationRecord
+from chalicelib.identity.store import IdentityRecord, UserRecord
+from chalicelib.officials.appeals_store import AppealRecord
 from tests.helpers import assert_error, body, declaration, get, login, post
 
 SNEAKY = ["\x00", "\x1b[31m", "\u202e", "\u200b", "\ufeff", "\x7f", "\x85"]

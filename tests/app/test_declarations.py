@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.kernel.dynamo.models import DeclarationRecord, PersonRecord
+from chalicelib.declarations.store import DeclarationRecord
+from chalicelib.people.store import PersonRecord
 from tests.helpers import (
     assert_error,
     body,
@@ -264,7 +265,7 @@ def test_ids_that_cannot_exist_are_404_without_touching_the_table(client):
 
 
 def test_the_itinerary_can_send_a_declaration_to_review(client, citizen, container, clock):
-    from chalicelib.kernel.dynamo.models import StayRecord
+    from chalicelib.itinerary.store import StayRecord
     from chalicelib.kernel.pii import keyed_hash
 
     phone_hash = keyed_hash(container.auth.hash_key, "phone", "13812345678")

@@ -8,9 +8,10 @@ import json
 import pytest
 
 from chalicelib import cli
+from chalicelib.datamodel import logical_names
 from chalicelib.kernel import retention
-from chalicelib.kernel.dynamo import models
 from chalicelib.kernel.dynamo.purge import model_for
+from chalicelib.kernel.dynamo.runtime import RuntimeRecord
 from tests.app.test_carrier_and_card import row
 from tests.conftest import TEST_ENV
 from tests.helpers import body, declaration, get, login, post
@@ -67,7 +68,7 @@ def epidemic(client):
 
 
 def _counts():
-    return {t: sum(1 for _ in model_for(t).scan()) for t in models.LOGICAL_NAMES.values()}
+    return {t: sum(1 for _ in model_for(t).scan()) for t in logical_names().values()}
 
 
 def _run(capsys, *argv):
@@ -114,7 +115,7 @@ def test_a_confirmed_run_purges_personal_data_and_keeps_public_data(env, epidemi
             continue
         assert after[table] == 0, table
         assert report["tables"][table]["deleted"] == before[table], table
-    assert [r.key for r in models.RuntimeRecord.scan()] == ["policy:610113"]
+    assert [r.key for r in RuntimeRecord.scan()] == ["policy:610113"]
     assert report["tables"]["runtime"]["kept"] == 1
     assert after["risk_feeds"] == before["risk_feeds"] > 0
     assert report["deleted"] == planned["found"] - planned["tables"]["runtime"]["kept"]

@@ -48,7 +48,7 @@ def test_two_logins_with_one_verified_phone_share_one_account(client):
 
 
 def test_phone_is_stored_encrypted_and_hashed_never_plain(client):
-    from chalicelib.kernel.dynamo.models import UserRecord
+    from chalicelib.identity.store import UserRecord
 
     user_id = body(post(client, "/v1/auth/dev", {"subject": "c", "phone": "13912345678"}))["user"][
         "id"
@@ -60,7 +60,7 @@ def test_phone_is_stored_encrypted_and_hashed_never_plain(client):
 
 
 def test_bad_phone_is_rejected_naming_the_field_and_nothing_is_stored(client):
-    from chalicelib.kernel.dynamo.models import IdentityRecord
+    from chalicelib.identity.store import IdentityRecord
 
     response = post(client, "/v1/auth/dev", {"subject": "dave", "phone": "12345"})
 

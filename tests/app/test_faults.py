@@ -19,8 +19,13 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from chalicelib.kernel.dynamo import models
+from chalicelib.codes.store import ScanRecord
+from chalicelib.declarations.store import DeclarationRecord
+from chalicelib.itinerary.store import IdempotencyRecord, PlaceDayRecord, StayRecord
+from chalicelib.kernel.dynamo.runtime import RuntimeRecord
+from chalicelib.officials.audit_store import AuditRecord
 from chalicelib.people.rules import self_person_id
+from chalicelib.people.store import PersonRecord
 from tests.faults import THROTTLED, injected_faults, transient_throttles
 from tests.helpers import (
     assert_error,
@@ -92,12 +97,12 @@ def test_a_throttled_declaration_is_a_503_and_its_resend_is_stored_once(client, 
     first = post(client, "/v1/declarations", declaration(), token)
 
     assert_error(first, 503, code="upstream_unavailable")
-    assert models.DeclarationRecord.count() == 0
+    assert DeclarationRecord.count() == 0
     faults.clear()
     again = post(client, "/v1/declarations", declaration(), token)
     assert again.status_code == 201
-    assert models.DeclarationRecord.count() == 1 and models.PersonRecord.count() == 1
-    submitted = [e for e in models.AuditRecord.scan() if e.action == "declaration_submitted"]
+    assert DeclarationRecord.count() == 1 and PersonRecord.count() == 1
+    submitted = [e for e in AuditRecord.scan() if e.action == "declaration_submitted"]
     assert len(submitted) == 1
     assert faults.injected[f"dynamodb.PutItem:{THROTTLED}"] == 1
 
@@ -111,7 +116,7 @@ def test_a_throttled_scan_log_is_a_503_and_the_rescan_is_logged_once(client, fau
     assert_error(post(client, "/v1/verify", {"token": code}, gate), 503)
     faults.clear()
     assert body(post(client, "/v1/verify", {"token": code}, gate))["valid"] is True
-    assert models.ScanRecord.count() == 1
+    assert ScanRecord.count() == 1
 
 
 # Every request below meets a table that answers only "throttled", after botocore's
@@ -177,8 +182,8 @@ def test_unprocessed_items_are_resent_until_the_whole_batch_is_written(client, f
 
     assert result["accepted"] == 30 and result["duplicate"] is False
     assert faults.injected["dynamodb.BatchWriteItem:UnprocessedItems"] > 0
-    assert models.StayRecord.count() == 30  # nothing lost
-    assert models.PlaceDayRecord.count() == 30  # one local day each
+    assert StayRecord.count() == 30  # nothing lost
+    assert PlaceDayRecord.count() == 30  # one local day each
 
 
 def test_a_batch_the_table_keeps_refusing_is_503_and_its_resend_loses_and_doubles_nothing(
@@ -190,15 +195,15 @@ def test_a_batch_the_table_keeps_refusing_is_503_and_its_resend_loses_and_double
     first = post(client, "/v1/feeds/carrier", _batch("b-2"), carrier)
 
     assert_error(first, 503, code="upstream_unavailable")
-    written = models.StayRecord.count()
+    written = StayRecord.count()
     assert 0 < written < 30  # half done
-    assert models.IdempotencyRecord.count() == 0  # the claim was released
+    assert IdempotencyRecord.count() == 0  # the claim was released
     faults.clear()
     resent = body(post(client, "/v1/feeds/carrier", _batch("b-2"), carrier))
     assert resent["duplicate"] is False and resent["accepted"] == 30
-    assert models.StayRecord.count() == 30 and models.PlaceDayRecord.count() == 30
+    assert StayRecord.count() == 30 and PlaceDayRecord.count() == 30
     again = body(post(client, "/v1/feeds/carrier", _batch("b-2"), carrier))
-    assert again["duplicate"] is True and models.StayRecord.count() == 30
+    assert again["duplicate"] is True and StayRecord.count() == 30
 
 
 # --- WeChat timing out on the phone binding (code2session timeouts: test_channels) -----
@@ -218,7 +223,7 @@ def test_wechat_timing_out_on_the_phone_number_is_503_and_binds_nothing(client, 
         login_response = post(client, "/v1/auth/wechat", {"code": "c"})
         assert login_response.status_code == 200, login_response.body
         token = body(login_response)["token"]
-        for cached in models.RuntimeRecord.scan():  # the shared access token has expired
+        for cached in RuntimeRecord.scan():  # the shared access token has expired
             if cached.key.startswith("wechat:"):
                 cached.delete()
         mock.replace(responses.GET, TOKEN_URL, body=requests.exceptions.ReadTimeout("timed out"))
@@ -299,7 +304,7 @@ def test_a_scheduled_run_that_died_before_switching_is_finished_by_the_next(
 
     assert report["state"] == "active" and report["people_recoloured"] == 1
     assert body(get(client, "/v1/code", resident))["colour"] == "red"
-    activated = [e for e in models.AuditRecord.scan() if e.action == "risk_feed_activated"]
+    activated = [e for e in AuditRecord.scan() if e.action == "risk_feed_activated"]
     assert len(activated) == 1
 
 
@@ -346,7 +351,7 @@ def test_a_redelivered_half_done_chunk_ends_in_the_same_state_with_no_duplicate_
     assert final == dict.fromkeys(people, "red")
     changes = [
         e.subject_id
-        for e in models.AuditRecord.scan()
+        for e in AuditRecord.scan()
         if e.action == "colour_changed" and e.reason == "risk_feed:f1"
     ]
     assert sorted(changes) == sorted(people)  # one change each, however often delivered

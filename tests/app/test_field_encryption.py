@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.kernel.crypto import KmsEnvelopeCipher
-from chalicelib.kernel.dynamo.models import RuntimeRecord
+from chalicelib.kernel.dynamo.runtime import RuntimeRecord
 
 
 @pytest.fixture

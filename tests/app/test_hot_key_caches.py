@@ -18,9 +18,10 @@ import pytest
 import responses
 
 from chalicelib.identity.wechat import RECHECK, DynamoTokenStorage, WeChatGateway
-from chalicelib.kernel.dynamo.models import RiskFeedRecord, RuntimeRecord
+from chalicelib.kernel.dynamo.lease import DynamoLease
+from chalicelib.kernel.dynamo.runtime import RuntimeRecord
 from chalicelib.kernel.settings import Settings
-from chalicelib.risk.store import ACTIVE, ActivePointer, DynamoLease
+from chalicelib.risk.store import ACTIVE, ActivePointer, RiskFeedRecord
 from tests.app.test_channels import APPID, SESSION_KEY, SESSION_URL, TOKEN_URL
 from tests.app.test_risk_refresh import HIGH_YANTA, snapshot
 from tests.conftest import TEST_ENV
@@ -135,7 +136,7 @@ def test_a_recolour_batch_reads_the_pointer_once_and_fresh(client, container, de
         assert post(client, "/v1/declarations", answers, token).status_code == 201
         people.append(token)
     reads = deployed_cache.reads
-    from chalicelib.kernel.dynamo.models import ColourRecord
+    from chalicelib.colours.store import ColourRecord
 
     ids = [r.person_id for r in ColourRecord.scan()]
     counts = container.colours.recolour_many(ids, "test")

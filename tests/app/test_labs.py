@@ -6,13 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.kernel.dynamo.models import (
-    AuditRecord,
-    IdempotencyRecord,
-    StatusMarkRecord,
-    TestResultRecord,
-    TestSampleRecord,
-)
+from chalicelib.itinerary.store import IdempotencyRecord
+from chalicelib.labs.store import TestResultRecord, TestSampleRecord
+from chalicelib.officials.audit_store import AuditRecord
+from chalicelib.officials.marks_store import StatusMarkRecord
 from tests.helpers import (
     assert_error,
     body,

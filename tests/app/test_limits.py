@@ -102,7 +102,7 @@ def test_the_wechat_identity_is_limited_like_any_login_subject(client, container
 
 
 def test_declarations_past_the_limit_are_429_and_store_nothing(client, container):
-    from chalicelib.kernel.dynamo.models import DeclarationRecord
+    from chalicelib.declarations.store import DeclarationRecord
 
     token = login(client, "declarer", phone="13812345678")
     for _ in range(2):
@@ -196,7 +196,7 @@ def test_citizens_never_raise_the_staff_alert(client, caplog):
 
 
 def test_counters_hold_no_address_or_subject_and_expire_after_their_window(client, clock, from_ip):
-    from chalicelib.kernel.dynamo.models import RuntimeRecord
+    from chalicelib.kernel.dynamo.runtime import RuntimeRecord
 
     from_ip("203.0.113.77")
     dev_login(client, "visible-subject")
@@ -229,7 +229,7 @@ def test_a_busy_counter_table_lets_the_request_through(client, container, monkey
 
 
 def test_the_hot_paths_count_in_memory_and_write_no_counter(client):
-    from chalicelib.kernel.dynamo.models import RuntimeRecord
+    from chalicelib.kernel.dynamo.runtime import RuntimeRecord
 
     citizen = login(client, "memory", phone="13812345678")
     post(client, "/v1/declarations", declaration(), citizen)

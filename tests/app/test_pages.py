@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.kernel.dynamo import models
+from chalicelib.kernel.dynamo.runtime import RuntimeRecord
 from chalicelib.kernel.text import refused_char
 from chalicelib.pages import files as pages
 from chalicelib.venues.rules import VENUE_KINDS
@@ -51,10 +51,10 @@ def test_a_page_code_opens_the_page_as_the_caller_once(client):
 def test_the_code_is_stored_only_as_its_hash_and_expires_with_it(client, clock):
     issued = _code(client, login(client, "alice"))
 
-    records = [r for r in models.RuntimeRecord.scan() if r.key.startswith("page-code:")]
+    records = [r for r in RuntimeRecord.scan() if r.key.startswith("page-code:")]
     assert len(records) == 1 and issued["code"] not in records[0].key
     assert records[0].expires == clock.now + timedelta(seconds=60)  # the TTL sweeps it
-    assert all(issued["code"] not in (r.value or "") for r in models.RuntimeRecord.scan())
+    assert all(issued["code"] not in (r.value or "") for r in RuntimeRecord.scan())
 
 
 def test_a_code_is_refused_after_its_minute(client, clock):

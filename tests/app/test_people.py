@@ -12,8 +12,11 @@ from datetime import timedelta
 
 import pytest
 
+from chalicelib.codes.store import PrintedCodeRecord, ScanRecord
 from chalicelib.codes.token import parse
-from chalicelib.kernel.dynamo import models
+from chalicelib.identity.disputes_store import DisputeRecord
+from chalicelib.officials.audit_store import AuditRecord
+from chalicelib.people.store import PersonRecord
 from tests.helpers import (
     assert_error,
     body,
@@ -110,7 +113,7 @@ def test_one_person_has_one_colour_whoever_shows_it(client, guardian, grandpa):
     assert approved.status_code == 200, approved.body
     for token in (guardian, cousin):
         assert body(get(client, f"/v1/code?person={grandpa}", token))["colour"] == "red"
-    assert models.PersonRecord.count() == 2  # the guardian and grandpa, filed once
+    assert PersonRecord.count() == 2  # the guardian and grandpa, filed once
 
 
 def test_adding_a_filed_person_needs_their_exact_name(client, guardian, grandpa):
@@ -159,7 +162,7 @@ def test_ending_a_care_link_hides_the_dependant_at_once(client, guardian, grandp
     assert_error(get(client, f"/v1/code?person={grandpa}", guardian), 404, code="person_not_found")
     assert_error(client.http.delete(f"/v1/people/{grandpa}", headers=_as(guardian)), 404)
     assert body(get(client, f"/v1/code?person={grandpa}", cousin))["colour"] == "green"
-    events = [e.action for e in models.AuditRecord.query(grandpa)]
+    events = [e.action for e in AuditRecord.query(grandpa)]
     assert "care_link_ended" in events and events.count("care_link_added") == 2
 
 
@@ -222,7 +225,7 @@ def test_a_printed_code_verifies_with_the_online_colour_and_a_recolour_shows_at_
     assert before["kind"] == "printed" and before["holder"]["name_masked"] == "王*汉"
     assert (by_id["valid"], by_id["colour"], by_id["holder"]) == (True, "green", before["holder"])
     assert (after["colour"], by_id_after["colour"]) == ("red", "red")
-    assert models.ScanRecord.count() == 4  # every check is logged
+    assert ScanRecord.count() == 4  # every check is logged
 
 
 def test_a_new_printed_code_revokes_the_previous_one(client, guardian, grandpa):
@@ -272,7 +275,7 @@ def test_a_printed_code_for_too_long_is_400(client, guardian, grandpa):
     attempt = post(client, f"/v1/people/{grandpa}/printed-code", {"days": 31}, guardian)
 
     assert_error(attempt, 400, field="days")
-    assert models.PrintedCodeRecord.count() == 0
+    assert PrintedCodeRecord.count() == 0
 
 
 # --- the ID card at the gate -------------------------------------------------------------
@@ -287,7 +290,7 @@ def test_an_unknown_id_number_reveals_nothing(client):
 
     assert answer["valid"] is False and answer["reason"] == "unknown_person"
     assert answer["holder"] is None and answer["colour"] is None and answer["latest_test"] is None
-    assert models.ScanRecord.count() == 0
+    assert ScanRecord.count() == 0
 
 
 def test_a_malformed_id_number_is_400_naming_it(client):
@@ -399,7 +402,7 @@ def test_a_channel_vouched_claim_wins_over_an_unvouched_one_at_once(client, squa
     assert answer.status_code == 201, answer.body
     assert body(get(client, "/v1/code", victim))["colour"] == "green"
     assert_error(get(client, "/v1/code", squatter), 404, code="no_code")
-    (dispute,) = list(models.DisputeRecord.scan())
+    (dispute,) = list(DisputeRecord.scan())
     assert (dispute.state, dispute.decided_by, dispute.queue) == ("moved", "system", None)
 
 

@@ -23,9 +23,13 @@ from typing import Any
 
 import pytest
 
+from chalicelib.declarations.store import DeclarationRecord
+from chalicelib.identity.store import IdentityRecord, UserRecord
+from chalicelib.itinerary.store import IdempotencyRecord, PlaceDayRecord, StayRecord
 from chalicelib.kernel.api import error_response
-from chalicelib.kernel.dynamo import models
 from chalicelib.kernel.errors import Conflict
+from chalicelib.officials.audit_store import AuditRecord
+from chalicelib.officials.marks_store import StatusMarkRecord
 from tests.helpers import body, declaration, login, post, request_mark
 
 
@@ -83,7 +87,7 @@ def run_together(**work: Callable[[], Any]) -> dict[str, Any]:
 
 
 def _events(action: str) -> list[Any]:
-    return [e for e in models.AuditRecord.scan() if e.action == action]
+    return [e for e in AuditRecord.scan() if e.action == action]
 
 
 def test_a_declaration_and_a_recolour_at_once_both_end_up_in_the_colour(
@@ -120,7 +124,7 @@ def test_a_declaration_and_a_recolour_at_once_both_end_up_in_the_colour(
     assert final.colour.value == "red"
     assert {r.code for r in final.reasons} >= {"declared_symptoms", "high_risk_area_stay"}
     assert len(_events("declaration_submitted")) == 2  # the first one, and this one
-    assert models.DeclarationRecord.count() == 2
+    assert DeclarationRecord.count() == 2
 
 
 def test_two_officials_approving_one_request_at_once_one_wins_the_other_409(
@@ -149,7 +153,7 @@ def test_two_officials_approving_one_request_at_once_one_wins_the_other_409(
     assert isinstance(lost[0], Conflict) and lost[0].code == "already_decided"
     assert error_response(lost[0]).status_code == 409
     winner = won[0].mark.approved_by
-    assert models.StatusMarkRecord.get(mark["id"]).approved_by == winner
+    assert StatusMarkRecord.get(mark["id"]).approved_by == winner
     assert len(_events("status_approved")) == 1
     confirmed = [e for e in _events("colour_changed") if e.reason == "status:confirmed"]
     assert len(confirmed) == 1 and confirmed[0].after["colour"] == "red"
@@ -186,8 +190,8 @@ def test_the_same_carrier_batch_posted_twice_at_once_is_written_once(
         assert error_response(other).status_code == 409
     else:  # the first had finished: its result
         assert other == {**fresh[0], "duplicate": True}
-    assert models.StayRecord.count() == 40 and models.PlaceDayRecord.count() == 40
-    assert models.IdempotencyRecord.get(f"carrier:{carrier.subject}:b-twice").status == "COMPLETED"
+    assert StayRecord.count() == 40 and PlaceDayRecord.count() == 40
+    assert IdempotencyRecord.get(f"carrier:{carrier.subject}:b-twice").status == "COMPLETED"
 
 
 def test_two_accounts_binding_one_phone_at_once_end_as_one_account(
@@ -215,7 +219,7 @@ def test_two_accounts_binding_one_phone_at_once_end_as_one_account(
     assert not [r for r in results.values() if isinstance(r, Exception)], results
     users = {session.user.user_id for session in results.values()}
     assert len(users) == 1, users
-    bound = [u for u in models.UserRecord.scan() if u.phone_hash]
+    bound = [u for u in UserRecord.scan() if u.phone_hash]
     assert len(bound) == 1 and bound[0].user_id in users
-    identities = {i.subject: i.user_id for i in models.IdentityRecord.scan()}
+    identities = {i.subject: i.user_id for i in IdentityRecord.scan()}
     assert identities["dev:phone-a"] == identities["dev:phone-b"]

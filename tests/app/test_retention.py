@@ -11,8 +11,13 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from chalicelib.codes.store import ScanRecord
+from chalicelib.declarations.store import DeclarationRecord
+from chalicelib.itinerary.store import IdempotencyRecord, PlaceDayRecord, StayRecord
 from chalicelib.kernel import retention
-from chalicelib.kernel.dynamo import models
+from chalicelib.kernel.dynamo.runtime import RuntimeRecord
+from chalicelib.officials.appeals_store import AppealRecord
+from chalicelib.officials.audit_store import AuditRecord
 from tests.helpers import body, declaration, get, login, post
 
 
@@ -31,8 +36,8 @@ def test_a_replaced_declaration_expires_45_days_later_and_the_latest_never(clien
     clock.now += timedelta(days=3)
     second = _declare(client, login(client, "redeclarer", phone="13812345678"))
 
-    assert models.DeclarationRecord.get(first["id"]).expires == clock.now + timedelta(days=45)
-    assert models.DeclarationRecord.get(second["id"]).expires is None
+    assert DeclarationRecord.get(first["id"]).expires == clock.now + timedelta(days=45)
+    assert DeclarationRecord.get(second["id"]).expires is None
 
 
 def test_a_pending_declaration_expires_only_once_decided(client, clock):
@@ -41,7 +46,7 @@ def test_a_pending_declaration_expires_only_once_decided(client, clock):
     assert pending["status"] == "pending_review"
     clock.now += timedelta(hours=1)
     _declare(client, token)
-    assert models.DeclarationRecord.get(pending["id"]).expires is None  # still to be decided
+    assert DeclarationRecord.get(pending["id"]).expires is None  # still to be decided
 
     clock.now += timedelta(hours=1)
     reviewer = login(client, "reviewer", role="reviewer")
@@ -50,14 +55,14 @@ def test_a_pending_declaration_expires_only_once_decided(client, clock):
     )
 
     assert decided.status_code == 200, decided.body
-    assert models.DeclarationRecord.get(pending["id"]).expires == clock.now + timedelta(days=45)
+    assert DeclarationRecord.get(pending["id"]).expires == clock.now + timedelta(days=45)
 
 
 def test_audit_events_expire_after_six_months_and_answered_appeals_too(client, clock):
     token = login(client, "appellant", phone="13812345678")
     _declare(client, token, symptoms=["cough"])
     appeal = body(post(client, "/v1/me/appeals", {"reason": "过敏"}, token))
-    assert models.AppealRecord.get(appeal["id"]).expires is None  # open: kept
+    assert AppealRecord.get(appeal["id"]).expires is None  # open: kept
     clock.now += timedelta(days=1)
     reviewer = login(client, "reviewer", role="reviewer")
     answered = post(
@@ -68,8 +73,8 @@ def test_audit_events_expire_after_six_months_and_answered_appeals_too(client, c
     )
     assert answered.status_code == 200, answered.body
 
-    assert models.AppealRecord.get(appeal["id"]).expires == clock.now + timedelta(days=183)
-    events = list(models.AuditRecord.scan())
+    assert AppealRecord.get(appeal["id"]).expires == clock.now + timedelta(days=183)
+    events = list(AuditRecord.scan())
     assert events and all(e.expires == e.at + timedelta(days=183) for e in events)
 
 
@@ -79,9 +84,9 @@ def test_carrier_batches_are_remembered_for_a_day(client, clock):
     carrier = login(client, "cmcc", role="carrier")
     batch = {"batch_id": "b-1", "stays": [row()]}
     assert body(post(client, "/v1/feeds/carrier", batch, carrier))["duplicate"] is False
-    (record,) = models.IdempotencyRecord.scan()
+    (record,) = IdempotencyRecord.scan()
     assert record.expiration == clock.now + timedelta(hours=24)
-    (stay,) = models.StayRecord.scan()
+    (stay,) = StayRecord.scan()
     assert stay.expires == stay.left_at + timedelta(days=15)
 
     clock.now += timedelta(hours=23)
@@ -92,7 +97,7 @@ def test_carrier_batches_are_remembered_for_a_day(client, clock):
     again = body(post(client, "/v1/feeds/carrier", batch, carrier))
 
     assert again["duplicate"] is False  # claimed afresh …
-    assert models.StayRecord.count() == 1  # … and the rewrite duplicated nothing
+    assert StayRecord.count() == 1  # … and the rewrite duplicated nothing
 
 
 def test_job_leases_expire_a_day_after_they_run_out(container, clock):
@@ -100,7 +105,7 @@ def test_job_leases_expire_a_day_after_they_run_out(container, clock):
     until = clock.now + timedelta(minutes=9)
     assert lease.acquire("job", owner="me", until=until, now=clock.now)
 
-    assert models.RuntimeRecord.get("lease:job").expires == until + timedelta(days=1)
+    assert RuntimeRecord.get("lease:job").expires == until + timedelta(days=1)
 
 
 # --- readers ignore expired items -----------------------------------------------------
@@ -108,7 +113,7 @@ def test_job_leases_expire_a_day_after_they_run_out(container, clock):
 
 def _stay(phone_hash, expires):
     start = datetime(2026, 11, 19, 0, 0, tzinfo=expires.tzinfo)
-    return models.StayRecord(
+    return StayRecord(
         phone_hash,
         f"{start.isoformat()}#city#610100",
         place="610100",
@@ -122,7 +127,7 @@ def _stay(phone_hash, expires):
 
 
 def _declaration(person_id, expires, status="approved", queue=None):
-    return models.DeclarationRecord(
+    return DeclarationRecord(
         f"d_{person_id}",
         person_id=person_id,
         user_id="u_1",
@@ -136,7 +141,7 @@ def _declaration(person_id, expires, status="approved", queue=None):
 
 
 def _appeal(user_id, expires):
-    return models.AppealRecord(
+    return AppealRecord(
         f"a_{user_id}",
         user_id=user_id,
         person_id="p_1",
@@ -150,7 +155,7 @@ def _appeal(user_id, expires):
 
 def _audit(subject, expires):
     at = datetime(2026, 11, 20, 1, 0, tzinfo=expires.tzinfo)
-    return models.AuditRecord(
+    return AuditRecord(
         subject,
         f"{at.isoformat()}#ev_1",
         actor="a",
@@ -174,15 +179,15 @@ READERS = {
         lambda c: len(c.colours.facts.stays("ph2", since=c.clock() - timedelta(days=15))),
     ),
     "place_days (carrier index)": (
-        lambda e: models.PlaceDayRecord("610100#2026-11-19", "ph3", expires=e),
+        lambda e: PlaceDayRecord("610100#2026-11-19", "ph3", expires=e),
         lambda c: len(c.itinerary.stays.phones_in("610100", "2026-11-19")),
     ),
     "place_days (risk refresh)": (
-        lambda e: models.PlaceDayRecord("610100#2026-11-19", "ph4", expires=e),
+        lambda e: PlaceDayRecord("610100#2026-11-19", "ph4", expires=e),
         lambda c: len(c.risk.affected.phones_in("610100", "2026-11-19")),
     ),
     "facts.scans": (
-        lambda e: models.ScanRecord(
+        lambda e: ScanRecord(
             "p_9",
             "2026-11-19T00:00:00+00:00#s1",
             region_code="610113",
@@ -232,7 +237,7 @@ READERS = {
         ),
     ),
     "runtime: policy texts": (
-        lambda e: models.RuntimeRecord("policy:610113", value='{"text": "t"}', expires=e),
+        lambda e: RuntimeRecord("policy:610113", value='{"text": "t"}', expires=e),
         lambda c: int(c.regions.policies.get("610113") is not None),
     ),
 }
@@ -262,7 +267,7 @@ def test_after_45_days_only_the_latest_declaration_is_listed_and_the_code_stays(
     code = body(get(client, "/v1/code", token))
 
     assert [d["id"] for d in listed] == [latest["id"]]
-    assert models.DeclarationRecord.count() == 2  # moto keeps it; we do not read it
+    assert DeclarationRecord.count() == 2  # moto keeps it; we do not read it
     assert code["colour"] == "green"
 
 

@@ -303,7 +303,7 @@ PUSHED = [
 def test_a_wrong_shaped_push_is_400_naming_the_field_and_stores_nothing(
     client, document, field, code
 ):
-    from chalicelib.kernel.dynamo.models import RiskFeedRecord
+    from chalicelib.risk.store import RiskFeedRecord
 
     official = login(client, "official-1", role="official")
 

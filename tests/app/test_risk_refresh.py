@@ -196,7 +196,7 @@ def test_the_national_shape_reports_unresolved_rows(client, official):
     ],
 )
 def test_bad_feeds_are_400_and_change_nothing(client, official, payload, field):
-    from chalicelib.kernel.dynamo.models import RiskFeedRecord
+    from chalicelib.risk.store import RiskFeedRecord
 
     response = post(client, "/v1/feeds/risk-areas", payload, official)
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.kernel.dynamo.models import TestSiteRecord
 from chalicelib.kernel.geo import distance_m
 from chalicelib.labs.rules import TestSite
+from chalicelib.labs.store import TestSiteRecord
 from tests.helpers import assert_error, body, get
 
 DEMO_SITES = Path(__file__).resolve().parents[2] / "scripts" / "demo_data" / "test-sites.csv"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.kernel.dynamo.models import VaccinationRecord
+from chalicelib.venues.store import VaccinationRecord
 from tests.helpers import assert_error, body, declaration, get, login, make_id_number, post
 
 ID = make_id_number("61011319900101123")  # declaration()'s own ID number

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.kernel.dynamo.models import CheckinRecord, ExposureRecord, VenueRecord
 from chalicelib.people.rules import self_person_id
+from chalicelib.venues.store import CheckinRecord, ExposureRecord, VenueRecord
 from tests.helpers import (
     assert_error,
     body,

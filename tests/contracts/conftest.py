@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 
+from chalicelib.codes.store import DynamoScans
 from chalicelib.colours.facts_store import DynamoFacts
-from chalicelib.colours.store import DynamoColours, DynamoScans
+from chalicelib.colours.store import DynamoColours
+from chalicelib.datamodel import bind
 from chalicelib.declarations.store import DynamoDeclarations
-from chalicelib.kernel.dynamo import models
 from chalicelib.kernel.settings import Settings
 from chalicelib.officials.audit_store import DynamoAudit
 from chalicelib.officials.marks_store import DynamoMarks
@@ -44,7 +45,7 @@ BACKENDS = ("fake", "dynamo")
 def backend(request: pytest.FixtureRequest, settings: Settings) -> str:
     if request.param == "dynamo":
         request.getfixturevalue("aws")
-        models.bind(table_prefix=settings.table_prefix, region=settings.aws_region, host=None)
+        bind(table_prefix=settings.table_prefix, region=settings.aws_region, host=None)
     return str(request.param)
 
 

@@ -16,16 +16,12 @@ from chalicelib.colours.model import (
     VenueExposure,
     VenueScan,
 )
-from chalicelib.kernel.dynamo.models import (
-    CheckinRecord,
-    ExposureRecord,
-    PartnerStatusRecord,
-    RiskFeedRecord,
-    StayRecord,
-    TestResultRecord,
-    UserRecord,
-    VaccinationRecord,
-)
+from chalicelib.federation.store import PartnerStatusRecord
+from chalicelib.identity.store import UserRecord
+from chalicelib.itinerary.store import StayRecord
+from chalicelib.labs.store import TestResultRecord
+from chalicelib.risk.store import RiskFeedRecord
+from chalicelib.venues.store import CheckinRecord, ExposureRecord, VaccinationRecord
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 

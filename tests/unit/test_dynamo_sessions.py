@@ -6,7 +6,8 @@ import threading
 
 import pytest
 
-from chalicelib.kernel.dynamo import models
+from chalicelib.datamodel import all_models
+from chalicelib.identity.store import UserRecord
 from chalicelib.kernel.dynamo.sessions import share_sessions, thread_session
 
 
@@ -14,7 +15,7 @@ from chalicelib.kernel.dynamo.sessions import share_sessions, thread_session
 def _fresh_connections():
     """Connections an earlier test in this worker made keep their own sessions."""
     share_sessions()  # what bind() does first
-    for model in models.ALL_MODELS:
+    for model in all_models():
         model._connection = None
 
 
@@ -23,17 +24,17 @@ def _session(model):
 
 
 def test_all_tables_share_this_threads_session():
-    sessions = {id(_session(model)) for model in models.ALL_MODELS}
+    sessions = {id(_session(model)) for model in all_models()}
 
     assert sessions == {id(thread_session())}
 
 
 def test_another_thread_gets_its_own():
-    mine = _session(models.UserRecord)
+    mine = _session(UserRecord)
     seen = []
-    worker = threading.Thread(target=lambda: seen.append(_session(models.UserRecord)))
+    worker = threading.Thread(target=lambda: seen.append(_session(UserRecord)))
     worker.start()
     worker.join()
 
     assert seen[0] is not mine
-    assert _session(models.UserRecord) is mine
+    assert _session(UserRecord) is mine

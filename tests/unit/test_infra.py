@@ -19,7 +19,10 @@ from typing import Any
 import pytest
 from cfnlint.api import ManualArgs, lint
 
-from chalicelib.kernel.dynamo import models
+from chalicelib.codes.store import ScanRecord
+from chalicelib.datamodel import all_models, logical_names
+from chalicelib.itinerary.store import PlaceDayRecord, StayRecord
+from chalicelib.kernel.dynamo.tables import ttl_attribute
 
 ROOT = Path(__file__).resolve().parents[2]
 RESOURCES = ROOT / "infra" / "resources.json"
@@ -98,12 +101,12 @@ def _key_attributes(attributes: dict[str, Any]) -> tuple[list[dict[str, str]], d
 
 
 def test_every_table_is_a_model(template: dict[str, Any]) -> None:
-    assert sorted(_tables_by_logical_name(template)) == sorted(models.LOGICAL_NAMES.values())
+    assert sorted(_tables_by_logical_name(template)) == sorted(logical_names().values())
 
 
-@pytest.mark.parametrize("model", models.ALL_MODELS, ids=lambda m: m.__name__)
+@pytest.mark.parametrize("model", all_models(), ids=lambda m: m.__name__)
 def test_table_matches_model(template: dict[str, Any], model: type[Any]) -> None:
-    table = _tables_by_logical_name(template)[models.LOGICAL_NAMES[model]]
+    table = _tables_by_logical_name(template)[logical_names()[model]]
     props = table["Properties"]
 
     key_schema, types = _key_attributes(model.get_attributes())
@@ -129,7 +132,7 @@ def test_table_matches_model(template: dict[str, Any], model: type[Any]) -> None
     assert len(definitions) == len(props["AttributeDefinitions"])
     assert definitions == types
 
-    ttl = models.ttl_attribute(model)
+    ttl = ttl_attribute(model)
     expected_ttl = None if ttl is None else {"AttributeName": ttl, "Enabled": True}
     assert props.get("TimeToLiveSpecification") == expected_ttl
 
@@ -141,8 +144,8 @@ def test_table_matches_model(template: dict[str, Any], model: type[Any]) -> None
 
 def test_stays_and_scans_expire() -> None:
     # SPEC §6: itinerary stays and venue scans expire (TTL).
-    for model in (models.StayRecord, models.PlaceDayRecord, models.ScanRecord):
-        assert models.ttl_attribute(model) == "expires"
+    for model in (StayRecord, PlaceDayRecord, ScanRecord):
+        assert ttl_attribute(model) == "expires"
 
 
 # --- names agree with .chalice/config.json -----------------------------------------------
@@ -157,7 +160,7 @@ def test_names_match_the_stage_config(template: dict[str, Any], stage: str) -> N
         return str(resources[logical_id]["Properties"][prop]["Fn::Sub"]).replace("${Stage}", stage)
 
     assert stage in template["Parameters"]["Stage"]["AllowedValues"]
-    for logical in models.LOGICAL_NAMES.values():
+    for logical in logical_names().values():
         assert f"{env['YIMA_TABLE_PREFIX']}{logical}" == f"yima-{stage}-{logical}"
     assert name("RecolourQueue", "QueueName") == env["YIMA_QUEUE_NAME"]
     assert name("FeedBucket", "BucketName") == env["YIMA_FEED_BUCKET"]

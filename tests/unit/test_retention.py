@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from chalicelib.colours.rules import Policy
+from chalicelib.datamodel import logical_names
 from chalicelib.kernel import retention
-from chalicelib.kernel.dynamo import models
+from chalicelib.kernel.dynamo.tables import ttl_attribute
 
 
 def _tables() -> dict[str, type]:
-    return {logical: model for model, logical in models.LOGICAL_NAMES.items()}
+    return {logical: model for model, logical in logical_names().items()}
 
 
 def test_every_table_has_a_rule_or_a_reason_to_keep_its_items() -> None:
@@ -29,9 +30,9 @@ def test_every_table_has_a_rule_or_a_reason_to_keep_its_items() -> None:
 def test_ruled_tables_carry_a_ttl_attribute_and_kept_ones_do_not() -> None:
     for logical, model in _tables().items():
         if logical in retention.RULES:
-            assert models.ttl_attribute(model), f"{logical} has a rule but no TTL attribute"
+            assert ttl_attribute(model), f"{logical} has a rule but no TTL attribute"
         elif logical in retention.KEPT:
-            assert models.ttl_attribute(model) is None, f"{logical} is kept but has a TTL"
+            assert ttl_attribute(model) is None, f"{logical} is kept but has a TTL"
 
 
 def test_every_rule_and_reason_is_written_out() -> None:

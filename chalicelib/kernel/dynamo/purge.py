@@ -15,12 +15,13 @@ from collections.abc import Callable, Iterator
 
 from pynamodb.models import Model
 
-from chalicelib.kernel.dynamo.models import LOGICAL_NAMES
+from chalicelib.kernel.dynamo.tables import logical_names
 
 
 def model_for(table: str) -> type[Model]:
-    """The model of a logical table name (``people`` → ``PersonRecord``)."""
-    for model, logical in LOGICAL_NAMES.items():
+    """The model of a logical table name (``people`` → ``PersonRecord``), among the
+    tables loaded (``chalicelib.datamodel.all_models`` loads them all)."""
+    for model, logical in logical_names().items():
         if logical == table:
             return model
     raise KeyError(f"no table {table!r}")

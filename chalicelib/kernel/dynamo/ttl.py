@@ -14,7 +14,7 @@ from datetime import datetime
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
-from chalicelib.kernel.dynamo.models import ttl_attribute
+from chalicelib.kernel.dynamo.tables import ttl_attribute
 
 
 def _attribute(model: type[Model]) -> str:

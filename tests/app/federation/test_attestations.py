@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.kernel.dynamo.models import PartnerStatusRecord
+from chalicelib.federation.store import PartnerStatusRecord
 from tests.app.federation.world import ID_NUMBER, PARTNER, fed_hash, send
 from tests.federation_helpers import KeyPair, attestation, attestation_batch, iso
 from tests.helpers import assert_error, body, declaration, get, login, post

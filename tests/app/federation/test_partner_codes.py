@@ -14,8 +14,9 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.codes import token as healthcode
+from chalicelib.codes.store import ScanRecord
 from chalicelib.colours.model import Colour
-from chalicelib.kernel.dynamo.models import ConversionRecord, ScanRecord
+from chalicelib.federation.store import ConversionRecord
 from chalicelib.kernel.signing import ed25519_verify
 from tests.app.federation.world import NATIONAL, PARTNER, ROOT, _entries, load, verify
 from tests.federation_helpers import KeyPair, window

@@ -13,8 +13,8 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.federation import rules as federation
-from chalicelib.kernel.dynamo.models import AuditRecord
 from chalicelib.kernel.signing import ed25519_verify
+from chalicelib.officials.audit_store import AuditRecord
 from tests.app.federation.world import ROOT, _entries, load, put
 from tests.federation_helpers import KeyPair, trust_list, window
 from tests.helpers import assert_error, body, get
