@@ -124,8 +124,8 @@ def _populate(population: int, samples: dict[str, str]) -> dict[str, Any]:
     """Write the population (``_DirectWrites``); return the affected people and counts."""
     from codes_world import NOW
 
-    from chalicelib.colours.rules import Policy
     from chalicelib.colours.store import ColourRecord
+    from chalicelib.colours.table import Policy
     from chalicelib.declarations.store import DeclarationRecord
     from chalicelib.identity.store import UserRecord
     from chalicelib.itinerary.store import PlaceDayRecord, StayRecord

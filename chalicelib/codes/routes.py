@@ -25,11 +25,7 @@ from chalicelib.codes.schemas import (
     VERIFY_ID,
 )
 from chalicelib.itinerary import schemas as itinerary_views
-from chalicelib.kernel.api import (
-    KEYS_MAX_AGE,
-    Call,
-    Routes,
-)
+from chalicelib.kernel.api import KEYS_MAX_AGE, Call, Routes
 from chalicelib.kernel.errors import Conflict
 from chalicelib.kernel.roles import (
     CITIZEN,

@@ -16,7 +16,8 @@ from typing import Any
 
 from chalicelib.colours.model import Assessment, DeclarationFacts, Facts, StatusMark, StoredColour
 from chalicelib.colours.ports import Colours, FactsSource
-from chalicelib.colours.rules import Policy, assess
+from chalicelib.colours.rules import assess
+from chalicelib.colours.table import Policy
 from chalicelib.declarations.ports import Declarations
 from chalicelib.declarations.rules import Declaration
 from chalicelib.itinerary.rules import CardPolicy, build_card

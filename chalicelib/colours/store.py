@@ -30,7 +30,7 @@ from chalicelib.colours.model import (
     StoredColour,
     TestResult,
 )
-from chalicelib.colours.rules import ACTIONS
+from chalicelib.colours.table import ACTIONS
 from chalicelib.kernel.dynamo.common import StaleWrite, iso_text, parse_time_text
 from chalicelib.kernel.dynamo.errors import conditional_failed, translate
 from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chalicelib.colours.rules import Policy
 from chalicelib.colours.service import ColourService
+from chalicelib.colours.table import Policy
 from chalicelib.kernel.wiring import Kernel
 
 if TYPE_CHECKING:

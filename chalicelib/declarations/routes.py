@@ -18,11 +18,7 @@ from chalicelib.declarations.schemas import (
     REVIEWED,
 )
 from chalicelib.kernel import contract
-from chalicelib.kernel.api import (
-    Call,
-    Routes,
-    paging,
-)
+from chalicelib.kernel.api import Call, Routes, paging
 from chalicelib.kernel.contract import PAGING
 from chalicelib.kernel.roles import (
     CITIZEN,

@@ -21,11 +21,7 @@ from chalicelib.federation.schemas import (
     TRUST_LIST_MAX_BODY,
     TRUST_LIST_UPLOAD,
 )
-from chalicelib.kernel.api import (
-    KEYS_MAX_AGE,
-    Call,
-    Routes,
-)
+from chalicelib.kernel.api import KEYS_MAX_AGE, Call, Routes
 from chalicelib.kernel.roles import (
     ADMIN,
     CITIZEN,

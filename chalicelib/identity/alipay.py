@@ -39,7 +39,7 @@ import binascii
 import http.client
 import json
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 from urllib.error import URLError
 from urllib.parse import urlencode
@@ -58,9 +58,9 @@ from chalicelib.kernel.errors import (
 )
 from chalicelib.kernel.logs import get_logger
 from chalicelib.kernel.reference_data import parse_id_number
+from chalicelib.kernel.times import local_time
 
 GATEWAY_URL = "https://openapi.alipay.com/gateway.do"
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")  # China keeps no daylight saving
 _BAD_CODE = {
     "isv.code-invalid",
     "isv.code-expired",
@@ -187,7 +187,7 @@ class AlipayGateway:
 
     def request_url(self, method: str, **params: str) -> str:
         """The signed gateway URL of one call (the timestamp from our clock)."""
-        stamp = self._clock().astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+        stamp = local_time(self._clock()).strftime("%Y-%m-%d %H:%M:%S")
         common = {
             "app_id": self.appid,
             "method": method,

@@ -25,11 +25,7 @@ from chalicelib.identity.schemas import (
 )
 from chalicelib.identity.service import PhoneProof
 from chalicelib.kernel import contract
-from chalicelib.kernel.api import (
-    Call,
-    Routes,
-    paging,
-)
+from chalicelib.kernel.api import Call, Routes, paging
 from chalicelib.kernel.contract import PAGING
 from chalicelib.kernel.roles import (
     REVIEWER,

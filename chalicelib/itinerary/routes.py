@@ -10,10 +10,7 @@ from typing import Any
 
 from chalicelib.itinerary import schemas as views
 from chalicelib.itinerary.schemas import CARRIER_BATCH, CARRIER_MAX_BODY, CARRIER_RESULT, ITINERARY
-from chalicelib.kernel.api import (
-    Call,
-    Routes,
-)
+from chalicelib.kernel.api import Call, Routes
 from chalicelib.kernel.roles import (
     CITIZEN,
     Role,

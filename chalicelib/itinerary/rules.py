@@ -24,7 +24,7 @@ from chalicelib.colours.rules import city_of, merged_duration
 from chalicelib.kernel.divisions import DivisionIndex
 from chalicelib.kernel.errors import InvalidInput
 from chalicelib.kernel.phone import parse_mobile
-from chalicelib.kernel.times import days_after
+from chalicelib.kernel.times import days_after, local_day
 
 FUTURE_SKEW = timedelta(minutes=5)
 MAX_STAY = timedelta(days=31)  # longer "stays" are carrier errors, and would index every day
@@ -152,7 +152,7 @@ def local_days(stay: Stay | CarrierStay) -> list[str]:
     days = []
     moment = first
     while moment < stay.left_at:
-        days.append((moment + timedelta(hours=8)).date().isoformat())
+        days.append(local_day(moment).isoformat())
         moment += timedelta(days=1)
     return days
 

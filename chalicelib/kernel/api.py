@@ -39,14 +39,10 @@ only at the first type a browser lists).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -55,17 +51,13 @@ from chalice import Response
 
 from chalicelib.kernel.errors import (
     ConfigError,
-    Conflict,
     DomainError,
     Forbidden,
     InvalidInput,
     NotFound,
     PayloadTooLarge,
-    RateLimited,
     Unauthenticated,
     UnsupportedMediaType,
-    UpstreamBadResponse,
-    UpstreamUnavailable,
 )
 from chalicelib.kernel.roles import Role
 from chalicelib.kernel.schema import Schema, validate
@@ -77,8 +69,18 @@ if TYPE_CHECKING:
 
     from chalicelib.container import Container
     from chalicelib.kernel.session import SessionClaims
-
-JSON_TYPE = "application/json; charset=utf-8"
+from chalicelib.kernel.http import (
+    cacheable_response,
+    error_body,
+    error_response,
+    json_response,
+    normalise_chalice_error,
+    not_configured,
+    parse_json,
+    source_ip,
+)
+from chalicelib.kernel.requestlog import _NOTED, logger, note, noted_id, request_line
+from chalicelib.kernel.shedding import Shedder
 
 # How long caches (a CDN, API Gateway's cache, a checkpoint) may keep the public answers.
 # The keys change only on rotation and stay published until their codes expire; a region's
@@ -87,154 +89,6 @@ KEYS_MAX_AGE = 300  # /v1/keys and /v1/trust-list
 REGION_MAX_AGE = 60  # /v1/regions/{code}
 TEST_SITES_MAX_AGE = 600  # /v1/test-sites: loaded by an operator, rarely
 _PATH_PARAM = re.compile(r"^[A-Za-z0-9_.:-]{1,80}$")
-
-STATUS: dict[type[DomainError], int] = {
-    InvalidInput: 400,
-    Unauthenticated: 401,
-    Forbidden: 403,
-    NotFound: 404,
-    Conflict: 409,
-    PayloadTooLarge: 413,
-    UnsupportedMediaType: 415,
-    RateLimited: 429,
-    UpstreamBadResponse: 502,
-    UpstreamUnavailable: 503,
-}
-
-# Chalice's own error bodies ({"Code": ..., "Message": ...}) → our codes.
-_CHALICE_CODES = {
-    "MethodNotAllowedError": "method_not_allowed",
-    "UnsupportedMediaType": "unsupported_media_type",
-    "BadRequest": "bad_request",
-    "BadRequestError": "bad_request",
-    "NotFoundError": "not_found",
-    "InternalServerError": "internal_error",
-}
-
-
-def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if field is not None:
-        error["field"] = field
-    return {"error": error}
-
-
-def _json_text(body: Any) -> str:
-    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate echoed from the request: escape it
-        text = json.dumps(body, separators=(",", ":"))
-    return text
-
-
-def json_response(
-    body: Any, status: int = 200, headers: Mapping[str, str] | None = None
-) -> Response:
-    return Response(
-        body=_json_text(body),
-        status_code=status,
-        headers={"Content-Type": JSON_TYPE, "Cache-Control": "no-store", **(headers or {})},
-    )
-
-
-def etag_of(text: str) -> str:
-    """A strong validator: the same bytes give the same tag in every container."""
-    return '"' + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32] + '"'
-
-
-def etag_matches(header: str | None, etag: str) -> bool:
-    """``If-None-Match``: ``*`` or a comma-separated list of (maybe weak) tags."""
-    if not header:
-        return False
-    wanted = etag.removeprefix("W/")
-    for candidate in header.split(","):
-        candidate = candidate.strip()
-        if candidate == "*" or candidate.removeprefix("W/") == wanted:
-            return True
-    return False
-
-
-def cacheable_response(body: Any, status: int, max_age: int, if_none_match: str | None) -> Response:
-    text = _json_text(body)
-    etag = etag_of(text)
-    headers: dict[str, str | list[str]] = {
-        "Cache-Control": f"public, max-age={max_age}",
-        "ETag": etag,
-    }
-    if etag_matches(if_none_match, etag):
-        return Response(body="", status_code=304, headers=headers)
-    return Response(body=text, status_code=status, headers={"Content-Type": JSON_TYPE, **headers})
-
-
-def error_response(exc: DomainError) -> Response:
-    status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
-    headers = {}
-    if isinstance(exc, RateLimited | UpstreamUnavailable):  # 429 and 503 say when to retry
-        headers["Retry-After"] = str(exc.retry_after)
-    if isinstance(exc, Unauthenticated):
-        headers["WWW-Authenticate"] = 'Bearer realm="yima"'
-    return json_response(error_body(exc.code, exc.message, exc.field), status, headers)
-
-
-class Shedder:
-    """Load shedding in front of every route, before any work is done.
-
-    - A token bucket of ``rate`` requests a second (``burst`` at once): past it, 429
-      ``throttled`` with ``Retry-After``. API Gateway's stage throttle does this on AWS
-      (infra/); this is its stand-in for the local stack and the load test
-      (``YIMA_THROTTLE_RATE``, ``YIMA_THROTTLE_BURST``; 0 is off).
-    - At most ``max_in_flight`` requests at once in this process: past it, 503
-      ``overloaded`` with ``Retry-After``, at once, instead of queueing behind the others
-      (``YIMA_MAX_IN_FLIGHT``; 0 is off; a Lambda container runs one request at a time).
-
-    A client told to retry later keeps showing the code it has: codes verify offline
-    until they expire (docs/capacity.md, "When the backend is overloaded").
-    """
-
-    def __init__(
-        self,
-        *,
-        rate: float,
-        burst: int,
-        max_in_flight: int,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.rate, self.burst, self.max_in_flight = rate, max(burst, 1), max_in_flight
-        self._clock = clock
-        self._tokens = float(self.burst)
-        self._at = clock()
-        self._in_flight = 0
-        self._lock = threading.Lock()
-
-    def admit(self) -> None:
-        with self._lock:
-            if self.rate > 0:
-                now = self._clock()
-                self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
-                self._at = now
-                if self._tokens < 1:
-                    wait = max(1, int(-(-(1 - self._tokens) // self.rate)))
-                    throttled = RateLimited(
-                        "too many requests for the service right now; retry after the "
-                        "Retry-After seconds and keep showing the code you have",
-                        retry_after=wait,
-                    )
-                    throttled.code = "throttled"
-                    raise throttled
-                self._tokens -= 1
-            if self.max_in_flight and self._in_flight >= self.max_in_flight:
-                raise UpstreamUnavailable(
-                    "the service is overloaded; retry after the Retry-After seconds and "
-                    "keep showing the code you have",
-                    code="overloaded",
-                    retry_after=1,
-                )
-            self._in_flight += 1
-
-    def done(self) -> None:
-        with self._lock:
-            self._in_flight -= 1
 
 
 @dataclass(frozen=True)
@@ -358,11 +212,11 @@ class Api:
         except DomainError as exc:
             return error_response(exc)
         except ConfigError as exc:
-            _log().error("configuration error", extra={**_noted_id(), "error": str(exc)})
-            return _not_configured()
+            logger().error("configuration error", extra={**noted_id(), "error": str(exc)})
+            return not_configured()
         except Exception:  # the stage's AWS is unreachable while the container is built
-            _log().exception("container not built", extra={**_noted_id(), "route": op.path})
-            return _not_configured()
+            logger().exception("container not built", extra={**noted_id(), "route": op.path})
+            return not_configured()
         try:
             return self._serve(op, view, params, services)
         finally:
@@ -407,10 +261,10 @@ class Api:
         except DomainError as exc:
             return error_response(exc)
         except ConfigError as exc:
-            _log().error("configuration error", extra={**_noted_id(), "error": str(exc)})
-            return _not_configured()
+            logger().error("configuration error", extra={**noted_id(), "error": str(exc)})
+            return not_configured()
         except Exception:  # the last line of defence: never Chalice's 500 body
-            _log().exception("unhandled error", extra={**_noted_id(), "route": op.path})
+            logger().exception("unhandled error", extra={**noted_id(), "route": op.path})
             return json_response(error_body("internal_error", "an internal error occurred"), 500)
         if isinstance(result, Response):
             return result
@@ -439,7 +293,7 @@ class Api:
                 field="Authorization",
             )
         claims = services.auth.authenticate(token.strip())
-        _note(role=claims.role.value)  # a wrong role is logged too
+        note(role=claims.role.value)  # a wrong role is logged too
         if claims.role not in op.roles:
             raise Forbidden(
                 f"the {claims.role.value} role may not call this route", code="wrong_role"
@@ -483,16 +337,18 @@ class Api:
                 response = binary(**(getattr(event, "uri_params", None) or {}))
             else:
                 response = get_response(event)
-            response = _normalise_chalice_error(response)
+            response = normalise_chalice_error(response)
         except Exception:  # past the views' own guard: still our shape, still one line
-            _log().exception("unhandled error", extra={"request_id": request_id, "route": route[0]})
+            logger().exception(
+                "unhandled error", extra={"request_id": request_id, "route": route[0]}
+            )
             response = json_response(
                 error_body("internal_error", "an internal error occurred"), 500
             )
         finally:
             _NOTED.reset(token)
         response.headers["X-Request-Id"] = request_id
-        _log().info(
+        logger().info(
             "request",
             extra=request_line(
                 request_id=request_id,
@@ -542,132 +398,6 @@ def paging(call: Call) -> dict[str, Any]:
     return {"limit": call.query.get("limit", 20), "cursor": call.query.get("cursor")}
 
 
-# What the request's log lines say beyond the event and the answer: its id (for the
-# error lines written below the middleware) and the caller's role, once its token is
-# verified. The middleware sets a fresh dict for each request; a context variable, so
-# each of the local server's request threads sees its own.
-_NOTED: ContextVar[dict[str, Any] | None] = ContextVar("yima_request_noted", default=None)
-
-# A field as our schemas name them (``stays[3].entered_at``, ``Authorization``). A field
-# the caller named (an unknown key, a query parameter) that looks like anything else, a
-# phone, an ID number, a name, a token, is logged as withheld.
-_FIELD_NAME = re.compile(
-    r"^[A-Za-z][A-Za-z0-9_-]{0,39}(\[\d{1,5}\]|\.[A-Za-z][A-Za-z0-9_-]{0,39})*$"
-)
-
-
-def _note(**fields: Any) -> None:
-    noted = _NOTED.get()
-    if noted is not None:
-        noted.update(fields)
-
-
-def request_line(
-    *,
-    request_id: str,
-    method: str | None,
-    route: str | None,
-    response: Response,
-    duration_ms: float,
-    role: str | None,
-) -> dict[str, Any]:
-    """The fields of the one log line per request (the README's "Logs" section).
-
-    ``route`` is the route's template (``/v1/people/{person_id}``), never the path as
-    sent, and there is no query string: ids, phones and tokens in a URL stay out of the
-    log. ``role`` is ``"none"`` until a token is verified (the JSON formatter drops a
-    null). An error answer adds its ``error_code``, and its ``error_field`` when it
-    names one, read from the body the caller got."""
-    line: dict[str, Any] = {
-        "request_id": request_id,
-        "method": method,
-        "route": route,
-        "status": response.status_code,
-        "duration_ms": duration_ms,
-        "role": role or "none",
-    }
-    if response.status_code >= 400:
-        code, field_name = _error_of(response.body)
-        line["error_code"] = code
-        if field_name is not None:
-            line["error_field"] = _loggable_field(field_name)
-    return line
-
-
-def _noted_id() -> dict[str, Any]:
-    """The request id, for a line logged while the request is served."""
-    noted = _NOTED.get() or {}
-    return {"request_id": noted.get("request_id")}
-
-
-def _loggable_field(name: str) -> str:
-    return name if len(name) <= 120 and _FIELD_NAME.match(name) else "withheld"
-
-
-def _error_of(body: Any) -> tuple[str | None, str | None]:
-    """The code and field of an answer in the SPEC's error shape; (None, None) otherwise."""
-    try:
-        payload = json.loads(body) if isinstance(body, str | bytes) else body
-        error = payload["error"]
-        code, field_name = error["code"], error.get("field")
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return None, None
-    return (
-        str(code) if code is not None else None,
-        str(field_name) if field_name is not None else None,
-    )
-
-
-def _not_configured() -> Response:
-    return json_response(
-        error_body("service_unavailable", "the service is not available; try later"),
-        503,
-        {"Retry-After": "5"},
-    )
-
-
-def source_ip(request: Request) -> str | None:
-    """The caller's address as API Gateway saw it (never X-Forwarded-For, which the
-    caller writes)."""
-    identity = (request.context or {}).get("identity") or {}
-    address = identity.get("sourceIp")
-    return str(address) if address else None
-
-
-def parse_json(raw: bytes) -> Any:
-    """Strict JSON: UTF-8, no NaN/Infinity, no duplicate keys; InvalidInput otherwise."""
-
-    def no_constants(name: str) -> Any:
-        raise InvalidInput(f"{name} is not valid JSON", code="invalid_json")
-
-    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in result:
-                raise InvalidInput(
-                    f"the field {key} appears twice", field=key, code="duplicate_field"
-                )
-            result[key] = value
-        return result
-
-    try:
-        text = raw.decode("utf-8")
-        value = json.loads(text, parse_constant=no_constants, object_pairs_hook=no_duplicates)
-        # "\ud800" escapes decode to lone surrogates, which no store or encoder accepts.
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-        return value
-    except UnicodeEncodeError:
-        raise InvalidInput(
-            "the body holds an invalid unicode escape (a lone surrogate)", code="invalid_json"
-        ) from None
-    except UnicodeDecodeError:
-        raise InvalidInput("the body is not UTF-8", code="invalid_json") from None
-    except RecursionError:
-        raise InvalidInput("the body is nested too deeply", code="invalid_json") from None
-    except ValueError as exc:
-        raise InvalidInput(f"the body is not valid JSON: {exc}", code="invalid_json") from None
-
-
 def _parse_query(op: Operation, raw: Mapping[str, str]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for name, text in raw.items():
@@ -688,24 +418,3 @@ def _parse_query(op: Operation, raw: Mapping[str, str]) -> dict[str, Any]:
         validate(value, schema, name)
         result[name] = value
     return result
-
-
-def _normalise_chalice_error(response: Response) -> Response:
-    body = response.body
-    if response.status_code < 400 or not isinstance(body, dict) or "Code" not in body:
-        return response
-    code = _CHALICE_CODES.get(str(body.get("Code")), "bad_request")
-    message = str(body.get("Message") or code)
-    if response.status_code >= 500:
-        message = "an internal error occurred"
-    fixed = json_response(error_body(code, message), response.status_code)
-    for name, value in response.headers.items():
-        if name.lower() != "content-type":
-            fixed.headers[name] = value
-    return fixed
-
-
-def _log() -> Any:
-    from chalicelib.kernel.logs import get_logger
-
-    return get_logger()

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.kernel.api import (
-    Call,
-    Routes,
-)
+from chalicelib.kernel.api import Call, Routes
 from chalicelib.kernel.contract import OPENAPI_DOC
 
 routes = Routes(__name__)

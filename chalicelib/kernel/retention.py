@@ -51,7 +51,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-WINDOW_DAYS = 14  # the colour engine's and the card's window (domain.colour.Policy)
+WINDOW_DAYS = 14  # the colour engine's and the card's window (colours.table.Policy)
 SIX_MONTHS = timedelta(days=183)
 
 

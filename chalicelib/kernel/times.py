@@ -1,4 +1,11 @@
-"""The one time format every answer uses: RFC 3339 in UTC, to the second, with a Z.
+"""Time, once: the one format every answer uses, and the one Asia/Shanghai calendar.
+
+Days are counted on the Asia/Shanghai calendar everywhere (:func:`local_day`,
+:func:`local_midnight`, :func:`days_after`): a colour's "N days after", an itinerary's
+place-days, a lab's or a vaccination's "not in the future", Alipay's timestamps. China
+has kept UTC+8 without daylight saving since 1991, so a fixed offset is exact.
+
+The format: RFC 3339 in UTC, to the second, with a Z.
 
 ``2026-11-20T02:00:00Z``. Python's ``isoformat`` gives ``+00:00`` and, whenever the
 clock has them, microseconds: two formats for one instant, which a mini-program's

@@ -25,6 +25,7 @@ from chalicelib.kernel.divisions import DivisionIndex
 from chalicelib.kernel.errors import InvalidInput
 from chalicelib.kernel.geo import parse_coordinate
 from chalicelib.kernel.text import one_line
+from chalicelib.kernel.times import local_day
 
 RESULTS = ("negative", "positive", "invalid")
 MAX_RESULT_AGE = timedelta(days=30)  # an older sample is a lab's mistake, not news
@@ -114,7 +115,7 @@ def parse_results(
     A sample listed twice must say the same thing both times (the copies collapse);
     two different results for one sample in one batch are refused.
     """
-    today: date = (now + timedelta(hours=8)).date()
+    today: date = local_day(now)
     parsed: dict[str, LabRow] = {}
     for index, row in enumerate(rows):
         where = f"results[{index}]"

@@ -10,11 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.kernel import contract
-from chalicelib.kernel.api import (
-    Call,
-    Routes,
-    paging,
-)
+from chalicelib.kernel.api import Call, Routes, paging
 from chalicelib.kernel.contract import PAGING
 from chalicelib.kernel.roles import (
     ADMIN,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.colours.rules import MARK_GROUNDS, OFFICIAL_STATUSES
+from chalicelib.colours.table import MARK_GROUNDS, OFFICIAL_STATUSES
 
 if TYPE_CHECKING:
     pass

@@ -11,10 +11,7 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib.kernel.api import (
-    Call,
-    Routes,
-)
+from chalicelib.kernel.api import Call, Routes
 from chalicelib.pages import files as web_pages
 from chalicelib.pages import service as pages
 

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.kernel.api import (
-    Call,
-    Routes,
-)
+from chalicelib.kernel.api import Call, Routes
 from chalicelib.kernel.roles import (
     CITIZEN,
 )

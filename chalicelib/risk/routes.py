@@ -11,12 +11,7 @@ from typing import Any
 
 from chalicelib.itinerary.schemas import CARRIER_MAX_BODY
 from chalicelib.kernel import contract
-from chalicelib.kernel.api import (
-    REGION_MAX_AGE,
-    Call,
-    Routes,
-    paging,
-)
+from chalicelib.kernel.api import REGION_MAX_AGE, Call, Routes, paging
 from chalicelib.kernel.roles import (
     OFFICIAL,
 )

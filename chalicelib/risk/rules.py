@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.colours.model import RiskArea
@@ -43,8 +43,8 @@ from chalicelib.itinerary.rules import parse_time
 from chalicelib.kernel.divisions import DivisionIndex
 from chalicelib.kernel.errors import InvalidInput
 from chalicelib.kernel.text import strip_refused
+from chalicelib.kernel.times import SHANGHAI
 
-CST = timezone(timedelta(hours=8))
 LEVELS = ("high", "medium", "low")
 # The levels whose areas change a colour (SPEC section 3): a stay or a scan in a low-risk
 # area changes nothing.
@@ -161,7 +161,7 @@ def national_stamp(raw: object) -> datetime:
         )
     year, month, day, hour = (int(g) for g in match.groups())
     try:
-        return datetime(year, month, day, hour, tzinfo=CST)
+        return datetime(year, month, day, hour, tzinfo=SHANGHAI)
     except ValueError:
         raise InvalidInput(
             "end_update_time is not a real date and hour", field="data.end_update_time"

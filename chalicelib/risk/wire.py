@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.colours.rules import Policy
+from chalicelib.colours.table import Policy
 from chalicelib.kernel.wiring import Kernel
 from chalicelib.risk.regions import RegionService
 from chalicelib.risk.service import RiskService

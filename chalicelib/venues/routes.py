@@ -13,11 +13,7 @@ from chalice import Response
 from chalicelib.codes.schemas import IMAGE
 from chalicelib.itinerary.schemas import CARRIER_MAX_BODY
 from chalicelib.kernel import contract
-from chalicelib.kernel.api import (
-    Call,
-    Routes,
-    paging,
-)
+from chalicelib.kernel.api import Call, Routes, paging
 from chalicelib.kernel.contract import PAGING
 from chalicelib.kernel.roles import (
     CITIZEN,

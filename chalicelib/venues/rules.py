@@ -26,6 +26,7 @@ from chalicelib.kernel.divisions import DivisionIndex
 from chalicelib.kernel.errors import InvalidInput
 from chalicelib.kernel.geo import parse_coordinate
 from chalicelib.kernel.text import one_line
+from chalicelib.kernel.times import local_day
 from chalicelib.labs.rules import SAMPLE_ID
 from chalicelib.venues.token import inside
 
@@ -195,7 +196,7 @@ def parse_vaccinations(
 ) -> list[VaccinationRow]:
     """Every row checked; the first bad one raises InvalidInput naming ``records[i].field``.
     A record listed twice must say the same thing both times (the copies collapse)."""
-    today = (now + timedelta(hours=8)).date()
+    today = local_day(now)
     parsed: dict[str, VaccinationRow] = {}
     for index, row in enumerate(rows):
         where = f"records[{index}]"

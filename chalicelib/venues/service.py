@@ -32,8 +32,9 @@ from typing import Any, Protocol
 from chalicelib.codes.token import TokenError, Verifier
 from chalicelib.colours.model import Reason, StoredColour, Vaccination, VenueExposure
 from chalicelib.colours.ports import Colours
-from chalicelib.colours.rules import Policy, pending_action
+from chalicelib.colours.rules import pending_action
 from chalicelib.colours.service import ColourService
+from chalicelib.colours.table import Policy
 from chalicelib.itinerary.service import IDEMPOTENCY_TTL, PROCESSING_LEASE, Idempotency
 from chalicelib.kernel import retention
 from chalicelib.kernel.divisions import DivisionIndex

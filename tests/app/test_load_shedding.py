@@ -13,8 +13,8 @@ from datetime import timedelta
 import pytest
 
 from app import api
-from chalicelib.kernel.api import Shedder
 from chalicelib.kernel.errors import RateLimited, UpstreamUnavailable
+from chalicelib.kernel.shedding import Shedder
 from tests.helpers import assert_error, body, declaration, get, login, post
 
 

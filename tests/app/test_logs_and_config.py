@@ -220,7 +220,7 @@ def test_a_failure_past_the_views_guard_is_still_one_request_line_in_the_error_s
     def broken(response):
         raise RuntimeError("a bug in the middleware's own path")
 
-    monkeypatch.setattr(api, "_normalise_chalice_error", broken)
+    monkeypatch.setattr(api, "normalise_chalice_error", broken)
 
     response = get(client, "/v1/regions/610100")
 

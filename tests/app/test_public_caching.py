@@ -14,7 +14,7 @@ import random
 import pytest
 
 from app import api
-from chalicelib.kernel.api import etag_matches
+from chalicelib.kernel.http import etag_matches
 from chalicelib.kernel.roles import Role
 from tests.app.test_test_sites import random_sites
 from tests.helpers import assert_error, get, login

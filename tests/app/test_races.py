@@ -26,8 +26,8 @@ import pytest
 from chalicelib.declarations.store import DeclarationRecord
 from chalicelib.identity.store import IdentityRecord, UserRecord
 from chalicelib.itinerary.store import IdempotencyRecord, PlaceDayRecord, StayRecord
-from chalicelib.kernel.api import error_response
 from chalicelib.kernel.errors import Conflict
+from chalicelib.kernel.http import error_response
 from chalicelib.officials.audit_store import AuditRecord
 from chalicelib.officials.marks_store import StatusMarkRecord
 from tests.helpers import body, declaration, login, post, request_mark

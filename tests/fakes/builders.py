@@ -7,7 +7,8 @@ import hashlib
 from datetime import date, datetime, timedelta
 
 from chalicelib.colours.model import Assessment, DeclarationFacts, Facts, StatusMark, TestResult
-from chalicelib.colours.rules import Policy, assess
+from chalicelib.colours.rules import assess
+from chalicelib.colours.table import Policy
 from chalicelib.declarations.rules import Declaration
 from chalicelib.officials.rules import MarkRequest
 from chalicelib.people.rules import Person

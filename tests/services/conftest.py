@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from chalicelib.codes.service import CodeService
-from chalicelib.colours.rules import Policy
 from chalicelib.colours.service import ColourService
+from chalicelib.colours.table import Policy
 from chalicelib.kernel import reference_data
 from chalicelib.kernel.signing import CodeSigner, ed25519_verify, load_signer, new_code_key
 from chalicelib.people.rules import Person

@@ -24,7 +24,8 @@ from chalicelib.colours.model import (
     TestResult,
     VenueScan,
 )
-from chalicelib.colours.rules import OFFICIAL_STATUSES, assess
+from chalicelib.colours.rules import assess
+from chalicelib.colours.table import OFFICIAL_STATUSES
 from chalicelib.kernel.times import SHANGHAI, local_day, local_midnight
 from tests.unit.colour_cases import AS_OF, POLICY, REFINEMENTS, SPEC_CODES, US, H, L, S
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.colours.model import Colour, Facts
-from chalicelib.colours.rules import RULES, Policy, assess
+from chalicelib.colours.rules import assess
+from chalicelib.colours.table import RULES, Policy
 from tests.unit.colour_cases import (
     APPROVED,
     AS_OF,

@@ -1,8 +1,8 @@
 """Every table is declared by the capability that owns it, registered, and listed once.
 
 The kernel keeps what every table shares and imports no capability; chalicelib/datamodel.py
-names each table and where it is declared. A capability still reading another's records
-is listed below, so the list can only shrink.
+names each table and where it is declared. Which capability may import which store is
+import-linter's to check (.importlinter, run by make lint), with the debts still open.
 """
 
 from __future__ import annotations
@@ -17,24 +17,6 @@ from chalicelib.kernel.dynamo import tables
 
 ROOT = Path(__file__).resolve().parents[2]
 CHALICELIB = ROOT / "chalicelib"
-
-# (importing module, another capability's store module) pairs that predate the move of
-# the records into the capabilities: readers built inside a store rather than passed in
-# by the composition root. Remove a pair once bootstrap hands the reader in.
-CROSS_STORE_IMPORTS = {
-    ("chalicelib.colours.facts_store", "chalicelib.federation.store"),
-    ("chalicelib.colours.facts_store", "chalicelib.identity.store"),
-    ("chalicelib.colours.facts_store", "chalicelib.itinerary.store"),
-    ("chalicelib.colours.facts_store", "chalicelib.labs.store"),
-    ("chalicelib.colours.facts_store", "chalicelib.risk.store"),
-    ("chalicelib.colours.facts_store", "chalicelib.venues.store"),
-    ("chalicelib.identity.wechat", "chalicelib.risk.store"),
-    ("chalicelib.risk.store", "chalicelib.colours.store"),
-    ("chalicelib.risk.store", "chalicelib.identity.store"),
-    ("chalicelib.risk.store", "chalicelib.itinerary.store"),
-    ("chalicelib.risk.store", "chalicelib.people.store"),
-    ("chalicelib.risk.store", "chalicelib.venues.store"),
-}
 
 
 def _subclasses(cls: type) -> set[type]:
@@ -82,26 +64,3 @@ def test_the_kernels_tables_import_no_capability() -> None:
         for name in _imports(path):
             if name.startswith("chalicelib"):
                 assert name.startswith("chalicelib.kernel."), f"{_module(path)} imports {name}"
-
-
-def test_no_new_reader_of_another_capabilitys_store() -> None:
-    capabilities = {
-        p.name for p in CHALICELIB.iterdir() if (p / "__init__.py").exists() and p.name != "kernel"
-    }
-    found = set()
-    for path in CHALICELIB.glob("*/*.py"):
-        owner = path.parent.name
-        if owner not in capabilities:
-            continue
-        for name in _imports(path):
-            parts = name.split(".")
-            if (
-                len(parts) == 3
-                and parts[1] in capabilities
-                and parts[1] != owner
-                and parts[2].endswith(("store", "records"))
-            ):
-                found.add((_module(path), name))
-
-    assert found <= CROSS_STORE_IMPORTS, f"new: {sorted(found - CROSS_STORE_IMPORTS)}"
-    assert found == CROSS_STORE_IMPORTS, f"gone: strike {CROSS_STORE_IMPORTS - found}"

@@ -10,7 +10,8 @@ import pytest
 
 from chalicelib.codes import token as healthcode
 from chalicelib.colours.model import Colour, DeclarationFacts, Facts, PartnerStatus
-from chalicelib.colours.rules import Policy, assess
+from chalicelib.colours.rules import assess
+from chalicelib.colours.table import Policy
 from chalicelib.federation import rules as federation
 from chalicelib.kernel.errors import InvalidInput
 from chalicelib.kernel.signing import ed25519_verify

@@ -32,8 +32,8 @@ from chalicelib.colours.model import Colour, RiskArea
 from chalicelib.declarations.schemas import DECLARE
 from chalicelib.itinerary.rules import CardPolicy, parse_stays, parse_time
 from chalicelib.kernel import session
-from chalicelib.kernel.api import parse_json
 from chalicelib.kernel.errors import InvalidInput, Unauthenticated
+from chalicelib.kernel.http import parse_json
 from chalicelib.kernel.phone import parse_mobile
 from chalicelib.kernel.reference_data import divisions, is_country, parse_id_number
 from chalicelib.kernel.roles import Role

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from chalicelib.colours.rules import Policy
+from chalicelib.colours.table import Policy
 from chalicelib.datamodel import logical_names
 from chalicelib.kernel import retention
 from chalicelib.kernel.dynamo.tables import ttl_attribute

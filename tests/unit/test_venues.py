@@ -25,7 +25,8 @@ from chalicelib.colours.model import (
     Vaccination,
     VenueExposure,
 )
-from chalicelib.colours.rules import Policy, assess, pending_action
+from chalicelib.colours.rules import assess, pending_action
+from chalicelib.colours.table import Policy
 from chalicelib.kernel.keys import PublicKey
 from chalicelib.kernel.signing import ed25519_verify, kid_for, raw_public
 from chalicelib.venues.rules import (
