@@ -17,6 +17,10 @@ key list, the one COSE parser, the faster decoders). Issue 15's own
 before / after, against ``9e8a0c8``, is in BENCHMARKS.md;
 ``YIMA_BENCH_BASELINE=9e8a0c8`` still gives its in-process ``codec_*`` rows.
 
+The baseline's files lived elsewhere before issue 28 cut the code by capability:
+``WAS`` says where each codec was, and ``RENAMED`` turns the baseline's imports of
+moved modules into today's, so the baseline codecs still import beside today's app.
+
 If git or the commit is missing (a tarball, a shallow clone), ``Unavailable``
 says so and the benchmarks print the after side alone.
 """
@@ -48,6 +52,32 @@ CODEC_FILES = (
     "chalicelib/verify.py",
 )
 COPIED = ("app.py", "chalicelib", "tests/__init__.py", "tests/helpers.py")
+# Where each codec file was at the baseline commit (before issue 28's move).
+WAS = {
+    "chalicelib/codes/token.py": "chalicelib/domain/healthcode.py",
+    "chalicelib/venues/token.py": "chalicelib/domain/venuecode.py",
+    "chalicelib/kernel/session.py": "chalicelib/domain/session.py",
+    "chalicelib/kernel/geo.py": "chalicelib/domain/geo.py",
+    "chalicelib/kernel/schema.py": "chalicelib/web/schema.py",
+}
+# The modules the baseline's codecs import, as they are named today.
+RENAMED = {
+    "from chalicelib.domain.colour import": "from chalicelib.colours.model import",
+    "from chalicelib.domain.healthcode import": "from chalicelib.codes.token import",
+    "from chalicelib.domain.errors import": "from chalicelib.kernel.errors import",
+    "from chalicelib.domain.roles import": "from chalicelib.kernel.roles import",
+    "from chalicelib.domain.text import": "from chalicelib.kernel.text import",
+    "from chalicelib.adapters.signing import": "from chalicelib.kernel.signing import",
+    "from chalicelib.domain import federation": (
+        "from chalicelib.federation import rules as federation"
+    ),
+}
+
+
+def _today(text: str) -> str:
+    for old, new in RENAMED.items():
+        text = text.replace(old, new)
+    return text
 
 
 class Unavailable(RuntimeError):
@@ -71,7 +101,7 @@ def _show(path: str) -> str:
 @cache
 def sources() -> dict[str, str]:
     """Each codec file's text at the baseline commit."""
-    return {path: _show(path) for path in CODEC_FILES}
+    return {path: _today(_show(WAS.get(path, path))) for path in CODEC_FILES}
 
 
 @cache
