@@ -15,23 +15,10 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.codes import wire as codes_wire
-from chalicelib.colours import wire as colours_wire
 from chalicelib.container import Container
-from chalicelib.declarations import wire as declarations_wire
-from chalicelib.federation import wire as federation_wire
-from chalicelib.identity import wire as identity_wire
-from chalicelib.itinerary import wire as itinerary_wire
 from chalicelib.kernel import events
 from chalicelib.kernel.settings import Settings
 from chalicelib.kernel.wiring import build_kernel
-from chalicelib.labs import wire as labs_wire
-from chalicelib.limits import wire as limits_wire
-from chalicelib.officials import wire as officials_wire
-from chalicelib.pages import wire as pages_wire
-from chalicelib.people import wire as people_wire
-from chalicelib.risk import wire as risk_wire
-from chalicelib.venues import wire as venues_wire
 
 _lock = threading.Lock()
 _container: Container | None = None
@@ -42,8 +29,22 @@ def utc_now() -> datetime:
 
 
 def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Container:
-    """Wire the real adapters for ``settings``."""
+    """Wire the real adapters for ``settings``. The capabilities load here, on the first
+    request, not when ``app`` is imported: a cold start pays for them once, when needed."""
     from chalicelib import datamodel
+    from chalicelib.codes import wire as codes_wire
+    from chalicelib.colours import wire as colours_wire
+    from chalicelib.declarations import wire as declarations_wire
+    from chalicelib.federation import wire as federation_wire
+    from chalicelib.identity import wire as identity_wire
+    from chalicelib.itinerary import wire as itinerary_wire
+    from chalicelib.labs import wire as labs_wire
+    from chalicelib.limits import wire as limits_wire
+    from chalicelib.officials import wire as officials_wire
+    from chalicelib.pages import wire as pages_wire
+    from chalicelib.people import wire as people_wire
+    from chalicelib.risk import wire as risk_wire
+    from chalicelib.venues import wire as venues_wire
 
     bus = events.MessageBus()
     k = build_kernel(settings, clock=clock, publish=bus.publish)
