@@ -1,10 +1,9 @@
 """The composition root: each capability's ``wire()`` in order, and one table of the
 reactions across capabilities (``event_handlers``).
 
-Nothing is built at import time. The first request (or CLI command) calls
-:func:`get_container`, which reads the environment once, binds the pynamodb models to
-the stage's tables, loads the keys from Secrets Manager and wires the capabilities.
-Tests install their own container with :func:`set_container`.
+Nothing is built at import time: the first request (or CLI command) calls
+:func:`get_container`, which reads the environment once, binds the tables, loads the
+keys and wires the capabilities. Tests install their own with :func:`set_container`.
 """
 
 from __future__ import annotations
@@ -34,6 +33,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     from chalicelib import datamodel
     from chalicelib.codes import wire as codes_wire
     from chalicelib.colours import wire as colours_wire
+    from chalicelib.colours.facts import GatheredFacts
     from chalicelib.declarations import wire as declarations_wire
     from chalicelib.federation import wire as federation_wire
     from chalicelib.identity import wire as identity_wire
@@ -55,8 +55,13 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     auth = identity_wire.wire(k, throttle=lambda who: limiter.check("login", subject=who, ip=None))
     people, officials = people_wire.store(k), officials_wire.stores(k)
     declarations_store, pointer = declarations_wire.store(k), risk_wire.active_pointer(k)
+    facts = GatheredFacts(
+        identity=identity_wire.facts(k), itinerary=itinerary_wire.facts(k),
+        checkpoints=codes_wire.facts(k), venues=venues_wire.facts(k), labs=labs_wire.facts(k),
+        federation=federation_wire.facts(k), risk=risk_wire.facts(k, pointer=pointer),
+    )  # fmt: skip
     colours = colours_wire.wire(
-        k, people=people, declarations=declarations_store, officials=officials, pointer=pointer
+        k, people=people, declarations=declarations_store, officials=officials, facts=facts
     )
     audit = officials.audit
     risk = risk_wire.wire(

@@ -15,12 +15,13 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
+from chalicelib.colours.model import VenueScan
 from chalicelib.kernel.dynamo.common import (
     Clock,
 )
 from chalicelib.kernel.dynamo.errors import conditional_failed, translate
 from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
-from chalicelib.kernel.dynamo.ttl import expired
+from chalicelib.kernel.dynamo.ttl import expired, live
 from chalicelib.kernel.errors import Conflict
 from chalicelib.kernel.times import local_day
 from chalicelib.people.rules import PrintedCode
@@ -197,3 +198,23 @@ class DynamoPrintedCodes:
         if record.issued_at is None or expired(record, self._clock()):
             return None
         return _printed(record)
+
+
+class ScanFacts:
+    """What a colour reads of a person's checkpoint scans: those at a venue of a known
+    district since a moment, which put the person in that district at that time."""
+
+    def __init__(self, *, clock: Clock) -> None:
+        self._clock = clock
+
+    def scans(self, person_id: str, *, since: datetime) -> list[VenueScan]:
+        with translate():
+            return [
+                VenueScan(region_code=r.region_code, at=r.scanned_at)
+                for r in ScanRecord.query(
+                    person_id,
+                    ScanRecord.scan_key >= since.isoformat(),
+                    filter_condition=live(ScanRecord, self._clock()),
+                )
+                if r.region_code
+            ]

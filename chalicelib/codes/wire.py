@@ -71,3 +71,10 @@ def _render_card(token: str, card: Any) -> bytes:
     from chalicelib.codes.card import pdf  # qrcode loads only when a card is printed
 
     return pdf(token, card)
+
+
+def facts(kernel: Kernel) -> Any:
+    """What a colour reads of a person's checkpoint scans (colours/facts.py)."""
+    from chalicelib.codes.store import ScanFacts
+
+    return ScanFacts(clock=kernel.clock)

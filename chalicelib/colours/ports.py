@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from chalicelib.colours.model import (
     Assessment,
@@ -69,3 +69,42 @@ class FactsSource(Protocol):
     def one_snapshot(self) -> AbstractContextManager[None]:
         """Within the block every ``active_risk`` answer is the first one."""
         ...
+
+
+# What each capability that keeps a fact hands the colours (colours/facts.py).
+
+
+class AccountFacts(Protocol):
+    def phone_hash_of(self, user_id: str) -> str | None: ...
+
+
+class ItineraryFacts(Protocol):
+    def stays(self, phone_hash: str, *, since: datetime) -> list[Stay]: ...
+
+
+class CheckpointFacts(Protocol):
+    def scans(self, person_id: str, *, since: datetime) -> list[VenueScan]: ...
+
+
+class VenueVisitFacts(Protocol):
+    def checkins(self, person_id: str, *, since: datetime) -> list[VenueScan]: ...
+
+    def exposures(self, person_id: str) -> list[VenueExposure]: ...
+
+    def vaccinations(self, id_hash: str) -> list[Vaccination]: ...
+
+
+class LabResultFacts(Protocol):
+    def tests(self, id_hash: str) -> list[TestResult]: ...
+
+
+class FederationFacts(Protocol):
+    def partner_statuses(self, fed_hash: str) -> list[PartnerStatus]: ...
+
+
+class RiskAreaFacts(Protocol):
+    pointer: Any
+
+    def active_risk(self, *, fresh: bool = False) -> tuple[str | None, tuple[RiskArea, ...]]: ...
+
+    def one_snapshot(self) -> AbstractContextManager[None]: ...

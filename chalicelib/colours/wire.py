@@ -10,10 +10,10 @@ from chalicelib.colours.table import Policy
 from chalicelib.kernel.wiring import Kernel
 
 if TYPE_CHECKING:
+    from chalicelib.colours.ports import FactsSource
     from chalicelib.declarations.ports import Declarations
     from chalicelib.officials.wire import Stores
     from chalicelib.people.ports import People
-    from chalicelib.risk.store import ActivePointer
 
 
 def wire(
@@ -22,9 +22,8 @@ def wire(
     people: People,
     declarations: Declarations,
     officials: Stores,
-    pointer: ActivePointer,
+    facts: FactsSource,
 ) -> ColourService:
-    from chalicelib.colours.facts_store import DynamoFacts
     from chalicelib.colours.store import DynamoColours
 
     return ColourService(
@@ -32,7 +31,7 @@ def wire(
         declarations=declarations,
         colours=DynamoColours(),
         marks=officials.marks,
-        facts=DynamoFacts(clock=kernel.clock, pointer=pointer),
+        facts=facts,
         audit=officials.audit,
         policy=Policy(),
         clock=kernel.clock,

@@ -27,8 +27,10 @@ from pynamodb.models import Model
 
 from chalicelib.colours.model import Colour, PartnerStatus
 from chalicelib.federation.rules import Conversion, TrustList
+from chalicelib.kernel.dynamo.common import Clock
 from chalicelib.kernel.dynamo.errors import conditional_failed, translate
 from chalicelib.kernel.dynamo.tables import TableMeta, table
+from chalicelib.kernel.dynamo.ttl import live
 from chalicelib.kernel.errors import Conflict
 
 
@@ -223,3 +225,19 @@ class DynamoConversions:
             converted_by=record.converted_by,
             converted_at=record.converted_at,
         )
+
+
+class PartnerFacts:
+    """What a colour reads of partner regions' live attestations about a person."""
+
+    def __init__(self, *, clock: Clock) -> None:
+        self._clock = clock
+
+    def partner_statuses(self, fed_hash: str) -> list[PartnerStatus]:
+        with translate():
+            return [
+                partner_status(r)
+                for r in PartnerStatusRecord.query(
+                    fed_hash, filter_condition=live(PartnerStatusRecord, self._clock())
+                )
+            ]

@@ -46,3 +46,10 @@ def wire(
         clock=kernel.clock,
         queue=queue,
     )
+
+
+def facts(kernel: Kernel) -> Any:
+    """What a colour reads of partner regions' attestations (colours/facts.py)."""
+    from chalicelib.federation.store import PartnerFacts
+
+    return PartnerFacts(clock=kernel.clock)

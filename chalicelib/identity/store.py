@@ -224,3 +224,14 @@ class DynamoIdentityStore:
                     raise
             held = RuntimeRecord.get(key, consistent_read=True)
         return str(held.owner)
+
+
+class IdentityFacts:
+    """What a colour reads of an account: the keyed hash of its verified phone."""
+
+    def phone_hash_of(self, user_id: str) -> str | None:
+        with translate():
+            try:
+                return UserRecord.get(user_id, attributes_to_get=["phone_hash"]).phone_hash
+            except DoesNotExist:
+                return None

@@ -101,3 +101,10 @@ def _alipay_factory(
         )
 
     return build_gateway
+
+
+def facts(kernel: Kernel) -> Any:
+    """What a colour reads of an account (colours/facts.py)."""
+    from chalicelib.identity.store import IdentityFacts
+
+    return IdentityFacts()

@@ -33,3 +33,10 @@ def wire(
         clock=kernel.clock,
         recolour=recolour,
     )
+
+
+def facts(kernel: Kernel) -> Any:
+    """What a colour reads of a phone's stays (colours/facts.py)."""
+    from chalicelib.itinerary.store import StayFacts
+
+    return StayFacts(clock=kernel.clock)

@@ -21,6 +21,8 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
+from chalicelib.colours.model import TestResult
+from chalicelib.kernel.dynamo.common import Clock
 from chalicelib.kernel.dynamo.errors import translate
 from chalicelib.kernel.dynamo.tables import TableMeta, table
 from chalicelib.kernel.dynamo.ttl import expired, live
@@ -242,3 +244,22 @@ def _record(cell: str, site: TestSite) -> TestSiteRecord:
         lng=site.lng,
         hours=site.hours,
     )
+
+
+class LabFacts:
+    """What a colour reads of the lab results under an ID hash (read consistently: a
+    result that just arrived recolours at once)."""
+
+    def __init__(self, *, clock: Clock) -> None:
+        self._clock = clock
+
+    def tests(self, id_hash: str) -> list[TestResult]:
+        with translate():
+            return [
+                TestResult(sampled_at=r.sampled_at, result=r.result, lab=r.lab)
+                for r in TestResultRecord.query(
+                    id_hash,
+                    consistent_read=True,
+                    filter_condition=live(TestResultRecord, self._clock()),
+                )
+            ]

@@ -41,3 +41,10 @@ def wire(
         person_for=person_for,
     )
     return labs, TestSiteService(sites=DynamoTestSites())
+
+
+def facts(kernel: Kernel) -> Any:
+    """What a colour reads of lab results (colours/facts.py)."""
+    from chalicelib.labs.store import LabFacts
+
+    return LabFacts(clock=kernel.clock)

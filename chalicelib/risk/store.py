@@ -370,3 +370,42 @@ class DynamoPolicies:
         value = json.dumps({"text": text, "by": by, "at": rfc3339(at)}, ensure_ascii=False)
         with translate():
             RuntimeRecord(f"policy:{code}", value=value).save()
+
+
+class RiskFacts:
+    """What a colour reads of risk: the active snapshot's areas. Snapshots are immutable,
+    so cached by id; the ``@active`` pointer to them is cached per container
+    (:class:`ActivePointer`)."""
+
+    def __init__(self, *, pointer: ActivePointer) -> None:
+        self.pointer = pointer
+        self._snapshots: dict[str, tuple[RiskArea, ...]] = {}
+
+    def active_risk(self, *, fresh: bool = False) -> tuple[str | None, tuple[RiskArea, ...]]:
+        """The active snapshot's id and areas: up to the pointer cache's age old, or read
+        consistently when ``fresh`` (what a stored colour is computed from)."""
+        feed_id = self.pointer.current(fresh=fresh)
+        if not feed_id:
+            return None, ()
+        if feed_id not in self._snapshots:
+            with translate():
+                try:
+                    snapshot = RiskFeedRecord.get(feed_id)
+                except DoesNotExist:
+                    return None, ()
+            self._snapshots[feed_id] = tuple(
+                RiskArea(
+                    region_code=a["region_code"],
+                    level=a["level"],
+                    since=datetime.fromisoformat(a["since"]),
+                    area=a.get("area", ""),
+                )
+                for a in snapshot.areas or ()
+            )
+        return feed_id, self._snapshots[feed_id]
+
+    @contextmanager
+    def one_snapshot(self) -> Iterator[None]:
+        """A batch of recolours reads the pointer once (ActivePointer.held)."""
+        with self.pointer.held():
+            yield

@@ -80,3 +80,10 @@ def wire_regions(kernel: Kernel, *, facts: FactsSource, audit: Audit) -> RegionS
         audit=audit,
         clock=kernel.clock,
     )
+
+
+def facts(kernel: Kernel, *, pointer: ActivePointer) -> Any:
+    """What a colour reads of the active risk snapshot (colours/facts.py)."""
+    from chalicelib.risk.store import RiskFacts
+
+    return RiskFacts(pointer=pointer)

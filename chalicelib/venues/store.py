@@ -23,8 +23,8 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
-from chalicelib.colours.model import Vaccination, VenueExposure
-from chalicelib.kernel.dynamo.common import decode_cursor, to_page
+from chalicelib.colours.model import Vaccination, VenueExposure, VenueScan
+from chalicelib.kernel.dynamo.common import Clock, decode_cursor, to_page
 from chalicelib.kernel.dynamo.errors import conditional_failed, translate
 from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
 from chalicelib.kernel.dynamo.ttl import live
@@ -422,3 +422,23 @@ class DynamoVaccinations:
             )
             for r in self.for_subject(id_hash)
         ]
+
+
+class VenueFacts:
+    """What a colour reads of venues: a person's own check-ins (场所码) as venue scans, their
+    co-location exposures, and the vaccinations recorded against an ID hash."""
+
+    def __init__(self, *, clock: Clock) -> None:
+        self._clock = clock
+
+    def checkins(self, person_id: str, *, since: datetime) -> list[VenueScan]:
+        return [
+            VenueScan(region_code=c.region_code, at=c.at)
+            for c in DynamoCheckins().for_person(person_id, since=since, now=self._clock())
+        ]
+
+    def exposures(self, person_id: str) -> list[VenueExposure]:
+        return DynamoExposures().for_person(person_id, now=self._clock())
+
+    def vaccinations(self, id_hash: str) -> list[Vaccination]:
+        return DynamoVaccinations().facts(id_hash)

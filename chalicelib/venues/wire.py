@@ -65,3 +65,10 @@ def wire(
         queue=queue,
     )
     return venues, exposure, vaccinations
+
+
+def facts(kernel: Kernel) -> Any:
+    """What a colour reads of check-ins, exposures and vaccinations (colours/facts.py)."""
+    from chalicelib.venues.store import VenueFacts
+
+    return VenueFacts(clock=kernel.clock)

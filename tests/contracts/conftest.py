@@ -14,16 +14,22 @@ from typing import Any
 
 import pytest
 
-from chalicelib.codes.store import DynamoScans
-from chalicelib.colours.facts_store import DynamoFacts
+from chalicelib.codes.store import DynamoScans, ScanFacts
+from chalicelib.colours.facts import GatheredFacts
 from chalicelib.colours.store import DynamoColours
 from chalicelib.datamodel import bind
 from chalicelib.declarations.store import DynamoDeclarations
+from chalicelib.federation.store import PartnerFacts
+from chalicelib.identity.store import IdentityFacts
+from chalicelib.itinerary.store import StayFacts
 from chalicelib.kernel.settings import Settings
+from chalicelib.labs.store import LabFacts
 from chalicelib.officials.audit_store import DynamoAudit
 from chalicelib.officials.marks_store import DynamoMarks
 from chalicelib.people.care_store import DynamoCareLinks, DynamoCareRequests
 from chalicelib.people.store import DynamoPeople
+from chalicelib.risk.store import ActivePointer, RiskFacts
+from chalicelib.venues.store import VenueFacts
 from tests.conftest import Clock
 from tests.contracts.seeding import DynamoFactsSeeder
 from tests.fakes import (
@@ -113,4 +119,17 @@ def world(backend: str, clock: Clock) -> tuple[Any, Any, Any]:
         scans = FakeScans()
         facts = FakeFacts(clock=clock, scans=scans)
         return facts, facts, scans
-    return DynamoFacts(clock=clock), DynamoFactsSeeder(), DynamoScans()
+    return dynamo_facts(clock), DynamoFactsSeeder(), DynamoScans()
+
+
+def dynamo_facts(clock: Clock) -> GatheredFacts:
+    """The FactsSource the composition root builds, over each capability's own reads."""
+    return GatheredFacts(
+        identity=IdentityFacts(),
+        itinerary=StayFacts(clock=clock),
+        checkpoints=ScanFacts(clock=clock),
+        venues=VenueFacts(clock=clock),
+        labs=LabFacts(clock=clock),
+        federation=PartnerFacts(clock=clock),
+        risk=RiskFacts(pointer=ActivePointer(max_age_seconds=0, clock=clock)),
+    )

@@ -1,4 +1,4 @@
-"""The FactsSource port: FakeFacts and DynamoFacts read the same facts alike. Each test
+"""The FactsSource port: FakeFacts and the DynamoDB facts read the same facts alike. Each test
 writes through the backend's seeder (tests/contracts/seeding.py for DynamoDB)."""
 
 from __future__ import annotations

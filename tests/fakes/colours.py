@@ -86,7 +86,7 @@ class ScanRow:
 
 class FakeScans:
     """The scan log; the colour facts (tests/fakes/facts.py) read it back, as
-    ``DynamoFacts.scans`` reads the scans table."""
+    ``the DynamoDB facts.scans`` reads the scans table."""
 
     def __init__(self) -> None:
         self.rows: dict[tuple[str, str], ScanRow] = {}

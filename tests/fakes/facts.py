@@ -1,6 +1,6 @@
-"""The facts behind a colour, in memory, with ``DynamoFacts``' semantics
-(chalicelib/colours/facts_store.py): reads drop items past their TTL, a range
-read on a ``<ISO text>#...`` key compares text, and the active risk snapshot is what the
+"""The facts behind a colour, in memory, with the DynamoDB readers' semantics
+(chalicelib/colours/facts.py over each capability's store): reads drop items past
+their TTL, a range read on a ``<ISO text>#...`` key compares text, and the active risk snapshot is what the
 ``@active`` pointer names, one answer for a whole :meth:`one_snapshot` block.
 
 Facts are written by other capabilities (carriers, labs, vaccinators, partners, the risk

@@ -33,7 +33,7 @@ REGION = "610100"
 @dataclass
 class Stores:
     """Every fake a service here takes, on one clock; the scan log is the one the facts
-    read back, as the scans table is for DynamoFacts."""
+    read back, as the scans table is for the DynamoDB facts."""
 
     clock: Clock
     people: FakePeople = field(default_factory=FakePeople)

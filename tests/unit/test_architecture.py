@@ -27,7 +27,7 @@ SERVICES = sorted(
     for pattern in ("*/service.py", "identity/disputes.py", "codes/gate.py", "risk/regions.py")
     for path in CHALICELIB.glob(pattern)
 )
-STORES = ("store", "care_store", "facts_store", "appeals_store", "audit_store", "marks_store")
+STORES = ("store", "care_store", "disputes_store", "appeals_store", "audit_store", "marks_store")
 SDKS = {
     "boto3",
     "botocore",
