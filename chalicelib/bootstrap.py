@@ -64,13 +64,14 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         k, people=people, declarations=declarations_store, officials=officials, facts=facts
     )
     audit = officials.audit
+    affected = risk_wire.affected(
+        place_days=itinerary_wire.place_days(k), phones=auth.store, people=people,
+        scans=codes_wire.scans(k), checkins=venues_wire.checkins(k),
+    )  # fmt: skip
     risk = risk_wire.wire(
-        k,
-        pointer=pointer,
-        audit=audit,
-        recolour_many=colours.recolour_many,
-        active_risk=colours.facts.active_risk,
-    )
+        k, pointer=pointer, audit=audit, recolour_many=colours.recolour_many,
+        active_risk=colours.facts.active_risk, affected=affected,
+    )  # fmt: skip
     itinerary = itinerary_wire.wire(
         k, facts=colours.facts, users=auth.store.get_user, recolour=risk.queue
     )
@@ -94,22 +95,13 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         k, colours=colours, people=people, person_for=person_for, audit=audit, federation=federation
     )
     declarations, reviews = declarations_wire.wire(
-        k,
-        people=people,
-        declarations=declarations_store,
-        colours=colours,
-        audit=audit,
-        people_service=people_service,
-        disputes=disputes,
-    )
+        k, people=people, declarations=declarations_store, colours=colours, audit=audit,
+        people_service=people_service, disputes=disputes,
+    )  # fmt: skip
     appeals = officials_wire.wire_appeals(
-        k,
-        stores=officials,
-        people=people,
-        colours=colours,
-        people_service=people_service,
+        k, stores=officials, people=people, colours=colours, people_service=people_service,
         disputes=disputes,
-    )
+    )  # fmt: skip
     services = dict(
         auth=auth, colours=colours, declarations=declarations, reviews=reviews, status=status,
         appeals=appeals, audit=officials_wire.wire_audit(k, stores=officials), codes=codes,

@@ -95,6 +95,16 @@ class DynamoScans:
         with translate():
             record.save()
 
+    def scan_keys(self, region_code: str, day: str) -> list[str]:
+        """A district's day of scans: every shard (SCAN_SHARDS), and the unsharded key
+        that scans written before the shards came in still carry."""
+        return [f"{region_code}#{day}"] + [f"{region_code}#{day}#{n}" for n in range(SCAN_SHARDS)]
+
+    def scanned_at(self, key: str) -> list[str]:
+        """The people scanned under one of :meth:`scan_keys` (keys only)."""
+        with translate():
+            return [r.person_id for r in ScanRecord.by_region_day.query(key)]
+
 
 @table
 class PrintedCodeRecord(Model):

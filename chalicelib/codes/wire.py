@@ -78,3 +78,10 @@ def facts(kernel: Kernel) -> Any:
     from chalicelib.codes.store import ScanFacts
 
     return ScanFacts(clock=kernel.clock)
+
+
+def scans(kernel: Kernel) -> Any:
+    """Who was scanned in a district on a day (the risk refresh's fan-out)."""
+    from chalicelib.codes.store import DynamoScans
+
+    return DynamoScans()

@@ -225,6 +225,11 @@ class DynamoIdentityStore:
             held = RuntimeRecord.get(key, consistent_read=True)
         return str(held.owner)
 
+    def users_with_phone(self, phone_hash: str) -> list[str]:
+        """Every account holding the phone (keys only; the risk refresh's fan-out)."""
+        with translate():
+            return [r.user_id for r in UserRecord.by_phone.query(phone_hash)]
+
 
 class IdentityFacts:
     """What a colour reads of an account: the keyed hash of its verified phone."""

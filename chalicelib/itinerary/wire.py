@@ -40,3 +40,11 @@ def facts(kernel: Kernel) -> Any:
     from chalicelib.itinerary.store import StayFacts
 
     return StayFacts(clock=kernel.clock)
+
+
+def place_days(kernel: Kernel) -> Any:
+    """Which phones were in a city on a day (the risk refresh's fan-out)."""
+    from chalicelib.itinerary.store import DynamoStays
+    from chalicelib.kernel import retention
+
+    return DynamoStays(retention=retention.keep("stays"), clock=kernel.clock)

@@ -204,3 +204,8 @@ class DynamoPeople:
                     raise StaleWrite("the person changed meanwhile") from None
                 raise
         return _person(record)
+
+    def residents(self, region_code: str) -> list[str]:
+        """The people who declared a residence in the district (keys only)."""
+        with translate():
+            return [r.person_id for r in PersonRecord.by_residence.query(region_code)]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,21 +24,16 @@ from pynamodb.expressions.update import Action
 from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.codes.store import SCAN_SHARDS, ScanRecord
 from chalicelib.colours.model import RiskArea
-from chalicelib.identity.store import UserRecord
-from chalicelib.itinerary.store import PlaceDayRecord
 from chalicelib.kernel.dynamo.common import HELD_FEEDS, decode_cursor, to_page
 from chalicelib.kernel.dynamo.errors import conditional_failed, translate
 from chalicelib.kernel.dynamo.runtime import RuntimeRecord
 from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
-from chalicelib.kernel.dynamo.ttl import expired, live
+from chalicelib.kernel.dynamo.ttl import expired
 from chalicelib.kernel.errors import Conflict, PayloadTooLarge
 from chalicelib.kernel.paging import Page
 from chalicelib.kernel.times import rfc3339
-from chalicelib.people.store import DynamoPeople, PersonRecord
 from chalicelib.risk.rules import HeldSnapshot, Snapshot, Unresolved
-from chalicelib.venues.store import CheckinRecord
 
 
 class RiskFeedHeldIndex(GlobalSecondaryIndex["RiskFeedRecord"]):
@@ -292,62 +286,6 @@ class DynamoRiskFeeds:
                 raise
         if self._pointer is not None:
             self._pointer.switched(new_id)
-
-
-class DynamoAffected:
-    """Who a change in a place touches, read from key indexes only.
-
-    The residence and scan indexes project keys only, so they cannot drop an expired
-    scan: such a hit only makes the recolour worker recompute a person whose own
-    reads (which do drop expired items) then find nothing new.
-    """
-
-    def __init__(self, *, clock: Callable[[], datetime]) -> None:
-        self._clock = clock
-
-    def phones_in(self, place: str, day: str) -> list[str]:
-        with translate():
-            return [
-                r.phone_hash
-                for r in PlaceDayRecord.query(
-                    f"{place}#{day}", filter_condition=live(PlaceDayRecord, self._clock())
-                )
-            ]
-
-    def users_with_phone(self, phone_hash: str) -> list[str]:
-        with translate():
-            return [r.user_id for r in UserRecord.by_phone.query(phone_hash)]
-
-    def people_with_id(self, id_hash: str) -> list[str]:
-        return DynamoPeople().ids_by_id_hash(id_hash)
-
-    def residents(self, region_code: str) -> list[str]:
-        with translate():
-            return [r.person_id for r in PersonRecord.by_residence.query(region_code)]
-
-    def scanned(self, region_code: str, day: str) -> list[str]:
-        """Every shard of the district's day (SCAN_SHARDS), the unsharded key that scans
-        written before the shards came in still carry, and the venue check-ins (场所码)."""
-        keys = [f"{region_code}#{day}"] + [f"{region_code}#{day}#{n}" for n in range(SCAN_SHARDS)]
-
-        def scans(key: str) -> list[str]:
-            with translate():
-                return [r.person_id for r in ScanRecord.by_region_day.query(key)]
-
-        def checkins() -> list[str]:
-            with translate():
-                return [
-                    r.person_id for r in CheckinRecord.by_region_day.query(f"{region_code}#{day}")
-                ]
-
-        # 18 small queries that wait on the network: side by side, not one after another
-        shards = [_POOL.submit(scans, key) for key in keys]
-        venues = _POOL.submit(checkins)
-        return [person for shard in shards for person in shard.result()] + venues.result()
-
-
-# Fewer threads than a botocore client's pool (10), so no query waits for a connection.
-_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="yima-query")
 
 
 class DynamoPolicies:

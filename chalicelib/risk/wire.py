@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from chalicelib.colours.model import RiskArea
     from chalicelib.colours.ports import FactsSource
     from chalicelib.officials.ports import Audit
+    from chalicelib.risk.service import Affected
     from chalicelib.risk.store import ActivePointer
 
 
@@ -35,11 +36,12 @@ def wire(
     audit: Audit,
     recolour_many: Callable[[list[str], str], dict[str, int]],
     active_risk: Callable[[], tuple[str | None, tuple[RiskArea, ...]]],
+    affected: Affected,
 ) -> RiskService:
     from chalicelib.kernel import reference_data
     from chalicelib.kernel.dynamo.lease import DynamoLease
     from chalicelib.risk.queue import InlineRecolourQueue, S3FeedSource, SqsRecolourQueue
-    from chalicelib.risk.store import DynamoAffected, DynamoRiskFeeds
+    from chalicelib.risk.store import DynamoRiskFeeds
 
     settings, aws, clock = kernel.settings, kernel.aws, kernel.clock
     risk: RiskService
@@ -50,7 +52,7 @@ def wire(
     )
     risk = RiskService(
         feeds=DynamoRiskFeeds(pointer=pointer),
-        affected=DynamoAffected(clock=clock),
+        affected=affected,
         lease=DynamoLease(),
         queue=queue,
         source=S3FeedSource(lambda: aws.client("s3"), settings.feed_bucket, settings.feed_key),
@@ -87,3 +89,12 @@ def facts(kernel: Kernel, *, pointer: ActivePointer) -> Any:
     from chalicelib.risk.store import RiskFacts
 
     return RiskFacts(pointer=pointer)
+
+
+def affected(*, place_days: Any, phones: Any, people: Any, scans: Any, checkins: Any) -> Any:
+    """Who a change in a place touches, from the capabilities that keep the keys."""
+    from chalicelib.risk.affected import GatheredAffected
+
+    return GatheredAffected(
+        place_days=place_days, phones=phones, people=people, scans=scans, checkins=checkins
+    )

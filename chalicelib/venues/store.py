@@ -309,6 +309,11 @@ class DynamoCheckins:
             )
             return to_page(result, _checkin)
 
+    def checked_in(self, region_code: str, day: str) -> list[str]:
+        """The people who checked in at a venue of the district on the day (keys only)."""
+        with translate():
+            return [r.person_id for r in CheckinRecord.by_region_day.query(f"{region_code}#{day}")]
+
 
 class DynamoExposures:
     def add(

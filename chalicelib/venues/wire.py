@@ -72,3 +72,10 @@ def facts(kernel: Kernel) -> Any:
     from chalicelib.venues.store import VenueFacts
 
     return VenueFacts(clock=kernel.clock)
+
+
+def checkins(kernel: Kernel) -> Any:
+    """Who checked in in a district on a day (the risk refresh's fan-out)."""
+    from chalicelib.venues.store import DynamoCheckins
+
+    return DynamoCheckins()

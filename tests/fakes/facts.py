@@ -1,7 +1,8 @@
 """The facts behind a colour, in memory, with the DynamoDB readers' semantics
 (chalicelib/colours/facts.py over each capability's store): reads drop items past
-their TTL, a range read on a ``<ISO text>#...`` key compares text, and the active risk snapshot is what the
-``@active`` pointer names, one answer for a whole :meth:`one_snapshot` block.
+their TTL, a range read on a ``<ISO text>#...`` key compares text, and the active
+risk snapshot is what the ``@active`` pointer names, one answer for a whole
+:meth:`one_snapshot` block.
 
 Facts are written by other capabilities (carriers, labs, vaccinators, partners, the risk
 feed), so the seeding methods (``set_phone``, ``add_stay``...) stand for those writers;
