@@ -27,6 +27,7 @@ from chalicelib.codes.token import KIND_PRINTED, CodeClaims, build
 from chalicelib.colours.model import Colour
 from chalicelib.colours.ports import Colours
 from chalicelib.kernel import retention
+from chalicelib.kernel.audit import Audit, AuditEvent
 from chalicelib.kernel.divisions import DivisionIndex, venue_district
 from chalicelib.kernel.errors import NotFound
 from chalicelib.kernel.events import PersonMoved, Publish, Scanned, nobody
@@ -35,8 +36,6 @@ from chalicelib.kernel.roles import Role
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.kernel.times import local_time
 from chalicelib.labs.rules import badge_of
-from chalicelib.officials.ports import Audit
-from chalicelib.officials.rules import AuditEvent
 from chalicelib.people.ports import People
 from chalicelib.people.rules import PRINTED_DEFAULT_DAYS, Person, PrintedCode, printed_expiry
 

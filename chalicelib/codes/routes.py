@@ -14,7 +14,6 @@ from chalice import Response
 from chalicelib.codes import schemas as views
 from chalicelib.codes.schemas import (
     CODE,
-    CODE_QUERY,
     IMAGE,
     KEYS,
     PASS,
@@ -26,6 +25,7 @@ from chalicelib.codes.schemas import (
 )
 from chalicelib.itinerary import schemas as itinerary_views
 from chalicelib.kernel.api import KEYS_MAX_AGE, Call, Routes
+from chalicelib.kernel.contract import CODE_QUERY
 from chalicelib.kernel.errors import Conflict
 from chalicelib.kernel.roles import (
     CITIZEN,

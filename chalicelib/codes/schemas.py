@@ -58,8 +58,6 @@ CODE: Schema = {
     },
 }
 
-CODE_QUERY: dict[str, Schema] = {"person": {"type": "string", "minLength": 1, "maxLength": 64}}
-
 IMAGE: Schema = {"type": "string", "format": "binary"}
 
 KEYS: Schema = {

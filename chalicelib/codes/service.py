@@ -20,7 +20,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from chalicelib.codes.token import (
     KIND_PRINTED,
@@ -28,13 +28,13 @@ from chalicelib.codes.token import (
     TokenError,
     Verifier,
     build,
+    issuer_kind,
     parse,
     verify,
 )
 from chalicelib.colours.model import Colour, StoredColour
 from chalicelib.colours.ports import Colours
 from chalicelib.colours.service import ColourService
-from chalicelib.federation.rules import Conversion, issuer_kind
 from chalicelib.kernel import retention
 from chalicelib.kernel.divisions import DivisionIndex, venue_district
 from chalicelib.kernel.errors import NotFound
@@ -45,6 +45,9 @@ from chalicelib.labs.rules import TestBadge, badge_of
 from chalicelib.people.rules import Person, self_person_id
 
 SCAN_RETENTION = retention.keep("scans")  # the 14-day window plus a day
+
+if TYPE_CHECKING:
+    from chalicelib.federation.rules import Conversion
 
 
 class Signer(Protocol):

@@ -501,3 +501,13 @@ def check_key(key: PublicKey, signed_at: datetime) -> None:
         )
     if key.not_after is not None and signed_at > key.not_after:
         raise TokenError("key_expired", f"the key {key.kid.hex()} had expired at signing")
+
+
+NATIONAL_REGION = "100000"  # GB/T 2260's code for the whole country: the national code
+
+
+def issuer_kind(region: str, local_region: str) -> str:
+    """Who issued a code: ``local``, ``national`` (the national code) or ``partner``."""
+    if region == local_region:
+        return "local"
+    return "national" if region == NATIONAL_REGION else "partner"

@@ -13,7 +13,7 @@ from chalicelib.kernel.wiring import Kernel
 if TYPE_CHECKING:
     from chalicelib.colours.service import ColourService
     from chalicelib.federation.service import FederationService
-    from chalicelib.officials.ports import Audit
+    from chalicelib.kernel.audit import Audit
     from chalicelib.people.ports import People
     from chalicelib.people.rules import Person
 

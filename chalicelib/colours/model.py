@@ -7,10 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from chalicelib.venues.rules import VaccinationSummary
 
 
 class Colour(StrEnum):
@@ -184,3 +180,9 @@ class StoredColour:
     itinerary_starred: bool | None = None
     latest_test: TestResult | None = None  # the newest sample's result, for the badge
     vaccination: VaccinationSummary | None = None  # doses and the last one's time
+
+
+@dataclass(frozen=True)
+class VaccinationSummary:
+    doses: int
+    last_at: datetime | None

@@ -10,15 +10,16 @@ from chalicelib.colours.model import (
     Assessment,
     PartnerStatus,
     RiskArea,
+    StatusMark,
     Stay,
     StoredColour,
     TestResult,
     Vaccination,
+    VaccinationSummary,
     VenueExposure,
     VenueScan,
 )
 from chalicelib.people.rules import Person
-from chalicelib.venues.rules import VaccinationSummary
 
 
 class Colours(Protocol):
@@ -108,3 +109,9 @@ class RiskAreaFacts(Protocol):
     def active_risk(self, *, fresh: bool = False) -> tuple[str | None, tuple[RiskArea, ...]]: ...
 
     def one_snapshot(self) -> AbstractContextManager[None]: ...
+
+
+class ApprovedMarks(Protocol):
+    """The officials' approved marks on an ID hash, as the colour rules read them."""
+
+    def approved_for(self, id_hash: str) -> list[StatusMark]: ...

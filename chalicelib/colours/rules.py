@@ -31,6 +31,7 @@ from chalicelib.colours.model import (
     RiskArea,
     Stay,
     Vaccination,
+    VaccinationSummary,
 )
 from chalicelib.colours.table import ACTIONS, MARK_GROUNDS, RULES, Policy
 from chalicelib.kernel.times import days_after, local_day, local_midnight
@@ -414,3 +415,11 @@ def _lasts_longer(a: Reason, b: Reason) -> bool:
     if a.until is None:
         return b.until is not None
     return b.until is not None and a.until > b.until
+
+
+def summarise(vaccinations: Iterable[Vaccination], as_of: datetime) -> VaccinationSummary:
+    given = [v for v in vaccinations if v.administered_at <= as_of]
+    return VaccinationSummary(
+        doses=vaccination_doses(given, as_of),
+        last_at=max((v.administered_at for v in given), default=None),
+    )

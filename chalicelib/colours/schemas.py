@@ -3,14 +3,15 @@ vaccination), with their views. No storage record passes through a view."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.colours.model import Reason, RequiredAction
+from chalicelib.colours.model import Reason, RequiredAction, VaccinationSummary
 from chalicelib.colours.rules import pending_action
 from chalicelib.kernel.contract import TIME_PATTERN, TIMESTAMP, iso, maybe_iso
 from chalicelib.kernel.schema import Schema
-from chalicelib.labs.rules import TestBadge
-from chalicelib.venues.rules import VaccinationSummary
+
+if TYPE_CHECKING:
+    from chalicelib.labs.rules import TestBadge
 
 REQUIRED_ACTION: Schema = {
     "type": ["object", "null"],

@@ -15,20 +15,18 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.colours.model import Assessment, DeclarationFacts, Facts, StatusMark, StoredColour
-from chalicelib.colours.ports import Colours, FactsSource
-from chalicelib.colours.rules import assess
+from chalicelib.colours.ports import ApprovedMarks, Colours, FactsSource
+from chalicelib.colours.rules import assess, summarise
 from chalicelib.colours.table import Policy
 from chalicelib.declarations.ports import Declarations
 from chalicelib.declarations.rules import Declaration
 from chalicelib.itinerary.rules import CardPolicy, build_card
+from chalicelib.kernel.audit import Audit, AuditEvent
 from chalicelib.kernel.errors import Conflict, NotFound, UpstreamUnavailable
 from chalicelib.kernel.events import CaseChanged, Publish, nobody
 from chalicelib.kernel.times import days_after
-from chalicelib.officials.ports import Audit, Marks
-from chalicelib.officials.rules import AuditEvent
 from chalicelib.people.ports import People
 from chalicelib.people.rules import Person
-from chalicelib.venues.rules import summarise
 
 MAX_ATTEMPTS = 5
 CASE_REASONS = frozenset({"status_confirmed", "positive_test"})
@@ -66,7 +64,7 @@ class ColourService:
     people: People
     declarations: Declarations
     colours: Colours
-    marks: Marks
+    marks: ApprovedMarks
     facts: FactsSource
     audit: Audit
     policy: Policy

@@ -29,13 +29,13 @@ from chalicelib.colours.model import (
     RequiredAction,
     StoredColour,
     TestResult,
+    VaccinationSummary,
 )
 from chalicelib.colours.table import ACTIONS
 from chalicelib.kernel.dynamo.common import StaleWrite, iso_text, parse_time_text
 from chalicelib.kernel.dynamo.errors import conditional_failed, translate
 from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
 from chalicelib.people.rules import Person
-from chalicelib.venues.rules import VaccinationSummary
 
 
 class ColourByDueIndex(GlobalSecondaryIndex["ColourRecord"]):

@@ -7,14 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from chalicelib.colours.model import Stay
 from chalicelib.colours.rules import is_outside_mainland
 from chalicelib.kernel.times import days_after
-
-if TYPE_CHECKING:
-    pass
 
 SYMPTOMS = (
     "fever",

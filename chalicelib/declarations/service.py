@@ -23,6 +23,7 @@ from chalicelib.colours.service import ColourService
 from chalicelib.declarations.ports import Declarations
 from chalicelib.declarations.rules import Declaration, DeclarationAnswers, review_reasons
 from chalicelib.federation.rules import federation_hash
+from chalicelib.kernel.audit import Audit, AuditEvent
 from chalicelib.kernel.divisions import DivisionIndex
 from chalicelib.kernel.errors import Conflict, InvalidInput, NotFound
 from chalicelib.kernel.events import DisputeDecided, PersonMoved
@@ -32,8 +33,6 @@ from chalicelib.kernel.pii import keyed_hash, mask_id_number, mask_name
 from chalicelib.kernel.ports import FieldCipher
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.kernel.times import days_after, local_day
-from chalicelib.officials.ports import Audit
-from chalicelib.officials.rules import AuditEvent
 from chalicelib.people.ports import People
 from chalicelib.people.rules import (
     MAX_DEPENDANTS,

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from chalicelib.colours.service import ColourService
     from chalicelib.declarations.ports import Declarations
     from chalicelib.identity.disputes import DisputeService
-    from chalicelib.officials.ports import Audit
+    from chalicelib.kernel.audit import Audit
     from chalicelib.people.ports import People
     from chalicelib.people.service import PeopleService
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.codes.token import CLOCK_SKEW, KEY_STATUSES, TokenError, check_key
+from chalicelib.codes.token import CLOCK_SKEW, KEY_STATUSES, NATIONAL_REGION, TokenError, check_key
 from chalicelib.colours.model import Colour, PartnerStatus
 from chalicelib.kernel.errors import InvalidInput
 from chalicelib.kernel.keys import PublicKey
@@ -45,8 +45,6 @@ from chalicelib.kernel.pii import keyed_hash
 from chalicelib.kernel.times import rfc3339_or_none
 
 Verifier = Callable[[bytes, bytes, bytes], bool]  # (public key, message, signature) → ok
-
-NATIONAL_REGION = "100000"  # GB/T 2260's code for the whole country: the national code
 TRUST_LIST_TYPE = "yima.trust-list.v1"
 PARTNER_STATUS_TYPE = "yima.partner-status.v1"
 PUBLISHED_KEYS_TYPE = "yima.published-keys.v1"
@@ -335,13 +333,6 @@ def key_entry(key: PublicKey) -> dict[str, Any]:
         "not_after": rfc3339_or_none(key.not_after),
         "status": key.status,
     }
-
-
-def issuer_kind(region: str, local_region: str) -> str:
-    """Who issued a code: ``local``, ``national`` (the national code) or ``partner``."""
-    if region == local_region:
-        return "local"
-    return "national" if region == NATIONAL_REGION else "partner"
 
 
 # --- conversions (way (b)) ------------------------------------------------------------

@@ -26,14 +26,21 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from chalicelib.codes.service import Signer
-from chalicelib.codes.token import CodeClaims, TokenError, Verifier, build, parse, verify
+from chalicelib.codes.token import (
+    CodeClaims,
+    TokenError,
+    Verifier,
+    build,
+    issuer_kind,
+    parse,
+    verify,
+)
 from chalicelib.colours.model import PartnerStatus
 from chalicelib.federation.rules import (
     PUBLISHED_KEYS_TYPE,
     Conversion,
     TrustList,
     canonical_json,
-    issuer_kind,
     key_entry,
     load_trust_list,
     parse_attestations,
@@ -42,12 +49,11 @@ from chalicelib.federation.rules import (
     sign_document,
 )
 from chalicelib.itinerary.service import Idempotency
+from chalicelib.kernel.audit import Audit, AuditEvent
 from chalicelib.kernel.errors import Conflict, InvalidInput, UpstreamUnavailable
 from chalicelib.kernel.keys import PublicKey
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.kernel.times import rfc3339
-from chalicelib.officials.ports import Audit
-from chalicelib.officials.rules import AuditEvent
 
 BATCH_IDEMPOTENCY_TTL = timedelta(days=2)  # longer than a batch may be old (24 h)
 PROCESSING_LEASE = timedelta(minutes=5)

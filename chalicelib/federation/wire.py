@@ -10,7 +10,7 @@ from chalicelib.federation.service import FederationService
 from chalicelib.kernel.wiring import Kernel
 
 if TYPE_CHECKING:
-    from chalicelib.officials.ports import Audit
+    from chalicelib.kernel.audit import Audit
     from chalicelib.people.ports import People
 
 

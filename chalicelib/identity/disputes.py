@@ -33,13 +33,12 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from chalicelib.identity.ports import IdentityStore
+from chalicelib.kernel.audit import Audit, AuditEvent
 from chalicelib.kernel.errors import Conflict, InvalidInput, NotFound
 from chalicelib.kernel.events import DisputeDecided, PersonMoved, Publish, nobody
 from chalicelib.kernel.paging import Page
 from chalicelib.kernel.ports import FieldCipher
 from chalicelib.kernel.session import SessionClaims
-from chalicelib.officials.ports import Audit
-from chalicelib.officials.rules import AuditEvent
 from chalicelib.people.ports import People
 from chalicelib.people.rules import Dispute, Person, automatic_outcome
 

@@ -13,8 +13,8 @@ from chalicelib.identity.service import AuthService
 from chalicelib.kernel.wiring import Kernel
 
 if TYPE_CHECKING:
+    from chalicelib.kernel.audit import Audit
     from chalicelib.kernel.secrets import AppSecrets
-    from chalicelib.officials.ports import Audit
     from chalicelib.people.ports import People
 
 

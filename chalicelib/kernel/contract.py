@@ -93,3 +93,6 @@ def maybe_iso(moment: datetime | None) -> str | None:
 
 def page(result: Page[Any], convert: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
     return {"items": [convert(item) for item in result.items], "cursor": result.cursor}
+
+
+CODE_QUERY: dict[str, Schema] = {"person": {"type": "string", "minLength": 1, "maxLength": 64}}

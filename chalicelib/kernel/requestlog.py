@@ -6,13 +6,9 @@ from __future__ import annotations
 import json
 import re
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chalice import Response
-
-if TYPE_CHECKING:
-    pass
-
 
 # What the request's log lines say beyond the event and the answer: its id (for the
 # error lines written below the middleware) and the caller's role, once its token is

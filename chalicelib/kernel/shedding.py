@@ -5,15 +5,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from chalicelib.kernel.errors import (
     RateLimited,
     UpstreamUnavailable,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 class Shedder:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.codes.schemas import CODE_QUERY
 from chalicelib.itinerary.schemas import CARRIER_MAX_BODY
 from chalicelib.kernel.api import TEST_SITES_MAX_AGE, Call, Routes
+from chalicelib.kernel.contract import CODE_QUERY
 from chalicelib.kernel.roles import (
     CITIZEN,
     Role,

@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from chalicelib.itinerary.service import IDEMPOTENCY_TTL, PROCESSING_LEASE, Idempotency
+from chalicelib.kernel.audit import Audit, AuditEvent
 from chalicelib.kernel.errors import Forbidden, InvalidInput, NotFound
 from chalicelib.kernel.geo import distance_m, parse_coordinate
 from chalicelib.kernel.pii import keyed_hash
@@ -38,8 +39,6 @@ from chalicelib.labs.rules import (
     parse_results,
     result_expiry,
 )
-from chalicelib.officials.ports import Audit
-from chalicelib.officials.rules import AuditEvent
 from chalicelib.officials.service import StatusService
 from chalicelib.people.ports import People
 from chalicelib.people.rules import Person, self_person_id

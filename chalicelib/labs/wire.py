@@ -9,7 +9,7 @@ from chalicelib.kernel.wiring import Kernel
 from chalicelib.labs.service import LabService, TestSiteService
 
 if TYPE_CHECKING:
-    from chalicelib.officials.ports import Audit
+    from chalicelib.kernel.audit import Audit
     from chalicelib.officials.service import StatusService
     from chalicelib.people.ports import People
     from chalicelib.people.rules import Person

@@ -14,6 +14,7 @@ from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.kernel import retention
+from chalicelib.kernel.audit import AuditEvent
 from chalicelib.kernel.dynamo.common import (
     AUDIT_BY_DAY,
     AUDIT_BY_SUBJECT,
@@ -27,7 +28,6 @@ from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
 from chalicelib.kernel.dynamo.ttl import live
 from chalicelib.kernel.paging import Page
 from chalicelib.kernel.times import local_day
-from chalicelib.officials.rules import AuditEvent
 
 
 class AuditByDayIndex(GlobalSecondaryIndex["AuditRecord"]):

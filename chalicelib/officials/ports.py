@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Protocol
 
 from chalicelib.colours.model import (
     StatusMark,
 )
 from chalicelib.kernel.paging import Page
-from chalicelib.officials.rules import Appeal, AuditEvent, MarkRequest
+from chalicelib.officials.rules import Appeal, MarkRequest
 
 
 class Marks(Protocol):
@@ -40,13 +40,3 @@ class Appeals(Protocol):
     def answer(
         self, appeal_id: str, *, outcome: str, answer: str, reviewer: str, now: datetime
     ) -> Appeal: ...
-
-
-class Audit(Protocol):
-    def append(self, event: AuditEvent) -> AuditEvent: ...
-
-    def by_day(self, day: date, *, limit: int, cursor: str | None) -> Page[AuditEvent]: ...
-
-    def by_subject(
-        self, subject_id: str, *, limit: int, cursor: str | None
-    ) -> Page[AuditEvent]: ...

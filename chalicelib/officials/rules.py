@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
 
 from chalicelib.colours.table import MARK_GROUNDS, OFFICIAL_STATUSES
 
-if TYPE_CHECKING:
-    pass
 MARK_STATUSES = OFFICIAL_STATUSES
 MARK_CATEGORIES = tuple(MARK_GROUNDS)
 
@@ -42,16 +39,3 @@ class Appeal:
     answer: str | None = None
     answered_by: str | None = None
     answered_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class AuditEvent:
-    subject_id: str  # a pseudonymous person id, or another record's id
-    actor: str
-    actor_role: str
-    action: str
-    at: datetime
-    reason: str | None = None
-    before: dict[str, Any] | None = None
-    after: dict[str, Any] | None = None
-    event_id: str = field(default="")

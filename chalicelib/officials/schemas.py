@@ -5,15 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.kernel.audit import AuditEvent
 from chalicelib.kernel.contract import TIMESTAMP, iso, maybe_iso
 from chalicelib.kernel.schema import Schema
-from chalicelib.officials.rules import (
-    MARK_CATEGORIES,
-    MARK_STATUSES,
-    Appeal,
-    AuditEvent,
-    MarkRequest,
-)
+from chalicelib.officials.rules import MARK_CATEGORIES, MARK_STATUSES, Appeal, MarkRequest
 from chalicelib.officials.service import MarkOutcome
 
 STATUS_REQUEST: Schema = {

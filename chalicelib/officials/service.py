@@ -16,14 +16,15 @@ from typing import Any
 
 from chalicelib.colours.model import Assessment, StatusMark
 from chalicelib.colours.service import ColourService
+from chalicelib.kernel.audit import Audit, AuditEvent
 from chalicelib.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.kernel.events import DisputeDecided
 from chalicelib.kernel.paging import Page
 from chalicelib.kernel.pii import keyed_hash
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.kernel.times import local_day
-from chalicelib.officials.ports import Appeals, Audit, Marks
-from chalicelib.officials.rules import Appeal, AuditEvent, MarkRequest
+from chalicelib.officials.ports import Appeals, Marks
+from chalicelib.officials.rules import Appeal, MarkRequest
 from chalicelib.people.ports import People
 from chalicelib.people.rules import Person
 

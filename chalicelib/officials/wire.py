@@ -12,7 +12,8 @@ from chalicelib.officials.service import AppealService, AuditService, StatusServ
 if TYPE_CHECKING:
     from chalicelib.colours.service import ColourService
     from chalicelib.identity.disputes import DisputeService
-    from chalicelib.officials.ports import Audit, Marks
+    from chalicelib.kernel.audit import Audit
+    from chalicelib.officials.ports import Marks
     from chalicelib.people.ports import People
     from chalicelib.people.service import PeopleService
 

@@ -9,10 +9,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    pass
 
 RELATIONS = ("child", "parent", "grandparent", "spouse", "other")
 MAX_DEPENDANTS = 5

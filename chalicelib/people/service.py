@@ -22,10 +22,9 @@ from datetime import datetime
 
 from chalicelib.colours.model import StoredColour
 from chalicelib.colours.ports import Colours
+from chalicelib.kernel.audit import Audit, AuditEvent
 from chalicelib.kernel.errors import Conflict, NotFound
 from chalicelib.kernel.session import SessionClaims
-from chalicelib.officials.ports import Audit
-from chalicelib.officials.rules import AuditEvent
 from chalicelib.people.ports import CareLinks, CareRequests, People
 from chalicelib.people.rules import MAX_DEPENDANTS, CareLink, CareRequest, Person, self_person_id
 

@@ -10,7 +10,7 @@ from chalicelib.people.service import PeopleService
 
 if TYPE_CHECKING:
     from chalicelib.colours.ports import Colours
-    from chalicelib.officials.ports import Audit
+    from chalicelib.kernel.audit import Audit
     from chalicelib.people.ports import People
 
 

@@ -14,12 +14,11 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from chalicelib.colours.ports import FactsSource
+from chalicelib.kernel.audit import Audit, AuditEvent
 from chalicelib.kernel.divisions import DivisionIndex
 from chalicelib.kernel.errors import InvalidInput, NotFound
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.kernel.times import restamp
-from chalicelib.officials.ports import Audit
-from chalicelib.officials.rules import AuditEvent
 
 RANK = {"low": 0, "medium": 1, "high": 2}
 DEFAULT_POLICY = (

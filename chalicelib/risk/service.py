@@ -27,14 +27,13 @@ from typing import Any, Protocol
 
 from chalicelib.colours.model import RiskArea
 from chalicelib.colours.rules import city_of
+from chalicelib.kernel.audit import Audit, AuditEvent
 from chalicelib.kernel.divisions import DivisionIndex
 from chalicelib.kernel.errors import Conflict, InvalidInput, NotFound
 from chalicelib.kernel.events import Scanned
 from chalicelib.kernel.paging import Page
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.kernel.times import days_after, local_day
-from chalicelib.officials.ports import Audit
-from chalicelib.officials.rules import AuditEvent
 from chalicelib.people.rules import self_person_id
 from chalicelib.risk.rules import (
     COLOURING_LEVELS,

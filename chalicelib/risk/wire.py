@@ -14,7 +14,7 @@ from chalicelib.risk.service import RiskService
 if TYPE_CHECKING:
     from chalicelib.colours.model import RiskArea
     from chalicelib.colours.ports import FactsSource
-    from chalicelib.officials.ports import Audit
+    from chalicelib.kernel.audit import Audit
     from chalicelib.risk.service import Affected
     from chalicelib.risk.store import ActivePointer
 

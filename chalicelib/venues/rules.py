@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.colours.model import Vaccination
-from chalicelib.colours.rules import vaccination_doses
 from chalicelib.itinerary.rules import FUTURE_SKEW, parse_time
 from chalicelib.kernel.divisions import DivisionIndex
 from chalicelib.kernel.errors import InvalidInput
@@ -261,17 +259,3 @@ class StoredVaccination:
             row.site,
             row.administered_at,
         )
-
-
-@dataclass(frozen=True)
-class VaccinationSummary:
-    doses: int
-    last_at: datetime | None
-
-
-def summarise(vaccinations: Iterable[Vaccination], as_of: datetime) -> VaccinationSummary:
-    given = [v for v in vaccinations if v.administered_at <= as_of]
-    return VaccinationSummary(
-        doses=vaccination_doses(given, as_of),
-        last_at=max((v.administered_at for v in given), default=None),
-    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.codes.schemas import HOLDER
+from chalicelib.colours.model import VaccinationSummary
 from chalicelib.colours.schemas import (
     COLOUR,
     LATEST_TEST,
@@ -19,13 +20,7 @@ from chalicelib.itinerary.schemas import CARRIER_BATCH
 from chalicelib.kernel.contract import BATCH_DUPLICATE, TIME_TEXT, TIMESTAMP, iso, maybe_iso
 from chalicelib.kernel.schema import Schema
 from chalicelib.kernel.times import local_time
-from chalicelib.venues.rules import (
-    VENUE_KINDS,
-    Checkin,
-    StoredVaccination,
-    VaccinationSummary,
-    Venue,
-)
+from chalicelib.venues.rules import VENUE_KINDS, Checkin, StoredVaccination, Venue
 from chalicelib.venues.service import CheckinAnswer
 
 # --- venue codes, check-ins, vaccinations (issue 17; docs/venues.md) -----------------------

@@ -30,7 +30,13 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from chalicelib.codes.token import TokenError, Verifier
-from chalicelib.colours.model import Reason, StoredColour, Vaccination, VenueExposure
+from chalicelib.colours.model import (
+    Reason,
+    StoredColour,
+    Vaccination,
+    VaccinationSummary,
+    VenueExposure,
+)
 from chalicelib.colours.ports import Colours
 from chalicelib.colours.rules import pending_action
 from chalicelib.colours.service import ColourService
@@ -52,7 +58,6 @@ from chalicelib.venues.rules import (
     Contact,
     StoredVaccination,
     VaccinationRow,
-    VaccinationSummary,
     Venue,
     contacts,
     parse_vaccinations,
@@ -385,7 +390,7 @@ class VaccinationService:
         return result
 
     def mine(self, citizen: SessionClaims) -> tuple[list[StoredVaccination], VaccinationSummary]:
-        from chalicelib.venues.rules import summarise
+        from chalicelib.colours.rules import summarise
 
         person = self.people.get(self_person_id(citizen.subject))
         records = self.records.for_subject(person.id_hash) if person is not None else []

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import pytest
 
 from chalicelib.kernel import retention
+from chalicelib.kernel.audit import AuditEvent
 from chalicelib.kernel.errors import Conflict, InvalidInput
-from chalicelib.officials.rules import AuditEvent
 
 
 def _event(at, *, subject="p_1", action="colour_changed", event_id=""):

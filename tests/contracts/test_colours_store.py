@@ -6,9 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.colours.model import Colour, TestResult
+from chalicelib.colours.model import Colour, TestResult, VaccinationSummary
 from chalicelib.kernel.errors import Conflict
-from chalicelib.venues.rules import VaccinationSummary
 from tests.fakes.builders import green, person, red, yellow
 
 

@@ -10,10 +10,10 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from chalicelib.kernel import retention
+from chalicelib.kernel.audit import AuditEvent
 from chalicelib.kernel.errors import Conflict
 from chalicelib.kernel.paging import Page
 from chalicelib.kernel.times import local_day
-from chalicelib.officials.rules import AuditEvent
 from tests.fakes import paging
 
 Clock = Callable[[], datetime]

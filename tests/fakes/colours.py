@@ -7,10 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.colours.model import Assessment, StoredColour, TestResult
+from chalicelib.colours.model import Assessment, StoredColour, TestResult, VaccinationSummary
 from chalicelib.kernel.errors import Conflict
 from chalicelib.people.rules import Person
-from chalicelib.venues.rules import VaccinationSummary
 
 
 class FakeColours:

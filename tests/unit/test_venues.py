@@ -25,18 +25,11 @@ from chalicelib.colours.model import (
     Vaccination,
     VenueExposure,
 )
-from chalicelib.colours.rules import assess, pending_action
+from chalicelib.colours.rules import assess, pending_action, summarise
 from chalicelib.colours.table import Policy
 from chalicelib.kernel.keys import PublicKey
 from chalicelib.kernel.signing import ed25519_verify, kid_for, raw_public
-from chalicelib.venues.rules import (
-    Checkin,
-    co_located,
-    contacts,
-    hour_bucket,
-    summarise,
-    window_buckets,
-)
+from chalicelib.venues.rules import Checkin, co_located, contacts, hour_bucket, window_buckets
 from chalicelib.venues.token import VenueClaims, build, inside, parse, verify
 from tests.keys import Ed25519Key
 
