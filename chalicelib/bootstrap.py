@@ -61,8 +61,9 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         federation=federation_wire.facts(k), risk=risk_wire.facts(k, pointer=pointer),
     )  # fmt: skip
     colours = colours_wire.wire(
-        k, people=people, declarations=declarations_store, officials=officials, facts=facts
-    )
+        k, people=people, declarations=declarations_store, officials=officials, facts=facts,
+        stars_a_city=itinerary_wire.stars_a_city(),
+    )  # fmt: skip
     audit = officials.audit
     affected = risk_wire.affected(
         place_days=itinerary_wire.place_days(k), phones=auth.store, people=people,

@@ -31,13 +31,14 @@ from chalicelib.kernel.audit import Audit, AuditEvent
 from chalicelib.kernel.divisions import DivisionIndex, venue_district
 from chalicelib.kernel.errors import NotFound
 from chalicelib.kernel.events import PersonMoved, Publish, Scanned, nobody
+from chalicelib.kernel.person import Person
 from chalicelib.kernel.pii import keyed_hash
 from chalicelib.kernel.roles import Role
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.kernel.times import local_time
 from chalicelib.labs.rules import badge_of
 from chalicelib.people.ports import People
-from chalicelib.people.rules import PRINTED_DEFAULT_DAYS, Person, PrintedCode, printed_expiry
+from chalicelib.people.rules import PRINTED_DEFAULT_DAYS, PrintedCode, printed_expiry
 
 SCAN_RETENTION = retention.keep("scans")
 

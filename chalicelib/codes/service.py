@@ -40,9 +40,10 @@ from chalicelib.kernel.divisions import DivisionIndex, venue_district
 from chalicelib.kernel.errors import NotFound
 from chalicelib.kernel.events import Publish, Scanned, nobody
 from chalicelib.kernel.keys import PublicKey
+from chalicelib.kernel.person import Person
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.labs.rules import TestBadge, badge_of
-from chalicelib.people.rules import Person, self_person_id
+from chalicelib.people.rules import self_person_id
 
 SCAN_RETENTION = retention.keep("scans")  # the 14-day window plus a day
 

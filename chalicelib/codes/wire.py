@@ -14,8 +14,8 @@ if TYPE_CHECKING:
     from chalicelib.colours.service import ColourService
     from chalicelib.federation.service import FederationService
     from chalicelib.kernel.audit import Audit
+    from chalicelib.kernel.person import Person
     from chalicelib.people.ports import People
-    from chalicelib.people.rules import Person
 
 
 def wire(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
@@ -19,7 +20,8 @@ from chalicelib.colours.model import (
     VenueExposure,
     VenueScan,
 )
-from chalicelib.people.rules import Person
+from chalicelib.kernel.paging import Page
+from chalicelib.kernel.person import Person
 
 
 class Colours(Protocol):
@@ -115,3 +117,50 @@ class ApprovedMarks(Protocol):
     """The officials' approved marks on an ID hash, as the colour rules read them."""
 
     def approved_for(self, id_hash: str) -> list[StatusMark]: ...
+
+
+class PersonSource(Protocol):
+    """The persons a recolour reads (the people capability's store)."""
+
+    def get(self, person_id: str) -> Person | None: ...
+
+
+class DeclarationSeen(Protocol):
+    """What the colour rules read of a declaration (declarations' ``Declaration``)."""
+
+    @property
+    def declaration_id(self) -> str: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def symptoms(self) -> tuple[str, ...]: ...
+
+    @property
+    def contact_with_confirmed(self) -> bool: ...
+
+    @property
+    def abroad_14d(self) -> bool: ...
+
+    @property
+    def residence_region(self) -> str: ...
+
+    @property
+    def reviewed_at(self) -> datetime | None: ...
+
+
+class DeclarationHistory(Protocol):
+    """A person's declarations, newest first (the declarations capability's store)."""
+
+    def for_person(
+        self, person_id: str, *, limit: int, cursor: str | None
+    ) -> Page[DeclarationSeen]: ...
+
+
+# The itinerary card's star, as a stored colour keeps it for the checkpoint: whether the
+# card of these stays stars a city (itinerary.rules.stars_a_city).
+StarsACity = Callable[..., bool]

@@ -15,18 +15,22 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.colours.model import Assessment, DeclarationFacts, Facts, StatusMark, StoredColour
-from chalicelib.colours.ports import ApprovedMarks, Colours, FactsSource
+from chalicelib.colours.ports import (
+    ApprovedMarks,
+    Colours,
+    DeclarationHistory,
+    DeclarationSeen,
+    FactsSource,
+    PersonSource,
+    StarsACity,
+)
 from chalicelib.colours.rules import assess, summarise
 from chalicelib.colours.table import Policy
-from chalicelib.declarations.ports import Declarations
-from chalicelib.declarations.rules import Declaration
-from chalicelib.itinerary.rules import CardPolicy, build_card
 from chalicelib.kernel.audit import Audit, AuditEvent
 from chalicelib.kernel.errors import Conflict, NotFound, UpstreamUnavailable
 from chalicelib.kernel.events import CaseChanged, Publish, nobody
+from chalicelib.kernel.person import Person
 from chalicelib.kernel.times import days_after
-from chalicelib.people.ports import People
-from chalicelib.people.rules import Person
 
 MAX_ATTEMPTS = 5
 CASE_REASONS = frozenset({"status_confirmed", "positive_test"})
@@ -47,7 +51,7 @@ def summary(assessment: Assessment) -> dict[str, Any]:
     }
 
 
-def _declaration_facts(declaration: Declaration) -> DeclarationFacts:
+def _declaration_facts(declaration: DeclarationSeen) -> DeclarationFacts:
     return DeclarationFacts(
         declared_at=declaration.created_at,
         status=declaration.status,
@@ -61,14 +65,15 @@ def _declaration_facts(declaration: Declaration) -> DeclarationFacts:
 
 @dataclass
 class ColourService:
-    people: People
-    declarations: Declarations
+    people: PersonSource
+    declarations: DeclarationHistory
     colours: Colours
     marks: ApprovedMarks
     facts: FactsSource
     audit: Audit
     policy: Policy
     clock: Callable[[], datetime]
+    stars_a_city: StarsACity  # the itinerary card's rule (itinerary.rules.stars_a_city)
     # Told (CaseChanged) when a recolour finds that a person became a confirmed case or
     # stopped being one: co-location exposure (venues) finds or lifts their contacts.
     # Whatever the path (an approved mark, a lab result through the queue, a clear), the
@@ -80,7 +85,7 @@ class ColourService:
         person: Person,
         now: datetime,
         *,
-        fresh: Declaration | None = None,
+        fresh: DeclarationSeen | None = None,
         fresh_mark: StatusMark | None = None,
     ) -> Facts:
         """Everything the engine needs about a person.
@@ -124,15 +129,13 @@ class ColourService:
         scan reads nothing more; stays and risk changes recolour, which refreshes it."""
         if not facts.stays:
             return None
-        card = build_card(
+        return self.stars_a_city(
             facts.stays,
             as_of=now,
             risk_areas=facts.risk_areas,
-            policy=CardPolicy(
-                window_days=self.policy.window_days, min_stay_hours=self.policy.min_stay_hours
-            ),
+            window_days=self.policy.window_days,
+            min_stay_hours=self.policy.min_stay_hours,
         )
-        return any(city.starred for city in card.cities)
 
     def recolour_many(self, person_ids: list[str], reason: str) -> dict[str, int]:
         """The worker's loop: every person recomputed; failures collected, not fatal."""
@@ -161,7 +164,7 @@ class ColourService:
         actor: str,
         actor_role: str,
         reason: str,
-        fresh: Declaration | None = None,
+        fresh: DeclarationSeen | None = None,
         fresh_mark: StatusMark | None = None,
     ) -> Assessment:
         """Recompute and store; audit the change when the colour or its reasons moved."""

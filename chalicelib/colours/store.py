@@ -35,7 +35,7 @@ from chalicelib.colours.table import ACTIONS
 from chalicelib.kernel.dynamo.common import StaleWrite, iso_text, parse_time_text
 from chalicelib.kernel.dynamo.errors import conditional_failed, translate
 from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
-from chalicelib.people.rules import Person
+from chalicelib.kernel.person import Person
 
 
 class ColourByDueIndex(GlobalSecondaryIndex["ColourRecord"]):

@@ -10,7 +10,7 @@ from chalicelib.colours.table import Policy
 from chalicelib.kernel.wiring import Kernel
 
 if TYPE_CHECKING:
-    from chalicelib.colours.ports import FactsSource
+    from chalicelib.colours.ports import FactsSource, StarsACity
     from chalicelib.declarations.ports import Declarations
     from chalicelib.officials.wire import Stores
     from chalicelib.people.ports import People
@@ -23,6 +23,7 @@ def wire(
     declarations: Declarations,
     officials: Stores,
     facts: FactsSource,
+    stars_a_city: StarsACity,
 ) -> ColourService:
     from chalicelib.colours.store import DynamoColours
 
@@ -36,4 +37,5 @@ def wire(
         policy=Policy(),
         clock=kernel.clock,
         publish=kernel.publish,
+        stars_a_city=stars_a_city,
     )

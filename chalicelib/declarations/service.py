@@ -28,6 +28,7 @@ from chalicelib.kernel.divisions import DivisionIndex
 from chalicelib.kernel.errors import Conflict, InvalidInput, NotFound
 from chalicelib.kernel.events import DisputeDecided, PersonMoved
 from chalicelib.kernel.paging import Page
+from chalicelib.kernel.person import Person
 from chalicelib.kernel.phone import parse_mobile
 from chalicelib.kernel.pii import keyed_hash, mask_id_number, mask_name
 from chalicelib.kernel.ports import FieldCipher
@@ -38,7 +39,6 @@ from chalicelib.people.rules import (
     MAX_DEPENDANTS,
     CareLink,
     CareRequest,
-    Person,
     care_request_id,
     dependant_person_id,
     self_person_id,

@@ -37,10 +37,11 @@ from chalicelib.kernel.audit import Audit, AuditEvent
 from chalicelib.kernel.errors import Conflict, InvalidInput, NotFound
 from chalicelib.kernel.events import DisputeDecided, PersonMoved, Publish, nobody
 from chalicelib.kernel.paging import Page
+from chalicelib.kernel.person import Person
 from chalicelib.kernel.ports import FieldCipher
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.people.ports import People
-from chalicelib.people.rules import Dispute, Person, automatic_outcome
+from chalicelib.people.rules import Dispute, automatic_outcome
 
 
 class DisputeStore(Protocol):

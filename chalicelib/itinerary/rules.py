@@ -197,3 +197,22 @@ def build_card(
     return Card(
         cities=tuple(cities), countries=tuple(CardCountry(code=c, last_seen=t) for c, t in ordered)
     )
+
+
+def stars_a_city(
+    stays: Iterable[Stay],
+    *,
+    as_of: datetime,
+    risk_areas: Iterable[RiskArea],
+    window_days: int,
+    min_stay_hours: float,
+) -> bool:
+    """Whether the card of these stays stars a city: what a stored colour keeps for the
+    checkpoint, so a scan reads nothing more."""
+    card = build_card(
+        stays,
+        as_of=as_of,
+        risk_areas=risk_areas,
+        policy=CardPolicy(window_days=window_days, min_stay_hours=min_stay_hours),
+    )
+    return any(city.starred for city in card.cities)

@@ -48,3 +48,10 @@ def place_days(kernel: Kernel) -> Any:
     from chalicelib.kernel import retention
 
     return DynamoStays(retention=retention.keep("stays"), clock=kernel.clock)
+
+
+def stars_a_city() -> Callable[..., bool]:
+    """The card's star, which a stored colour keeps for the checkpoint (colours)."""
+    from chalicelib.itinerary.rules import stars_a_city
+
+    return stars_a_city

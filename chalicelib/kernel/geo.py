@@ -102,6 +102,9 @@ def covering_cells(lat: float, lng: float, radius_m: float) -> tuple[int, list[s
     return precision, cells
 
 
+COORDINATE_DECIMALS = 7
+
+
 def parse_coordinate(raw: object, *, field: str, limit: float) -> float:
     """A finite decimal degree within ±limit, from a query string or a JSON number."""
     if isinstance(raw, bool):
@@ -120,4 +123,6 @@ def parse_coordinate(raw: object, *, field: str, limit: float) -> float:
         raise InvalidInput("must be a number of decimal degrees", field=field)
     if not math.isfinite(value) or not -limit <= value <= limit:
         raise InvalidInput(f"must be between -{limit:g} and {limit:g}", field=field)
-    return value
+    # Seven decimals are a centimetre, finer than any phone's fix; a longer number (say
+    # 5e-271, which DynamoDB cannot store: its numbers stop at 1e-130) is rounded to it.
+    return round(value, COORDINATE_DECIMALS) + 0.0  # + 0.0: no -0.0

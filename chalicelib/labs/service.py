@@ -26,6 +26,7 @@ from chalicelib.itinerary.service import IDEMPOTENCY_TTL, PROCESSING_LEASE, Idem
 from chalicelib.kernel.audit import Audit, AuditEvent
 from chalicelib.kernel.errors import Forbidden, InvalidInput, NotFound
 from chalicelib.kernel.geo import distance_m, parse_coordinate
+from chalicelib.kernel.person import Person
 from chalicelib.kernel.pii import keyed_hash
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.kernel.times import local_time, rfc3339
@@ -41,7 +42,7 @@ from chalicelib.labs.rules import (
 )
 from chalicelib.officials.service import StatusService
 from chalicelib.people.ports import People
-from chalicelib.people.rules import Person, self_person_id
+from chalicelib.people.rules import self_person_id
 
 IdNumberParser = Callable[..., str]
 DEFAULT_RADIUS_KM = 10.0

@@ -10,9 +10,9 @@ from chalicelib.labs.service import LabService, TestSiteService
 
 if TYPE_CHECKING:
     from chalicelib.kernel.audit import Audit
+    from chalicelib.kernel.person import Person
     from chalicelib.officials.service import StatusService
     from chalicelib.people.ports import People
-    from chalicelib.people.rules import Person
 
 
 def wire(

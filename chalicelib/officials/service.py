@@ -20,13 +20,13 @@ from chalicelib.kernel.audit import Audit, AuditEvent
 from chalicelib.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.kernel.events import DisputeDecided
 from chalicelib.kernel.paging import Page
+from chalicelib.kernel.person import Person
 from chalicelib.kernel.pii import keyed_hash
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.kernel.times import local_day
 from chalicelib.officials.ports import Appeals, Marks
 from chalicelib.officials.rules import Appeal, MarkRequest
 from chalicelib.people.ports import People
-from chalicelib.people.rules import Person
 
 IdNumberParser = Callable[..., str]
 CONTACT_STATUSES = ("close_contact", "secondary_contact")

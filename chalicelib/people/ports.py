@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from chalicelib.people.rules import CareLink, CareRequest, Person
+from chalicelib.kernel.person import Person
+from chalicelib.people.rules import CareLink, CareRequest
 
 
 class People(Protocol):

@@ -111,17 +111,3 @@ def care_request_id(person_id: str, guardian_user_id: str) -> str:
     """One request per guardian and person: asking again finds the same one."""
     digest = hashlib.sha256(f"care:{person_id}:{guardian_user_id}".encode()).hexdigest()
     return "cr_" + digest[:24]
-
-
-@dataclass(frozen=True)
-class Person:
-    person_id: str
-    owner_user_id: str
-    holder_id: str
-    id_hash: str
-    id_masked: str
-    name_masked: str
-    residence_region: str
-    relation: str = "self"
-    version: int | None = None
-    fed_hash: str | None = None  # federation hash of the ID number: partners' attestations

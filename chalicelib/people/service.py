@@ -24,9 +24,10 @@ from chalicelib.colours.model import StoredColour
 from chalicelib.colours.ports import Colours
 from chalicelib.kernel.audit import Audit, AuditEvent
 from chalicelib.kernel.errors import Conflict, NotFound
+from chalicelib.kernel.person import Person
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.people.ports import CareLinks, CareRequests, People
-from chalicelib.people.rules import MAX_DEPENDANTS, CareLink, CareRequest, Person, self_person_id
+from chalicelib.people.rules import MAX_DEPENDANTS, CareLink, CareRequest, self_person_id
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from chalicelib.kernel.dynamo.common import StaleWrite
 from chalicelib.kernel.dynamo.errors import conditional_failed, translate
 from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
 from chalicelib.kernel.errors import Conflict
-from chalicelib.people.rules import Person
+from chalicelib.kernel.person import Person
 
 
 class PersonByOwnerIndex(GlobalSecondaryIndex["PersonRecord"]):

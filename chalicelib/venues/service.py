@@ -48,11 +48,12 @@ from chalicelib.kernel.errors import Forbidden, InvalidInput, NotFound
 from chalicelib.kernel.events import Publish, Scanned, nobody
 from chalicelib.kernel.keys import PublicKey
 from chalicelib.kernel.paging import Page
+from chalicelib.kernel.person import Person
 from chalicelib.kernel.pii import keyed_hash
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.labs.rules import TestBadge, badge_of
 from chalicelib.people.ports import People
-from chalicelib.people.rules import Person, self_person_id
+from chalicelib.people.rules import self_person_id
 from chalicelib.venues.rules import (
     Checkin,
     Contact,

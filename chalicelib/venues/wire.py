@@ -11,8 +11,8 @@ from chalicelib.venues.service import ExposureService, VaccinationService, Venue
 
 if TYPE_CHECKING:
     from chalicelib.colours.service import ColourService
+    from chalicelib.kernel.person import Person
     from chalicelib.people.ports import People
-    from chalicelib.people.rules import Person
 
 
 def wire(

@@ -101,6 +101,15 @@ def test_a_bad_registration_names_the_field_and_stores_nothing(
     assert _count(VenueRecord) == 0
 
 
+def test_a_coordinate_finer_than_dynamodb_stores_is_no_500(client, official):
+    """Found by the HTTP fuzz: a latitude of 5.3e-271 was a 500 (DynamoDB's numbers stop
+    at 1e-130). Coordinates are kept to seven decimals, a centimetre."""
+    response = post(client, "/v1/admin/venues", {**CAFE, "lat": 5.304351635447516e-271}, official)
+
+    assert response.status_code == 201, response.body
+    assert body(response)["lat"] == 0.0
+
+
 def test_posters_in_png_svg_and_pdf(client, venue):
     base = f"/v1/venues/{venue['id']}/poster"
     png = client.http.get(f"{base}.png", headers={"Accept": "image/png"})

@@ -10,8 +10,8 @@ from chalicelib.colours.model import Assessment, DeclarationFacts, Facts, Status
 from chalicelib.colours.rules import assess
 from chalicelib.colours.table import Policy
 from chalicelib.declarations.rules import Declaration
+from chalicelib.kernel.person import Person
 from chalicelib.officials.rules import MarkRequest
-from chalicelib.people.rules import Person
 
 
 def holder_of(person_id: str) -> str:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from chalicelib.colours.model import Assessment, StoredColour, TestResult, VaccinationSummary
 from chalicelib.kernel.errors import Conflict
-from chalicelib.people.rules import Person
+from chalicelib.kernel.person import Person
 
 
 class FakeColours:

@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from chalicelib.kernel.errors import Conflict
-from chalicelib.people.rules import CARE_REQUEST_DAYS, CareLink, CareRequest, Person
+from chalicelib.kernel.person import Person
+from chalicelib.people.rules import CARE_REQUEST_DAYS, CareLink, CareRequest
 
 Clock = Callable[[], datetime]
 

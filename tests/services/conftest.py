@@ -10,9 +10,10 @@ import pytest
 from chalicelib.codes.service import CodeService
 from chalicelib.colours.service import ColourService
 from chalicelib.colours.table import Policy
+from chalicelib.itinerary.rules import stars_a_city
 from chalicelib.kernel import reference_data
+from chalicelib.kernel.person import Person
 from chalicelib.kernel.signing import CodeSigner, ed25519_verify, load_signer, new_code_key
-from chalicelib.people.rules import Person
 from chalicelib.people.service import PeopleService
 from tests.conftest import Clock
 from tests.fakes import (
@@ -68,6 +69,7 @@ def colour_service(stores: Stores, clock: Clock) -> ColourService:
         marks=stores.marks,
         facts=stores.facts,
         audit=stores.audit,
+        stars_a_city=stars_a_city,
         policy=Policy(),
         clock=clock,
     )

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib.codes import token as healthcode
+from chalicelib.codes.token import issuer_kind
 from chalicelib.colours.model import Colour, DeclarationFacts, Facts, PartnerStatus
 from chalicelib.colours.rules import assess
 from chalicelib.colours.table import Policy
@@ -170,8 +171,8 @@ def test_a_code_signed_by_a_trusted_partner_key_verifies_with_its_region():
     verified = _verify(token, [PARTNER.entry("440100", **window(NOW))])
 
     assert (verified.claims.region, verified.claims.colour) == ("440100", Colour.YELLOW)
-    assert federation.issuer_kind(verified.claims.region, "610100") == "partner"
-    assert federation.issuer_kind("100000", "610100") == "national"
+    assert issuer_kind(verified.claims.region, "610100") == "partner"
+    assert issuer_kind("100000", "610100") == "national"
 
 
 def test_a_code_of_a_key_not_on_the_list_is_an_unknown_key():
