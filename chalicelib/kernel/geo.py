@@ -102,7 +102,7 @@ def covering_cells(lat: float, lng: float, radius_m: float) -> tuple[int, list[s
     return precision, cells
 
 
-COORDINATE_DECIMALS = 7
+NEAR_ZERO = 1e-9  # degrees: a tenth of a millimetre
 
 
 def parse_coordinate(raw: object, *, field: str, limit: float) -> float:
@@ -123,6 +123,6 @@ def parse_coordinate(raw: object, *, field: str, limit: float) -> float:
         raise InvalidInput("must be a number of decimal degrees", field=field)
     if not math.isfinite(value) or not -limit <= value <= limit:
         raise InvalidInput(f"must be between -{limit:g} and {limit:g}", field=field)
-    # Seven decimals are a centimetre, finer than any phone's fix; a longer number (say
-    # 5e-271, which DynamoDB cannot store: its numbers stop at 1e-130) is rounded to it.
-    return round(value, COORDINATE_DECIMALS) + 0.0  # + 0.0: no -0.0
+    # Within a tenth of a millimetre of zero is zero: DynamoDB cannot store a number as
+    # small as 5e-271 (its numbers stop at 1e-130), and no place is told apart by it.
+    return 0.0 if abs(value) < NEAR_ZERO else value

@@ -103,7 +103,7 @@ def test_a_bad_registration_names_the_field_and_stores_nothing(
 
 def test_a_coordinate_finer_than_dynamodb_stores_is_no_500(client, official):
     """Found by the HTTP fuzz: a latitude of 5.3e-271 was a 500 (DynamoDB's numbers stop
-    at 1e-130). Coordinates are kept to seven decimals, a centimetre."""
+    at 1e-130). A coordinate within a tenth of a millimetre of zero is zero."""
     response = post(client, "/v1/admin/venues", {**CAFE, "lat": 5.304351635447516e-271}, official)
 
     assert response.status_code == 201, response.body
