@@ -1,0 +1,1 @@
+"""Yima's code, one package per capability beside a shared kernel (docs/architecture.md)."""

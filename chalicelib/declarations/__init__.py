@@ -1,0 +1,1 @@
+"""Declarations: declaring for oneself or a dependant, and the reviewers' decisions."""

@@ -1,0 +1,1 @@
+"""Federation: mutual recognition across regions (互通互认)."""

@@ -1,0 +1,1 @@
+"""Itinerary: carriers' stays in, itinerary cards (行程卡) out."""

@@ -1,0 +1,1 @@
+"""The kernel: what every capability uses; it imports no capability (docs/architecture.md)."""

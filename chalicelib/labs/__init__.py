@@ -1,0 +1,1 @@
+"""Labs: nucleic-acid results, a citizen's reports, test sites."""

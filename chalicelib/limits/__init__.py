@@ -1,0 +1,1 @@
+"""Limits: abuse-limit counters per caller and address."""

@@ -1,0 +1,1 @@
+"""Officials: status marks (two officials), appeals and the audit trail."""

@@ -1,0 +1,1 @@
+"""Pages: the citizen page, the scanner and the console, and their one-time sign-in."""

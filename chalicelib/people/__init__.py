@@ -1,0 +1,1 @@
+"""People: persons, dependants, care links and requests, and whom an account may show."""

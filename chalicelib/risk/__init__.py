@@ -1,0 +1,1 @@
+"""Risk: risk-area feeds, the refresh and the recolour queue, city services."""

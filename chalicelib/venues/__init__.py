@@ -1,0 +1,2 @@
+"""Venues: venue codes (场所码) and posters, check-ins, co-location exposure, vaccination
+records."""
