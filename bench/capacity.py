@@ -48,7 +48,6 @@ from capacity_prices import (  # noqa: E402
     SCAN_SHARDS,
     SINGLE_ITEM_KEYS,
     Units,
-    UnpricedCall,  # noqa: F401  (price_call raises it; callers catch it as capacity's)
     price_call,
     tiered,
 )

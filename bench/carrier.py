@@ -32,7 +32,7 @@ ROUNDS = 3
 
 
 def run() -> list[dict[str, Any]]:
-    from codes import ENV, NOW, _fake_aws, _stdout_to_devnull
+    from codes_world import ENV, NOW, _fake_aws, _stdout_to_devnull
     from demo_carrier import generate
 
     with _fake_aws(), _stdout_to_devnull():

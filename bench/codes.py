@@ -56,7 +56,6 @@ from typing import Any
 from codes_before_after import codec_rows, request_cost_rows, serve_costs
 from codes_world import (
     COST_CALLS,
-    ENV,  # noqa: F401  (bench/carrier.py and bench/exposure.py import it from here)
     NOW,
     PER_ROUND,
     PNG_CAPTION,
@@ -64,11 +63,9 @@ from codes_world import (
     SVG_CAPTION,
     WARMUP,
     _dynamo_calls,
-    _fake_aws,  # noqa: F401  (bench/carrier.py and bench/exposure.py import it from here)
     _median_of_rounds,
     _ms,
     _offline_sides,
-    _stdout_to_devnull,  # noqa: F401  (bench/carrier.py and bench/exposure.py: from here)
     _timed_dynamo,
     _us,
     world,

@@ -123,7 +123,7 @@ def _populate(population: int, visit: Any, now: Any) -> dict[str, Any]:
 
 
 def _measure(population: int) -> dict[str, Any]:
-    from codes import ENV, NOW, _fake_aws, _stdout_to_devnull
+    from codes_world import ENV, NOW, _fake_aws, _stdout_to_devnull
     from recolour import _breakdown, _counting, _fast_setup, _KeyedMotoReads
 
     with _fake_aws(), _stdout_to_devnull(), _KeyedMotoReads() as reads:

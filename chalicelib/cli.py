@@ -42,7 +42,6 @@ from chalicelib.cli_data import decommission, load_carrier_feed, load_test_sites
 from chalicelib.cli_federation import local_national_root, sign_trust_list
 from chalicelib.cli_local import bootstrap_local, create_tables, ensure_kms_key
 from chalicelib.cli_secrets import (
-    _update_secret,  # noqa: F401  (scripts/standins calls it through this module)
     init_secrets,
     issue_token,
     rotate_code_key,
@@ -54,7 +53,6 @@ from chalicelib.cli_secrets import (
 from chalicelib.cli_stack import (
     LOCAL_STACK_VARIABLES,
     UsageError,
-    _aws,  # noqa: F401  (tests/app/test_secret_reload.py calls it through this module)
     _settings,
     local_stack_env,
     local_state_dir,

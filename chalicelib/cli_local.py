@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.cli_federation import local_national_root
 from chalicelib.cli_secrets import init_secrets
-from chalicelib.cli_stack import _aws
+from chalicelib.cli_stack import stack_aws
 from chalicelib.kernel.errors import ConfigError
 from chalicelib.kernel.settings import Settings
 
@@ -36,7 +36,7 @@ def ensure_kms_key(settings: Settings) -> bool:
     """
     from botocore.exceptions import ClientError
 
-    kms = _aws(settings).client("kms")
+    kms = stack_aws(settings).client("kms")
     try:
         kms.describe_key(KeyId=settings.kms_key_id)
         return False
@@ -55,7 +55,7 @@ def bootstrap_local(settings: Settings) -> dict[str, Any]:
     tables = create_tables(settings)
     wrote_secret = init_secrets(settings)
     ensure_kms_key(settings)
-    aws = _aws(settings)
+    aws = stack_aws(settings)
     s3 = aws.client("s3")
     try:
         s3.head_bucket(Bucket=settings.feed_bucket)

@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from chalicelib.cli_stack import _aws
+from chalicelib.cli_stack import stack_aws
 from chalicelib.kernel.roles import Role
 from chalicelib.kernel.settings import Settings
 from chalicelib.kernel.times import rfc3339
@@ -27,7 +27,7 @@ def init_secrets(settings: Settings, *, force: bool = False) -> bool:
     from chalicelib.kernel.errors import ConfigError
     from chalicelib.kernel.secrets import new_secret_document, parse_secret
 
-    client = _aws(settings).client("secretsmanager")
+    client = stack_aws(settings).client("secretsmanager")
     from chalicelib.bootstrap import utc_now
 
     document = json.dumps(new_secret_document(utc_now()))
@@ -48,13 +48,13 @@ def init_secrets(settings: Settings, *, force: bool = False) -> bool:
     return True
 
 
-def _update_secret(
+def update_secret(
     settings: Settings, change: Callable[[dict[str, Any]], dict[str, Any]]
 ) -> dict[str, Any]:
     """Read the secret, apply ``change``, check the result parses, write it back."""
     from chalicelib.kernel.secrets import parse_secret
 
-    client = _aws(settings).client("secretsmanager")
+    client = stack_aws(settings).client("secretsmanager")
     doc = json.loads(client.get_secret_value(SecretId=settings.secret_id)["SecretString"])
     new_doc = change(doc)
     parse_secret(json.dumps(new_doc))  # raises ConfigError before anything is written
@@ -65,7 +65,7 @@ def _update_secret(
 def rotate_session_key(settings: Settings) -> str:
     from chalicelib.kernel.secrets import rotate_session_key as rotate
 
-    return str(_update_secret(settings, rotate)["session_active"])
+    return str(update_secret(settings, rotate)["session_active"])
 
 
 def rotate_code_key(settings: Settings) -> str:
@@ -75,7 +75,7 @@ def rotate_code_key(settings: Settings) -> str:
     from chalicelib.bootstrap import utc_now
     from chalicelib.kernel.signing import rotate_code_key as rotate
 
-    doc = _update_secret(settings, lambda d: rotate(d, now=utc_now(), grace=timedelta(hours=1)))
+    doc = update_secret(settings, lambda d: rotate(d, now=utc_now(), grace=timedelta(hours=1)))
     return str(doc["code_active"])
 
 
@@ -86,7 +86,7 @@ def _read(path: str) -> str:
 
 def set_wechat(settings: Settings, *, appid: str, secret_file: str) -> None:
     section = {"appid": appid, "secret": _read(secret_file)}
-    _update_secret(settings, lambda doc: {**doc, "wechat": section})
+    update_secret(settings, lambda doc: {**doc, "wechat": section})
 
 
 def set_alipay(
@@ -103,7 +103,7 @@ def set_alipay(
         "alipay_public_key": _read(alipay_public_key_file),
         "aes_key": _read(aes_key_file),
     }
-    _update_secret(settings, lambda doc: {**doc, "alipay": section})
+    update_secret(settings, lambda doc: {**doc, "alipay": section})
 
 
 def issue_token(settings: Settings, *, role: Role, subject: str, hours: float) -> dict[str, str]:
@@ -112,7 +112,7 @@ def issue_token(settings: Settings, *, role: Role, subject: str, hours: float) -
     from chalicelib.kernel.secrets import load_app_secrets
     from chalicelib.kernel.session import mint
 
-    secrets = load_app_secrets(_aws(settings).client("secretsmanager"), settings.secret_id)
+    secrets = load_app_secrets(stack_aws(settings).client("secretsmanager"), settings.secret_id)
     token, claims = mint(
         secrets.session_ring,
         subject=f"{role.value}:{subject}",
@@ -129,4 +129,4 @@ def set_federation_key(settings: Settings, *, key_file: str) -> None:
     from chalicelib.kernel.secrets import set_federation_key as install
 
     key_text = _read(key_file)
-    _update_secret(settings, lambda doc: install(doc, key_text))
+    update_secret(settings, lambda doc: install(doc, key_text))

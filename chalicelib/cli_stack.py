@@ -93,7 +93,7 @@ def _settings() -> Settings:
     return Settings.from_mapping(os.environ)
 
 
-def _aws(settings: Settings) -> Any:
+def stack_aws(settings: Settings) -> Any:
     from chalicelib.kernel.wiring import AwsClients
 
     return AwsClients(settings)

@@ -67,12 +67,12 @@ def create() -> StandIns:
 
 def provision(settings: Any) -> StandIns:
     """:func:`create`, and the app's side written into the stage's secret."""
-    from chalicelib import cli
+    from chalicelib import cli_secrets
 
     stand_ins = create()
     if not settings.is_local:
         raise SystemExit("the channel stand-ins only run on the local and test stages")
-    cli._update_secret(settings, lambda doc: {**doc, **stand_ins.app_credentials})
+    cli_secrets.update_secret(settings, lambda doc: {**doc, **stand_ins.app_credentials})
     return stand_ins
 
 

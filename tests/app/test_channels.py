@@ -24,9 +24,7 @@ from tests.app.channel_standins import (
     SESSION_KEY,
     SESSION_URL,
     TOKEN_URL,
-    AlipayStandIn,  # noqa: F401  (tests/fuzz/conftest.py imports it from here)
     _calls,
-    _keypair,  # noqa: F401  (tests/fuzz/conftest.py imports it from here)
     _session_reply,
     _wechat_encrypt,
     _wechat_login,

@@ -213,7 +213,7 @@ def test_wechat_timing_out_on_the_phone_number_is_503_and_binds_nothing(client, 
     import responses
 
     from chalicelib.identity.wechat import DynamoTokenStorage, WeChatGateway
-    from tests.app.test_channels import APPID, PHONE_URL, SESSION_KEY, SESSION_URL, TOKEN_URL
+    from tests.app.channel_standins import APPID, PHONE_URL, SESSION_KEY, SESSION_URL, TOKEN_URL
 
     gateway = WeChatGateway(APPID, "wechat-app-secret", storage=DynamoTokenStorage(container.clock))
     container.auth.wechat = lambda: gateway

@@ -22,7 +22,7 @@ from chalicelib.kernel.dynamo.lease import DynamoLease
 from chalicelib.kernel.dynamo.runtime import RuntimeRecord
 from chalicelib.kernel.settings import Settings
 from chalicelib.risk.store import ACTIVE, ActivePointer, RiskFeedRecord
-from tests.app.test_channels import APPID, SESSION_KEY, SESSION_URL, TOKEN_URL
+from tests.app.channel_standins import APPID, SESSION_KEY, SESSION_URL, TOKEN_URL
 from tests.app.test_risk_refresh import HIGH_YANTA, snapshot
 from tests.conftest import TEST_ENV
 from tests.helpers import assert_error, body, get, login, post

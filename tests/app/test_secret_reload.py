@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from chalicelib import cli
+from chalicelib import cli, cli_stack
 from chalicelib.codes.token import parse
 from tests.helpers import body, declaration, get, login, post
 
@@ -43,7 +43,7 @@ def test_a_rotated_session_key_is_accepted_after_the_ttl(client, clock, settings
 
     cli.rotate_session_key(settings)
     fresh_ring = load_app_secrets(
-        cli._aws(settings).client("secretsmanager"), settings.secret_id
+        cli_stack.stack_aws(settings).client("secretsmanager"), settings.secret_id
     ).session_ring
     clock.now += timedelta(minutes=5)
     token, _ = tokens.mint(

@@ -112,7 +112,7 @@ def _channels(clock: Clock) -> Iterator[None]:
     from chalicelib import bootstrap
     from chalicelib.identity.alipay import AlipayGateway
     from chalicelib.identity.wechat import DynamoTokenStorage, WeChatGateway
-    from tests.app import test_channels as channels
+    from tests.app import channel_standins as channels
 
     container = bootstrap.get_container()
     wechat = WeChatGateway(channels.APPID, "wechat-app-secret", storage=DynamoTokenStorage(clock))

@@ -18,6 +18,7 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
 sys.path.insert(0, str(BENCH))
 
 import capacity  # noqa: E402
+import capacity_prices  # noqa: E402
 import load  # noqa: E402
 import run  # noqa: E402
 
@@ -174,7 +175,7 @@ def test_a_request_the_model_cannot_price_stops_it():
     results = _results()
     results["code_own_us"]["detail"]["dynamo_calls"] = ["Scan colours"]
 
-    with pytest.raises(capacity.UnpricedCall, match="Scan colours"):
+    with pytest.raises(capacity_prices.UnpricedCall, match="Scan colours"):
         capacity.model(results)
 
 
