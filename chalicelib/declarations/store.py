@@ -30,7 +30,7 @@ from chalicelib.kernel.dynamo.common import (
     to_page,
     transition,
 )
-from chalicelib.kernel.dynamo.errors import conditional_failed, translate
+from chalicelib.kernel.dynamo.errors import conditional_failed, save_new, translate
 from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
 from chalicelib.kernel.dynamo.ttl import expired, live
 from chalicelib.kernel.paging import Page
@@ -125,8 +125,7 @@ class DynamoDeclarations:
             review_queue="pending" if declaration.status == "pending_review" else None,
             created_at=declaration.created_at,
         )
-        with translate():
-            record.save(condition=DeclarationRecord.declaration_id.does_not_exist())
+        save_new(record, DeclarationRecord.declaration_id.does_not_exist(), what="this declaration")
         self._retire_replaced(declaration.person_id, declaration.declaration_id)
 
     def _retire_replaced(self, person_id: str, newest_id: str) -> None:

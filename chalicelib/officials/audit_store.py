@@ -23,7 +23,7 @@ from chalicelib.kernel.dynamo.common import (
     new_id,
     to_page,
 )
-from chalicelib.kernel.dynamo.errors import translate
+from chalicelib.kernel.dynamo.errors import save_new, translate
 from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
 from chalicelib.kernel.dynamo.ttl import live
 from chalicelib.kernel.paging import Page
@@ -100,8 +100,7 @@ class DynamoAudit:
             day=local_day(event.at).isoformat(),
             expires=event.at + retention.keep("audit"),
         )
-        with translate():
-            record.save(condition=AuditRecord.event_key.does_not_exist())
+        save_new(record, AuditRecord.event_key.does_not_exist(), what="this event")
         return _event(record)
 
     def by_day(self, day: date, *, limit: int, cursor: str | None) -> Page[AuditEvent]:

@@ -17,7 +17,7 @@ from pynamodb.models import Model
 
 from chalicelib.colours.model import StatusMark
 from chalicelib.kernel.dynamo.common import MARK_QUEUE, decode_cursor, to_page, transition
-from chalicelib.kernel.dynamo.errors import translate
+from chalicelib.kernel.dynamo.errors import save_new, translate
 from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
 from chalicelib.kernel.errors import Conflict
 from chalicelib.kernel.paging import Page
@@ -96,8 +96,7 @@ class DynamoMarks:
             requested_at=mark.requested_at,
             queue="awaiting" if mark.state == "awaiting_approval" else None,
         )
-        with translate():
-            record.save(condition=StatusMarkRecord.mark_id.does_not_exist())
+        save_new(record, StatusMarkRecord.mark_id.does_not_exist(), what="this mark")
 
     def get(self, mark_id: str) -> MarkRequest | None:
         with translate():

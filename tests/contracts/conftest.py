@@ -55,19 +55,6 @@ def backend(request: pytest.FixtureRequest, settings: Settings) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def known_difference(request: pytest.FixtureRequest, backend: str) -> Callable[[str, str], None]:
-    """Marks this run xfail (strict) on ``which`` backend: a difference the contract
-    tests found between the fake and DynamoDB, kept visible until the store is fixed
-    (then the strict xfail fails, and the mark goes)."""
-
-    def mark(which: str, reason: str) -> None:
-        if backend == which:
-            request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
-
-    return mark
-
-
 def _pick(backend: str, fake: Callable[[], Any], dynamo: Callable[[], Any]) -> Any:
     return fake() if backend == "fake" else dynamo()
 

@@ -152,10 +152,7 @@ def test_deciding_twice_or_a_missing_declaration_conflicts(declarations, clock):
     assert declarations.get("d_1").status == "approved"
 
 
-def test_adding_one_declaration_id_twice_is_refused_as_already_exists(
-    declarations, clock, known_difference
-):
-    known_difference("dynamo", "DynamoDeclarations.add lets pynamodb's PutError through")
+def test_adding_one_declaration_id_twice_is_refused_as_already_exists(declarations, clock):
     _add(declarations, declaration("d_1", at=clock()))
 
     with pytest.raises(Conflict) as caught:

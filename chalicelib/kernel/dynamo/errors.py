@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from pynamodb.exceptions import PynamoDBException
+from pynamodb.exceptions import PutError, PynamoDBException
 
-from chalicelib.kernel.errors import UpstreamUnavailable
+from chalicelib.kernel.errors import Conflict, UpstreamUnavailable
 
 _BUSY = {
     "ProvisionedThroughputExceededException",
@@ -40,3 +41,16 @@ def translate() -> Iterator[None]:
         if code in _BUSY or code is None:
             raise UpstreamUnavailable("the database is busy; try again shortly") from exc
         raise
+
+
+def save_new(record: Any, condition: Any, *, what: str) -> None:
+    """Save an item that must not exist yet: a second write of the same key is a
+    Conflict ``already_exists`` (as the services' fakes answer), never pynamodb's
+    PutError reaching a route as a 500."""
+    with translate():
+        try:
+            record.save(condition=condition)
+        except PutError as exc:
+            if conditional_failed(exc):
+                raise Conflict(f"{what} is already recorded", code="already_exists") from None
+            raise
