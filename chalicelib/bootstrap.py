@@ -56,7 +56,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     people, officials = people_wire.store(k), officials_wire.stores(k)
     declarations_store, pointer = declarations_wire.store(k), risk_wire.active_pointer(k)
     facts = GatheredFacts(
-        identity=identity_wire.facts(k), itinerary=itinerary_wire.facts(k),
+        identity=auth.store, itinerary=itinerary_wire.stays(k),
         checkpoints=codes_wire.facts(k), venues=venues_wire.facts(k), labs=labs_wire.facts(k),
         federation=federation_wire.facts(k), risk=risk_wire.facts(k, pointer=pointer),
     )  # fmt: skip
@@ -66,7 +66,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     )  # fmt: skip
     audit = officials.audit
     affected = risk_wire.affected(
-        place_days=itinerary_wire.place_days(k), phones=auth.store, people=people,
+        place_days=itinerary_wire.stays(k), phones=auth.store, people=people,
         scans=codes_wire.scans(k), checkins=venues_wire.checkins(k),
     )  # fmt: skip
     risk = risk_wire.wire(
@@ -103,7 +103,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         k, stores=officials, people=people, colours=colours, people_service=people_service,
         disputes=disputes,
     )  # fmt: skip
-    services = dict(
+    services: dict[str, Any] = dict(
         auth=auth, colours=colours, declarations=declarations, reviews=reviews, status=status,
         appeals=appeals, audit=officials_wire.wire_audit(k, stores=officials), codes=codes,
         itinerary=itinerary, labs=labs, test_sites=test_sites, risk=risk,

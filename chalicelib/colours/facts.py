@@ -1,7 +1,7 @@
 """The facts behind a colour, gathered from the capabilities that keep them.
 
-Each capability reads its own tables (``IdentityFacts``, ``StayFacts``, ``ScanFacts``,
-``VenueFacts``, ``LabFacts``, ``PartnerFacts``, ``RiskFacts`` in their stores), in as
+Each capability reads its own tables (the identity and stays stores themselves, and
+``ScanFacts``, ``VenueFacts``, ``LabFacts``, ``PartnerFacts``, ``RiskFacts``), in as
 few reads as the keys allow, and hands colours the value types of ``model.py``; this
 class answers the :class:`~chalicelib.colours.ports.FactsSource` port from them. The
 composition root builds it: colours imports no other capability's store.

@@ -35,6 +35,14 @@ class IdentityStore(Protocol):
 
     def find_user_by_phone(self, phone_hash: str) -> User | None: ...
 
+    def phone_hash_of(self, user_id: str) -> str | None:
+        """The keyed hash of the account's verified phone (what a colour reads)."""
+        ...
+
+    def users_with_phone(self, phone_hash: str) -> list[str]:
+        """Every account holding the phone (the risk refresh's fan-out)."""
+        ...
+
     def bind_phone(
         self, user_id: str, *, phone_hash: str, phone_enc: str, phone_masked: str
     ) -> User: ...

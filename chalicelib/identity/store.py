@@ -225,18 +225,15 @@ class DynamoIdentityStore:
             held = RuntimeRecord.get(key, consistent_read=True)
         return str(held.owner)
 
-    def users_with_phone(self, phone_hash: str) -> list[str]:
-        """Every account holding the phone (keys only; the risk refresh's fan-out)."""
-        with translate():
-            return [r.user_id for r in UserRecord.by_phone.query(phone_hash)]
-
-
-class IdentityFacts:
-    """What a colour reads of an account: the keyed hash of its verified phone."""
-
     def phone_hash_of(self, user_id: str) -> str | None:
+        """The keyed hash of the account's verified phone (what a colour reads)."""
         with translate():
             try:
                 return UserRecord.get(user_id, attributes_to_get=["phone_hash"]).phone_hash
             except DoesNotExist:
                 return None
+
+    def users_with_phone(self, phone_hash: str) -> list[str]:
+        """Every account holding the phone (keys only; the risk refresh's fan-out)."""
+        with translate():
+            return [r.user_id for r in UserRecord.by_phone.query(phone_hash)]

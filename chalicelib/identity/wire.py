@@ -41,7 +41,9 @@ def wire(kernel: Kernel, *, throttle: Callable[[str], None]) -> AuthService:
     )
 
 
-def wire_disputes(kernel: Kernel, *, auth: AuthService, people: People, audit: Audit) -> Any:
+def wire_disputes(
+    kernel: Kernel, *, auth: AuthService, people: People, audit: Audit
+) -> DisputeService:
     from chalicelib.identity.disputes_store import DynamoDisputes
 
     return DisputeService(
@@ -101,10 +103,3 @@ def _alipay_factory(
         )
 
     return build_gateway
-
-
-def facts(kernel: Kernel) -> Any:
-    """What a colour reads of an account (colours/facts.py)."""
-    from chalicelib.identity.store import IdentityFacts
-
-    return IdentityFacts()

@@ -138,6 +138,10 @@ class DynamoStays:
                 )
             ]
 
+    def stays(self, phone_hash: str, *, since: datetime) -> list[Stay]:
+        """The phone's stays kept that end at or after ``since`` (what a colour reads)."""
+        return [stay for stay, _ in self.for_phone(phone_hash) if stay.left_at >= since]
+
     def for_phone(self, phone_hash: str) -> list[tuple[Stay, datetime]]:
         """Every stay still kept for the phone, with when the carrier sent it."""
         with translate():
@@ -221,20 +225,3 @@ class DynamoIdempotency:
                 IdempotencyRecord(key).delete(condition=IdempotencyRecord.status == "INPROGRESS")
         except PynamoDBException:
             pass
-
-
-class StayFacts:
-    """What a colour reads of a phone's carrier stays: the live ones since a moment."""
-
-    def __init__(self, *, clock: Callable[[], datetime]) -> None:
-        self._clock = clock
-
-    def stays(self, phone_hash: str, *, since: datetime) -> list[Stay]:
-        with translate():
-            return [
-                Stay(kind=r.kind, place=r.place, entered_at=r.entered_at, left_at=r.left_at)
-                for r in StayRecord.query(
-                    phone_hash, filter_condition=live(StayRecord, self._clock())
-                )
-                if r.left_at >= since
-            ]

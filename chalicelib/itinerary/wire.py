@@ -17,11 +17,11 @@ if TYPE_CHECKING:
 def wire(
     kernel: Kernel, *, facts: FactsSource, users: Callable[[str], Any], recolour: Any
 ) -> ItineraryService:
-    from chalicelib.itinerary.store import DynamoIdempotency, DynamoStays
+    from chalicelib.itinerary.store import DynamoIdempotency
     from chalicelib.kernel import reference_data
 
     return ItineraryService(
-        stays=DynamoStays(retention=retention.keep("stays"), clock=kernel.clock),
+        stays=stays(kernel),
         idempotency=DynamoIdempotency(),
         facts=facts,
         users=users,
@@ -35,17 +35,10 @@ def wire(
     )
 
 
-def facts(kernel: Kernel) -> Any:
-    """What a colour reads of a phone's stays (colours/facts.py)."""
-    from chalicelib.itinerary.store import StayFacts
-
-    return StayFacts(clock=kernel.clock)
-
-
-def place_days(kernel: Kernel) -> Any:
-    """Which phones were in a city on a day (the risk refresh's fan-out)."""
+def stays(kernel: Kernel) -> Any:
+    """The stays store, for what others read of it: a phone's stays (colours) and the
+    phones in a city on a day (the risk refresh)."""
     from chalicelib.itinerary.store import DynamoStays
-    from chalicelib.kernel import retention
 
     return DynamoStays(retention=retention.keep("stays"), clock=kernel.clock)
 

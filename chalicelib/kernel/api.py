@@ -155,20 +155,9 @@ class Api:
         self._shedder: Shedder | None = None
         app.register_middleware(self._middleware, "http")
 
-    def route(self, path: str, **declared: Any) -> Callable[[View], View]:
-        """Declare one route on the app itself (see :class:`Routes` for a capability's)."""
-
-        def decorate(view: View) -> View:
-            handler = self._handler(path, declared, view)
-            accepted = ["application/json"] if declared.get("body") is not None else ["*/*"]
-            self.app.route(path, methods=[handler.op.method], content_types=accepted)(handler)
-            return view
-
-        return decorate
-
     def register(self, routes: Routes) -> None:
-        """Register a capability's routes as one Chalice Blueprint, each wrapped as
-        :meth:`route` wraps a view (parse, authenticate, limit, call, map errors)."""
+        """Register a capability's routes as one Chalice Blueprint, each view wrapped in
+        the pipeline (parse, authenticate, limit, call, map errors)."""
         from chalice import Blueprint
 
         blueprint = Blueprint(routes.import_name)

@@ -2,7 +2,7 @@
 
 ``/v1/keys``, ``/v1/trust-list``, ``/v1/regions/{code}`` and ``/v1/test-sites`` carry
 no personal data and change rarely, so checkpoints, a CDN and API Gateway's cache may
-keep them (``Api.route(cache=...)``). Everything else, errors included, stays
+keep them (``Routes.route(cache=...)``). Everything else, errors included, stays
 ``no-store``.
 """
 

@@ -20,8 +20,9 @@ from chalicelib.colours.store import DynamoColours
 from chalicelib.datamodel import bind
 from chalicelib.declarations.store import DynamoDeclarations
 from chalicelib.federation.store import PartnerFacts
-from chalicelib.identity.store import IdentityFacts
-from chalicelib.itinerary.store import StayFacts
+from chalicelib.identity.store import DynamoIdentityStore
+from chalicelib.itinerary.store import DynamoStays
+from chalicelib.kernel import retention
 from chalicelib.kernel.settings import Settings
 from chalicelib.labs.store import LabFacts
 from chalicelib.officials.audit_store import DynamoAudit
@@ -112,8 +113,8 @@ def world(backend: str, clock: Clock) -> tuple[Any, Any, Any]:
 def dynamo_facts(clock: Clock) -> GatheredFacts:
     """The FactsSource the composition root builds, over each capability's own reads."""
     return GatheredFacts(
-        identity=IdentityFacts(),
-        itinerary=StayFacts(clock=clock),
+        identity=DynamoIdentityStore(),
+        itinerary=DynamoStays(retention=retention.keep("stays"), clock=clock),
         checkpoints=ScanFacts(clock=clock),
         venues=VenueFacts(clock=clock),
         labs=LabFacts(clock=clock),
