@@ -122,7 +122,11 @@ def event_handlers(s: Mapping[str, Any]) -> dict[type[events.Event], Sequence[ev
         events.CaseChanged: [lambda e: s["exposure"].case_changed(e.person_id, e.became_case)],
         events.Scanned: [s["risk"].scanned],
         events.IdentityVouched: [lambda e: s["disputes"].settle_vouched(e.user_id, e.id_hash)],
-        events.PersonMoved: [s["declarations"].person_moved, s["gate"].person_moved],
+        events.PersonMoved: [
+            s["people"].person_moved,
+            s["declarations"].person_moved,
+            s["gate"].person_moved,
+        ],
         events.DisputeDecided: [s["declarations"].dispute_decided, s["appeals"].dispute_decided],
     }
 

@@ -29,15 +29,14 @@ from chalicelib.colours.ports import Colours
 from chalicelib.kernel import retention
 from chalicelib.kernel.audit import Audit, AuditEvent
 from chalicelib.kernel.divisions import DivisionIndex, venue_district
-from chalicelib.kernel.errors import NotFound
 from chalicelib.kernel.events import PersonMoved, Publish, Scanned, nobody
 from chalicelib.kernel.person import Person
 from chalicelib.kernel.pii import keyed_hash
-from chalicelib.kernel.roles import Role
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.kernel.times import local_time
 from chalicelib.labs.rules import badge_of
-from chalicelib.people.ports import People
+from chalicelib.people.policy import Act
+from chalicelib.people.ports import People, PersonFor
 from chalicelib.people.rules import PRINTED_DEFAULT_DAYS, PrintedCode, printed_expiry
 
 SCAN_RETENTION = retention.keep("scans")
@@ -77,7 +76,7 @@ class PrintedCard:
 @dataclass
 class GateService:
     people: People
-    person_for: Callable[[str, str | None], Person]  # PeopleService.person_for
+    person_for: PersonFor  # PeopleService.person_for
     printed: PrintedCodes
     colours: Colours
     scans: ScanLog
@@ -102,14 +101,9 @@ class GateService:
     def issue_printed(
         self, caller: SessionClaims, person_id: str, *, days: int | None = None
     ) -> PrintedCard:
-        """The holder (for self or a dependant, through the one ownership check) or an
-        official (for anyone) prints a code; the previous one stops verifying."""
-        if caller.role == Role.OFFICIAL:
-            person = self.people.get(person_id)
-            if person is None:
-                raise NotFound("no such person", field="person", code="person_not_found")
-        else:
-            person = self.person_for(caller.subject, person_id)
+        """The holder (for self or a dependant) or an official (for anyone) prints a code,
+        as the one authority allows; the previous one stops verifying."""
+        person = self.person_for(caller.subject, person_id, Act.PRINT, caller.role)
         now = self.clock().replace(microsecond=0)
         lifetime = int(days or PRINTED_DEFAULT_DAYS)  # JSON may send 17.0: still an integer
         code = PrintedCode(

@@ -40,9 +40,9 @@ from chalicelib.kernel.divisions import DivisionIndex, venue_district
 from chalicelib.kernel.errors import NotFound
 from chalicelib.kernel.events import Publish, Scanned, nobody
 from chalicelib.kernel.keys import PublicKey
-from chalicelib.kernel.person import Person
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.labs.rules import TestBadge, badge_of
+from chalicelib.people.ports import PersonFor
 from chalicelib.people.rules import self_person_id
 
 SCAN_RETENTION = retention.keep("scans")  # the 14-day window plus a day
@@ -121,7 +121,7 @@ class CodeService:
     # Dependants (chalicelib/people/service.py): the ONE ownership check for ``person``;
     # and printed codes (chalicelib/codes/gate.py), which verify against the online
     # colour of the person they name.
-    person_for: Callable[[str, str | None], Person] | None = None
+    person_for: PersonFor | None = None
     printed: Callable[[SessionClaims, CodeClaims, str | None], Verification] | None = None
 
     def show(self, citizen: SessionClaims, person: str | None = None) -> ShownCode:

@@ -3,7 +3,6 @@ a phone (printed codes, the ID-card check)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.codes.gate import GateService
@@ -14,8 +13,7 @@ if TYPE_CHECKING:
     from chalicelib.colours.service import ColourService
     from chalicelib.federation.service import FederationService
     from chalicelib.kernel.audit import Audit
-    from chalicelib.kernel.person import Person
-    from chalicelib.people.ports import People
+    from chalicelib.people.ports import People, PersonFor
 
 
 def wire(
@@ -23,7 +21,7 @@ def wire(
     *,
     colours: ColourService,
     people: People,
-    person_for: Callable[[str, str | None], Person],
+    person_for: PersonFor,
     audit: Audit,
     federation: FederationService,
 ) -> tuple[CodeService, GateService]:

@@ -34,11 +34,13 @@ from chalicelib.kernel.pii import keyed_hash, mask_id_number, mask_name
 from chalicelib.kernel.ports import FieldCipher
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.kernel.times import days_after, local_day
+from chalicelib.people import policy
 from chalicelib.people.ports import People
 from chalicelib.people.rules import (
     MAX_DEPENDANTS,
     CareLink,
     CareRequest,
+    birth_date_of,
     care_request_id,
     dependant_person_id,
     self_person_id,
@@ -190,11 +192,7 @@ class DeclarationService:
         if person is None:
             held = self.people.ids_by_id_hash(id_hash)
             existing = self.people.get(held[0]) if held else None
-            if existing is not None and existing.relation != "self":
-                # Only guardians held this person: their own account takes it (the
-                # guardians keep their links). First come, as for an undeclared number.
-                person = self._claim_as_own(existing, user_id, role, now)
-            elif held:
+            if held:
                 if self.disputes is None or existing is None:
                     raise Conflict(
                         "this ID number is already declared from another account; "
@@ -202,7 +200,18 @@ class DeclarationService:
                         field="id_number",
                         code="id_number_in_use",
                     )
-                person = self.disputes.claim(user_id, role, existing, id_hash, body or {})
+                # Held by another account, or only by guardians: a claim needs proof (a
+                # vouched identity and, for a guardian's person, the name they filed);
+                # anything else is a dispute, never a silent move.
+                person = self.disputes.claim(
+                    user_id,
+                    role,
+                    existing,
+                    id_hash,
+                    body or {},
+                    name_matches=existing.relation == "self"
+                    or self._filed_name(existing) == answers.name,
+                )
         if person is None:
             person, created = self._create(
                 answers, id_hash, person_id=self_person_id(user_id), owner=user_id, now=now
@@ -217,39 +226,15 @@ class DeclarationService:
             )
         return self._refresh(person, answers, now)
 
-    def _claim_as_own(self, person: Person, user_id: str, role: str, now: datetime) -> Person:
-        for _ in range(3):
-            try:
-                owned = self.people.set_owner(person, user_id=user_id, relation="self", now=now)
-            except Conflict as exc:
-                if exc.code != "stale_write":
-                    raise
-                fresher = self.people.get(person.person_id)
-                if fresher is None or fresher.relation == "self":
-                    raise Conflict(
-                        "the person changed meanwhile; try again", code="stale_write"
-                    ) from None
-                person = fresher
-                continue
-            self.audit.append(
-                AuditEvent(
-                    subject_id=person.person_id,
-                    actor=user_id,
-                    actor_role=role,
-                    action="person_claimed_by_own_account",
-                    at=now,
-                    reason="declaration",
-                    before={"relation": person.relation},
-                    after={"relation": "self"},
-                )
-            )
-            return owned
-        raise Conflict("the person changed meanwhile; try again", code="stale_write")
+    def _filed_name(self, person: Person) -> str | None:
+        sealed = self.people.name_enc_of(person.person_id)
+        return self.cipher.decrypt(sealed, context="name") if sealed else None
 
     def _ask_consent(
         self, user_id: str, role: str, person: Person, relation: str, now: datetime
     ) -> Conflict:
-        """File (or find) the request the person answers from their own account."""
+        """File (or find) the request the person's owner answers: the person from their own
+        account, or the first guardian of a person only guardians hold."""
         assert self.care_requests is not None
         wanted = CareRequest(
             request_id=care_request_id(person.person_id, user_id),
@@ -271,9 +256,10 @@ class DeclarationService:
                     after={"request": wanted.request_id, "relation": relation},
                 )
             )
+        who = "they have" if person.relation == "self" else "their guardian has"
         return Conflict(
-            "this person has an account of their own: they have been asked, in it, to "
-            "accept you as a carer (GET /v1/me/care-requests); once they do, declare again",
+            f"{who} been asked to accept you as a carer (GET /v1/me/care-requests); "
+            "once accepted, declare again",
             field="dependant",
             code="consent_required",
         )
@@ -296,24 +282,26 @@ class DeclarationService:
             )
         held = self.people.ids_by_id_hash(id_hash)
         person = self.people.get(held[0]) if held else None
-        linked = person is not None and self.links.get(user_id, person.person_id) is not None
+        link = self.links.get(user_id, person.person_id) if person is not None else None
+        # A link counts only while the person (or their guardians) agreed to it: one a
+        # former holder granted asks again, like a first request.
+        linked = (
+            person is not None
+            and link is not None
+            and policy.link_basis(person, link, local_day(now)) != policy.Basis.NONE
+        )
         if not linked:
-            if len(self.links.for_user(user_id)) >= MAX_DEPENDANTS:
+            if link is None and len(self.links.for_user(user_id)) >= MAX_DEPENDANTS:
                 raise Conflict(
                     f"an account may declare for at most {MAX_DEPENDANTS} people",
                     field="dependant",
                     code="too_many_dependants",
                 )
             if person is not None:
-                # Adding a person already filed needs their exact name; one with an
-                # account of their own also decides, from that account (consent).
-                own_account = person.relation == "self"
-                sealed = (
-                    self.people.name_enc_of(person.person_id)
-                    if not own_account or self.care_requests is not None
-                    else None
-                )
-                known = self.cipher.decrypt(sealed, context="name") if sealed else None
+                # Adding a person already filed needs their exact name, and the consent
+                # of whoever decides for them: the person, from their own account, or
+                # the first guardian of a person only guardians hold.
+                known = self._filed_name(person) if self.care_requests is not None else None
                 if known != answers.name:
                     # Same answer as for a number never filed with this name: nothing
                     # tells the caller whether the ID number is known.
@@ -322,8 +310,13 @@ class DeclarationService:
                         field="name",
                         code="dependant_mismatch",
                     )
-                if own_account:
+                if person.relation == "self" or self.links.holders(person.person_id):
                     raise self._ask_consent(user_id, role, person, relation, now)
+                # Nobody holds them any more (their guardians all let go): the next
+                # guardian who knows their name files them again.
+                person = self.people.set_owner(
+                    person, user_id=user_id, relation="dependant", now=now
+                )
             else:
                 person, _created = self._create(
                     answers,
@@ -333,7 +326,7 @@ class DeclarationService:
                     now=now,
                     relation="dependant",
                 )
-            self.links.add(CareLink(user_id, person.person_id, relation, now))
+            self.links.add(CareLink(user_id, person.person_id, relation, now, granted_by=user_id))
             self.audit.append(
                 AuditEvent(
                     subject_id=person.person_id,
@@ -372,6 +365,7 @@ class DeclarationService:
             residence_region=answers.residence_region,
             relation=relation,
             fed_hash=fed_hash,
+            consent_age_on=policy.consent_age_on(birth_date_of(answers.id_number)),
         )
         try:
             created = self.people.create(
@@ -406,6 +400,11 @@ class DeclarationService:
                     residence_region=answers.residence_region,
                     now=now,
                     fed_hash=fed_hash if fed_hash != person.fed_hash else None,
+                    consent_age_on=(
+                        policy.consent_age_on(birth_date_of(answers.id_number))
+                        if person.consent_age_on is None
+                        else None
+                    ),
                 )
             except Conflict as exc:
                 fresher = self.people.get(person.person_id) if exc.code == "stale_write" else None

@@ -98,10 +98,22 @@ class DisputeService:
     # -- the claim, from a declaration ---------------------------------------------
 
     def claim(
-        self, claimant: str, role: str, holder: Person, id_hash: str, body: dict[str, Any]
+        self,
+        claimant: str,
+        role: str,
+        holder: Person,
+        id_hash: str,
+        body: dict[str, Any],
+        *,
+        name_matches: bool = True,
     ) -> Person:
         """A declaration of ``holder``'s ID number from another account: the person moved
-        to the claimant (the declaration goes on), or Conflict (409)."""
+        to the claimant (the declaration goes on), or Conflict (409).
+
+        A person only guardians hold (a child, an elder) is claimed at once only with
+        the name the guardian filed (``name_matches``) and a vouched identity; any other
+        claim is a dispute a reviewer decides (with the guardian's consent, at a
+        counter), never a silent move."""
         now = self.clock()
         pending = self.disputes.open_for_claimant(claimant)
         if pending is not None and pending.person_id == holder.person_id:
@@ -113,6 +125,8 @@ class DisputeService:
         outcome = automatic_outcome(
             claimant_vouched=claimant_vouched, holder_vouched=holder_vouched
         )
+        if outcome == "move" and not name_matches:
+            outcome = None  # vouched, but not the name the guardian filed: a reviewer looks
         state = {"move": "moved", "keep": "kept", None: "open"}[outcome]
         dispute = Dispute(
             dispute_id="dp_" + secrets.token_hex(10),
@@ -268,6 +282,7 @@ class DisputeService:
                 from_user_id=dispute.holder_user_id,
                 to_user_id=dispute.claimant_user_id,
                 dispute_id=dispute.dispute_id,
+                previous_relation=person.relation,
             )
         )
         self.audit.append(

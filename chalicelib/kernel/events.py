@@ -50,12 +50,15 @@ class IdentityVouched(Event):
 
 @dataclass(frozen=True)
 class PersonMoved(Event):
-    """A decided identity dispute moved the person to another account."""
+    """A decided identity dispute moved the person to another account (the person's own
+    from then on). ``previous_relation``: ``self`` (another account held them as its
+    own) or ``dependant`` (only guardians held them)."""
 
     person_id: str
     from_user_id: str
     to_user_id: str
     dispute_id: str
+    previous_relation: str = "self"
 
 
 @dataclass(frozen=True)

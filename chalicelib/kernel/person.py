@@ -5,6 +5,7 @@ and the rules about who holds them (``people/rules.py``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 
 @dataclass(frozen=True)
@@ -19,3 +20,7 @@ class Person:
     relation: str = "self"
     version: int | None = None
     fed_hash: str | None = None  # federation hash of the ID number: partners' attestations
+    # The day the person turns 14 (from the ID number's birth date): before it, their
+    # guardians decide for them (PIPL Art. 31; chalicelib/people/policy.py). None: a
+    # person filed before it was kept, who then decides for themself.
+    consent_age_on: date | None = None

@@ -41,7 +41,7 @@ from chalicelib.labs.rules import (
     result_expiry,
 )
 from chalicelib.officials.service import StatusService
-from chalicelib.people.ports import People
+from chalicelib.people.ports import People, PersonFor
 from chalicelib.people.rules import self_person_id
 
 IdNumberParser = Callable[..., str]
@@ -85,7 +85,7 @@ class LabService:
     clock: Callable[[], datetime]
     recolour: Any = None  # the recolour queue
     # PeopleService.person_for: the one ownership check for ``?person=``.
-    person_for: Callable[[str, str | None], Person] | None = None
+    person_for: PersonFor | None = None
 
     def ingest(self, lab: SessionClaims, body: dict[str, Any]) -> dict[str, Any]:
         now = self.clock()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.kernel.wiring import Kernel
@@ -10,9 +9,8 @@ from chalicelib.labs.service import LabService, TestSiteService
 
 if TYPE_CHECKING:
     from chalicelib.kernel.audit import Audit
-    from chalicelib.kernel.person import Person
     from chalicelib.officials.service import StatusService
-    from chalicelib.people.ports import People
+    from chalicelib.people.ports import People, PersonFor
 
 
 def wire(
@@ -23,7 +21,7 @@ def wire(
     status: StatusService,
     audit: Audit,
     recolour: Any,
-    person_for: Callable[[str, str | None], Person],
+    person_for: PersonFor,
 ) -> tuple[LabService, TestSiteService]:
     from chalicelib.kernel.reference_data import parse_id_number
     from chalicelib.labs.store import DynamoTestResults, DynamoTestSites

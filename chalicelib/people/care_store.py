@@ -47,6 +47,7 @@ class CareLinkRecord(Model):
     person_id = UnicodeAttribute(range_key=True)
     relation = UnicodeAttribute()  # child | parent | grandparent | spouse | other
     created_at = UTCDateTimeAttribute()
+    granted_by = UnicodeAttribute(null=True)  # whose consent made the link
     by_person = CareLinkByPersonIndex()
 
 
@@ -83,6 +84,7 @@ def _link(record: CareLinkRecord) -> CareLink:
         person_id=record.person_id,
         relation=record.relation,
         created_at=record.created_at,
+        granted_by=record.granted_by,
     )
 
 
@@ -108,7 +110,11 @@ class DynamoCareLinks:
         there keeps its relation and date: a repeated declaration or answer is not a
         second link)."""
         record = CareLinkRecord(
-            link.user_id, link.person_id, relation=link.relation, created_at=link.created_at
+            link.user_id,
+            link.person_id,
+            relation=link.relation,
+            created_at=link.created_at,
+            granted_by=link.granted_by,
         )
         with translate():
             try:

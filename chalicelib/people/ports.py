@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from chalicelib.kernel.person import Person
+from chalicelib.kernel.roles import Role
+from chalicelib.people.policy import Act
 from chalicelib.people.rules import CareLink, CareRequest
+
+
+class PersonFor(Protocol):
+    """The one authority, as every capability that names a person asks it
+    (``PeopleService.person_for``): the person, or NotFound ``person_not_found``."""
+
+    def __call__(
+        self,
+        user_id: str,
+        person_id: str | None = None,
+        act: Act = ...,
+        role: Role = ...,
+    ) -> Person: ...
 
 
 class People(Protocol):
@@ -38,6 +53,7 @@ class People(Protocol):
         residence_region: str,
         now: datetime,
         fed_hash: str | None = None,
+        consent_age_on: date | None = None,
     ) -> Person: ...
 
 

@@ -10,11 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.kernel.api import Call, Routes
-from chalicelib.kernel.roles import (
-    CITIZEN,
-)
+from chalicelib.kernel.roles import CITIZEN
 from chalicelib.people import schemas as views
-from chalicelib.people.schemas import CARE_ANSWER, CARE_REQUEST, CARE_REQUESTS, PEOPLE, UNLINKED
+from chalicelib.people.schemas import (
+    CARE_ANSWER,
+    CARE_REQUEST,
+    CARE_REQUESTS,
+    CARER_ENDED,
+    CARERS,
+    PEOPLE,
+    UNLINKED,
+)
 
 routes = Routes(__name__)
 
@@ -72,3 +78,29 @@ def care_requests(call: Call) -> dict[str, Any]:
 def care_request_answer(call: Call) -> dict[str, Any]:
     entry = call.services.people.answer(call.who, call.params["request_id"], call.body["decision"])
     return views.care_request(entry.request, entry.requester_name_masked)
+
+
+@routes.route(
+    "/v1/me/carers",
+    roles=CITIZEN,
+    tags=("people",),
+    response=CARERS,
+    summary="Who may act for me (masked), since when, on what basis and what they may do",
+)
+def carers(call: Call) -> dict[str, Any]:
+    return {"items": [views.carer(e) for e in call.services.people.carers(call.who)]}
+
+
+@routes.route(
+    "/v1/me/carers/{link_id}",
+    method="DELETE",
+    roles=CITIZEN,
+    tags=("people",),
+    response=CARER_ENDED,
+    errors=(404, 409),
+    summary="Withdraw consent: the carer stops acting for me at once (a child's guardian "
+    "stays: 409 guardian_of_child)",
+)
+def carer_end(call: Call) -> dict[str, Any]:
+    entry = call.services.people.end_carer(call.who, call.params["link_id"])
+    return {"id": entry.link_id, "relation": entry.link.relation, "ended": True}

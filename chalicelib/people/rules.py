@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 RELATIONS = ("child", "parent", "grandparent", "spouse", "other")
 MAX_DEPENDANTS = 5
@@ -35,6 +35,22 @@ class CareLink:
     person_id: str
     relation: str
     created_at: datetime
+    # Whose consent made the link: the filer of a person with no account (who holds
+    # them first), the person's owner who accepted a request. None: a link kept before
+    # consent was recorded, which grants nothing to a person with an account of their
+    # own (chalicelib/people/policy.py).
+    granted_by: str | None = None
+
+
+def care_link_id(person_id: str, user_id: str) -> str:
+    """The id a person names a link by (``DELETE /v1/me/carers/{id}``): derived, so it
+    needs no index, and tells nothing about the carer."""
+    return "cl_" + hashlib.sha256(f"link:{person_id}:{user_id}".encode()).hexdigest()[:24]
+
+
+def birth_date_of(id_number: str) -> date:
+    """The birth date a valid GB 11643 number carries (characters 7 to 14)."""
+    return date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from typing import Any
 from chalicelib.colours.schemas import COLOUR
 from chalicelib.kernel.contract import TIMESTAMP, iso
 from chalicelib.kernel.schema import Schema
-from chalicelib.people.rules import MAX_DEPENDANTS
-from chalicelib.people.service import PersonEntry
+from chalicelib.people.policy import Act, Basis
+from chalicelib.people.rules import MAX_DEPENDANTS, RELATIONS
+from chalicelib.people.service import CarerEntry, PersonEntry
 
 PERSON_ITEM: Schema = {
     "type": "object",
@@ -56,6 +57,11 @@ CARE_REQUEST: Schema = {
             "description": "what the requester says they are to you (child, parent, ...)",
         },
         "state": {"type": "string", "enum": ["pending", "accepted", "refused"]},
+        "person": {
+            "type": "string",
+            "description": "whom the request is for: your own person, or a person only "
+            "guardians hold whom you filed first (a child, an elder)",
+        },
         "created_at": TIMESTAMP,
         "requester": {
             "type": "object",
@@ -84,6 +90,56 @@ CARE_ANSWER: Schema = {
     "properties": {"decision": {"type": "string", "enum": ["accept", "refuse"]}},
 }
 
+CARER: Schema = {
+    "type": "object",
+    "required": ["id", "relation", "carer", "since", "basis", "may", "may_end"],
+    "properties": {
+        "id": {"type": "string", "description": "the link: DELETE /v1/me/carers/{id} ends it"},
+        "relation": {"type": "string", "enum": list(RELATIONS)},
+        "carer": {
+            "type": "object",
+            "required": ["name_masked"],
+            "properties": {
+                "name_masked": {
+                    "type": ["string", "null"],
+                    "description": "the carer's own name, masked; null when they have "
+                    "declared no health code of their own",
+                }
+            },
+        },
+        "since": TIMESTAMP,
+        "basis": {
+            "type": "string",
+            "enum": [Basis.CONSENT.value, Basis.GUARDIAN_OF_CHILD.value, Basis.GUARDIAN.value],
+            "description": "consent: you accepted them; guardian_of_child: you are under "
+            "14 and they are your guardian (PIPL Art. 31)",
+        },
+        "may": {
+            "type": "array",
+            "items": {"type": "string", "enum": [a.value for a in Act]},
+            "description": "what they may do for you: read (your code, tests, check-ins), "
+            "declare, check_in, print (a printed code)",
+        },
+        "may_end": {"type": "boolean", "description": "false for a child's guardian"},
+    },
+}
+
+CARERS: Schema = {
+    "type": "object",
+    "required": ["items"],
+    "properties": {"items": {"type": "array", "items": CARER}},
+}
+
+CARER_ENDED: Schema = {
+    "type": "object",
+    "required": ["id", "relation", "ended"],
+    "properties": {
+        "id": {"type": "string"},
+        "relation": {"type": "string"},
+        "ended": {"type": "boolean", "enum": [True]},
+    },
+}
+
 PERSON_QUERY: dict[str, Schema] = {"person": {"type": "string", "minLength": 1, "maxLength": 64}}
 
 
@@ -110,6 +166,19 @@ def care_request(request: Any, requester_name_masked: str | None = None) -> dict
         "id": request.request_id,
         "relation": request.relation,
         "state": request.state,
+        "person": request.person_id,
         "created_at": iso(request.created_at),
         "requester": {"name_masked": requester_name_masked},
+    }
+
+
+def carer(entry: CarerEntry) -> dict[str, Any]:
+    return {
+        "id": entry.link_id,
+        "relation": entry.link.relation,
+        "carer": {"name_masked": entry.carer_name_masked},
+        "since": iso(entry.link.created_at),
+        "basis": entry.basis.value,
+        "may": list(entry.may),
+        "may_end": entry.may_end,
     }

@@ -7,7 +7,7 @@ DynamoDB deletes them only lazily. Retention periods come from
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
@@ -73,6 +73,7 @@ class PersonRecord(Model):
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
     fed_hash = UnicodeAttribute(null=True)
+    consent_age_on = UnicodeAttribute(null=True)  # ISO date: the 14th birthday
     by_owner = PersonByOwnerIndex()
     by_id_hash = PersonByIdHashIndex()
     by_residence = PersonByResidenceIndex()
@@ -92,6 +93,7 @@ def _person(record: PersonRecord) -> Person:
         relation=record.relation,
         version=record.version,
         fed_hash=record.fed_hash,
+        consent_age_on=date.fromisoformat(record.consent_age_on) if record.consent_age_on else None,
     )
 
 
@@ -136,6 +138,7 @@ class DynamoPeople:
             created_at=now,
             updated_at=now,
             fed_hash=person.fed_hash,
+            consent_age_on=person.consent_age_on.isoformat() if person.consent_age_on else None,
         )
         with translate():
             try:
@@ -156,9 +159,10 @@ class DynamoPeople:
         residence_region: str,
         now: datetime,
         fed_hash: str | None = None,
+        consent_age_on: date | None = None,
     ) -> Person:
         """New name / address / residence from a later declaration (optimistic lock); the
-        federation hash too, for people filed before the federation key was set."""
+        federation hash and the 14th birthday too, for people filed before they were kept."""
         record = PersonRecord(person.person_id, version=person.version)
         actions: list[Action] = [
             PersonRecord.name_enc.set(name_enc),
@@ -169,6 +173,8 @@ class DynamoPeople:
         ]
         if fed_hash is not None:
             actions.append(PersonRecord.fed_hash.set(fed_hash))
+        if consent_age_on is not None:
+            actions.append(PersonRecord.consent_age_on.set(consent_age_on.isoformat()))
         with translate():
             try:
                 record.update(actions=actions)

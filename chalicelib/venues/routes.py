@@ -20,6 +20,7 @@ from chalicelib.kernel.roles import (
     OFFICIAL,
     VACCINATOR,
 )
+from chalicelib.people.schemas import PERSON_QUERY
 from chalicelib.venues import schemas as views
 from chalicelib.venues.schemas import (
     CHECKIN_ANSWER,
@@ -145,12 +146,15 @@ def checkin(call: Call) -> dict[str, Any]:
     "/v1/checkins",
     roles=CITIZEN,
     tags=("venues",),
-    query=PAGING,
+    query={**PAGING, **PERSON_QUERY},
     response=contract.page_of(CHECKIN_ITEM),
-    summary="The account's own check-ins (itself and its dependants), newest first, 14 days",
+    errors=(404,),
+    summary="Your own check-ins, whoever made them (you, or a carer for you), newest first, "
+    "14 days; ?person= for a dependant's",
 )
 def my_checkins(call: Call) -> dict[str, Any]:
-    return contract.page(call.services.venues.mine(call.who, **paging(call)), views.checkin_item)
+    page = call.services.venues.mine(call.who, person=call.query.get("person"), **paging(call))
+    return contract.page(page, views.checkin_item)
 
 
 @routes.route(

@@ -52,7 +52,8 @@ from chalicelib.kernel.person import Person
 from chalicelib.kernel.pii import keyed_hash
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.labs.rules import TestBadge, badge_of
-from chalicelib.people.ports import People
+from chalicelib.people.policy import Act
+from chalicelib.people.ports import People, PersonFor
 from chalicelib.people.rules import self_person_id
 from chalicelib.venues.rules import (
     Checkin,
@@ -86,8 +87,8 @@ class CheckinStore(Protocol):
 
     def in_bucket(self, venue_id: str, bucket: str, *, now: datetime) -> list[Checkin]: ...
 
-    def for_owner(
-        self, owner_user_id: str, *, limit: int, cursor: str | None, now: datetime
+    def listed(
+        self, person_id: str, *, limit: int, cursor: str | None, now: datetime
     ) -> Page[Checkin]: ...
 
 
@@ -168,7 +169,7 @@ class VenueService:
     checkins: CheckinStore
     colours: Colours
     recolour: ColourService
-    person_for: Callable[[str, str | None], Person]
+    person_for: PersonFor
     signer: Callable[[], Signer]
     verifier: Verifier
     divisions: Callable[[], DivisionIndex]
@@ -231,7 +232,7 @@ class VenueService:
         """The caller's own person, or a dependant while the care link stands: the one
         ownership check (``PeopleService.person_for``); anything else is 404
         ``person_not_found`` naming ``person``, a stranger's id looking like no id."""
-        return self.person_for(citizen.subject, person).person_id
+        return self.person_for(citizen.subject, person, Act.CHECK_IN).person_id
 
     def _current(self, person_id: str, now: datetime) -> StoredColour:
         stored = self.colours.get(person_id)
@@ -273,11 +274,18 @@ class VenueService:
             action=pending_action(stored.assessment.reasons),
         )
 
-    def mine(self, citizen: SessionClaims, *, limit: int, cursor: str | None) -> Page[Checkin]:
-        """The account's check-ins (itself and its dependants), newest first."""
-        return self.checkins.for_owner(
-            citizen.subject, limit=limit, cursor=cursor, now=self.clock()
-        )
+    def mine(
+        self, citizen: SessionClaims, *, person: str | None = None, limit: int, cursor: str | None
+    ) -> Page[Checkin]:
+        """The check-ins of the caller's own person, or of a dependant (``person``, as the
+        one authority allows), whoever made them, newest first."""
+        try:
+            person_id = self.person_for(citizen.subject, person, Act.READ).person_id
+        except NotFound as exc:
+            if exc.code == "no_code":
+                return Page(items=())
+            raise
+        return self.checkins.listed(person_id, limit=limit, cursor=cursor, now=self.clock())
 
 
 # --- co-location exposure -------------------------------------------------------------------
@@ -338,6 +346,8 @@ class VaccinationService:
     parse_id_number: IdNumberParser
     clock: Callable[[], datetime]
     queue: Callable[[], Queue]
+    # The one authority (PeopleService.person_for): whose records the caller reads.
+    person_for: PersonFor | None = None
 
     def ingest(self, client: SessionClaims, body: dict[str, Any]) -> dict[str, Any]:
         now = self.clock()
@@ -390,10 +400,23 @@ class VaccinationService:
         self.idempotency.complete(key, result)
         return result
 
+    def _own(self, citizen: SessionClaims) -> Person | None:
+        """The caller's own person as the one authority finds it (the derived id alone
+        would still name a person a dispute moved away)."""
+        if self.person_for is None:
+            person = self.people.get(self_person_id(citizen.subject))
+            return (
+                person if person is not None and person.owner_user_id == citizen.subject else None
+            )
+        try:
+            return self.person_for(citizen.subject)
+        except NotFound:
+            return None
+
     def mine(self, citizen: SessionClaims) -> tuple[list[StoredVaccination], VaccinationSummary]:
         from chalicelib.colours.rules import summarise
 
-        person = self.people.get(self_person_id(citizen.subject))
+        person = self._own(citizen)
         records = self.records.for_subject(person.id_hash) if person is not None else []
         summary = summarise(
             (

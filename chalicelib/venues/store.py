@@ -165,7 +165,7 @@ class VaccinationRecord(Model):
 
 
 BATCH_GET = 100
-CHECKIN_BY_OWNER = frozenset({"person_id", "checkin_key", "owner_user_id"})
+CHECKIN_KEYS = frozenset({"person_id", "checkin_key"})
 
 
 def _venue(record: VenueRecord) -> Venue:
@@ -295,13 +295,14 @@ class DynamoCheckins:
                 )
             ]
 
-    def for_owner(
-        self, owner_user_id: str, *, limit: int, cursor: str | None, now: datetime
+    def listed(
+        self, person_id: str, *, limit: int, cursor: str | None, now: datetime
     ) -> Page[Checkin]:
-        start = decode_cursor(cursor, CHECKIN_BY_OWNER, ("owner_user_id", owner_user_id))
+        """A person's check-ins, whoever made them (the person, a carer), newest first."""
+        start = decode_cursor(cursor, CHECKIN_KEYS, ("person_id", person_id))
         with translate():
-            result = CheckinRecord.by_owner.query(
-                owner_user_id,
+            result = CheckinRecord.query(
+                person_id,
                 scan_index_forward=False,
                 limit=limit,
                 last_evaluated_key=start,

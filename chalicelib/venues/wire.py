@@ -11,8 +11,7 @@ from chalicelib.venues.service import ExposureService, VaccinationService, Venue
 
 if TYPE_CHECKING:
     from chalicelib.colours.service import ColourService
-    from chalicelib.kernel.person import Person
-    from chalicelib.people.ports import People
+    from chalicelib.people.ports import People, PersonFor
 
 
 def wire(
@@ -20,7 +19,7 @@ def wire(
     *,
     colours: ColourService,
     people: People,
-    person_for: Callable[[str, str | None], Person],
+    person_for: PersonFor,
     idempotency: Any,
     queue: Callable[[], Any],
 ) -> tuple[VenueService, ExposureService, VaccinationService]:
@@ -63,6 +62,7 @@ def wire(
         parse_id_number=reference_data.parse_id_number,
         clock=clock,
         queue=queue,
+        person_for=person_for,
     )
     return venues, exposure, vaccinations
 

@@ -29,7 +29,7 @@ import pytest
 
 from app import app
 from chalicelib.kernel.roles import Role
-from chalicelib.people.rules import self_person_id
+from chalicelib.people.rules import care_link_id, self_person_id
 from tests.helpers import assert_error, body, declaration, get, login, make_id_number, post
 
 ANYONE = "anyone"
@@ -280,12 +280,32 @@ def check_in_as_the_victim(client: Any, attacker: Citizen, victim: Citizen) -> i
 def the_victims_checkins(client: Any, attacker: Citizen, victim: Citizen) -> int:
     mine = body(get(client, "/v1/checkins", attacker.token))["items"]
     assert all(c["person"] == attacker.person_id for c in mine)
-    assert_error(get(client, f"/v1/checkins?person={victim.person_id}", attacker.token), 400)
+    assert_error(
+        get(client, f"/v1/checkins?person={victim.person_id}", attacker.token),
+        404,
+        code="person_not_found",
+        field="person",
+    )
     replayed = get(
         client, f"/v1/checkins?limit=1&cursor={victim.cursors['checkins']}", attacker.token
     )
     assert_error(replayed, 400, code="invalid_cursor", field="cursor")
     return 3
+
+
+def the_victims_carers(client: Any, attacker: Citizen, victim: Citizen) -> int:
+    assert body(get(client, "/v1/me/carers", attacker.token))["items"] == []
+    assert_error(get(client, f"/v1/me/carers?person={victim.person_id}", attacker.token), 400)
+    return 2
+
+
+def end_the_victims_carer(client: Any, attacker: Citizen, victim: Citizen) -> int:
+    """A link id of the victim's (as if the attacker cared for them) is not the
+    attacker's to end: the same 404 as an id that never existed."""
+    for link_id in (care_link_id(victim.person_id, attacker.user_id), "cl_doesnotexist"):
+        attempt = client.http.delete(f"/v1/me/carers/{link_id}", headers=_as(attacker.token))
+        assert_error(attempt, 404, code="carer_not_found", field="link_id")
+    return 2
 
 
 def the_victims_vaccinations(client: Any, attacker: Citizen, victim: Citizen) -> int:
@@ -313,6 +333,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/v1/me/real-name"): Row(CITIZEN),
     ("GET", "/v1/me/care-requests"): Row(CITIZEN, list_the_victims_care_requests),
     ("POST", "/v1/me/care-requests/{request_id}"): Row(CITIZEN, answer_the_victims_care_request),
+    ("GET", "/v1/me/carers"): Row(CITIZEN, the_victims_carers),
+    ("DELETE", "/v1/me/carers/{link_id}"): Row(CITIZEN, end_the_victims_carer),
     ("POST", "/v1/declarations"): Row(CITIZEN, declare_with_the_victims_id_number),
     ("GET", "/v1/declarations"): Row(CITIZEN, list_the_victims_declarations),
     ("POST", "/v1/me/appeals"): Row(CITIZEN, appeal_for_the_victim),

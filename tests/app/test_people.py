@@ -103,9 +103,19 @@ def test_a_dependants_test_results_are_shown_with_person(client, guardian, grand
     assert [r["sample_id"] for r in theirs] == ["S-GRANDPA"] and mine == []
 
 
-def test_one_person_has_one_colour_whoever_shows_it(client, guardian, grandpa):
+def second_guardian(client, guardian):
+    """A cousin adds grandpa, whom the guardian filed first: the guardian accepts."""
     cousin = login(client, "cousin", phone="13812349999")
+    assert_error(declare_for(client, cousin, relation="parent"), 409, code="consent_required")
+    (request,) = body(get(client, "/v1/me/care-requests", guardian))["items"]
+    answer = post(client, f"/v1/me/care-requests/{request['id']}", {"decision": "accept"}, guardian)
+    assert answer.status_code == 200, answer.body
     assert declare_for(client, cousin, relation="parent").status_code == 201
+    return cousin
+
+
+def test_one_person_has_one_colour_whoever_shows_it(client, guardian, grandpa):
+    cousin = second_guardian(client, guardian)
     assert body(get(client, f"/v1/code?person={grandpa}", cousin))["colour"] == "green"
 
     approved = mark_and_approve(client, id_number=GRANDPA_ID, note="医院报告")
@@ -149,8 +159,7 @@ def test_declaring_oneself_as_a_dependant_is_400(client, guardian):
 
 
 def test_ending_a_care_link_hides_the_dependant_at_once(client, guardian, grandpa):
-    cousin = login(client, "cousin", phone="13812349999")
-    declare_for(client, cousin, relation="parent")
+    cousin = second_guardian(client, guardian)
 
     ended = client.http.delete(f"/v1/people/{grandpa}", headers=_as(guardian))
 
@@ -166,17 +175,39 @@ def test_ending_a_care_link_hides_the_dependant_at_once(client, guardian, grandp
     assert "care_link_ended" in events and events.count("care_link_added") == 2
 
 
-def test_the_elders_own_account_takes_the_person_and_the_guardian_keeps_the_link(
+def test_the_elders_own_account_takes_the_person_and_decides_on_the_guardian(
+    client, guardian, grandpa
+):
+    elder = body(
+        post(
+            client,
+            "/v1/auth/dev",
+            {"subject": "elder", "phone": "13912340000", "vouched_id_number": GRANDPA_ID},
+        )
+    )["token"]
+
+    own = post(client, "/v1/declarations", declaration(**GRANDPA), elder)
+
+    assert own.status_code == 201 and body(own)["person"] == grandpa
+    assert body(get(client, "/v1/code", elder))["holder"]["name_masked"] == "王*汉"
+    assert [p["relation"] for p in body(get(client, "/v1/people", elder))["items"]] == ["self"]
+    # The guardian's link became a request the elder answers; until then it grants nothing.
+    assert_error(get(client, f"/v1/code?person={grandpa}", guardian), 404)
+    (request,) = body(get(client, "/v1/me/care-requests", elder))["items"]
+    assert request["relation"] == "grandparent"
+    post(client, f"/v1/me/care-requests/{request['id']}", {"decision": "accept"}, elder)
+    assert body(get(client, f"/v1/code?person={grandpa}", guardian))["colour"] == "green"
+
+
+def test_the_elders_unvouched_claim_is_a_dispute_and_the_guardian_keeps_the_person(
     client, guardian, grandpa
 ):
     elder = login(client, "elder", phone="13912340000")
 
     own = post(client, "/v1/declarations", declaration(**GRANDPA), elder)
 
-    assert own.status_code == 201 and body(own)["person"] == grandpa
-    assert body(get(client, "/v1/code", elder))["holder"]["name_masked"] == "王*汉"
+    assert_error(own, 409, code="id_number_disputed", field="id_number")
     assert body(get(client, f"/v1/code?person={grandpa}", guardian))["colour"] == "green"
-    assert [p["relation"] for p in body(get(client, "/v1/people", elder))["items"]] == ["self"]
 
 
 # --- printed codes ----------------------------------------------------------------------

@@ -246,8 +246,9 @@ def test_a_citizen_checks_in_a_dependant(client, venue):
 
     assert response.status_code == 201, response.body
     assert body(response)["person"] == child_person["id"]
-    (listed,) = body(get(client, "/v1/checkins", alice))["items"]
+    (listed,) = body(get(client, f"/v1/checkins?person={child_person['id']}", alice))["items"]
     assert listed["person"] == child_person["id"]
+    assert body(get(client, "/v1/checkins", alice))["items"] == []  # alice's own: none
 
 
 def test_a_check_in_cursor_of_another_account_is_refused(client, venue):

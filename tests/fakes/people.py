@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from chalicelib.kernel.errors import Conflict
 from chalicelib.kernel.person import Person
@@ -91,6 +91,7 @@ class FakePeople:
         residence_region: str,
         now: datetime,
         fed_hash: str | None = None,
+        consent_age_on: date | None = None,
     ) -> Person:
         row = self._locked(person)
         row.person = replace(
@@ -98,6 +99,7 @@ class FakePeople:
             name_masked=name_masked,
             residence_region=residence_region,
             fed_hash=fed_hash if fed_hash is not None else row.person.fed_hash,
+            consent_age_on=consent_age_on or row.person.consent_age_on,
             version=(row.person.version or 0) + 1,
         )
         row.name_enc, row.address_enc, row.updated_at = name_enc, address_enc, now
