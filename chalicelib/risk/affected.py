@@ -13,6 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
+from chalicelib.kernel.person import Person
+
 
 class PlaceDays(Protocol):
     def phones_in(self, place: str, day: str) -> list[str]: ...
@@ -23,6 +25,8 @@ class PhoneHolders(Protocol):
 
 
 class Residents(Protocol):
+    def self_of(self, user_id: str) -> Person | None: ...
+
     def ids_by_id_hash(self, id_hash: str) -> list[str]: ...
 
     def residents(self, region_code: str) -> list[str]: ...
@@ -53,8 +57,16 @@ class GatheredAffected:
     def phones_in(self, place: str, day: str) -> list[str]:
         return self.place_days.phones_in(place, day)
 
-    def users_with_phone(self, phone_hash: str) -> list[str]:
-        return self.phones.users_with_phone(phone_hash)
+    def people_of_phone(self, phone_hash: str) -> list[str]:
+        """The own persons of the accounts that hold the phone, found by owner (a person
+        a dispute moved to an account is not at the id derived from it: the derived id
+        alone would recolour the former holder's and miss theirs)."""
+        people = []
+        for user_id in self.phones.users_with_phone(phone_hash):
+            own = self.people.self_of(user_id)
+            if own is not None:
+                people.append(own.person_id)
+        return people
 
     def people_with_id(self, id_hash: str) -> list[str]:
         return self.people.ids_by_id_hash(id_hash)

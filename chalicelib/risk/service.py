@@ -34,7 +34,6 @@ from chalicelib.kernel.events import Scanned
 from chalicelib.kernel.paging import Page
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.kernel.times import days_after, local_day
-from chalicelib.people.rules import self_person_id
 from chalicelib.risk.rules import (
     COLOURING_LEVELS,
     HOLD_REASONS,
@@ -70,7 +69,7 @@ class RiskFeeds(Protocol):
 class Affected(Protocol):
     def phones_in(self, place: str, day: str) -> list[str]: ...
 
-    def users_with_phone(self, phone_hash: str) -> list[str]: ...
+    def people_of_phone(self, phone_hash: str) -> list[str]: ...
 
     def residents(self, region_code: str) -> list[str]: ...
 
@@ -156,7 +155,7 @@ class RiskService:
             self.expect_feed(reason.removeprefix("risk_feed:").removesuffix(":rescan"))
         people = {str(p) for p in message.get("person_ids") or []}
         for phone in message.get("phone_hashes") or []:
-            people.update(self_person_id(u) for u in self.affected.users_with_phone(str(phone)))
+            people.update(self.affected.people_of_phone(str(phone)))
         for id_hash in message.get("id_hashes") or []:
             people.update(self.affected.people_with_id(str(id_hash)))
         day = str(message.get("day") or "")
@@ -414,7 +413,7 @@ class RiskService:
         for city in sorted({city_of(r) for r in regions}):
             phones = {p for day in days for p in self.affected.phones_in(city, day)}
             for phone in phones:
-                people.update(self_person_id(u) for u in self.affected.users_with_phone(phone))
+                people.update(self.affected.people_of_phone(phone))
         for region in regions:
             people.update(self.affected.residents(region))
             for day in days:

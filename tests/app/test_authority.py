@@ -245,9 +245,9 @@ def accomplice(client, squatter):
     return token
 
 
-def _moved_by_a_reviewer(client) -> tuple[str, str]:
+def _moved_by_a_reviewer(client, **answers) -> tuple[str, str]:
     victim = login(client, "victim", phone=ADULT["phone"])
-    assert_error(declare(client, victim, **ADULT), 409, code="id_number_disputed")
+    assert_error(declare(client, victim, **ADULT, **answers), 409, code="id_number_disputed")
     reviewer = login(client, "reviewer-1", role="reviewer")
     (item,) = body(get(client, "/v1/admin/disputes", reviewer))["items"]
     decided = post(
@@ -335,3 +335,37 @@ def test_a_person_sees_check_ins_a_carer_made_for_them(client):
     assert mine["person"] == mums_person
     (for_mum,) = body(get(client, f"/v1/checkins?person={mums_person}", son))["items"]
     assert for_mum["person"] == mums_person
+
+
+def test_a_moved_persons_own_phone_still_recolours_them_on_a_risk_change(client, squatter):
+    """The person keeps the id derived from the squatter's account; the risk refresh finds
+    them through their new owner's phone all the same."""
+    victim, _person = _moved_by_a_reviewer(client, residence_region="610103")
+    assert body(get(client, "/v1/code", victim))["colour"] == "green"
+    carrier = login(client, "cmcc", role="carrier")
+    stay = {
+        "phone": ADULT["phone"],
+        "kind": "city",
+        "place": "610100",
+        "entered_at": "2026-11-17T08:00:00+08:00",
+        "left_at": "2026-11-17T18:00:00+08:00",
+    }
+    assert post(client, "/v1/feeds/carrier", {"batch_id": "b1", "stays": [stay]}, carrier)
+    official = login(client, "official-a", role="official")
+    snapshot = {
+        "feed_id": "f1",
+        "published_at": "2026-11-20T09:00:00+08:00",
+        "areas": [
+            {
+                "region_code": "610113",
+                "area": "电子城街道",
+                "level": "high",
+                "since": "2026-11-15T00:00:00+08:00",
+            }
+        ],
+    }
+
+    report = body(post(client, "/v1/feeds/risk-areas", snapshot, official))
+
+    assert report["people_recoloured"] >= 1
+    assert body(get(client, "/v1/code", victim))["colour"] == "yellow"
