@@ -53,6 +53,14 @@ class IdentityStore(Protocol):
 
     def set_vouched(self, user_id: str, id_hash: str) -> None: ...
 
+    def open_session(self, session_id: str, identity: str, *, expires: datetime) -> None:
+        """Keep which login identity a session's opaque id stands for, until ``expires``."""
+        ...
+
+    def session_identity(self, session_id: str, *, now: datetime) -> str | None:
+        """The login identity of an unexpired session, or None."""
+        ...
+
     def use_once(self, key: str, owner: str, *, expires: datetime) -> str:
         """Record the first user of a one-time proof: that first user."""
         ...

@@ -19,7 +19,12 @@ from typing import TypeVar
 from chalicelib.identity.ports import Alipay, IdentityStore, WeChat
 from chalicelib.identity.rules import Identity, Session, User
 from chalicelib.kernel import session as tokens
-from chalicelib.kernel.errors import InvalidInput, NotFound, UpstreamUnavailable
+from chalicelib.kernel.errors import (
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+    UpstreamUnavailable,
+)
 from chalicelib.kernel.events import IdentityVouched, Publish, nobody
 from chalicelib.kernel.phone import mask_mobile, parse_mobile
 from chalicelib.kernel.pii import keyed_hash
@@ -96,6 +101,20 @@ class AuthService:
             if fresh is not self._sourced:
                 self.ring = self._sourced = fresh
         return self.ring
+
+    def login_identity(self, claims: SessionClaims) -> str:
+        """The login identity behind the session's opaque ``sid``, as the server keeps it;
+        Unauthenticated when the session names none we know (ended, or minted before sid
+        became opaque)."""
+        now = self.clock()
+        identity = (
+            self.store.session_identity(claims.session_id, now=now) if claims.session_id else None
+        )
+        if identity is None:
+            raise Unauthenticated(
+                "this session is unknown or has ended: log in again", code="invalid_token"
+            )
+        return identity
 
     def profile(self, user_id: str) -> User:
         """The caller's own account."""
@@ -177,7 +196,7 @@ class AuthService:
         vouches for the account (Alipay vouches at login instead)."""
         gateway = self._gateway(self.wechat, "WeChat")
         prefix = f"wechat:{gateway.appid}:"
-        identity = claims.identity or ""
+        identity = self.login_identity(claims)
         if not identity.startswith(prefix):
             raise InvalidInput(
                 "the real-name check is WeChat's: log in through WeChat "
@@ -211,7 +230,7 @@ class AuthService:
         account, and the caller gets a new session for it (the old token names
         the account it left).
         """
-        identity = claims.identity or ""
+        identity = self.login_identity(claims)
         if not identity.startswith(f"{proof.channel}:"):
             raise InvalidInput(
                 f"this session did not log in through {proof.channel}",
@@ -360,6 +379,10 @@ class AuthService:
         return user
 
     def _session(self, user: User, role: Role, identity: str, now: datetime) -> Session:
+        # The token carries a random sid; which login it is for stays here, for as long
+        # as the session lives.
+        session_id = tokens.new_session_id()
+        self.store.open_session(session_id, identity, expires=now + self.session_ttl)
         token, claims = tokens.mint(
             self._ring(),
             subject=user.user_id,
@@ -367,6 +390,6 @@ class AuthService:
             audience=self.audience,
             now=now,
             ttl=self.session_ttl,
-            identity=identity,
+            session_id=session_id,
         )
         return Session(token=token, expires_at=claims.expires_at, user=user, role=role)

@@ -14,6 +14,7 @@ from chalicelib.identity.rules import Identity, User
 from chalicelib.kernel.dynamo.errors import conditional_failed, translate
 from chalicelib.kernel.dynamo.runtime import RuntimeRecord
 from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
+from chalicelib.kernel.dynamo.ttl import expired
 from chalicelib.kernel.errors import Conflict
 from chalicelib.kernel.roles import Role
 
@@ -209,6 +210,26 @@ class DynamoIdentityStore:
                     raise
             held = RuntimeRecord.get(key, consistent_read=True)
         return str(held.owner)
+
+    # -- sessions: the login behind a token's opaque sid --------------------------------
+
+    def open_session(self, session_id: str, identity: str, *, expires: datetime) -> None:
+        """``session:<sid>`` → the login identity, TTL the session's expiry: the token
+        carries only the random id (no openid, Alipay user id or dev name)."""
+        with translate():
+            RuntimeRecord(f"session:{session_id}", owner=identity, expires=expires).save(
+                condition=RuntimeRecord.key.does_not_exist()
+            )
+
+    def session_identity(self, session_id: str, *, now: datetime) -> str | None:
+        with translate():
+            try:
+                record = RuntimeRecord.get(f"session:{session_id}", consistent_read=True)
+            except DoesNotExist:
+                return None
+        if expired(record, now) or record.owner is None:
+            return None
+        return str(record.owner)
 
     def use_once(self, key: str, owner: str, *, expires: datetime) -> str:
         """Record the first user of a one-time proof (``key``); the owner of the record,

@@ -190,3 +190,15 @@ def test_an_alipay_phone_proof_from_an_old_session_is_refused(client, alipay, al
     assert body(get(client, "/v1/me", token))["phone_bound"] is False
     fresh = body(post(client, "/v1/auth/alipay", {"auth_code": "b"}))["token"]
     assert post(client, "/v1/me/phone", proof, fresh).status_code == 200
+
+
+def test_an_alipay_session_carries_no_user_id_or_open_id(client, alipay, alipay_keys):
+    import base64
+
+    token = body(post(client, "/v1/auth/alipay", {"auth_code": "a"}))["token"]
+    payload = token.split(".")[1]
+    decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
+
+    assert "2088102104794936" not in decoded and "074a1CcTG1LelxKe4xQC0z" not in decoded
+    proof = _alipay_phone(alipay_keys, {"code": "10000", "mobile": "13712345678"})
+    assert post(client, "/v1/me/phone", proof, token).status_code == 200
