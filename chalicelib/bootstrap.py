@@ -52,8 +52,10 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         table_prefix=settings.table_prefix, region=settings.aws_region, host=settings.aws_endpoint
     )
     limiter = limits_wire.wire(k)
-    auth = identity_wire.wire(k, throttle=lambda who: limiter.check("login", subject=who, ip=None))
     people, officials = people_wire.store(k), officials_wire.stores(k)
+    auth = identity_wire.wire(
+        k, throttle=lambda who: limiter.check("login", subject=who, ip=None), audit=officials.audit
+    )
     declarations_store, pointer = declarations_wire.store(k), risk_wire.active_pointer(k)
     facts = GatheredFacts(
         identity=auth.store, itinerary=itinerary_wire.stays(k),
@@ -123,8 +125,18 @@ def event_handlers(s: Mapping[str, Any]) -> dict[type[events.Event], Sequence[ev
         events.Scanned: [s["risk"].scanned],
         events.IdentityVouched: [lambda e: s["disputes"].settle_vouched(e.user_id, e.id_hash)],
         events.PersonMoved: [s["declarations"].person_moved, s["gate"].person_moved],
+        events.PhoneMoved: [lambda e: phone_moved(s["risk"].queue, e)],
         events.DisputeDecided: [s["declarations"].dispute_decided, s["appeals"].dispute_decided],
     }
+
+
+def phone_moved(queue: Any, event: events.PhoneMoved) -> Any:
+    """Both accounts' own persons are recoloured: the phone's stays now feed the new
+    holder's colour and no longer the former holder's."""
+    from chalicelib.people.rules import self_person_id
+
+    people = [self_person_id(event.from_user_id), self_person_id(event.to_user_id)]
+    return queue.submit(people, reason="phone_moved")
 
 
 def get_container(env: Mapping[str, str] | None = None) -> Container:
