@@ -66,7 +66,7 @@ def _codec_sides(
         audience=audience,
         now=NOW,
         ttl=timedelta(hours=2),
-        identity="dev:bench",
+        session_id=session.new_session_id(),
     )
     body = declaration()
     sides: dict[str, dict[str, Callable[[], object]]] = {

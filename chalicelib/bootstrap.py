@@ -52,8 +52,10 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         table_prefix=settings.table_prefix, region=settings.aws_region, host=settings.aws_endpoint
     )
     limiter = limits_wire.wire(k)
-    auth = identity_wire.wire(k, throttle=lambda who: limiter.check("login", subject=who, ip=None))
     people, officials = people_wire.store(k), officials_wire.stores(k)
+    auth = identity_wire.wire(
+        k, throttle=lambda who: limiter.check("login", subject=who, ip=None), audit=officials.audit
+    )
     declarations_store, pointer = declarations_wire.store(k), risk_wire.active_pointer(k)
     facts = GatheredFacts(
         identity=auth.store, itinerary=itinerary_wire.stays(k),
@@ -127,6 +129,7 @@ def event_handlers(s: Mapping[str, Any]) -> dict[type[events.Event], Sequence[ev
             s["declarations"].person_moved,
             s["gate"].person_moved,
         ],
+        events.PhoneMoved: [s["risk"].phone_moved],
         events.DisputeDecided: [s["declarations"].dispute_decided, s["appeals"].dispute_decided],
     }
 

@@ -33,7 +33,7 @@ from chalicelib.kernel.events import PersonMoved, Publish, Scanned, nobody
 from chalicelib.kernel.person import Person
 from chalicelib.kernel.pii import keyed_hash
 from chalicelib.kernel.session import SessionClaims
-from chalicelib.kernel.times import local_time
+from chalicelib.kernel.times import local_day, local_time
 from chalicelib.labs.rules import badge_of
 from chalicelib.people.policy import Act
 from chalicelib.people.ports import People, PersonFor
@@ -178,7 +178,7 @@ class GateService:
         self, checkpoint: SessionClaims, id_number: str, venue_id: str | None = None
     ) -> Verification:
         now = self.clock()
-        number = self.parse_id_number(id_number, today=local_time(now).date(), field="id_number")
+        number = self.parse_id_number(id_number, today=local_day(now), field="id_number")
         held = self.people.ids_by_id_hash(keyed_hash(self.hash_key, "id", number))
         if not held:
             return Verification(valid=False, reason="unknown_person")

@@ -58,7 +58,7 @@ from chalicelib.kernel.errors import (
 )
 from chalicelib.kernel.logs import get_logger
 from chalicelib.kernel.reference_data import parse_id_number
-from chalicelib.kernel.times import local_time
+from chalicelib.kernel.times import local_day, local_time
 
 GATEWAY_URL = "https://openapi.alipay.com/gateway.do"
 _BAD_CODE = {
@@ -296,7 +296,7 @@ class AlipayGateway:
         if result.get("is_certified", "T") != "T" or str(result.get("cert_type", "")) != "0":
             return None
         try:
-            return parse_id_number(result.get("cert_no"), today=self._clock().date())
+            return parse_id_number(result.get("cert_no"), today=local_day(self._clock()))
         except InvalidInput:
             _skipped("cert_no_invalid")  # never the number itself
             return None

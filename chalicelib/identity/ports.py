@@ -51,7 +51,30 @@ class IdentityStore(Protocol):
         """Claim the phone for the user unless held (a conditional write): the holder."""
         ...
 
+    def move_phone(self, phone_hash: str, *, from_user: str, to_user: str) -> bool:
+        """Move the phone's claim from its holder to another account (a conditional
+        write on the holder read): False when someone else moved it first."""
+        ...
+
+    def phone_holder(self, phone_hash: str) -> str | None:
+        """The account the phone's claim names now (a consistent read)."""
+        ...
+
+    def mark_phone_stale(self, user_id: str, phone_hash: str, *, now: datetime) -> bool:
+        """The account's binding of this phone goes stale (its phone hash is dropped, so
+        neither ``phone_hash_of`` nor ``users_with_phone`` answers with it); False when
+        the account no longer binds that phone."""
+        ...
+
     def set_vouched(self, user_id: str, id_hash: str) -> None: ...
+
+    def open_session(self, session_id: str, identity: str, *, expires: datetime) -> None:
+        """Keep which login identity a session's opaque id stands for, until ``expires``."""
+        ...
+
+    def session_identity(self, session_id: str, *, now: datetime) -> str | None:
+        """The login identity of an unexpired session, or None."""
+        ...
 
     def use_once(self, key: str, owner: str, *, expires: datetime) -> str:
         """Record the first user of a one-time proof: that first user."""

@@ -92,7 +92,7 @@ def alipay_login(call: Call) -> dict[str, Any]:
     tags=("me",),
     body=BIND_PHONE,
     response=ME,
-    errors=(404, 502),
+    errors=(404, 409, 502),  # 409 phone_contended: another account moved it meanwhile
     summary="Bind a verified phone from the WeChat or Alipay phone proof; answers masked",
 )
 def bind_phone(call: Call) -> dict[str, Any]:

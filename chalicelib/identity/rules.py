@@ -20,10 +20,20 @@ class User:
     channels: tuple[str, ...] = field(default_factory=tuple)
     # The keyed hash of the ID number the login channel vouches for (its real-name check).
     vouched_id_hash: str | None = None
+    # The phone this account bound was proven since by another person's account (a
+    # reissued number): it no longer feeds this account's itinerary or colours.
+    phone_stale: bool = False
 
     @property
     def phone_bound(self) -> bool:
         return self.phone_hash is not None
+
+
+def same_person(holder: User, prover: User) -> bool:
+    """Whether a phone's holder and the account proving it now are one person: both carry
+    an ID number a channel vouched for, and it is the same one. Holding the same number
+    proves nothing (carriers reissue numbers)."""
+    return holder.vouched_id_hash is not None and holder.vouched_id_hash == prover.vouched_id_hash
 
 
 @dataclass(frozen=True)

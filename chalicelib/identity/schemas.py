@@ -97,12 +97,21 @@ BIND_PHONE: Schema = {
 
 ME: Schema = {
     "type": "object",
-    "required": ["id", "role", "phone_bound", "phone_masked", "channels"],
+    "required": ["id", "role", "phone_bound", "phone_masked", "phone_stale", "channels"],
     "properties": {
         "id": {"type": "string"},
         "role": {"type": "string"},
         "phone_bound": {"type": "boolean"},
-        "phone_masked": {"type": ["string", "null"]},
+        "phone_masked": {
+            "type": ["string", "null"],
+            "description": "the bound phone, masked; when phone_stale, the number that went stale",
+        },
+        "phone_stale": {
+            "type": "boolean",
+            "description": "the phone this account bound was proven since by another "
+            "person's account (a reissued number): it no longer feeds this account's "
+            "itinerary or colours; bind the current phone again",
+        },
         "channels": {"type": "array", "items": {"type": "string"}},
         "session": {
             **SESSION,
@@ -205,6 +214,7 @@ def me(user: User, role: Role, new_session: Session | None = None) -> dict[str, 
         "role": role.value,
         "phone_bound": user.phone_bound,
         "phone_masked": user.phone_masked,
+        "phone_stale": user.phone_stale,
         "channels": list(user.channels),
     }
     if new_session is not None:  # the login joined another account: use this token from now

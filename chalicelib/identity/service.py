@@ -2,9 +2,11 @@
 
 Every channel (WeChat, Alipay, the local dev login) ends in the same place:
 one or more identities that point at one user, and a session token we sign
-ourselves. A verified phone joins accounts: whoever verified a phone first
-owns the account, and any later login that verifies the same phone is
-relinked to it, so WeChat and Alipay see the same declarations and code.
+ourselves. A verified phone is not an account key: carriers reissue numbers.
+When a login proves a phone another account holds, it joins that account only
+when both carry the same ID number vouched for by a channel (the same person on
+WeChat and Alipay); otherwise the phone moves to the prover's own account and
+the holder's binding goes stale (``rules.same_person``).
 """
 
 from __future__ import annotations
@@ -17,10 +19,17 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from chalicelib.identity.ports import Alipay, IdentityStore, WeChat
-from chalicelib.identity.rules import Identity, Session, User
+from chalicelib.identity.rules import Identity, Session, User, same_person
 from chalicelib.kernel import session as tokens
-from chalicelib.kernel.errors import InvalidInput, NotFound, UpstreamUnavailable
-from chalicelib.kernel.events import IdentityVouched, Publish, nobody
+from chalicelib.kernel.audit import Audit, AuditEvent
+from chalicelib.kernel.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+    UpstreamUnavailable,
+)
+from chalicelib.kernel.events import IdentityVouched, PhoneMoved, Publish, nobody
 from chalicelib.kernel.phone import mask_mobile, parse_mobile
 from chalicelib.kernel.pii import keyed_hash
 from chalicelib.kernel.ports import FieldCipher
@@ -83,6 +92,8 @@ class AuthService:
     publish: Publish = nobody
     # A valid GB 11643 number from what a client sent, or InvalidInput naming the field.
     parse_id_number: Callable[[object], str] | None = None
+    # Where a phone moving to another person's account is recorded (no phone in it).
+    audit: Audit | None = None
     _sourced: KeyRing | None = field(default=None, init=False, repr=False)
 
     def authenticate(self, token: str) -> SessionClaims:
@@ -96,6 +107,20 @@ class AuthService:
             if fresh is not self._sourced:
                 self.ring = self._sourced = fresh
         return self.ring
+
+    def login_identity(self, claims: SessionClaims) -> str:
+        """The login identity behind the session's opaque ``sid``, as the server keeps it;
+        Unauthenticated when the session names none we know (ended, or minted before sid
+        became opaque)."""
+        now = self.clock()
+        identity = (
+            self.store.session_identity(claims.session_id, now=now) if claims.session_id else None
+        )
+        if identity is None:
+            raise Unauthenticated(
+                "this session is unknown or has ended: log in again", code="invalid_token"
+            )
+        return identity
 
     def profile(self, user_id: str) -> User:
         """The caller's own account."""
@@ -127,10 +152,10 @@ class AuthService:
         identity = f"dev:{subject}"
         self.throttle(identity)
         user = self._login([identity], channel="dev", role=role, now=now)
+        if vouched_id_number is not None:  # first: a vouch decides whom a phone joins
+            user, _ = self._vouch(user, vouched_id_number)
         if number is not None:
             user = self._bind_verified_phone(identity, user, number, channel="dev", now=now)
-        if vouched_id_number is not None:
-            user, _ = self._vouch(user, vouched_id_number)
         return self._session(user, role, identity, now)
 
     def wechat_login(self, code: str) -> Session:
@@ -177,7 +202,7 @@ class AuthService:
         vouches for the account (Alipay vouches at login instead)."""
         gateway = self._gateway(self.wechat, "WeChat")
         prefix = f"wechat:{gateway.appid}:"
-        identity = claims.identity or ""
+        identity = self.login_identity(claims)
         if not identity.startswith(prefix):
             raise InvalidInput(
                 "the real-name check is WeChat's: log in through WeChat "
@@ -207,11 +232,12 @@ class AuthService:
     def bind_phone(self, claims: SessionClaims, proof: PhoneProof) -> tuple[User, Session | None]:
         """Verify the channel's phone proof and bind the number to the caller's account.
 
-        When the phone already belongs to another account, this login joins that
-        account, and the caller gets a new session for it (the old token names
-        the account it left).
+        When the phone already belongs to another account of the same person (both
+        vouched for one ID number), this login joins that account, and the caller gets a
+        new session for it (the old token names the account it left). Another person's
+        account loses the phone to the caller's (a reissued number).
         """
-        identity = claims.identity or ""
+        identity = self.login_identity(claims)
         if not identity.startswith(f"{proof.channel}:"):
             raise InvalidInput(
                 f"this session did not log in through {proof.channel}",
@@ -292,17 +318,53 @@ class AuthService:
         legacy = self.store.find_user_by_phone(phone_hash)
         holder_id = self.store.claim_phone(phone_hash, legacy.user_id if legacy else user.user_id)
         if holder_id != user.user_id:
-            # One account per person: this login now leads to the account that
-            # verified the phone first, with its declarations and code.
-            self.store.relink_identity(identity, holder_id, now=now)
-            self.store.add_channel(holder_id, channel)
-            return self.profile(holder_id)
-        return self.store.bind_phone(
+            holder = self.store.get_user(holder_id)
+            if holder is not None and same_person(holder, user):
+                # One account per person: this login now leads to the account that
+                # verified the phone first, with its declarations and code.
+                self.store.relink_identity(identity, holder_id, now=now)
+                self.store.add_channel(holder_id, channel)
+                return self.profile(holder_id)
+            # Not shown to be the same person: the number was reissued. The prover keeps
+            # an account of their own and the phone moves to it.
+            if not self.store.move_phone(phone_hash, from_user=holder_id, to_user=user.user_id):
+                raise Conflict(
+                    "this phone changed hands while binding it: try again",
+                    code="phone_contended",
+                    field="phone",
+                )
+            self._phone_moved(phone_hash, holder_id, user.user_id, now)
+        bound = self.store.bind_phone(
             user.user_id,
             phone_hash=phone_hash,
             phone_enc=self.cipher.encrypt(phone, context="phone"),
             phone_masked=mask_mobile(phone),
         )
+        # Another prover may have moved the claim between ours and this write (its stale
+        # mark then found no binding to mark): the claim decides, so yield to it.
+        if self.store.phone_holder(phone_hash) != user.user_id:
+            self.store.mark_phone_stale(user.user_id, phone_hash, now=now)
+            return self.profile(user.user_id)
+        return bound
+
+    def _phone_moved(self, phone_hash: str, from_user: str, to_user: str, now: datetime) -> None:
+        """The former holder's binding goes stale; the move is audited (account ids only,
+        never the phone, its mask or its hash) and both accounts are recoloured."""
+        self.store.mark_phone_stale(from_user, phone_hash, now=now)
+        if self.audit is not None:
+            self.audit.append(
+                AuditEvent(
+                    subject_id=from_user,
+                    actor=to_user,
+                    actor_role=Role.CITIZEN.value,
+                    action="phone_moved",
+                    at=now,
+                    reason="phone_proven_by_another_person",
+                    before={"holder": from_user},
+                    after={"holder": to_user},
+                )
+            )
+        self.publish(PhoneMoved(from_user_id=from_user, to_user_id=to_user))
 
     # -- shared ----------------------------------------------------------------
 
@@ -360,6 +422,10 @@ class AuthService:
         return user
 
     def _session(self, user: User, role: Role, identity: str, now: datetime) -> Session:
+        # The token carries a random sid; which login it is for stays here, for as long
+        # as the session lives.
+        session_id = tokens.new_session_id()
+        self.store.open_session(session_id, identity, expires=now + self.session_ttl)
         token, claims = tokens.mint(
             self._ring(),
             subject=user.user_id,
@@ -367,6 +433,6 @@ class AuthService:
             audience=self.audience,
             now=now,
             ttl=self.session_ttl,
-            identity=identity,
+            session_id=session_id,
         )
         return Session(token=token, expires_at=claims.expires_at, user=user, role=role)

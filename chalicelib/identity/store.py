@@ -14,6 +14,7 @@ from chalicelib.identity.rules import Identity, User
 from chalicelib.kernel.dynamo.errors import conditional_failed, translate
 from chalicelib.kernel.dynamo.runtime import RuntimeRecord
 from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
+from chalicelib.kernel.dynamo.ttl import expired
 from chalicelib.kernel.errors import Conflict
 from chalicelib.kernel.roles import Role
 
@@ -56,6 +57,9 @@ class UserRecord(Model):
     # user info, WeChat's real-name check; the dev login's vouched_id_number): an
     # identity dispute about that number is decided for this account automatically.
     vouched_id_hash = UnicodeAttribute(null=True)
+    # When another person's account proved this account's phone (a reissued number):
+    # the phone hash is dropped then, the masked number kept to tell the owner which.
+    phone_stale_at = UTCDateTimeAttribute(null=True)
     by_phone = UserByPhoneIndex()
 
 
@@ -66,6 +70,7 @@ def _user(record: UserRecord) -> User:
         phone_masked=record.phone_masked,
         channels=tuple(str(c) for c in record.channels or ()),
         vouched_id_hash=record.vouched_id_hash,
+        phone_stale=record.phone_stale_at is not None and record.phone_hash is None,
     )
 
 
@@ -175,6 +180,7 @@ class DynamoIdentityStore:
                         UserRecord.phone_hash.set(phone_hash),
                         UserRecord.phone_enc.set(phone_enc),
                         UserRecord.phone_masked.set(phone_masked),
+                        UserRecord.phone_stale_at.remove(),
                     ],
                     condition=UserRecord.user_id.exists(),
                 )
@@ -183,6 +189,26 @@ class DynamoIdentityStore:
                     raise Conflict("the account no longer exists", code="account_missing") from None
                 raise
         return _user(record)
+
+    def mark_phone_stale(self, user_id: str, phone_hash: str, *, now: datetime) -> bool:
+        """Drop the account's phone hash and encrypted number (so the phone index and
+        every read of its phone stop answering with it), keep the mask, stamp it stale;
+        only while the account still binds ``phone_hash``."""
+        with translate():
+            try:
+                UserRecord(user_id).update(
+                    actions=[
+                        UserRecord.phone_hash.remove(),
+                        UserRecord.phone_enc.remove(),
+                        UserRecord.phone_stale_at.set(now),
+                    ],
+                    condition=UserRecord.phone_hash == phone_hash,
+                )
+            except UpdateError as exc:
+                if not conditional_failed(exc):
+                    raise
+                return False
+        return True
 
     def set_vouched(self, user_id: str, id_hash: str) -> None:
         """The channel vouches that this account's real name holds this ID number."""
@@ -209,6 +235,49 @@ class DynamoIdentityStore:
                     raise
             held = RuntimeRecord.get(key, consistent_read=True)
         return str(held.owner)
+
+    def move_phone(self, phone_hash: str, *, from_user: str, to_user: str) -> bool:
+        """Hand the phone's claim to ``to_user``, conditional on ``from_user`` holding it
+        still: of two moves at once exactly one wins."""
+        with translate():
+            try:
+                RuntimeRecord(f"phone:{phone_hash}").update(
+                    actions=[RuntimeRecord.owner.set(to_user)],
+                    condition=RuntimeRecord.owner == from_user,
+                )
+            except UpdateError as exc:
+                if not conditional_failed(exc):
+                    raise
+                return False
+        return True
+
+    def phone_holder(self, phone_hash: str) -> str | None:
+        with translate():
+            try:
+                held = RuntimeRecord.get(f"phone:{phone_hash}", consistent_read=True)
+            except DoesNotExist:
+                return None
+        return None if held.owner is None else str(held.owner)
+
+    # -- sessions: the login behind a token's opaque sid --------------------------------
+
+    def open_session(self, session_id: str, identity: str, *, expires: datetime) -> None:
+        """``session:<sid>`` → the login identity, TTL the session's expiry: the token
+        carries only the random id (no openid, Alipay user id or dev name)."""
+        with translate():
+            RuntimeRecord(f"session:{session_id}", owner=identity, expires=expires).save(
+                condition=RuntimeRecord.key.does_not_exist()
+            )
+
+    def session_identity(self, session_id: str, *, now: datetime) -> str | None:
+        with translate():
+            try:
+                record = RuntimeRecord.get(f"session:{session_id}", consistent_read=True)
+            except DoesNotExist:
+                return None
+        if expired(record, now) or record.owner is None:
+            return None
+        return str(record.owner)
 
     def use_once(self, key: str, owner: str, *, expires: datetime) -> str:
         """Record the first user of a one-time proof (``key``); the owner of the record,

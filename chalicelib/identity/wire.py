@@ -18,9 +18,12 @@ if TYPE_CHECKING:
     from chalicelib.people.ports import People
 
 
-def wire(kernel: Kernel, *, throttle: Callable[[str], None]) -> AuthService:
+def wire(
+    kernel: Kernel, *, throttle: Callable[[str], None], audit: Audit | None = None
+) -> AuthService:
     from chalicelib.identity.store import DynamoIdentityStore
     from chalicelib.kernel.reference_data import parse_id_number
+    from chalicelib.kernel.times import local_day
 
     settings, clock = kernel.settings, kernel.clock
     return AuthService(
@@ -37,7 +40,9 @@ def wire(kernel: Kernel, *, throttle: Callable[[str], None]) -> AuthService:
         throttle=throttle,
         ring_source=lambda: kernel.secret_cache.current().session_ring,
         publish=kernel.publish,
-        parse_id_number=lambda raw: parse_id_number(raw, today=clock().date()),
+        audit=audit,
+        # "Today" is the Asia/Shanghai day, as for every date rule (not the UTC date).
+        parse_id_number=lambda raw: parse_id_number(raw, today=local_day(clock())),
     )
 
 

@@ -49,6 +49,15 @@ class IdentityVouched(Event):
 
 
 @dataclass(frozen=True)
+class PhoneMoved(Event):
+    """Another person's account proved a phone that an account had bound (a reissued
+    number): the phone now feeds ``to_user_id``'s colours, no longer ``from_user_id``'s."""
+
+    from_user_id: str
+    to_user_id: str
+
+
+@dataclass(frozen=True)
 class PersonMoved(Event):
     """A decided identity dispute moved the person to another account (the person's own
     from then on). ``previous_relation``: ``self`` (another account held them as its

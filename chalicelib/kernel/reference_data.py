@@ -4,8 +4,12 @@ country names.
 The first two come from python-stdnum (pinned in requirements.txt): its ``cn/loc.dat``
 table of division codes with their years in force, and ``stdnum.cn.ric``,
 the maintained GB 11643 resident-ID implementation (length, birth date,
-birthplace, check digit). We add what it lacks: a birth date in the future
-is refused, and so is one more than 130 years ago. Country names come from pycountry
+address code, check digit). We add what it lacks: a birth date in the future
+is refused, and so is one more than 130 years ago. And we read the address code as
+it is issued: it names where the card was first issued (cards from 1984), not the
+birthplace, so it is valid when it was in force at any time at or after the birth
+date (stdnum asks for a code in force in the birth year, which refuses every elder
+whose district got its code after they were born). Country names come from pycountry
 through a small generated file (``countries.json``, see ``scripts/countries.py``).
 """
 
@@ -42,7 +46,13 @@ def parse_id_number(raw: object, *, today: date, field: str = "id_number") -> st
         raise InvalidInput("an ID number must be a string", field=field)
     number = ric.compact(raw).upper()
     try:
-        ric.validate(number)
+        try:
+            ric.validate(number)
+        except InvalidComponent:
+            # The birth date, or an address code not in force in the birth year: the
+            # date is checked again, and the code by the issuing rule.
+            if not _issued_address(number, ric.get_birth_date(number)):
+                raise
     except InvalidLength:
         raise InvalidInput(
             "an ID number has 18 characters", field=field, code="invalid_id_number"
@@ -73,6 +83,28 @@ def parse_id_number(raw: object, *, today: date, field: str = "id_number") -> st
             "the ID number's birth date is implausibly old", field=field, code="invalid_id_number"
         )
     return number
+
+
+def _issued_address(number: str, born: date) -> bool:
+    """Whether the address code of ``number`` was in force at any time at or after the
+    birth date, by python-stdnum's own division data (``cn/loc.dat``, read as
+    ``ric.get_birth_place`` reads it: a county field is ``[start-end]name`` segments,
+    comma-separated, an open end still in force, no brackets always in force). Years
+    are the data's resolution: a code that ended in the birth year still counts."""
+    from stdnum import numdb
+
+    info = {k: v for _, props in numdb.get("cn/loc").info(number[:6]) for k, v in props.items()}
+    county = info.get("county")
+    if not county or not number[:6].isdigit():
+        return False
+    for segment in county.split(","):
+        if not segment.startswith("["):
+            return True
+        span, _, _name = segment[1:].partition("]")
+        _start, _, end = span.partition("-")
+        if not end or int(end) >= born.year:
+            return True
+    return False
 
 
 @lru_cache(maxsize=1)

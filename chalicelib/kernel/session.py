@@ -5,6 +5,12 @@ so that any JWT tool can read it, but it is minted and checked here with the
 standard library only. The header names the key id (``kid``); verification
 accepts every key in the key ring, so a token signed by a key that has since
 been rotated out of signing keeps working until it expires.
+
+Decoding is strict: each segment is unpadded base64url in its one canonical
+spelling (no ``=``, no ``+`` or ``/``, no spare bits set), so a token has exactly
+one accepted form. The ``sid`` claim is an opaque random session id: the login
+identity behind it (a WeChat openid, an Alipay user id, a dev login name) stays on
+the server (the identity store resolves it), never in a payload anyone can decode.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ import base64
 import hashlib
 import hmac
 import json
+import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +31,9 @@ from chalicelib.kernel.roles import Role
 ISSUER = "yima"
 _MAX_TOKEN_CHARS = 2048
 _LEEWAY = timedelta(seconds=30)
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+# What ``new_session_id`` makes: 24 random bytes, 32 base64url characters.
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{32}")
 
 
 @dataclass(frozen=True)
@@ -32,7 +43,8 @@ class SessionClaims:
     audience: str
     issued_at: datetime
     expires_at: datetime
-    identity: str | None = None  # the login identity (e.g. wechat:<appid>:<openid>)
+    # The opaque session id (``sid``): the identity store knows which login it is for.
+    session_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,7 +66,20 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """Strict base64url: the alphabet only, no padding, the canonical spelling (a
+    lenient decoder accepts ``=``, foreign characters and set spare bits); ValueError
+    otherwise."""
+    if not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+        raise ValueError("not canonical base64url")
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64(data) != text:
+        raise ValueError("not canonical base64url")
+    return data
+
+
+def new_session_id() -> str:
+    """A random, opaque session id for the ``sid`` claim."""
+    return secrets.token_urlsafe(24)
 
 
 def _sign(key: bytes, signing_input: bytes) -> bytes:
@@ -69,16 +94,19 @@ def mint(
     audience: str,
     now: datetime,
     ttl: timedelta,
-    identity: str | None = None,
+    session_id: str | None = None,
 ) -> tuple[str, SessionClaims]:
-    """Sign a session token; returns the token and the claims it carries."""
+    """Sign a session token; returns the token and the claims it carries. ``session_id``
+    comes from ``new_session_id`` (anything else would put meaning in a readable claim)."""
+    if session_id is not None and not _SESSION_ID.fullmatch(session_id):
+        raise ValueError("the session id must come from new_session_id")
     claims = SessionClaims(
         subject=subject,
         role=role,
         audience=audience,
         issued_at=now,
         expires_at=now + ttl,
-        identity=identity,
+        session_id=session_id,
     )
     header = {"alg": "HS256", "typ": "JWT", "kid": ring.active}
     payload = {
@@ -89,8 +117,8 @@ def mint(
         "iat": int(now.timestamp()),
         "exp": int(claims.expires_at.timestamp()),
     }
-    if identity is not None:
-        payload["sid"] = identity
+    if session_id is not None:
+        payload["sid"] = session_id
     signing_input = ".".join(
         _b64(json.dumps(part, separators=(",", ":"), sort_keys=True).encode())
         for part in (header, payload)
@@ -137,8 +165,11 @@ def verify(ring: KeyRing, token: str, *, audience: str, now: datetime) -> Sessio
         raise Unauthenticated("the session token has expired", code="token_expired")
     if issued > now + _LEEWAY:
         raise bad
-    identity = payload.get("sid")
-    if identity is not None and not isinstance(identity, str):
+    # A sid that is not an opaque id (a token minted when sid named the login) is refused.
+    session_id = payload.get("sid")
+    if session_id is not None and not (
+        isinstance(session_id, str) and _SESSION_ID.fullmatch(session_id)
+    ):
         raise bad
     return SessionClaims(
         subject=subject,
@@ -146,5 +177,5 @@ def verify(ring: KeyRing, token: str, *, audience: str, now: datetime) -> Sessio
         audience=audience,
         issued_at=issued,
         expires_at=expires,
-        identity=identity,
+        session_id=session_id,
     )

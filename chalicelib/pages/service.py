@@ -62,6 +62,10 @@ class PageSessionService:
     audience: str
     session_ttl: timedelta
     clock: Callable[[], datetime]
+    # The session keys as the secret holds them now (reloaded on a short TTL), as
+    # AuthService reads them: a page session is signed with the rotated key too.
+    # None: ``ring`` as built.
+    ring_source: Callable[[], KeyRing] | None = None
 
     def issue(self, caller: SessionClaims, page: str) -> PageCode:
         """A one-time code for ``page`` that signs in as the caller."""
@@ -75,7 +79,7 @@ class PageSessionService:
         value = {
             "sub": caller.subject,
             "role": caller.role.value,
-            "sid": caller.identity,
+            "sid": caller.session_id,
             "page": page,
             "exp": int(caller.expires_at.timestamp()),
             "code_exp": int(expires.timestamp()),
@@ -101,13 +105,17 @@ class PageSessionService:
         ttl = min(self.session_ttl, remaining)
         if ttl <= timedelta(0):
             raise refused
-        token, claims = tokens.mint(
-            self.ring,
-            subject=value["sub"],
-            role=Role(value["role"]),
-            audience=self.audience,
-            now=now,
-            ttl=ttl,
-            identity=value.get("sid"),
-        )
+        ring = self.ring_source() if self.ring_source is not None else self.ring
+        try:
+            token, claims = tokens.mint(
+                ring,
+                subject=value["sub"],
+                role=Role(value["role"]),
+                audience=self.audience,
+                now=now,
+                ttl=ttl,
+                session_id=value.get("sid"),
+            )
+        except ValueError:  # a code issued when sid still named the login
+            raise refused from None
         return PageSession(token=token, claims=claims, page=value["page"])

@@ -18,4 +18,5 @@ def wire(kernel: Kernel) -> PageSessionService:
         audience=settings.audience,
         session_ttl=timedelta(seconds=settings.session_ttl_seconds),
         clock=kernel.clock,
+        ring_source=lambda: kernel.secret_cache.current().session_ring,
     )

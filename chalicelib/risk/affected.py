@@ -9,6 +9,7 @@ many small scan-shard queries side by side.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
@@ -61,8 +62,11 @@ class GatheredAffected:
         """The own persons of the accounts that hold the phone, found by owner (a person
         a dispute moved to an account is not at the id derived from it: the derived id
         alone would recolour the former holder's and miss theirs)."""
+        return self.own_people(self.phones.users_with_phone(phone_hash))
+
+    def own_people(self, user_ids: Iterable[str]) -> list[str]:
         people = []
-        for user_id in self.phones.users_with_phone(phone_hash):
+        for user_id in user_ids:
             own = self.people.self_of(user_id)
             if own is not None:
                 people.append(own.person_id)

@@ -30,7 +30,7 @@ from chalicelib.colours.rules import city_of
 from chalicelib.kernel.audit import Audit, AuditEvent
 from chalicelib.kernel.divisions import DivisionIndex
 from chalicelib.kernel.errors import Conflict, InvalidInput, NotFound
-from chalicelib.kernel.events import Scanned
+from chalicelib.kernel.events import PhoneMoved, Scanned
 from chalicelib.kernel.paging import Page
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.kernel.times import days_after, local_day
@@ -70,6 +70,8 @@ class Affected(Protocol):
     def phones_in(self, place: str, day: str) -> list[str]: ...
 
     def people_of_phone(self, phone_hash: str) -> list[str]: ...
+
+    def own_people(self, user_ids: Iterable[str]) -> list[str]: ...
 
     def residents(self, region_code: str) -> list[str]: ...
 
@@ -131,6 +133,13 @@ class RiskService:
     _colouring: dict[str | None, frozenset[str]] = field(default_factory=dict, repr=False)
 
     # -- reactions ---------------------------------------------------------------------
+
+    def phone_moved(self, event: PhoneMoved) -> None:
+        """A reissued number changed hands: its stays now colour the new holder's person
+        and no longer the former holder's, so both are recomputed."""
+        people = self.affected.own_people([event.from_user_id, event.to_user_id])
+        if people:
+            self.queue.submit(people, reason="phone_moved")
 
     def scanned(self, event: Scanned) -> None:
         """A scan or check-in in a district of a high or medium risk area now recolours

@@ -254,3 +254,17 @@ def test_wechat_phone_needs_a_code_or_encrypted_data(client, wechat):
     assert_error(
         post(client, "/v1/me/phone", {"channel": "wechat"}, token), 400, code="missing_field"
     )
+
+
+def test_a_wechat_session_carries_no_openid_and_still_binds_the_phone(client, wechat):
+    token = _wechat_login(client, wechat, openid="oSecretOpenid777")
+    payload = token.split(".")[1]
+    decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
+
+    assert "oSecretOpenid777" not in decoded and APPID not in decoded
+    wechat.post(
+        PHONE_URL,
+        json={"errcode": 0, "phone_info": {"purePhoneNumber": "13812345678", "countryCode": "86"}},
+    )
+    response = post(client, "/v1/me/phone", {"channel": "wechat", "code": "p"}, token)
+    assert response.status_code == 200, response.body  # the server resolved the login

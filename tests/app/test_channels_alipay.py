@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.channel_standins import PHONE_URL, _alipay_phone, _alipay_sign, _wechat_login
+from tests.app.channel_standins import (
+    CERTIFIED,
+    MATCH,
+    PHONE_URL,
+    REAL_NAME_URL,
+    _alipay_phone,
+    _alipay_sign,
+    _check,
+    _wechat_login,
+)
 from tests.helpers import assert_error, body, get, post
 
 # --- Alipay ------------------------------------------------------------------
@@ -135,16 +144,19 @@ def test_alipay_refusing_the_phone_is_400(client, alipay, alipay_keys):
 # --- one account per person ---------------------------------------------------
 
 
-def test_wechat_and_alipay_with_one_verified_phone_are_one_account(
+def test_wechat_and_alipay_of_one_vouched_person_with_one_phone_are_one_account(
     client, wechat, alipay, alipay_keys
 ):
     wx_token = _wechat_login(client, wechat)
+    wechat.post(REAL_NAME_URL, json=MATCH)  # WeChat vouches for OWNER_ID
+    assert body(_check(client, wx_token))["vouched"] is True
     wechat.post(
         PHONE_URL,
         json={"errcode": 0, "phone_info": {"purePhoneNumber": "13712345678", "countryCode": "86"}},
     )
     post(client, "/v1/me/phone", {"channel": "wechat", "code": "p"}, wx_token)
     wx_user = body(get(client, "/v1/me", wx_token))
+    alipay.info = CERTIFIED  # and Alipay certifies the same number
 
     ali = body(post(client, "/v1/auth/alipay", {"auth_code": "a"}))
     assert ali["user"]["id"] != wx_user["id"]  # not yet: Alipay has not proven the phone
@@ -156,6 +168,29 @@ def test_wechat_and_alipay_with_one_verified_phone_are_one_account(
     assert body(get(client, "/v1/me", joined["session"]["token"]))["id"] == wx_user["id"]
     assert again["user"]["id"] == wx_user["id"]
     assert set(body(get(client, "/v1/me", again["token"]))["channels"]) == {"wechat", "alipay"}
+
+
+def test_wechat_and_alipay_with_one_phone_but_no_shared_vouch_stay_two_accounts(
+    client, wechat, alipay, alipay_keys
+):
+    # A reissued number (issue 29, finding 5): the phone moves, the account does not.
+    wx_token = _wechat_login(client, wechat)
+    wechat.post(
+        PHONE_URL,
+        json={"errcode": 0, "phone_info": {"purePhoneNumber": "13712345678", "countryCode": "86"}},
+    )
+    post(client, "/v1/me/phone", {"channel": "wechat", "code": "p"}, wx_token)
+    wx_user = body(get(client, "/v1/me", wx_token))
+    alipay.info = CERTIFIED  # Alipay vouches; the WeChat account never did
+
+    ali = body(post(client, "/v1/auth/alipay", {"auth_code": "a"}))
+    proof = _alipay_phone(alipay_keys, {"code": "10000", "mobile": "13712345678"})
+    bound = body(post(client, "/v1/me/phone", proof, ali["token"]))
+
+    assert bound["id"] == ali["user"]["id"] != wx_user["id"]
+    assert "session" not in bound and bound["phone_bound"] is True
+    wx_now = body(get(client, "/v1/me", wx_token))
+    assert (wx_now["phone_bound"], wx_now["phone_stale"]) == (False, True)
 
 
 # --- the Alipay phone proof is bound to its session and fresh (a closed debt) -------
@@ -190,3 +225,15 @@ def test_an_alipay_phone_proof_from_an_old_session_is_refused(client, alipay, al
     assert body(get(client, "/v1/me", token))["phone_bound"] is False
     fresh = body(post(client, "/v1/auth/alipay", {"auth_code": "b"}))["token"]
     assert post(client, "/v1/me/phone", proof, fresh).status_code == 200
+
+
+def test_an_alipay_session_carries_no_user_id_or_open_id(client, alipay, alipay_keys):
+    import base64
+
+    token = body(post(client, "/v1/auth/alipay", {"auth_code": "a"}))["token"]
+    payload = token.split(".")[1]
+    decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
+
+    assert "2088102104794936" not in decoded and "074a1CcTG1LelxKe4xQC0z" not in decoded
+    proof = _alipay_phone(alipay_keys, {"code": "10000", "mobile": "13712345678"})
+    assert post(client, "/v1/me/phone", proof, token).status_code == 200

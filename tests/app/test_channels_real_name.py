@@ -247,3 +247,36 @@ def test_the_real_name_check_is_refused_to_other_channels(client, wechat, alipay
 
     for token in (dev, ali):
         assert_error(_check(client, token), 400, code="channel_mismatch", field="channel")
+
+
+# --- one Shanghai-calendar day for every date rule (issue 29, finding 7) ---------------
+
+
+def _born_on_the_beijing_day(clock):
+    from datetime import UTC, datetime
+
+    from tests.helpers import make_id_number
+
+    # 17:00 UTC on 7 December is 01:00 on 8 December in Beijing.
+    clock.now = datetime(2026, 12, 7, 17, 0, tzinfo=UTC)
+    return make_id_number("61011320261208123")
+
+
+def test_a_wechat_real_name_check_takes_a_birth_date_of_the_beijing_today(client, wechat, clock):
+    newborn = _born_on_the_beijing_day(clock)
+    token = _wechat_login(client, wechat)
+    wechat.post(REAL_NAME_URL, json=MATCH)
+
+    checked = _check(client, token, id_number=newborn)
+
+    assert checked.status_code == 200, checked.body
+    assert body(checked)["vouched"] is True
+
+
+def test_alipay_certifies_a_birth_date_of_the_beijing_today(client, alipay, clock):
+    newborn = _born_on_the_beijing_day(clock)
+    alipay.info = {**CERTIFIED, "cert_no": newborn}
+
+    user = body(post(client, "/v1/auth/alipay", {"auth_code": "a"}))["user"]
+
+    assert _vouched_hash(user["id"]) is not None

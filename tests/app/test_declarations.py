@@ -392,3 +392,12 @@ def test_an_approval_without_a_body_still_works_as_the_spec_gives_it(client, cit
 
     assert response.status_code == 200, response.body
     assert body(response)["state"] == "approved"
+
+
+@pytest.mark.parametrize("first17", ["61010419790501123", "61011319440312123"])
+def test_an_elder_whose_district_was_coded_after_their_birth_can_declare(client, citizen, first17):
+    # The address code is where the card was first issued (from 1984), not the birthplace:
+    # Lianhu and Yanta got 610104 and 610113 in 1983 (issue 29, finding 7).
+    answer = _declare(client, citizen, id_number=make_id_number(first17))
+
+    assert answer.status_code == 201, answer.body

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from chalicelib.kernel import session as tokens
 from chalicelib.kernel.roles import Role
-from tests.helpers import assert_error, body, get, login, post
+from tests.helpers import assert_error, body, get, login, make_id_number, post
 
 
 def test_dev_login_returns_a_session_for_a_new_citizen(client):
@@ -38,9 +38,23 @@ def test_phone_is_bound_verified_and_shown_masked(client):
     assert "13812345678" not in str(me)
 
 
-def test_two_logins_with_one_verified_phone_share_one_account(client):
-    first = body(post(client, "/v1/auth/dev", {"subject": "wx-bob", "phone": "13812345678"}))
-    second = body(post(client, "/v1/auth/dev", {"subject": "ali-bob", "phone": "13812345678"}))
+def test_two_logins_of_one_vouched_person_with_one_verified_phone_share_one_account(client):
+    # A phone alone joins nothing (carriers reissue numbers): the same vouched ID number does.
+    vouched = make_id_number("61011319800101123")
+    first = body(
+        post(
+            client,
+            "/v1/auth/dev",
+            {"subject": "wx-bob", "phone": "13812345678", "vouched_id_number": vouched},
+        )
+    )
+    second = body(
+        post(
+            client,
+            "/v1/auth/dev",
+            {"subject": "ali-bob", "phone": "13812345678", "vouched_id_number": vouched},
+        )
+    )
 
     assert first["user"]["id"] == second["user"]["id"]
     again = body(post(client, "/v1/auth/dev", {"subject": "ali-bob"}))

@@ -78,3 +78,24 @@ def test_a_failed_reload_keeps_the_loaded_secret(clock):
     assert cache.current() is first
     assert cache.current() is first
     assert calls["n"] == 1  # retried after another TTL, not on every call
+
+
+def test_a_page_session_is_signed_with_the_rotated_session_key(client, clock, settings):
+    import base64
+    import json
+
+    from tests.helpers import login, post
+
+    cli.rotate_session_key(settings)
+    clock.now += timedelta(minutes=5)
+    caller = login(client, "page-rotation")
+    code = body(post(client, "/v1/auth/page-code", {"page": "citizen"}, caller))["code"]
+
+    page = body(post(client, "/v1/auth/page-session", {"code": code}))
+
+    def kid(token: str) -> str:
+        head = token.split(".")[0]
+        return str(json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))["kid"])
+
+    assert kid(page["token"]) == kid(caller)  # both follow the reloaded ring
+    assert get(client, "/v1/me", page["token"]).status_code == 200

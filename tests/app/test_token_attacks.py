@@ -390,3 +390,57 @@ def _same_bytes(variant: str, original: str) -> bool:
         )
     except ValueError:
         return False
+
+
+# --- strict base64url and an opaque sid (issue 29, finding 6) -------------------------------
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda h, p, s: f"{h}.{p}.{s}==",  # padding after the signature
+        lambda h, p, s: f"{h}.{p}.{s}=",
+        lambda h, p, s: f"{h}==.{p}.{s}",  # padding after the header
+        lambda h, p, s: f"{h}.{p}=.{s}",
+        lambda h, p, s: f"{h}.{p}.{s.replace('-', '+').replace('_', '/')}+",  # standard alphabet
+        lambda h, p, s: f"{h}.{p}.{s[:-1]}+{s[-1]}",  # a character outside base64url
+        lambda h, p, s: f"{h}.{p}.{s}A",  # one character too many: not a canonical length
+    ],
+)
+def test_a_session_segment_with_padding_or_foreign_characters_is_refused(
+    client, session_token, tamper
+):
+    head, payload, signature = session_token.split(".")
+
+    _unauthorised(client, tamper(head, payload, signature), "invalid_token")
+
+
+def test_a_signature_whose_spare_bits_differ_is_refused(client, session_token):
+    # A 32-byte HMAC is 43 base64url characters: the last one carries 2 spare bits that a
+    # lenient decoder ignores, so four spellings decoded to the same signature.
+    head, payload, signature = session_token.split(".")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(signature[-1])
+    for spare in (1, 2, 3):
+        twin = signature[:-1] + alphabet[(last & ~3) | ((last + spare) & 3)]
+        assert base64.urlsafe_b64decode(twin + "=") == base64.urlsafe_b64decode(signature + "=")
+
+        _unauthorised(client, f"{head}.{payload}.{twin}", "invalid_token")
+
+
+def test_a_session_payload_names_no_login_identity(client):
+    token = login(client, "victim-subject-42")
+    payload = _decode(token.split(".")[1])
+
+    assert "victim-subject-42" not in json.dumps(payload)
+    assert set(payload) == {"iss", "sub", "role", "aud", "iat", "exp", "sid"}
+    assert ":" not in payload["sid"] and len(payload["sid"]) >= 22  # a random session id
+    assert get(client, "/v1/me", token).status_code == 200
+
+
+def test_a_session_minted_with_an_identity_in_sid_is_refused(client, session_token, ring):
+    # What tokens carried before sid became opaque: signed, unexpired, but not ours now.
+    head, payload, _ = session_token.split(".")
+    claims = {**_decode(payload), "sid": "dev:victim"}
+
+    _unauthorised(client, _signed(_decode(head), claims, ring.keys[ring.active]), "invalid_token")

@@ -119,7 +119,8 @@ def test_an_expiry_at_the_end_of_time_does_not_overflow():
 def test_pyjwt_reads_our_tokens_with_the_algorithm_pinned():
     import jwt
 
-    token = _mint(identity="dev:x")
+    sid = tokens.new_session_id()
+    token = _mint(session_id=sid)
     header = jwt.get_unverified_header(token)
     claims = jwt.decode(
         token,
@@ -131,7 +132,7 @@ def test_pyjwt_reads_our_tokens_with_the_algorithm_pinned():
     )
 
     assert header == {"alg": "HS256", "typ": "JWT", "kid": "s1"}
-    assert (claims["sub"], claims["role"], claims["sid"]) == ("u_1", "official", "dev:x")
+    assert (claims["sub"], claims["role"], claims["sid"]) == ("u_1", "official", sid)
 
 
 def _pyjwt(payload: dict, *, key: bytes = b"k" * 32, **header) -> str:
@@ -168,3 +169,39 @@ def test_the_key_confusion_of_an_asymmetric_algorithm_is_refused():
         tokens.verify(RING, forged, audience=AUD, now=NOW)
     with pytest.raises(Unauthenticated):
         tokens.verify(RING, _pyjwt(claims, key=b"p" * 32, kid="s1"), audience=AUD, now=NOW)
+
+
+# --- strict base64url, opaque sid (issue 29, finding 6) -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda s: s + "==",
+        lambda s: s + "=",
+        lambda s: s[:-1] + "+",
+        lambda s: s[:-1] + "/",
+        lambda s: s + "A",
+        lambda s: " " + s,
+        lambda s: s[:-1] + chr(ord(s[-1]) ^ 1),  # same bytes for a lenient decoder, or not
+    ],
+)
+def test_a_signature_in_any_spelling_but_the_canonical_one_is_refused(spoil):
+    head, payload, signature = _mint().split(".")
+    spoiled = spoil(signature)
+    if spoiled == signature:
+        return
+
+    with pytest.raises(Unauthenticated) as caught:
+        tokens.verify(RING, f"{head}.{payload}.{spoiled}", audience=AUD, now=NOW)
+    assert caught.value.code == "invalid_token"
+
+
+def test_the_sid_claim_is_an_opaque_id_never_a_login_name():
+    with pytest.raises(ValueError):
+        _mint(session_id="wechat:wx123:oOpenid")
+    sid = tokens.new_session_id()
+
+    claims = tokens.verify(RING, _mint(session_id=sid), audience=AUD, now=NOW)
+
+    assert claims.session_id == sid and len(sid) == 32
