@@ -193,7 +193,8 @@ def run() -> list[dict[str, Any]]:
                 "endpoint": _us(endpoints["verify"]),
                 "floor": _us(endpoints["verify_floor"]),
                 "unit": "µs",
-                "floor_is": "ColourRecord.by_holder.query(limit=1) + the scan-log PutItem + "
+                "floor_is": "the checkpoint's posts Query (AssignmentRecord) + "
+                "ColourRecord.by_holder.query(limit=1) + the scan-log PutItem + "
                 "Ed25519 verify, same moto",
                 "dynamo_calls": {"endpoint": calls["verify"], "floor": calls["verify_floor"]},
             },

@@ -252,6 +252,16 @@ class World:
     item_bytes: dict[str, int]
 
 
+BENCH_VENUE = {
+    "name": "小寨地铁站 A 口",
+    "address": "长安中路",
+    "region_code": "610113",
+    "lat": 34.22,
+    "lng": 108.95,
+    "kind": "transport",
+}
+
+
 @contextmanager
 def world() -> Iterator[World]:
     """Build the moto world like tests/conftest.py (also the entry point for profiling)."""
@@ -267,6 +277,7 @@ def world() -> Iterator[World]:
         from chalicelib.kernel.settings import Settings
         from chalicelib.kernel.signing import ed25519_verify
         from chalicelib.officials.audit_store import AuditRecord
+        from chalicelib.venues.store import AssignmentRecord
         from chalicelib.verify import verify_offline
         from tests.helpers import body, declaration, get, login, make_id_number, post
 
@@ -281,7 +292,16 @@ def world() -> Iterator[World]:
                 citizen = login(client, "bench-holder", phone="13812345678")
                 created = post(client, "/v1/declarations", declaration(), citizen)
                 assert created.status_code == 201, created.body
-                checkpoint = login(client, "bench-gate", role="checkpoint")
+                # The gate is posted at a registered venue (issue 29): a scan's venue and
+                # district come from the post, one Query on the assignments table's key.
+                official = login(client, "bench-official", role="official")
+                venue = body(post(client, "/v1/admin/venues", BENCH_VENUE, official))
+                gate = body(
+                    post(client, "/v1/auth/dev", {"subject": "bench-gate", "role": "checkpoint"})
+                )
+                checkpoint, gate_id = gate["token"], gate["user"]["id"]
+                posted = {"user_id": gate_id, "venue_id": venue["id"]}
+                assert post(client, "/v1/admin/assignments", posted, official).status_code == 201
                 shown = get(client, "/v1/code", citizen)
                 assert shown.status_code == 200, shown.body
                 token = body(shown)["token"]
@@ -296,7 +316,7 @@ def world() -> Iterator[World]:
                 public = next(k.key for k in signer.published(NOW) if k.kid == parsed.kid)
                 holder = parsed.claims.holder
                 assert ColourRecord.get(person_id).holder_id == holder
-                verify_body = json.dumps({"token": token, "venue_id": "610113-0042"})
+                verify_body = json.dumps({"token": token, "venue_id": venue["id"]})
                 verify_headers = {
                     "Content-Type": "application/json",
                     "Authorization": f"Bearer {checkpoint}",
@@ -320,15 +340,17 @@ def world() -> Iterator[World]:
                 scan_serial = iter(range(10**9))
 
                 def verify_floor() -> None:
-                    # The floor is what a verification cannot do without: the holder's one
-                    # read, the scan-log write (the same item the endpoint writes, at a new
-                    # key each time), one Ed25519 verify.
+                    # The floor is what a verification cannot do without: the checkpoint's
+                    # posts (one Query), the holder's one read, the scan-log write (the same
+                    # item the endpoint writes, at a new key each time), one Ed25519 verify.
+                    for _ in AssignmentRecord.query(gate_id):
+                        pass
                     for _ in ColourRecord.by_holder.query(holder, limit=1):
                         pass
                     ScanRecord(
                         person_id,
                         f"{NOW.isoformat()}#floor{next(scan_serial):09d}",
-                        venue_id="610113-0042",
+                        venue_id=venue["id"],
                         region_code="610113",
                         region_day="610113#2026-11-20#3",
                         scanned_by="floor",

@@ -16,6 +16,7 @@ from typing import Any
 
 from chalicelib.container import Container
 from chalicelib.kernel import events
+from chalicelib.kernel.roles import Role
 from chalicelib.kernel.settings import Settings
 from chalicelib.kernel.wiring import build_kernel
 
@@ -37,6 +38,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     from chalicelib.declarations import wire as declarations_wire
     from chalicelib.federation import wire as federation_wire
     from chalicelib.identity import wire as identity_wire
+    from chalicelib.identity.store import DynamoIdentityStore
     from chalicelib.itinerary import wire as itinerary_wire
     from chalicelib.labs import wire as labs_wire
     from chalicelib.limits import wire as limits_wire
@@ -74,6 +76,9 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     risk = risk_wire.wire(
         k, pointer=pointer, audit=audit, recolour_many=colours.recolour_many,
         active_risk=colours.facts.active_risk, affected=affected,
+        recoloured_by_checkpoint=lambda who: limiter.check(
+            "scan_recolour", subject=who, ip=None, role=Role.CHECKPOINT
+        ),
     )  # fmt: skip
     itinerary = itinerary_wire.wire(
         k, facts=colours.facts, users=auth.store.get_user, recolour=risk.queue
@@ -94,9 +99,15 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         k, colours=colours, people=people, person_for=person_for, idempotency=idempotency,
         queue=queue,
     )  # fmt: skip
-    codes, gate = codes_wire.wire(
-        k, colours=colours, people=people, person_for=person_for, audit=audit, federation=federation
+    # Whether an account is a checkpoint's: identity's by_user index, read here (the
+    # composition root) so that venues names only the narrow port it needs.
+    assignments = venues_wire.wire_assignments(
+        k, audit=audit, account_roles=DynamoIdentityStore().roles_of_user
     )
+    codes, gate = codes_wire.wire(
+        k, colours=colours, people=people, person_for=person_for, audit=audit,
+        federation=federation, posts=assignments.of_user,
+    )  # fmt: skip
     declarations, reviews = declarations_wire.wire(
         k, people=people, declarations=declarations_store, colours=colours, audit=audit,
         people_service=people_service, disputes=disputes,
@@ -112,7 +123,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
         regions=risk_wire.wire_regions(k, facts=colours.facts, audit=audit),
         federation=federation, limiter=limiter, venues=venues, exposure=exposure,
         vaccinations=vaccinations, people=people_service, gate=gate, disputes=disputes,
-        pages=pages_wire.wire(k),
+        pages=pages_wire.wire(k), assignments=assignments,
     )  # fmt: skip
     bus.subscribe(event_handlers(services))
     return Container(settings=settings, clock=clock, aws=k.aws, bus=bus, **services)

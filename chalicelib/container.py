@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from chalicelib.people.service import PeopleService
     from chalicelib.risk.regions import RegionService
     from chalicelib.risk.service import RiskService
+    from chalicelib.venues.assignments import AssignmentService
     from chalicelib.venues.service import ExposureService, VaccinationService, VenueService
 
 
@@ -58,3 +59,4 @@ class Container:
     gate: GateService
     disputes: DisputeService
     pages: PageSessionService
+    assignments: AssignmentService

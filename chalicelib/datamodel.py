@@ -50,6 +50,7 @@ TABLES: dict[str, str] = {
     "care_requests": "chalicelib.people.care_store",
     "printed_codes": "chalicelib.codes.store",
     "disputes": "chalicelib.identity.disputes_store",
+    "assignments": "chalicelib.venues.store",
 }
 
 

@@ -17,6 +17,41 @@ from chalicelib.container import Container
 from chalicelib.kernel.roles import Role
 
 DATA = Path(__file__).resolve().parent / "demo_data"
+DEMO_VENUE = {
+    "name": "小寨地铁站 A 口",
+    "address": "雁塔区长安中路小寨十字",
+    "region_code": "610113",
+    "lat": 34.2237,
+    "lng": 108.9462,
+    "kind": "transport",
+}
+
+
+def _post_the_gate(
+    container: Container, accounts: list[dict[str, Any]], now: Any
+) -> dict[str, str]:
+    """A demo venue, and checkpoint demo-gate-1 posted there by demo-official-a: a
+    checkpoint scans where an official posted it (issue 29), so the demo's scans are at a
+    venue."""
+    from chalicelib.kernel.session import SessionClaims
+
+    ids = {a["subject"]: a["user_id"] for a in accounts}
+    official = SessionClaims(
+        subject=ids["demo-official-a"],
+        role=Role.OFFICIAL,
+        audience=container.settings.audience,
+        issued_at=now,
+        expires_at=now,
+    )
+    venue = container.venues.register(official, dict(DEMO_VENUE))
+    posted = container.assignments.assign(
+        official, {"user_id": ids["demo-gate-1"], "venue_id": venue.venue_id}
+    )
+    return {
+        "venue_id": venue.venue_id,
+        "checkpoint": "demo-gate-1",
+        "assignment": posted.assignment_id,
+    }
 
 
 def load(container: Container) -> dict[str, Any]:
@@ -52,9 +87,11 @@ def load(container: Container) -> dict[str, Any]:
     from chalicelib.cli import read_sites
 
     sites = container.test_sites.load(read_sites(str(DATA / "test-sites.csv")))
+    post = _post_the_gate(container, accounts, now)
     return {
         "risk_feed": f"s3://{settings.feed_bucket}/{settings.feed_key}",
         "accounts": accounts,
+        "checkpoint_post": post,
         "carrier_rows": stays["accepted"],
         "test_sites": sum(sites.values()),
     }

@@ -17,19 +17,20 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
-from chalicelib.codes.service import ScanLog, Signer, Verification
+from chalicelib.codes.rules import Post, scan_place
+from chalicelib.codes.service import ScanLog, Signer, Verification, log_scan
 from chalicelib.codes.token import KIND_PRINTED, CodeClaims, build
 from chalicelib.colours.model import Colour
 from chalicelib.colours.ports import Colours
 from chalicelib.kernel import retention
 from chalicelib.kernel.audit import Audit, AuditEvent
-from chalicelib.kernel.divisions import DivisionIndex, venue_district
-from chalicelib.kernel.events import PersonMoved, Publish, Scanned, nobody
+from chalicelib.kernel.divisions import DivisionIndex
+from chalicelib.kernel.events import PersonMoved, Publish, nobody
 from chalicelib.kernel.person import Person
 from chalicelib.kernel.pii import keyed_hash
 from chalicelib.kernel.session import SessionClaims
@@ -90,6 +91,8 @@ class GateService:
     publish: Publish = nobody  # Scanned: a scan in a risk area recolours (risk)
     # Draws the printable card (chalicelib/codes/card.py): (token, card text) → PDF.
     render_card: Callable[[str, CardText], bytes] = lambda token, card: b""
+    # The venues a checkpoint account is posted at (as CodeService.posts).
+    posts: Callable[[str], Sequence[Post]] = lambda user_id: ()
 
     def person_moved(self, event: PersonMoved) -> None:
         """The person moved to another account: a card its former holder printed stops
@@ -153,10 +156,11 @@ class GateService:
         )
 
     def verify_printed(
-        self, checkpoint: SessionClaims, claims: CodeClaims, venue_id: str | None
+        self, checkpoint: SessionClaims, claims: CodeClaims, place: Post | None
     ) -> Verification:
         """A printed token whose signature and times verified: the online colour of the
-        person it names, unless a newer printed code replaced it."""
+        person it names, unless a newer printed code replaced it. ``place`` is the venue
+        CodeService.verify already found for the checkpoint (its assignment)."""
         code = self.printed.get(claims.holder)
         if code is None:
             return Verification(valid=False, reason="unknown_holder", token_colour=claims.colour)
@@ -165,7 +169,7 @@ class GateService:
         answer = self._answer(
             checkpoint,
             code.person_id,
-            venue_id,
+            place,
             token_colour=claims.colour,
             issued_at=claims.issued_at,
             expires_at=claims.expires_at,
@@ -179,10 +183,11 @@ class GateService:
     ) -> Verification:
         now = self.clock()
         number = self.parse_id_number(id_number, today=local_day(now), field="id_number")
+        place = scan_place(self.posts(checkpoint.subject), venue_id)
         held = self.people.ids_by_id_hash(keyed_hash(self.hash_key, "id", number))
         if not held:
             return Verification(valid=False, reason="unknown_person")
-        return self._answer(checkpoint, held[0], venue_id)
+        return self._answer(checkpoint, held[0], place)
 
     # -- shared ----------------------------------------------------------------------
 
@@ -190,7 +195,7 @@ class GateService:
         self,
         checkpoint: SessionClaims,
         person_id: str,
-        venue_id: str | None,
+        place: Post | None,
         *,
         token_colour: Colour | None = None,
         issued_at: datetime | None = None,
@@ -200,19 +205,7 @@ class GateService:
         if stored is None:  # filed, never coloured: nothing to show a checkpoint
             return Verification(valid=False, reason="unknown_person", token_colour=token_colour)
         now = self.clock()
-        region_code = venue_district(venue_id, self.divisions())
-        self.scans.add(
-            person_id=person_id,
-            scan_id=secrets.token_hex(6),
-            venue_id=venue_id,
-            region_code=region_code,
-            scanned_by=checkpoint.subject,
-            colour=stored.assessment.colour.value,
-            at=now,
-            expires=now + SCAN_RETENTION,
-        )
-        if region_code is not None:
-            self.publish(Scanned(person_id, region_code))
+        log_scan(self.scans, self.publish, checkpoint, person_id, place, stored, now)
         return Verification(
             valid=True,
             colour=stored.assessment.colour,

@@ -91,7 +91,8 @@ VERIFY: Schema = {
             "type": "string",
             "minLength": 1,
             "maxLength": 64,
-            "description": "<division code>-<local id>, e.g. 610113-0042",
+            "description": "one of the venues the checkpoint account is posted at "
+            "(POST /v1/admin/assignments); 400 venue_not_assigned otherwise",
         },
     },
 }
@@ -211,7 +212,8 @@ VERIFY_ID: Schema = {
             "type": "string",
             "minLength": 1,
             "maxLength": 64,
-            "description": "<division code>-<local id>, e.g. 610113-0042",
+            "description": "one of the venues the checkpoint account is posted at "
+            "(POST /v1/admin/assignments); 400 venue_not_assigned otherwise",
         },
     },
 }

@@ -17,11 +17,12 @@ conversions.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from chalicelib.codes.rules import Post, scan_place
 from chalicelib.codes.token import (
     KIND_PRINTED,
     CodeClaims,
@@ -36,7 +37,7 @@ from chalicelib.colours.model import Colour, StoredColour
 from chalicelib.colours.ports import Colours
 from chalicelib.colours.service import ColourService
 from chalicelib.kernel import retention
-from chalicelib.kernel.divisions import DivisionIndex, venue_district
+from chalicelib.kernel.divisions import DivisionIndex
 from chalicelib.kernel.errors import NotFound
 from chalicelib.kernel.events import Publish, Scanned, nobody
 from chalicelib.kernel.keys import PublicKey
@@ -100,6 +101,40 @@ class Verification:
     kind: str | None = None  # printed: a printed code, checked against the online colour
 
 
+def log_scan(
+    scans: ScanLog,
+    publish: Publish,
+    checkpoint: SessionClaims,
+    person_id: str,
+    place: Post | None,
+    stored: StoredColour,
+    now: datetime,
+) -> None:
+    """The scan's one write, and at a posted venue the ``Scanned`` event with its source
+    (the checkpoint account, the venue): a scan at a venue in a risk district recolours
+    the person (risk), audited as done by that checkpoint there."""
+    scans.add(
+        person_id=person_id,
+        scan_id=secrets.token_hex(6),
+        venue_id=place.venue_id if place else None,
+        region_code=place.region_code if place else None,
+        scanned_by=checkpoint.subject,
+        colour=stored.assessment.colour.value,
+        at=now,
+        expires=now + SCAN_RETENTION,
+    )
+    if place is not None:
+        publish(
+            Scanned(
+                person_id,
+                place.region_code,
+                actor=checkpoint.subject,
+                actor_role=checkpoint.role.value,
+                venue_id=place.venue_id,
+            )
+        )
+
+
 @dataclass
 class CodeService:
     colours: Colours
@@ -122,7 +157,10 @@ class CodeService:
     # and printed codes (chalicelib/codes/gate.py), which verify against the online
     # colour of the person they name.
     person_for: PersonFor | None = None
-    printed: Callable[[SessionClaims, CodeClaims, str | None], Verification] | None = None
+    printed: Callable[[SessionClaims, CodeClaims, Post | None], Verification] | None = None
+    # The venues a checkpoint account is posted at (venues' assignments: one Query on the
+    # account). A scan's venue, and so its district, comes from here (codes/rules.py).
+    posts: Callable[[str], Sequence[Post]] = lambda user_id: ()
 
     def show(self, citizen: SessionClaims, person: str | None = None) -> ShownCode:
         person_id = self_person_id(citizen.subject)
@@ -165,7 +203,13 @@ class CodeService:
     def public_keys(self) -> tuple[PublicKey, ...]:
         return self.signer().published(self.clock())
 
+    def place(self, checkpoint: SessionClaims, venue_id: str | None) -> Post | None:
+        """Where the scan happens: the checkpoint's assigned venue (400 naming ``venue_id``
+        for any other), checked before anything is read or stored."""
+        return scan_place(self.posts(checkpoint.subject), venue_id)
+
     def verify(self, checkpoint: SessionClaims, token: str, venue_id: str | None) -> Verification:
+        place = self.place(checkpoint, venue_id)
         now = self.clock()
         try:
             issuer = issuer_kind(parse(token).claims.region, self.region)
@@ -177,30 +221,18 @@ class CodeService:
         if claims.kind == KIND_PRINTED:  # never a live code: the online colour decides
             if self.printed is None:
                 return Verification(valid=False, reason="unknown_holder")
-            return self.printed(checkpoint, claims, venue_id)
+            return self.printed(checkpoint, claims, place)
         if issuer != "local":
-            return self._foreign(checkpoint, claims, venue_id, now, issuer=issuer)
+            return self._foreign(checkpoint, claims, place, now, issuer=issuer)
         stored = self.colours.by_holder(claims.holder)
         if stored is None:
             conversion = self.converted(claims.holder)
             if conversion is not None:
                 return self._foreign(
-                    checkpoint, claims, venue_id, now, issuer=issuer, conversion=conversion
+                    checkpoint, claims, place, now, issuer=issuer, conversion=conversion
                 )
             return Verification(valid=False, reason="unknown_holder", token_colour=claims.colour)
-        region_code = venue_district(venue_id, self.divisions())
-        self.scans.add(
-            person_id=stored.person_id,
-            scan_id=secrets.token_hex(6),
-            venue_id=venue_id,
-            region_code=region_code,
-            scanned_by=checkpoint.subject,
-            colour=stored.assessment.colour.value,
-            at=now,
-            expires=now + SCAN_RETENTION,
-        )
-        if region_code is not None:
-            self.publish(Scanned(stored.person_id, region_code))
+        log_scan(self.scans, self.publish, checkpoint, stored.person_id, place, stored, now)
         return Verification(
             valid=True,
             colour=stored.assessment.colour,
@@ -218,7 +250,7 @@ class CodeService:
         self,
         checkpoint: SessionClaims,
         claims: CodeClaims,
-        venue_id: str | None,
+        place: Post | None,
         now: datetime,
         *,
         issuer: str,
@@ -232,7 +264,7 @@ class CodeService:
         self.scans.add(
             person_id=f"ext:{source_region}:{source_holder}",
             scan_id=secrets.token_hex(6),
-            venue_id=venue_id,
+            venue_id=place.venue_id if place else None,
             region_code=None,
             scanned_by=checkpoint.subject,
             colour=(conversion.colour if conversion else claims.colour).value,

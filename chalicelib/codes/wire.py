@@ -3,6 +3,7 @@ a phone (printed codes, the ID-card check)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.codes.gate import GateService
@@ -10,6 +11,7 @@ from chalicelib.codes.service import CodeService
 from chalicelib.kernel.wiring import Kernel
 
 if TYPE_CHECKING:
+    from chalicelib.codes.rules import Post
     from chalicelib.colours.service import ColourService
     from chalicelib.federation.service import FederationService
     from chalicelib.kernel.audit import Audit
@@ -24,6 +26,7 @@ def wire(
     person_for: PersonFor,
     audit: Audit,
     federation: FederationService,
+    posts: Callable[[str], Sequence[Post]] = lambda user_id: (),
 ) -> tuple[CodeService, GateService]:
     from chalicelib.codes.store import DynamoPrintedCodes, DynamoScans
     from chalicelib.kernel import reference_data
@@ -45,6 +48,7 @@ def wire(
         clock=clock,
         publish=kernel.publish,
         render_card=_render_card,
+        posts=posts,
     )
     codes = CodeService(
         colours=colours.colours,
@@ -61,6 +65,7 @@ def wire(
         converted=federation.converted,
         person_for=person_for,
         printed=gate.verify_printed,
+        posts=posts,
     )
     return codes, gate
 

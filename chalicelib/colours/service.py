@@ -137,14 +137,29 @@ class ColourService:
             min_stay_hours=self.policy.min_stay_hours,
         )
 
-    def recolour_many(self, person_ids: list[str], reason: str) -> dict[str, int]:
-        """The worker's loop: every person recomputed; failures collected, not fatal."""
-        counts = {"recoloured": 0, "skipped": 0, "failed": 0}
+    def recolour_many(
+        self,
+        person_ids: list[str],
+        reason: str,
+        *,
+        actor: str = "system",
+        actor_role: str = "system",
+    ) -> dict[str, int]:
+        """The worker's loop: every person recomputed; failures collected, not fatal.
+
+        ``actor`` is the source the change is audited with: ``system`` for a feed, a
+        batch or expiry, the checkpoint account (or checking-in citizen) for a scan.
+        ``changed`` counts the people whose colour or reasons moved (an audit event each).
+        """
+        counts = {"recoloured": 0, "changed": 0, "skipped": 0, "failed": 0}
         with self.facts.one_snapshot():  # one read of the @active pointer per batch
             for person_id in person_ids:
                 try:
-                    self.recolour(person_id, actor="system", actor_role="system", reason=reason)
+                    _, changed = self._recolour(
+                        person_id, actor=actor, actor_role=actor_role, reason=reason
+                    )
                     counts["recoloured"] += 1
+                    counts["changed"] += int(changed)
                 except NotFound:
                     counts["skipped"] += 1  # a phone whose owner never declared: no code
                 except Exception:
@@ -168,6 +183,27 @@ class ColourService:
         fresh_mark: StatusMark | None = None,
     ) -> Assessment:
         """Recompute and store; audit the change when the colour or its reasons moved."""
+        assessment, _changed = self._recolour(
+            person_id,
+            actor=actor,
+            actor_role=actor_role,
+            reason=reason,
+            fresh=fresh,
+            fresh_mark=fresh_mark,
+        )
+        return assessment
+
+    def _recolour(
+        self,
+        person_id: str,
+        *,
+        actor: str,
+        actor_role: str,
+        reason: str,
+        fresh: DeclarationSeen | None = None,
+        fresh_mark: StatusMark | None = None,
+    ) -> tuple[Assessment, bool]:
+        """:meth:`recolour`, and whether the colour or its reasons moved (audited)."""
         for _ in range(MAX_ATTEMPTS):
             person = self.people.get(person_id)
             if person is None:
@@ -201,10 +237,11 @@ class ColourService:
                 raise
             before = summary(previous.assessment) if previous else None
             after = summary(assessment)
-            if before is None or (before["colour"], before["reasons"]) != (
+            changed = before is None or (before["colour"], before["reasons"]) != (
                 after["colour"],
                 after["reasons"],
-            ):
+            )
+            if changed:
                 self.audit.append(
                     AuditEvent(
                         subject_id=person_id,
@@ -217,7 +254,7 @@ class ColourService:
                         after=after,
                     )
                 )
-            return assessment
+            return assessment, changed
         raise UpstreamUnavailable(
             "the colour is being updated by others; try again", code="recolour_contended"
         )

@@ -7,7 +7,7 @@ from datetime import datetime
 from pynamodb.attributes import ListAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.identity.rules import Identity, User
@@ -17,6 +17,14 @@ from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
 from chalicelib.kernel.dynamo.ttl import expired
 from chalicelib.kernel.errors import Conflict
 from chalicelib.kernel.roles import Role
+
+
+class IdentityByUserIndex(GlobalSecondaryIndex["IdentityRecord"]):
+    """The logins of an account and their roles: posting a checkpoint account at a venue
+    asks whether the account is one (``roles_of_user``)."""
+
+    Meta = index_meta("by_user", IncludeProjection(["role"]))
+    user_id = UnicodeAttribute(hash_key=True)
 
 
 @table
@@ -33,6 +41,7 @@ class IdentityRecord(Model):
     session_key_enc = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     last_login_at = UTCDateTimeAttribute()
+    by_user = IdentityByUserIndex()
 
 
 class UserByPhoneIndex(GlobalSecondaryIndex["UserRecord"]):
@@ -84,6 +93,15 @@ def _identity(record: IdentityRecord) -> Identity:
 
 
 class DynamoIdentityStore:
+    def roles_of_user(self, user_id: str) -> frozenset[Role] | None:
+        """The roles the account's logins carry; None when the account does not exist
+        (one Query on ``by_user``, a GetItem when it finds nothing)."""
+        with translate():
+            roles = frozenset(Role(r.role) for r in IdentityRecord.by_user.query(user_id))
+        if roles:
+            return roles
+        return frozenset() if self.get_user(user_id) is not None else None
+
     def get_identity(self, subject: str) -> Identity | None:
         with translate():
             try:

@@ -34,10 +34,18 @@ class CaseChanged(Event):
 
 @dataclass(frozen=True)
 class Scanned(Event):
-    """A checkpoint scanned, or the person checked in at, a venue in ``region_code``."""
+    """A checkpoint scanned, or the person checked in at, a venue in ``region_code``.
+
+    ``actor`` is who made the scan, the source a recolour it causes is recorded with: the
+    checkpoint account posted at ``venue_id`` (``actor_role`` checkpoint), or the account
+    that checked the person in by the venue's poster (citizen). ``region_code`` is the
+    registered venue's district, from its record, never parsed from an id."""
 
     person_id: str
     region_code: str
+    actor: str
+    actor_role: str
+    venue_id: str
 
 
 @dataclass(frozen=True)

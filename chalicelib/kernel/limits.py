@@ -19,6 +19,10 @@ The groups are the routes an abuser would hammer:
   every two or three seconds.
 - ``staff_read``: back-office routes that read people (the review and appeal
   queues, the audit trail, a status request by ID number).
+- ``scan_recolour``: not a route but the recolours a checkpoint account's scans cause
+  (a scan at its assigned venue in a district with a risk area). It has only an alert
+  rate, counted in DynamoDB (the recolour worker runs in whichever container takes the
+  queue message): past it, ``alert: checkpoint_recolour_burst`` (issue 29).
 
 Per-address limits are generous: mobile carriers put thousands of phones
 behind one address (carrier-grade NAT), and a whole station's scanners can
@@ -49,9 +53,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 _RATE_RE = re.compile(r"^\s*(\d{1,9})\s*/\s*(\d{1,7})\s*$")
-GROUPS = ("login", "declare", "code", "scan", "staff_read")
+GROUPS = ("login", "declare", "code", "scan", "staff_read", "scan_recolour")
 SCOPES = ("subject", "ip", "alert")
 STAFF_LOOKUP_BURST = "staff_lookup_burst"
+CHECKPOINT_RECOLOUR_BURST = "checkpoint_recolour_burst"
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,7 @@ class LimitGroup:
     ip: Rate | None = None
     alert: Rate | None = None  # staff groups: log a burst, block nothing
     shared: bool = True  # False: counted in each container's memory (the hot paths)
+    alert_name: str = STAFF_LOOKUP_BURST  # the ``alert`` field of the WARNING line
 
     def rate(self, scope: str) -> Rate | None:
         return {"subject": self.subject, "ip": self.ip, "alert": self.alert}[scope]
@@ -97,6 +103,10 @@ DEFAULT_LIMITS: Mapping[str, LimitGroup] = {
         subject=Rate(120, 60), ip=Rate(600, 60), alert=Rate(1500, 3600), shared=False
     ),
     "staff_read": LimitGroup(subject=Rate(60, 60), ip=Rate(300, 60), alert=Rate(200, 3600)),
+    # More than 20 people turned red or yellow by one checkpoint account's scans in an
+    # hour: a gate in a genuinely high-risk district may see a few an hour; twenty is a
+    # checkpoint (or a stolen session) colouring people on purpose.
+    "scan_recolour": LimitGroup(alert=Rate(20, 3600), alert_name=CHECKPOINT_RECOLOUR_BURST),
 }
 
 

@@ -173,6 +173,9 @@ KEPT: Mapping[str, str] = {
     "declarations and colours rules); goes with the accounts at decommission",
     "trust_lists": "the verified national trust lists, public keys only; kept per version "
     "so a verification can be replayed against the list then in force",
+    "assignments": "a checkpoint account's post at a venue holds while it stands: an "
+    "official ends it (DELETE /v1/admin/assignments/{id}) and the item goes; the audit "
+    "trail keeps who posted whom where and when; goes with the accounts at decommission",
 }
 
 # What decommission deletes, table by table: everything about people. Risk snapshots
@@ -200,6 +203,7 @@ PERSONAL_TABLES: tuple[str, ...] = (
     "care_requests",
     "printed_codes",
     "disputes",
+    "assignments",
     "audit",
     "idempotency",
     "runtime",

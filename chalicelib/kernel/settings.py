@@ -217,5 +217,6 @@ def _limits(env: Mapping[str, str]) -> dict[str, LimitGroup]:
                 ip=rate if scope == "ip" else current.ip,
                 alert=rate if scope == "alert" else current.alert,
                 shared=current.shared,
+                alert_name=current.alert_name,
             )
     return limits

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from chalicelib.kernel.errors import RateLimited, UpstreamUnavailable
-from chalicelib.kernel.limits import STAFF_LOOKUP_BURST, LimitGroup, Rate, counter_key, window_end
+from chalicelib.kernel.limits import LimitGroup, Rate, counter_key, window_end
 from chalicelib.kernel.pii import keyed_hash
 from chalicelib.kernel.roles import Role
 
@@ -104,9 +104,9 @@ class RateLimiter:
             count = self._hit(group, "alert", subject, limits.alert, now, shared=limits.shared)
             if count == limits.alert.count + 1:  # the first request past it: one line per window
                 self.log().warning(
-                    "staff lookup burst",
+                    limits.alert_name.replace("_", " "),
                     extra={
-                        "alert": STAFF_LOOKUP_BURST,
+                        "alert": limits.alert_name,
                         "group": group,
                         "staff": subject,  # a staff account id, not a citizen's data
                         "role": role.value if role else None,

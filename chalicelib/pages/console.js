@@ -1,5 +1,5 @@
 /* The officials' console: review queue, status marks with the second official's approval,
- * appeals, held risk snapshots, venue registration and the audit log.
+ * appeals, held risk snapshots, venue registration, checkpoint posts and the audit log.
  *
  * Only staff roles get in (reviewer, official, admin); each sees the sections of its
  * role, and the API checks the role again on every call. Every action opens a dialog
@@ -30,6 +30,12 @@
     tab_appeals: ["申诉", "Appeals"],
     tab_risk: ["风险地区快照", "Risk snapshots"],
     tab_venues: ["场所登记", "Venues"],
+    tab_posts: ["卡口岗位", "Checkpoint posts"],
+    checkpoint_account: ["卡口账号（登录返回的 user.id）", "Checkpoint account (user.id from its login)"],
+    venue_id: ["场所编号", "Venue id"],
+    assign: ["派驻", "Post"],
+    posts_of: ["查询账号的岗位", "Posts of an account"],
+    end_post: ["结束岗位", "End post"],
     tab_audit: ["审计日志", "Audit log"],
     empty: ["暂无", "Nothing here"],
     approve: ["通过", "Approve"],
@@ -82,7 +88,7 @@
   var session = new Y.Session("console");
   var TABS = {
     reviewer: ["reviews", "appeals"],
-    official: ["marks", "risk", "venues"],
+    official: ["marks", "risk", "venues", "posts"],
     admin: ["audit"],
   };
   var current = null;
@@ -323,6 +329,42 @@
         var venue = await api("POST", "admin/venues", values);
         flash(Y.t("done") + venue.id + " · " + venue.name);
       }));
+    },
+
+    // A checkpoint scans where an official posted it (issue 29): post an account at a
+    // registered venue, list an account's posts, end one.
+    posts: async function (view) {
+      var results = Y.el("div", { id: "posts" });
+      async function list(userId) {
+        var page = await api("GET", "admin/assignments?user_id=" + encodeURIComponent(userId));
+        results.replaceChildren(table([
+          ["id", function (r) { return r.id; }],
+          [Y.t("venue_id"), function (r) { return r.venue_id; }],
+          [Y.t("region_code"), function (r) { return r.region_code; }],
+          ["assigned_at", function (r) { return Y.localTime(new Date(r.assigned_at), true); }],
+        ], page.items || [], function (row) {
+          return [button("end_post", function () {
+            ask(Y.t("end_post") + " " + row.id + " · " + row.venue_id, [], async function () {
+              await api("DELETE", "admin/assignments/" + encodeURIComponent(row.id));
+              await list(row.user_id);
+              return Y.t("end_post") + " " + row.id;
+            });
+          }, "danger")];
+        }));
+      }
+      view.appendChild(form([
+        { name: "user_id", label: "checkpoint_account", required: true },
+        { name: "venue_id", label: "venue_id", required: true },
+      ], "assign", async function (values) {
+        var post = await api("POST", "admin/assignments", values);
+        flash(Y.t("done") + post.id + " · " + post.user_id + " → " + post.venue_id);
+        await list(post.user_id);
+      }));
+      view.appendChild(Y.el("h3", { text: Y.t("posts_of") }));
+      view.appendChild(form([
+        { name: "posted_user", label: "checkpoint_account", required: true },
+      ], "search", async function (values) { await list(values.posted_user); }));
+      view.appendChild(results);
     },
 
     audit: async function (view) {

@@ -33,8 +33,17 @@ class SqsRecolourQueue:
             self._url = str(self._client().get_queue_url(QueueName=self._name)["QueueUrl"])
         return self._url
 
-    def submit(self, person_ids: list[str], *, reason: str) -> dict[str, int]:
-        self._send("person_ids", person_ids, reason)
+    def submit(
+        self,
+        person_ids: list[str],
+        *,
+        reason: str,
+        actor: str | None = None,
+        actor_role: str | None = None,
+    ) -> dict[str, int]:
+        """``actor``: the source the recolour is audited with (a scan's checkpoint)."""
+        source = {"actor": actor, "actor_role": actor_role} if actor and actor_role else {}
+        self._send("person_ids", person_ids, reason, **source)
         return {"queued": len(person_ids)}
 
     def submit_phones(self, phone_hashes: list[str], *, reason: str) -> dict[str, int]:
@@ -61,11 +70,11 @@ class SqsRecolourQueue:
         )
         return {"queued_rescans": len(regions)}
 
-    def _send(self, kind: str, items: list[str], reason: str) -> None:
+    def _send(self, kind: str, items: list[str], reason: str, **source: str) -> None:
         from chalicelib.kernel.errors import UpstreamUnavailable
 
         messages = [
-            {"Id": str(n), "MessageBody": json.dumps({kind: part, "reason": reason})}
+            {"Id": str(n), "MessageBody": json.dumps({kind: part, "reason": reason, **source})}
             for n, part in enumerate(chunks(items))
         ]
         for start in range(0, len(messages), 10):
@@ -88,8 +97,16 @@ class InlineRecolourQueue:
     def __init__(self, process: Callable[[dict[str, Any]], dict[str, int]]) -> None:
         self._process = process
 
-    def submit(self, person_ids: list[str], *, reason: str) -> dict[str, int]:
-        return self._process({"person_ids": person_ids, "reason": reason})
+    def submit(
+        self,
+        person_ids: list[str],
+        *,
+        reason: str,
+        actor: str | None = None,
+        actor_role: str | None = None,
+    ) -> dict[str, int]:
+        source = {"actor": actor, "actor_role": actor_role} if actor and actor_role else {}
+        return self._process({"person_ids": person_ids, "reason": reason, **source})
 
     def submit_phones(self, phone_hashes: list[str], *, reason: str) -> dict[str, int]:
         return self._process({"phone_hashes": phone_hashes, "reason": reason})

@@ -32,6 +32,7 @@ from chalicelib.kernel.divisions import DivisionIndex
 from chalicelib.kernel.errors import Conflict, InvalidInput, NotFound
 from chalicelib.kernel.events import PhoneMoved, Scanned
 from chalicelib.kernel.paging import Page
+from chalicelib.kernel.roles import Role
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.kernel.times import days_after, local_day
 from chalicelib.risk.rules import (
@@ -87,8 +88,16 @@ class Lease(Protocol):
 
 
 class RecolourQueue(Protocol):
-    def submit(self, person_ids: list[str], *, reason: str) -> dict[str, int]:
-        """Hand people to the recolour worker; returns counts (queued / recoloured / failed)."""
+    def submit(
+        self,
+        person_ids: list[str],
+        *,
+        reason: str,
+        actor: str | None = None,
+        actor_role: str | None = None,
+    ) -> dict[str, int]:
+        """Hand people to the recolour worker; returns counts (queued / recoloured / failed).
+        ``actor``/``actor_role``: the source the recolour is audited with (a scan's)."""
         ...
 
     def submit_phones(self, phone_hashes: list[str], *, reason: str) -> dict[str, int]:
@@ -123,13 +132,16 @@ class RiskService:
     divisions: Callable[[], DivisionIndex]
     window_days: int
     clock: Callable[[], datetime]
-    recolour_many: Callable[[list[str], str], dict[str, int]] = lambda ids, reason: {}
+    recolour_many: Callable[..., dict[str, int]] = lambda ids, reason, **source: {}
     scan_cache_seconds: int = 0  # how stale a scan check's risk snapshot may be
     # A recolour message names the feed it follows: a worker whose cached @active pointer
     # holds another id reads it again before colouring anyone (ActivePointer.expect).
     expect_feed: Callable[[str], None] = lambda feed_id: None
     # The active snapshot as a checkpoint's scan sees it (the container's cached pointer).
     active_risk: Callable[[], tuple[str | None, tuple[RiskArea, ...]]] = lambda: (None, ())
+    # Counts one scan-driven recolour of a checkpoint account toward its burst alert
+    # (``checkpoint_recolour_burst``: the limits capability's ``scan_recolour`` group).
+    recoloured_by_checkpoint: Callable[[str], None] = lambda checkpoint: None
     _colouring: dict[str | None, frozenset[str]] = field(default_factory=dict, repr=False)
 
     # -- reactions ---------------------------------------------------------------------
@@ -153,7 +165,13 @@ class RiskService:
                 a.region_code for a in areas if a.level in COLOURING_LEVELS
             )
         if event.region_code in self._colouring[feed_id]:
-            self.queue.submit([event.person_id], reason=f"scan:{event.region_code}")
+            # The recolour is recorded with its source: who scanned, at which venue.
+            self.queue.submit(
+                [event.person_id],
+                reason=f"scan:{event.region_code}:{event.venue_id}",
+                actor=event.actor,
+                actor_role=event.actor_role,
+            )
 
     # -- the recolour worker ----------------------------------------------------------
 
@@ -170,7 +188,16 @@ class RiskService:
         day = str(message.get("day") or "")
         for region in message.get("rescan_regions") or []:
             people.update(self.affected.scanned(str(region), day))
-        return self.recolour_many(sorted(people), reason)
+        actor, actor_role = message.get("actor"), message.get("actor_role")
+        if not (actor and actor_role):
+            return self.recolour_many(sorted(people), reason)
+        counts = self.recolour_many(
+            sorted(people), reason, actor=str(actor), actor_role=str(actor_role)
+        )
+        if actor_role == Role.CHECKPOINT.value:
+            for _ in range(counts.get("changed", 0)):
+                self.recoloured_by_checkpoint(str(actor))
+        return counts
 
     # -- entry points ----------------------------------------------------------------
 

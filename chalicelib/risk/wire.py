@@ -34,9 +34,10 @@ def wire(
     *,
     pointer: ActivePointer,
     audit: Audit,
-    recolour_many: Callable[[list[str], str], dict[str, int]],
+    recolour_many: Callable[..., dict[str, int]],
     active_risk: Callable[[], tuple[str | None, tuple[RiskArea, ...]]],
     affected: Affected,
+    recoloured_by_checkpoint: Callable[[str], None] = lambda checkpoint: None,
 ) -> RiskService:
     from chalicelib.kernel import reference_data
     from chalicelib.kernel.dynamo.lease import DynamoLease
@@ -67,6 +68,7 @@ def wire(
         scan_cache_seconds=settings.risk_cache_seconds,
         expect_feed=pointer.expect,
         active_risk=active_risk,
+        recoloured_by_checkpoint=recoloured_by_checkpoint,
     )
     return risk
 

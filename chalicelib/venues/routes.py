@@ -15,6 +15,7 @@ from chalicelib.itinerary.schemas import CARRIER_MAX_BODY
 from chalicelib.kernel import contract
 from chalicelib.kernel.api import Call, Routes, paging
 from chalicelib.kernel.contract import PAGING
+from chalicelib.kernel.errors import InvalidInput
 from chalicelib.kernel.roles import (
     CITIZEN,
     OFFICIAL,
@@ -23,6 +24,11 @@ from chalicelib.kernel.roles import (
 from chalicelib.people.schemas import PERSON_QUERY
 from chalicelib.venues import schemas as views
 from chalicelib.venues.schemas import (
+    ASSIGNMENT,
+    ASSIGNMENT_ENDED,
+    ASSIGNMENT_REQUEST,
+    ASSIGNMENTS,
+    ASSIGNMENTS_QUERY,
     CHECKIN_ANSWER,
     CHECKIN_ITEM,
     CHECKIN_REQUEST,
@@ -61,6 +67,53 @@ def venue_register(call: Call) -> dict[str, Any]:
 )
 def venue_reissue(call: Call) -> dict[str, Any]:
     return views.venue(call.services.venues.reissue(call.who, call.params["venue_id"]))
+
+
+@routes.route(
+    "/v1/admin/assignments",
+    method="POST",
+    roles=OFFICIAL,
+    tags=("venues",),
+    body=ASSIGNMENT_REQUEST,
+    response=ASSIGNMENT,
+    status=201,
+    errors=(404, 409),
+    summary="Post a checkpoint account at a registered venue ({user_id, venue_id}): its "
+    "scans happen there; {user_id, site_id} (a sampler) arrives with mass testing",
+)
+def assignment_create(call: Call) -> dict[str, Any]:
+    return views.assignment(call.services.assignments.assign(call.who, call.body))
+
+
+@routes.route(
+    "/v1/admin/assignments",
+    roles=OFFICIAL,
+    tags=("venues",),
+    query=ASSIGNMENTS_QUERY,
+    response=ASSIGNMENTS,
+    summary="The venues a checkpoint account is posted at (?user_id= required)",
+)
+def assignment_list(call: Call) -> dict[str, Any]:
+    user_id = call.query.get("user_id")
+    if not user_id:
+        raise InvalidInput("user_id is required: whose posts to list", field="user_id")
+    items = call.services.assignments.of_user(user_id)
+    return {"items": [views.assignment(a) for a in items], "cursor": None}
+
+
+@routes.route(
+    "/v1/admin/assignments/{assignment_id}",
+    method="DELETE",
+    roles=OFFICIAL,
+    tags=("venues",),
+    response=ASSIGNMENT_ENDED,
+    errors=(404,),
+    summary="End a checkpoint account's post: its scans stop happening at that venue",
+)
+def assignment_end(call: Call) -> dict[str, Any]:
+    ended = call.services.assignments.end(call.who, call.params["assignment_id"])
+    return {"id": ended.assignment_id, "user_id": ended.user_id, "venue_id": ended.venue_id,
+            "ended": True}  # fmt: skip
 
 
 def _poster(call: Call, kind: str) -> Response:

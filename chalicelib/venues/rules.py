@@ -259,3 +259,49 @@ class StoredVaccination:
             row.site,
             row.administered_at,
         )
+
+
+# --- checkpoint assignments (issue 29; docs/venues.md) --------------------------------------
+
+ASSIGNMENT_ID_PREFIX = "as_"
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A checkpoint account posted at a registered venue by an official. ``region_code``
+    is the venue's district as registered, copied here so that a scan reads its post and
+    its district in one Query (a venue's district never changes)."""
+
+    assignment_id: str
+    user_id: str
+    venue_id: str
+    region_code: str
+    assigned_by: str
+    assigned_at: datetime
+
+
+def operator_role(user_id: str, roles: Iterable[str]) -> str | None:
+    """The role an operator-minted role token's subject names (``checkpoint:gate-north``,
+    from ``cli issue-token``); such an account has no user record. None otherwise."""
+    prefix, sep, name = user_id.partition(":")
+    return prefix if sep and name and prefix in roles else None
+
+
+def assignment_target(body: dict[str, Any]) -> str:
+    """The venue of ``{user_id, venue_id}``; ``{user_id, site_id}`` (a sampler at a test
+    site) arrives with mass testing (issue 31) and is refused naming ``site_id`` until then."""
+    has_venue, has_site = "venue_id" in body, "site_id" in body
+    if has_venue and has_site:
+        raise InvalidInput("send venue_id or site_id, not both", field="site_id")
+    if has_site:
+        raise InvalidInput(
+            "posting a sampler at a test site arrives with mass testing (issue 31); "
+            "post checkpoint accounts at venues with venue_id",
+            field="site_id",
+            code="sampling_not_available",
+        )
+    if not has_venue:
+        raise InvalidInput(
+            "venue_id is required: the venue to post the account at", field="venue_id"
+        )
+    return str(body["venue_id"])

@@ -20,7 +20,7 @@ from chalicelib.itinerary.schemas import CARRIER_BATCH
 from chalicelib.kernel.contract import BATCH_DUPLICATE, TIME_TEXT, TIMESTAMP, iso, maybe_iso
 from chalicelib.kernel.schema import Schema
 from chalicelib.kernel.times import local_time
-from chalicelib.venues.rules import VENUE_KINDS, Checkin, StoredVaccination, Venue
+from chalicelib.venues.rules import VENUE_KINDS, Assignment, Checkin, StoredVaccination, Venue
 from chalicelib.venues.service import CheckinAnswer
 
 # --- venue codes, check-ins, vaccinations (issue 17; docs/venues.md) -----------------------
@@ -75,6 +75,73 @@ VENUE: Schema = {
                 "pdf": {"type": "string"},
             },
         },
+    },
+}
+
+# --- checkpoint posts (issue 29; docs/venues.md) -------------------------------------------
+
+ACCOUNT_ID: Schema = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 128,
+    "description": "the staff account's id as its login returned it (user.id), or an "
+    "operator role token's subject (checkpoint:<name>)",
+}
+
+ASSIGNMENT_REQUEST: Schema = {
+    "type": "object",
+    "required": ["user_id"],
+    "additionalProperties": False,
+    "properties": {
+        "user_id": ACCOUNT_ID,
+        "venue_id": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 64,
+            "description": "a registered venue's id (POST /v1/admin/venues)",
+        },
+        "site_id": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 64,
+            "description": "a test site, for a sampler: arrives with mass testing (issue 31); "
+            "400 sampling_not_available until then",
+        },
+    },
+}
+
+ASSIGNMENT: Schema = {
+    "type": "object",
+    "required": ["id", "user_id", "venue_id", "region_code", "assigned_by", "assigned_at"],
+    "properties": {
+        "id": {"type": "string", "description": "as_<16 hex>"},
+        "user_id": {"type": "string"},
+        "venue_id": {"type": "string"},
+        "region_code": {"type": "string", "description": "the venue's registered district"},
+        "assigned_by": {"type": "string", "description": "the official who posted it"},
+        "assigned_at": TIMESTAMP,
+    },
+}
+
+ASSIGNMENTS_QUERY: dict[str, Schema] = {"user_id": ACCOUNT_ID}
+
+ASSIGNMENTS: Schema = {
+    "type": "object",
+    "required": ["items", "cursor"],
+    "properties": {
+        "items": {"type": "array", "items": ASSIGNMENT},
+        "cursor": {"type": "null", "description": "always null: an account has few posts"},
+    },
+}
+
+ASSIGNMENT_ENDED: Schema = {
+    "type": "object",
+    "required": ["id", "user_id", "venue_id", "ended"],
+    "properties": {
+        "id": {"type": "string"},
+        "user_id": {"type": "string"},
+        "venue_id": {"type": "string"},
+        "ended": {"type": "boolean", "const": True},
     },
 }
 
@@ -236,6 +303,17 @@ def venue(item: Venue, *, with_token: bool = True) -> dict[str, Any]:
     if with_token:
         view["token"] = item.token
     return view
+
+
+def assignment(item: Assignment) -> dict[str, Any]:
+    return {
+        "id": item.assignment_id,
+        "user_id": item.user_id,
+        "venue_id": item.venue_id,
+        "region_code": item.region_code,
+        "assigned_by": item.assigned_by,
+        "assigned_at": iso(item.assigned_at),
+    }
 
 
 def _checkin_venue(item: Checkin) -> dict[str, Any]:

@@ -265,7 +265,15 @@ class VenueService:
             colour=stored.assessment.colour.value,
         )
         self.checkins.add(checkin, expires=now + CHECKIN_RETENTION)
-        self.publish(Scanned(person_id, venue.details.region_code))
+        self.publish(
+            Scanned(
+                person_id,
+                venue.details.region_code,
+                actor=citizen.subject,
+                actor_role=citizen.role.value,
+                venue_id=venue.venue_id,
+            )
+        )
         return CheckinAnswer(
             checkin=checkin,
             venue=venue,

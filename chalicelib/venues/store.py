@@ -19,7 +19,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -32,6 +32,7 @@ from chalicelib.kernel.errors import Conflict, UpstreamUnavailable
 from chalicelib.kernel.paging import Page
 from chalicelib.kernel.times import local_day
 from chalicelib.venues.rules import (
+    Assignment,
     Checkin,
     Contact,
     StoredVaccination,
@@ -164,6 +165,30 @@ class VaccinationRecord(Model):
     by_id_hash = VaccinationByIdHashIndex()
 
 
+class AssignmentByIdIndex(GlobalSecondaryIndex["AssignmentRecord"]):
+    """Ending an assignment by its id (``DELETE /v1/admin/assignments/{id}``)."""
+
+    Meta = index_meta("by_id", KeysOnlyProjection())
+    assignment_id = UnicodeAttribute(hash_key=True)
+
+
+@table
+class AssignmentRecord(Model):
+    """A checkpoint account posted at a venue (issue 29): one item per (account, venue),
+    so a scan reads the account's posts, with their districts, in one Query."""
+
+    class Meta(TableMeta):
+        table_name = "assignments"
+
+    user_id = UnicodeAttribute(hash_key=True)  # the session subject of the checkpoint
+    venue_id = UnicodeAttribute(range_key=True)
+    assignment_id = UnicodeAttribute()
+    region_code = UnicodeAttribute()  # the venue's registered district
+    assigned_by = UnicodeAttribute()
+    assigned_at = UTCDateTimeAttribute()
+    by_id = AssignmentByIdIndex()
+
+
 BATCH_GET = 100
 CHECKIN_KEYS = frozenset({"person_id", "checkin_key"})
 
@@ -238,6 +263,67 @@ class DynamoVenues:
                     ) from None
                 raise
         return _venue(record)
+
+
+def _assignment(record: AssignmentRecord) -> Assignment:
+    return Assignment(
+        assignment_id=record.assignment_id,
+        user_id=record.user_id,
+        venue_id=record.venue_id,
+        region_code=record.region_code,
+        assigned_by=record.assigned_by,
+        assigned_at=record.assigned_at,
+    )
+
+
+class DynamoAssignments:
+    def add(self, assignment: Assignment) -> None:
+        record = AssignmentRecord(
+            assignment.user_id,
+            assignment.venue_id,
+            assignment_id=assignment.assignment_id,
+            region_code=assignment.region_code,
+            assigned_by=assignment.assigned_by,
+            assigned_at=assignment.assigned_at,
+        )
+        with translate():
+            try:
+                record.save(condition=AssignmentRecord.venue_id.does_not_exist())
+            except PutError as exc:
+                if conditional_failed(exc):
+                    raise Conflict(
+                        "this account is already posted at this venue",
+                        field="venue_id",
+                        code="already_assigned",
+                    ) from None
+                raise
+
+    def for_user(self, user_id: str) -> list[Assignment]:
+        """The account's posts: one Query on the key (every scan reads it)."""
+        with translate():
+            return [_assignment(r) for r in AssignmentRecord.query(user_id)]
+
+    def get(self, assignment_id: str) -> Assignment | None:
+        with translate():
+            for key in AssignmentRecord.by_id.query(assignment_id, limit=1):
+                try:
+                    return _assignment(AssignmentRecord.get(key.user_id, key.venue_id))
+                except DoesNotExist:
+                    return None
+        return None
+
+    def remove(self, assignment: Assignment) -> bool:
+        """Delete it if it is still the same post; False when it was ended meanwhile."""
+        with translate():
+            try:
+                AssignmentRecord(assignment.user_id, assignment.venue_id).delete(
+                    condition=AssignmentRecord.assignment_id == assignment.assignment_id
+                )
+            except DeleteError as exc:
+                if conditional_failed(exc):
+                    return False
+                raise
+        return True
 
 
 def _checkin(record: CheckinRecord) -> Checkin:

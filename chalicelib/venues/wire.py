@@ -7,10 +7,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.kernel.wiring import Kernel
+from chalicelib.venues.assignments import AccountRoles, AssignmentService
 from chalicelib.venues.service import ExposureService, VaccinationService, VenueService
 
 if TYPE_CHECKING:
     from chalicelib.colours.service import ColourService
+    from chalicelib.kernel.audit import Audit
     from chalicelib.people.ports import People, PersonFor
 
 
@@ -65,6 +67,21 @@ def wire(
         person_for=person_for,
     )
     return venues, exposure, vaccinations
+
+
+def wire_assignments(
+    kernel: Kernel, *, audit: Audit, account_roles: AccountRoles
+) -> AssignmentService:
+    """Checkpoint posts: who may scan where (issue 29)."""
+    from chalicelib.venues.store import DynamoAssignments, DynamoVenues
+
+    return AssignmentService(
+        assignments=DynamoAssignments(),
+        venues=DynamoVenues(),
+        account_roles=account_roles,
+        audit=audit,
+        clock=kernel.clock,
+    )
 
 
 def facts(kernel: Kernel) -> Any:

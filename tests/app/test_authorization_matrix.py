@@ -375,6 +375,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/v1/venues/{venue_id}/poster.png"): Row(ANYONE),
     ("GET", "/v1/venues/{venue_id}/poster.svg"): Row(ANYONE),
     ("GET", "/v1/venues/{venue_id}/poster.pdf"): Row(ANYONE),
+    # checkpoint posts (issue 29): only an official posts a checkpoint account at a venue
+    ("POST", "/v1/admin/assignments"): Row(OFFICIAL),
+    ("GET", "/v1/admin/assignments"): Row(OFFICIAL),
+    ("DELETE", "/v1/admin/assignments/{assignment_id}"): Row(OFFICIAL),
     ("POST", "/v1/checkins"): Row(CITIZEN, check_in_as_the_victim),
     ("GET", "/v1/checkins"): Row(CITIZEN, the_victims_checkins),
     ("POST", "/v1/feeds/vaccinations"): Row(frozenset({Role.VACCINATOR})),

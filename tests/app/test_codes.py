@@ -9,6 +9,7 @@ import pytest
 from chalicelib.codes import token as healthcode
 from chalicelib.codes.store import ScanRecord
 from chalicelib.kernel import qr
+from tests.app.checkpoints import posted_gate
 from tests.helpers import assert_error, body, declaration, get, login, make_id_number, post
 
 
@@ -61,17 +62,18 @@ def test_another_persons_code_is_not_reachable(client, citizen):
     assert_error(get(client, "/v1/code?person=p_someone_else", citizen), 404, field="person")
 
 
-def test_a_checkpoint_verifies_a_token_and_sees_no_reasons(client, citizen, checkpoint):
+def test_a_checkpoint_verifies_a_token_and_sees_no_reasons(client, citizen):
+    checkpoint, venue_id = posted_gate(client, "gate-posted")
     token = body(get(client, "/v1/code", citizen))["token"]
 
-    result = _verify(client, checkpoint, token, venue_id="610113-0042")
+    result = _verify(client, checkpoint, token, venue_id=venue_id)
 
     assert result["valid"] is True
     assert result["colour"] == result["token_colour"] == "green"
     assert result["holder"]["name_masked"] == "张*三"
     assert "reasons" not in result and "reason" not in result
     scan = next(iter(ScanRecord.scan()))
-    assert scan.region_code == "610113" and scan.venue_id == "610113-0042"
+    assert scan.region_code == "610113" and scan.venue_id == venue_id
     assert scan.scanned_by and scan.expires > scan.scanned_at + timedelta(days=14)
 
 

@@ -12,6 +12,7 @@ from chalicelib.datamodel import logical_names
 from chalicelib.kernel import retention
 from chalicelib.kernel.dynamo.purge import model_for
 from chalicelib.kernel.dynamo.runtime import RuntimeRecord
+from tests.app.checkpoints import posted_gate
 from tests.app.test_carrier_and_card import row
 from tests.conftest import TEST_ENV
 from tests.helpers import body, declaration, get, login, post
@@ -31,8 +32,8 @@ def epidemic(client):
     assert post(client, "/v1/declarations", declaration(symptoms=["cough"]), citizen).status_code
     post(client, "/v1/me/appeals", {"reason": "过敏"}, citizen)
     token = body(get(client, "/v1/code", citizen))["token"]
-    gate = login(client, "gate", role="checkpoint")
-    post(client, "/v1/verify", {"token": token, "venue_id": "610113-0001"}, gate)
+    gate, venue_id = posted_gate(client, "gate")
+    post(client, "/v1/verify", {"token": token, "venue_id": venue_id}, gate)
     carrier = login(client, "cmcc", role="carrier")
     post(client, "/v1/feeds/carrier", {"batch_id": "b1", "stays": [row()]}, carrier)
     official = login(client, "official-a", role="official")

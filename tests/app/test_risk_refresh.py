@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from tests.app.checkpoints import posted_gate
 from tests.app.risk_feeds import DATA, HIGH_YANTA, _citizen, _colour, snapshot
 from tests.helpers import assert_error, body, get, login, post
 
@@ -213,10 +214,10 @@ def test_a_scan_inside_a_risk_area_recolours_the_person(client, official):
         official,
     )
     assert _colour(client, visitor) == "green"
-    gate = login(client, "gate-yanta", role="checkpoint")
+    gate, venue_id = posted_gate(client, "gate-yanta", official=official)
     token = body(get(client, "/v1/code", visitor))["token"]
 
-    post(client, "/v1/verify", {"token": token, "venue_id": "610113-0007"}, gate)
+    post(client, "/v1/verify", {"token": token, "venue_id": venue_id}, gate)
 
     code = body(get(client, "/v1/code", visitor))
     assert code["colour"] == "red"
@@ -292,9 +293,11 @@ def test_a_scan_check_caches_the_snapshot_and_a_delayed_rescan_catches_up(
 
     monkeypatch.setattr(container.risk.queue, "submit_rescan", record)
     visitor = _citizen(client, "late-visitor", "13811110016", "610103", "616")
-    gate = login(client, "gate-yanta-2", role="checkpoint")
+    # One checkpoint account posted at a gate in each district (a station's two exits).
+    beilin, beilin_gate = posted_gate(client, "gate-beilin", region_code="610103")
+    gate, yanta_gate = posted_gate(client, "gate-yanta-2", official=official)
     token = body(get(client, "/v1/code", visitor))["token"]
-    post(client, "/v1/verify", {"token": token, "venue_id": "610103-0001"}, gate)  # warms it
+    post(client, "/v1/verify", {"token": token, "venue_id": beilin_gate}, beilin)  # warms it
     before = pointer.__dict__.copy()
 
     pushed = post(
@@ -306,7 +309,7 @@ def test_a_scan_check_caches_the_snapshot_and_a_delayed_rescan_catches_up(
     assert body(pushed)["state"] == "active"
     # The push ran in another container: the checkpoint's still holds the pointer it read.
     pointer.__dict__.update(before)
-    post(client, "/v1/verify", {"token": token, "venue_id": "610113-0007"}, gate)
+    post(client, "/v1/verify", {"token": token, "venue_id": yanta_gate}, gate)
 
     assert _colour(client, visitor) == "green"  # judged against the cached, older snapshot
     ((regions, kwargs),) = rescans

@@ -462,6 +462,46 @@ def test_venue_registration_and_a_yellow_holders_id_check_on_the_real_routes(ser
     assert not errors
 
 
+def test_an_official_posts_a_checkpoint_at_a_venue_and_ends_it_in_the_console(server, browser):
+    """Issue 29: the console's posts tab posts a checkpoint account at a registered venue
+    through the real POST /v1/admin/assignments, lists it and ends it (DELETE)."""
+    import requests as http
+
+    official = server.login("b-official-posts", role="official")
+    venue = server.call(
+        "POST",
+        "/v1/admin/venues",
+        official,
+        {"name": "北门岗", "address": "雁塔路3号", "region_code": "610113", "lat": 34.2,
+         "lng": 108.9, "kind": "public"},
+    )  # fmt: skip
+    gate = http.post(
+        f"{server.base}/v1/auth/dev", json={"subject": "b-gate-posted", "role": "checkpoint"},
+        timeout=10,
+    ).json()  # fmt: skip
+    gate_id = gate["user"]["id"]
+    page = browser.new_page()
+    errors = _errors(page)
+    page.goto(server.page_url(official, "console"))
+    page.click("#tab-posts")
+    page.fill("#f-user_id", gate_id)
+    page.fill("#f-venue_id", "610113-9999")  # never registered: the API's 400 is shown
+    page.click("#view form:first-of-type button[type=submit]")
+    page.wait_for_selector("#view form .error:has-text('venue_id')")
+    page.fill("#f-venue_id", venue["id"])
+    page.click("#view form:first-of-type button[type=submit]")
+    page.wait_for_selector(f"#flash:has-text('{venue['id']}')")
+    page.wait_for_selector(f"#posts td:has-text('{venue['id']}')")
+    posted = server.call("GET", f"/v1/admin/assignments?user_id={gate_id}", official)["items"]
+    assert [p["venue_id"] for p in posted] == [venue["id"]]
+
+    page.click("#posts button.danger")
+    page.click("#ask-ok")
+    page.wait_for_selector("#flash:text-matches('结束岗位|End post')")  # the DELETE answered
+    assert server.call("GET", f"/v1/admin/assignments?user_id={gate_id}", official)["items"] == []
+    assert not errors
+
+
 # --- accessibility -----------------------------------------------------------------------
 
 

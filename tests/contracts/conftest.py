@@ -30,10 +30,11 @@ from chalicelib.officials.marks_store import DynamoMarks
 from chalicelib.people.care_store import DynamoCareLinks, DynamoCareRequests
 from chalicelib.people.store import DynamoPeople
 from chalicelib.risk.store import ActivePointer, RiskFacts
-from chalicelib.venues.store import VenueFacts
+from chalicelib.venues.store import DynamoAssignments, VenueFacts
 from tests.conftest import Clock
 from tests.contracts.seeding import DynamoFactsSeeder
 from tests.fakes import (
+    FakeAssignments,
     FakeAudit,
     FakeCareLinks,
     FakeCareRequests,
@@ -85,6 +86,11 @@ def marks(backend: str) -> Any:
 @pytest.fixture
 def audit(backend: str, clock: Clock) -> Any:
     return _pick(backend, lambda: FakeAudit(clock=clock), lambda: DynamoAudit(clock=clock))
+
+
+@pytest.fixture
+def assignments(backend: str) -> Any:
+    return _pick(backend, FakeAssignments, DynamoAssignments)
 
 
 @pytest.fixture

@@ -224,6 +224,12 @@ def _populate(client: Any, clock: Clock) -> World:
     }
     venue = _ok(post(client, "/v1/admin/venues", cafe, official), 201)
     _ok(post(client, "/v1/checkins", {"venue_token": venue["token"]}, owner), 201)
+    # The checkpoint account is posted at the venue (its scans happen there: issue 29).
+    gate_id = _ok(
+        post(client, "/v1/auth/dev", {"subject": "fuzz-checkpoint", "role": "checkpoint"})
+    )
+    posted = {"user_id": gate_id["user"]["id"], "venue_id": venue["id"]}
+    assignment = _ok(post(client, "/v1/admin/assignments", posted, official), 201)
     # A dependant the owner cares for, with a printed code; and an identity dispute.
     grandpa = _ok(
         post(
@@ -262,6 +268,7 @@ def _populate(client: Any, clock: Clock) -> World:
         "feed_id": "fuzz-1",
         "code": "610113",
         "venue_id": str(venue["id"]),
+        "assignment_id": str(assignment["id"]),
         "person_id": str(grandpa["person"]),
         "dispute_id": str(_ok(disputes)["items"][0]["id"]),
         "request_id": str(_ok(requests)["items"][0]["id"]),

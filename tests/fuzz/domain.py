@@ -362,11 +362,11 @@ BODIES: dict[tuple[str, str], Bodies] = {
     ("POST", "/v1/feeds/risk-areas"): lambda w: risk_feed(w.clock.now).map(lambda b: {"body": b}),
     ("POST", "/v1/verify"): lambda w: st.fixed_dictionaries(
         {"token": flipped(w.code_token)},
-        optional={"venue_id": st.sampled_from(["610113-0042", "999999-1", "x"])},
+        optional={"venue_id": st.sampled_from([w.ids["venue_id"], "610113-0042", "999999-1", "x"])},
     ).map(lambda b: {"body": b}),
     ("POST", "/v1/verify/id"): lambda w: st.fixed_dictionaries(
         {"id_number": _rarely(st.sampled_from([w.id_number, DEPENDANT_ID]), id_numbers())},
-        optional={"venue_id": st.sampled_from(["610113-0042", "999999-1", "x"])},
+        optional={"venue_id": st.sampled_from([w.ids["venue_id"], "610113-0042", "999999-1", "x"])},
     ).map(lambda b: {"body": b}),
     ("POST", "/v1/people/{person_id}/printed-code"): lambda w: st.fixed_dictionaries(
         {}, optional={"days": st.integers(-2, 40)}

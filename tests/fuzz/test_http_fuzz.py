@@ -119,6 +119,15 @@ def world(server: stack.Stack) -> World:
     }
     venue = _call(base, "POST", "/v1/admin/venues", tokens[Role.OFFICIAL], cafe)
     _call(base, "POST", "/v1/checkins", owner, {"venue_token": venue["token"]})
+    gate = _call(
+        base,
+        "POST",
+        "/v1/auth/dev",
+        None,
+        {"subject": "http-fuzz-checkpoint", "role": "checkpoint"},
+    )
+    posted = {"user_id": gate["user"]["id"], "venue_id": venue["id"]}
+    assignment = _call(base, "POST", "/v1/admin/assignments", tokens[Role.OFFICIAL], posted)
     grandpa = _call(
         base,
         "POST",
@@ -162,6 +171,7 @@ def world(server: stack.Stack) -> World:
             "feed_id": "2026-11-20T10",  # the demo risk feed
             "code": "610113",
             "venue_id": str(venue["id"]),
+            "assignment_id": str(assignment["id"]),
             "person_id": str(grandpa["person"]),
             "dispute_id": str(disputes["items"][0]["id"]),
             "request_id": str(care["items"][0]["id"]),

@@ -4,6 +4,7 @@ settable clock, with the real rules and the real Ed25519 signer: no moto, no HTT
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -17,6 +18,7 @@ from chalicelib.kernel.signing import CodeSigner, ed25519_verify, load_signer, n
 from chalicelib.people.service import PeopleService
 from tests.conftest import Clock
 from tests.fakes import (
+    FakeAssignments,
     FakeAudit,
     FakeCareLinks,
     FakeCareRequests,
@@ -42,6 +44,7 @@ class Stores:
     marks: FakeMarks = field(default_factory=FakeMarks)
     links: FakeCareLinks = field(default_factory=FakeCareLinks)
     scans: FakeScans = field(default_factory=FakeScans)
+    assignments: FakeAssignments = field(default_factory=FakeAssignments)
 
     def __post_init__(self) -> None:
         self.declarations = FakeDeclarations(clock=self.clock)
@@ -100,14 +103,26 @@ def scanned_in() -> list[tuple[str, str]]:
 
 
 @pytest.fixture
+def scan_events() -> list[Any]:
+    """Every Scanned event CodeService published, with its source (actor, venue)."""
+    return []
+
+
+@pytest.fixture
 def code_service(
     stores: Stores,
     colour_service: ColourService,
     people_service: PeopleService,
     signer: CodeSigner,
     scanned_in: list[tuple[str, str]],
+    scan_events: list[Any],
     clock: Clock,
 ) -> CodeService:
+    def publish(event: Any) -> list[Any]:
+        scan_events.append(event)
+        scanned_in.append((event.person_id, event.region_code))
+        return []
+
     return CodeService(
         colours=stores.colours,
         recolour=colour_service,
@@ -118,6 +133,7 @@ def code_service(
         region=REGION,
         lifetime_minutes=5,
         clock=clock,
-        publish=lambda event: [scanned_in.append((event.person_id, event.region_code))],
+        publish=publish,
         person_for=people_service.person_for,
+        posts=stores.assignments.for_user,
     )

@@ -10,10 +10,11 @@ import pytest
 
 from chalicelib.codes.token import CodeClaims, build, parse
 from chalicelib.colours.model import Colour, RiskArea
-from chalicelib.kernel.errors import NotFound
+from chalicelib.kernel.errors import InvalidInput, NotFound
 from chalicelib.kernel.roles import Role
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.people.rules import CareLink, self_person_id
+from chalicelib.venues.rules import Assignment
 from tests.fakes.builders import declaration, green, person, red, yellow
 from tests.keys import Ed25519Key
 
@@ -122,11 +123,26 @@ def test_a_checkpoint_verifies_a_code_and_sees_the_current_colour(code_service, 
     assert result.latest_test is None  # the positive is the citizen's reason, not shown
 
 
+def post_at(stores, clock, user_id="u_cp", venue_id="610104-0042", region="610104"):
+    """An official posted the checkpoint account at a venue of ``region`` (its record's)."""
+    stores.assignments.add(
+        Assignment(
+            assignment_id=f"as_{venue_id}",
+            user_id=user_id,
+            venue_id=venue_id,
+            region_code=region,
+            assigned_by="u_official",
+            assigned_at=clock(),
+        )
+    )
+
+
 def test_a_verified_scan_is_recorded_and_reaches_the_colour_facts(
-    code_service, colour_service, stores, own, scanned_in, clock
+    code_service, colour_service, stores, own, scanned_in, scan_events, clock
 ):
     stores.facts.store_risk("f1", (RiskArea("610104", "high", clock() - timedelta(days=2)),))
     stores.facts.activate("f1")
+    post_at(stores, clock)
     token = code_service.show(claims(CITIZEN, clock)).token
 
     result = code_service.verify(claims("u_cp", clock, Role.CHECKPOINT), token, "610104-0042")
@@ -141,21 +157,36 @@ def test_a_verified_scan_is_recorded_and_reaches_the_colour_facts(
     )
     assert row.expires == clock() + timedelta(days=15)
     assert scanned_in == [(own.person_id, "610104")]
+    [event] = scan_events
+    assert (event.actor, event.actor_role, event.venue_id) == ("u_cp", "checkpoint", "610104-0042")
     recoloured = colour_service.recolour(
-        own.person_id, actor="system", actor_role="system", reason="scan:610104"
+        own.person_id, actor="u_cp", actor_role="checkpoint", reason="scan:610104:610104-0042"
     )
     assert recoloured.colour is Colour.RED
 
 
-def test_a_scan_without_a_known_district_is_recorded_but_no_fact(
+def test_a_venue_id_the_checkpoint_is_not_posted_at_stores_nothing(
     code_service, stores, own, scanned_in, clock
 ):
     token = code_service.show(claims(CITIZEN, clock)).token
 
-    code_service.verify(claims("u_cp", clock, Role.CHECKPOINT), token, "gate-7")
+    with pytest.raises(InvalidInput) as caught:
+        code_service.verify(claims("u_cp", clock, Role.CHECKPOINT), token, "610104-9999")
+
+    assert (caught.value.field, caught.value.code) == ("venue_id", "venue_not_assigned")
+    assert stores.scans.rows == {}
+    assert scanned_in == []
+
+
+def test_a_scan_by_an_unposted_checkpoint_is_recorded_without_a_venue_and_no_fact(
+    code_service, stores, own, scanned_in, clock
+):
+    token = code_service.show(claims(CITIZEN, clock)).token
+
+    code_service.verify(claims("u_cp", clock, Role.CHECKPOINT), token, None)
 
     [row] = stores.scans.of(own.person_id)
-    assert (row.venue_id, row.region_code) == ("gate-7", None)
+    assert (row.venue_id, row.region_code) == (None, None)
     assert scanned_in == []
     assert stores.facts.scans(own.person_id, since=clock() - timedelta(days=1)) == []
 
@@ -164,7 +195,7 @@ def test_an_expired_code_is_invalid_and_nothing_is_recorded(code_service, stores
     token = code_service.show(claims(CITIZEN, clock)).token
     clock.now += timedelta(minutes=6)
 
-    result = code_service.verify(claims("u_cp", clock, Role.CHECKPOINT), token, "610104-0042")
+    result = code_service.verify(claims("u_cp", clock, Role.CHECKPOINT), token, None)
 
     assert (result.valid, result.reason) == (False, "expired")
     assert stores.scans.rows == {}

@@ -268,9 +268,23 @@ def test_recolour_many_counts_the_people_and_skips_the_unknown(colour_service, s
 
     counts = colour_service.recolour_many(["p_1", "p_2", "p_missing"], reason="feed")
 
-    assert counts == {"recoloured": 2, "skipped": 1, "failed": 0}
+    assert counts == {"recoloured": 2, "changed": 2, "skipped": 1, "failed": 0}
     assert colour_service.current("p_2").assessment.colour is Colour.PENDING
     assert {e.reason for e in stores.audit.events} == {"feed"}
+    assert {(e.actor, e.actor_role) for e in stores.audit.events} == {("system", "system")}
+
+    again = colour_service.recolour_many(["p_1", "p_2"], reason="feed")
+    assert again["changed"] == 0  # nothing moved: no audit event, nothing counted
+
+
+def test_a_scan_driven_recolour_is_audited_with_its_source(colour_service, stores, filed):
+    colour_service.recolour_many(
+        ["p_1"], reason="scan:610113:610113-0a0b0c0d", actor="u_gate", actor_role="checkpoint"
+    )
+
+    [event] = stores.audit.events
+    assert (event.actor, event.actor_role) == ("u_gate", "checkpoint")
+    assert event.reason == "scan:610113:610113-0a0b0c0d"
 
 
 def test_recolour_many_colours_everyone_from_one_risk_snapshot(

@@ -18,6 +18,7 @@ from chalicelib.codes.store import ScanRecord
 from chalicelib.colours.model import Colour
 from chalicelib.federation.store import ConversionRecord
 from chalicelib.kernel.signing import ed25519_verify
+from tests.app.checkpoints import posted_gate
 from tests.app.federation.world import NATIONAL, PARTNER, ROOT, _entries, load, verify
 from tests.federation_helpers import KeyPair, window
 from tests.helpers import assert_error, body, declaration, get, login, post
@@ -25,12 +26,11 @@ from tests.helpers import assert_error, body, declaration, get, login, post
 # --- way (c): partner and national codes at our checkpoints ------------------------------------
 
 
-def test_a_partner_code_verifies_with_its_region_and_its_own_colour(
-    client, trusted, checkpoint, clock
-):
+def test_a_partner_code_verifies_with_its_region_and_its_own_colour(client, trusted, clock):
+    checkpoint, venue_id = posted_gate(client, "gate-partner")
     token = PARTNER.code("440100", issued_at=clock.now, colour=Colour.YELLOW)
 
-    result = verify(client, checkpoint, token, venue_id="610113-0042")
+    result = verify(client, checkpoint, token, venue_id=venue_id)
 
     assert result["valid"] is True
     assert (result["region"], result["issuer"]) == ("440100", "partner")
@@ -38,6 +38,7 @@ def test_a_partner_code_verifies_with_its_region_and_its_own_colour(
     assert result["holder"] is None and result["converted_from"] is None
     [scan] = list(ScanRecord.scan())
     assert scan.person_id.startswith("ext:440100:") and scan.region_code is None
+    assert scan.venue_id == venue_id
 
 
 def test_a_national_code_verifies_as_national(client, trusted, checkpoint, clock):
