@@ -62,7 +62,20 @@ def test_wechat_login_and_phone_binding(server):
 
 
 def test_alipay_login_and_phone_binding_join_the_wechat_account(server):
+    """One person, vouched by both channels for one ID number: the phone joins the two
+    logins. (Without a shared vouch a proven phone moves, never the account: a carrier
+    may have reissued the number; tests/app/test_phone_recycling.py.)"""
+    from tests.helpers import make_id_number
+
+    number = make_id_number("61011319870303123")
     wechat = _post(server.base, "/v1/auth/wechat", {"code": "wx-e2e-li"}).json()
+    vouched = _post(
+        server.base,
+        "/v1/me/real-name",
+        {"name": "李雷", "id_number": number, "code": f"realname-{number}"},
+        wechat["token"],
+    )
+    assert vouched.json()["vouched"] is True, vouched.text
     assert (
         _post(
             server.base,
@@ -72,7 +85,7 @@ def test_alipay_login_and_phone_binding_join_the_wechat_account(server):
         ).status_code
         == 200
     )
-    login = _post(server.base, "/v1/auth/alipay", {"auth_code": "ali-e2e-li"})
+    login = _post(server.base, "/v1/auth/alipay", {"auth_code": f"ali-id-{number}"})
     assert login.status_code == 200, login.text
     alipay = login.json()
     assert alipay["user"]["id"] != wechat["user"]["id"]  # not yet: no phone proven
@@ -90,7 +103,7 @@ def test_alipay_login_and_phone_binding_join_the_wechat_account(server):
 
     assert bound.status_code == 200, bound.text
     assert bound.json()["id"] == wechat["user"]["id"]
-    again = _post(server.base, "/v1/auth/alipay", {"auth_code": "ali-e2e-li"}).json()
+    again = _post(server.base, "/v1/auth/alipay", {"auth_code": f"ali-id-{number}"}).json()
     assert again["user"]["id"] == wechat["user"]["id"]
     assert _me(server.base, again["token"])["channels"] == ["wechat", "alipay"]
 

@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from chalicelib.kernel.roles import Role
+from chalicelib.people.rules import care_link_id
 from tests.conftest import TEST_ENV, Clock, _empty_tables
 from tests.federation_helpers import KeyPair, trust_list, window
 from tests.helpers import body, declaration, login, make_id_number, post
@@ -256,6 +257,10 @@ def _populate(client: Any, clock: Clock) -> World:
     assert asked.status_code == 409, asked.body
     requests = client.http.get("/v1/me/care-requests", headers={"Authorization": f"Bearer {owner}"})
     code = _ok(client.http.get("/v1/code", headers={"Authorization": f"Bearer {owner}"}))
+    # The id a link from the asker to the owner's person would have (GET /v1/me/carers).
+    asker = _ok(client.http.get("/v1/me", headers={"Authorization": f"Bearer {other}"}))
+    owners = _ok(client.http.get("/v1/people", headers={"Authorization": f"Bearer {owner}"}))
+    link_id = care_link_id(str(owners["items"][0]["id"]), str(asker["id"]))
     day = (clock.now + timedelta(hours=8)).date().isoformat()
     audit = client.http.get(
         f"/v1/admin/audit?day={day}", headers={"Authorization": f"Bearer {tokens[Role.ADMIN]}"}
@@ -272,6 +277,7 @@ def _populate(client: Any, clock: Clock) -> World:
         "person_id": str(grandpa["person"]),
         "dispute_id": str(_ok(disputes)["items"][0]["id"]),
         "request_id": str(_ok(requests)["items"][0]["id"]),
+        "link_id": link_id,
         "name": "scanner.js",  # a page's file (GET /v1/pages/{name})
     }
     return World(

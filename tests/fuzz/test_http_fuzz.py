@@ -34,6 +34,7 @@ from schemathesis import GenerationMode
 
 from app import api
 from chalicelib.kernel.roles import Role
+from chalicelib.people.rules import care_link_id
 from tests.conftest import Clock
 from tests.e2e import stack
 from tests.fuzz.conftest import KEYS, OWNER_ID, OWNER_PHONE, World
@@ -160,6 +161,10 @@ def world(server: stack.Stack) -> World:
     assert asked.status_code == 409, asked.text  # consent_required
     care = _call(base, "GET", "/v1/me/care-requests", owner)
     code = _call(base, "GET", "/v1/code", owner)
+    # The id a link from the asker to the owner's person would have (GET /v1/me/carers).
+    asker = _call(base, "GET", "/v1/me", other)
+    owners = _call(base, "GET", "/v1/people", owner)
+    link_id = care_link_id(str(owners["items"][0]["id"]), str(asker["id"]))
     return World(
         client=None,
         clock=Clock(now),
@@ -175,6 +180,7 @@ def world(server: stack.Stack) -> World:
             "person_id": str(grandpa["person"]),
             "dispute_id": str(disputes["items"][0]["id"]),
             "request_id": str(care["items"][0]["id"]),
+            "link_id": link_id,
             "name": "scanner.js",  # a page's file (GET /v1/pages/{name})
         },
         code_token=str(code["token"]),
