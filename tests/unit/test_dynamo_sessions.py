@@ -8,15 +8,26 @@ import pytest
 
 from chalicelib.datamodel import all_models
 from chalicelib.identity.store import UserRecord
+from chalicelib.kernel.dynamo import sessions
 from chalicelib.kernel.dynamo.sessions import share_sessions, thread_session
+
+
+def _forget_connections() -> None:
+    sessions._local.__dict__.pop("session", None)
+    for model in all_models():
+        model._connection = None
 
 
 @pytest.fixture(autouse=True)
 def _fresh_connections():
-    """Connections an earlier test in this worker made keep their own sessions."""
+    """Connections an earlier test in this worker made keep their own sessions; and the
+    sessions these tests make are forgotten after them. A botocore session made before
+    moto starts never routes to moto (its handlers are fixed when the session is made),
+    so a later test in this worker that ran under moto would reach for the real AWS."""
     share_sessions()  # what bind() does first
-    for model in all_models():
-        model._connection = None
+    _forget_connections()
+    yield
+    _forget_connections()
 
 
 def _session(model):
