@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.app.checkpoints import CAFE, register_venue
 from tests.helpers import assert_error, body, declaration, get, login, make_id_number, post
 
 CHILD = {"name": "王小明", "id_number": make_id_number("61011320160101123")}
@@ -43,6 +44,20 @@ def lab_result(client, id_number: str, sample: str = "S-1", result: str = "negat
     }
     sent = post(client, "/v1/feeds/tests", {"batch_id": f"b-{sample}", "results": [row]}, lab)
     assert sent.status_code == 200, sent.body
+
+
+def _son_accepted_by_mum(client) -> tuple[str, str, str]:
+    """A mother with her own account accepts her son as a carer: (mum, son, her person)."""
+    mum = login(client, "mum2", phone="13700001111")
+    mum_id = make_id_number("11010119550505123")
+    assert declare(client, mum, name="刘秀英", id_number=mum_id, phone="13700001111")
+    son = login(client, "son", phone="13800002222")
+    assert declare(client, son).status_code == 201
+    asked = declare(client, son, name="刘秀英", id_number=mum_id, dependant={"relation": "parent"})
+    assert_error(asked, 409, code="consent_required")
+    (request,) = body(get(client, "/v1/me/care-requests", mum))["items"]
+    post(client, f"/v1/me/care-requests/{request['id']}", {"decision": "accept"}, mum)
+    return mum, son, people(client, mum)[0]["id"]
 
 
 @pytest.fixture
@@ -161,22 +176,7 @@ def test_a_filer_cannot_check_in_or_declare_for_an_adult_who_took_their_person(
 ):
     adult = dev_login(client, "lisi", phone=ADULT["phone"], vouched_id_number=ADULT["id_number"])
     assert declare(client, adult, **ADULT).status_code == 201
-    official = login(client, "official-a", role="official")
-    venue = body(
-        post(
-            client,
-            "/v1/admin/venues",
-            {
-                "name": "大雁塔",
-                "region_code": "610113",
-                "address": "雁塔路1号",
-                "lat": 34.22,
-                "lng": 108.96,
-                "kind": "restaurant",
-            },
-            official,
-        )
-    )
+    venue = register_venue(client, login(client, "official-a", role="official"), CAFE)
 
     checked = post(
         client, "/v1/checkins", {"venue_token": venue["token"], "person": filed_adult}, filer
@@ -191,16 +191,7 @@ def test_a_filer_cannot_check_in_or_declare_for_an_adult_who_took_their_person(
 
 
 def test_a_person_sees_and_ends_the_links_they_agreed_to(client):
-    mum = login(client, "mum2", phone="13700001111")
-    mum_id = make_id_number("11010119550505123")
-    assert declare(client, mum, name="刘秀英", id_number=mum_id, phone="13700001111")
-    son = login(client, "son", phone="13800002222")
-    assert declare(client, son).status_code == 201
-    asked = declare(client, son, name="刘秀英", id_number=mum_id, dependant={"relation": "parent"})
-    assert_error(asked, 409, code="consent_required")
-    (request,) = body(get(client, "/v1/me/care-requests", mum))["items"]
-    post(client, f"/v1/me/care-requests/{request['id']}", {"decision": "accept"}, mum)
-    mums_person = people(client, mum)[0]["id"]
+    mum, son, mums_person = _son_accepted_by_mum(client)
 
     (carer,) = body(get(client, "/v1/me/carers", mum))["items"]
     assert carer["relation"] == "parent" and carer["basis"] == "consent"
@@ -300,31 +291,8 @@ def test_the_loser_of_a_dispute_reads_nothing_of_the_person(client, squatter):
 
 
 def test_a_person_sees_check_ins_a_carer_made_for_them(client):
-    mum = login(client, "mum3", phone="13700001111")
-    mum_id = make_id_number("11010119550505123")
-    assert declare(client, mum, name="刘秀英", id_number=mum_id, phone="13700001111")
-    son = login(client, "son3", phone="13800002222")
-    assert declare(client, son).status_code == 201
-    declare(client, son, name="刘秀英", id_number=mum_id, dependant={"relation": "parent"})
-    (request,) = body(get(client, "/v1/me/care-requests", mum))["items"]
-    post(client, f"/v1/me/care-requests/{request['id']}", {"decision": "accept"}, mum)
-    mums_person = people(client, mum)[0]["id"]
-    official = login(client, "official-a", role="official")
-    venue = body(
-        post(
-            client,
-            "/v1/admin/venues",
-            {
-                "name": "大雁塔",
-                "region_code": "610113",
-                "address": "雁塔路1号",
-                "lat": 34.22,
-                "lng": 108.96,
-                "kind": "restaurant",
-            },
-            official,
-        )
-    )
+    mum, son, mums_person = _son_accepted_by_mum(client)
+    venue = register_venue(client, login(client, "official-a", role="official"), CAFE)
 
     checked = post(
         client, "/v1/checkins", {"venue_token": venue["token"], "person": mums_person}, son

@@ -45,7 +45,7 @@ from hypothesis.stateful import (
 )
 
 from chalicelib.people.rules import care_request_id
-from tests.app.checkpoints import assign, dev_user
+from tests.app.checkpoints import CAFE, assign, dev_user, register_venue
 from tests.helpers import body, declaration, get, login, make_id_number, post
 
 IDS = {
@@ -153,24 +153,12 @@ class PeopleMachine(RuleBasedStateMachine):
         sent = post(self.client, "/v1/feeds/tests", {"batch_id": "sm", "results": results}, lab)
         assert sent.status_code == 200, sent.body
         official = login(self.client, "sm-official", role="official")
-        venue = post(
-            self.client,
-            "/v1/admin/venues",
-            {
-                "name": "大雁塔",
-                "region_code": "610113",
-                "address": "雁塔路1号",
-                "lat": 34.22,
-                "lng": 108.96,
-                "kind": "restaurant",
-            },
-            official,
-        )
-        self.venue_token = body(venue)["token"]
+        venue = register_venue(self.client, official, CAFE)
+        self.venue_token = venue["token"]
         # The checkpoint is posted at the venue, in a district with a high-risk area: a
         # scan there is a fact that turns the person red, with the checkpoint as source.
         self.tokens["checkpoint"], gate = dev_user(self.client, "sm-checkpoint", role="checkpoint")
-        assign(self.client, official, gate, body(venue)["id"])
+        assign(self.client, official, gate, venue["id"])
         snapshot = {
             "feed_id": "sm-1",
             "published_at": "2026-11-20T09:00:00+08:00",
