@@ -111,6 +111,45 @@ class DivisionIndex:
             return f"{division.province}{division.name}"
         return f"{city.name}{division.name}"
 
+    def level(self, division: Division) -> str:
+        """``province``, ``city`` or ``county`` (any county-level division)."""
+        if division.is_province:
+            return "province"
+        return "city" if division.is_city else "county"
+
+    def children(self, parent: str | None) -> list[Division]:
+        """The divisions in force one level below ``parent`` (None: the provinces), by
+        code: a province's cities, and the county-level divisions no city stands above
+        (a province's directly administered cities); a city's counties; none below a
+        county. What a region picker walks, 省 → 市 → 区县."""
+        if parent is None:
+            return sorted((d for d in self if d.is_province), key=lambda d: d.code)
+        division = self._divisions.get(parent)
+        if division is None or not (division.is_province or division.is_city):
+            return []
+        if division.is_province:
+            inside = (
+                d
+                for d in self
+                if d.code[:2] == parent[:2]
+                and not d.is_province
+                and (d.is_city or d.code[:4] + "00" not in self._divisions)
+            )
+        else:
+            inside = (
+                d  # a city's ``xx01 市辖区`` line is a placeholder, not a place
+                for d in self
+                if d.code[:4] == parent[:4] and not d.is_city and d.name not in _MUNICIPAL
+            )
+        return sorted(inside, key=lambda d: d.code)
+
+    def picker_name(self, division: Division) -> str:
+        """The name a picker shows at the division's own level: 北京市's ``市辖区`` reads
+        as 北京市, a county as its own name (雁塔区)."""
+        if division.name in ("市辖区", "县", "市"):
+            return division.province
+        return division.name
+
     def resolve(self, province: str, city: str, county: str) -> str | None:
         """Names → the code in force, or None (see :meth:`locate`)."""
         placement = self.locate(province, city, county)

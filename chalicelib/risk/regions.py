@@ -81,6 +81,33 @@ class RegionService:
             "policy_updated_at": restamp((policy or {}).get("at")),
         }
 
+    def children(self, parent: str | None) -> dict[str, Any]:
+        """One level of the division tree for a region picker: the provinces, a
+        province's cities, a city's counties (none below a county)."""
+        index = self.divisions()
+        above = None
+        if parent is not None:
+            division = index.get(parent)
+            if division is None:
+                raise NotFound("no division with this code in force", code="region_not_found")
+            above = {
+                "code": parent,
+                "name": index.display_name(parent) or division.name,
+                "level": index.level(division),
+            }
+        return {
+            "parent": above,
+            "items": [
+                {
+                    "code": d.code,
+                    "name": index.picker_name(d),
+                    "level": index.level(d),
+                    "has_children": bool(index.children(d.code)),
+                }
+                for d in index.children(parent)
+            ],
+        }
+
     def set_policy(self, official: SessionClaims, code: str, text: str) -> dict[str, Any]:
         if self.divisions().get(code) is None:
             raise NotFound("no division with this code in force", code="region_not_found")

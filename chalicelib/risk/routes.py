@@ -91,6 +91,46 @@ def _region_view(region: dict[str, Any]) -> dict[str, Any]:
     return {**region, "risk_areas": areas}
 
 
+DIVISION: dict[str, Any] = {
+    "type": "object",
+    "required": ["code", "name", "level"],
+    "properties": {
+        "code": {"type": "string"},
+        "name": {"type": "string"},
+        "level": {"type": "string", "enum": ["province", "city", "county"]},
+        "has_children": {"type": "boolean"},
+    },
+}
+DIVISIONS: dict[str, Any] = {
+    "type": "object",
+    "required": ["parent", "items"],
+    "properties": {
+        "parent": {"oneOf": [DIVISION, {"type": "null"}]},
+        "items": {"type": "array", "items": DIVISION},
+    },
+}
+
+
+@routes.route(
+    "/v1/regions",
+    cache=REGION_MAX_AGE,
+    tags=("city",),
+    query={
+        "parent": {
+            "type": "string",
+            "pattern": "^[0-9]{6}$",
+            "description": "a province or city code; absent: the provinces",
+        }
+    },
+    response=DIVISIONS,
+    errors=(404,),
+    summary="The division tree one level at a time, for region pickers: the provinces, "
+    "a province's cities, a city's counties",
+)
+def regions(call: Call) -> dict[str, Any]:
+    return call.services.regions.children(call.query.get("parent"))
+
+
 @routes.route(
     "/v1/regions/{code}",
     cache=REGION_MAX_AGE,

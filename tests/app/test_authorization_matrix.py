@@ -362,6 +362,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/v1/feeds/risk-areas/{feed_id}/confirm"): Row(OFFICIAL),
     ("GET", "/v1/admin/risk-feeds"): Row(OFFICIAL),
     ("GET", "/v1/regions/{code}"): Row(ANYONE),
+    ("GET", "/v1/regions"): Row(ANYONE),
     ("PUT", "/v1/admin/regions/{code}/policy"): Row(OFFICIAL),
     # mutual recognition (docs/federation.md)
     ("GET", "/v1/trust-list"): Row(ANYONE),

@@ -23,12 +23,14 @@ CACHED = {
     "/v1/keys": 300,
     "/v1/trust-list": 300,
     "/v1/regions/{code}": 60,
+    "/v1/regions": 60,
     "/v1/test-sites": 600,
 }
 SAMPLES = {
     "/v1/keys": "/v1/keys",
     "/v1/trust-list": "/v1/trust-list",
     "/v1/regions/{code}": "/v1/regions/610113",
+    "/v1/regions": "/v1/regions?parent=610100",
     "/v1/test-sites": "/v1/test-sites?lat=34.2&lng=108.9",
 }
 

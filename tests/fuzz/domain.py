@@ -374,6 +374,9 @@ BODIES: dict[tuple[str, str], Bodies] = {
     ("GET", "/v1/regions/{code}"): lambda w: division_codes.map(
         lambda c: {"path_parameters": {"code": c}}
     ),
+    ("GET", "/v1/regions"): lambda w: st.one_of(
+        st.just({}), division_codes.map(lambda c: {"query": {"parent": c}})
+    ),
     ("PUT", "/v1/admin/regions/{code}/policy"): lambda w: st.tuples(
         division_codes, unicode_text
     ).map(lambda p: {"path_parameters": {"code": p[0]}, "body": {"text": p[1]}}),
