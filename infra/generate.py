@@ -340,6 +340,7 @@ CACHED_ROUTES: dict[str, tuple[int, tuple[str, ...], tuple[str, ...]]] = {
     "/v1/keys": (300, (), ()),
     "/v1/trust-list": (300, (), ()),
     "/v1/regions/{code}": (60, ("code",), ()),
+    "/v1/regions": (60, (), ("parent",)),
     "/v1/test-sites": (600, (), ("lat", "lng", "limit", "radius_km")),
 }
 

@@ -153,6 +153,7 @@ class Reason:
     until: datetime | None  # None: until a person (official, reviewer) or an event acts
     since: datetime | None = None
     action: RequiredAction | None = None  # the pop-up, while it is not done
+    ends: str = "official"  # how it ends when ``until`` is None (table.ENDS)
 
 
 @dataclass(frozen=True)

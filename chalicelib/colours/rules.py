@@ -34,7 +34,21 @@ from chalicelib.colours.model import (
     VaccinationSummary,
 )
 from chalicelib.colours.table import ACTIONS, MARK_GROUNDS, RULES, Policy
+from chalicelib.kernel import reference_data
 from chalicelib.kernel.times import days_after, local_day, local_midnight
+
+
+def place_names(place: str) -> tuple[str, str]:
+    """How a reason names a place, in Chinese and English: a division code by its name in
+    force (``610113`` → 西安市雁塔区; English adds the code, there being no English
+    names in the table), a country or region by its names (``JP`` → 日本, Japan);
+    anything else (a venue's name) as it is."""
+    if len(place) == 6 and place.isdigit():
+        name = reference_data.divisions().display_name(place)
+        return (name, f"{name} {place}") if name else (place, place)
+    if len(place) == 2 and place.isalpha() and reference_data.is_country(place):
+        return reference_data.country_names(place)
+    return place, place
 
 
 def _reason(
@@ -48,8 +62,10 @@ def _reason(
     detail: str = "",
 ) -> Reason:
     rule = RULES[key]
-    params = {"place": place, "date": on.isoformat() if on else "", "detail": detail}
-    text_zh, text_en = rule.text_zh.format(**params), rule.text_en.format(**params)
+    place_zh, place_en = place_names(place)
+    params = {"date": on.isoformat() if on else "", "detail": detail}
+    text_zh = rule.text_zh.format(place=place_zh, **params)
+    text_en = rule.text_en.format(place=place_en, **params)
     if grounds in MARK_GROUNDS:  # an official mark is shown with its epidemic reason
         zh, en = MARK_GROUNDS[grounds]
         text_zh, text_en = f"{text_zh}；依据：{zh}", f"{text_en}; grounds: {en}"
@@ -65,6 +81,7 @@ def _reason(
         until=until,
         since=since,
         action=action,
+        ends=rule.ends,
     )
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.colours.model import Reason, RequiredAction, VaccinationSummary
 from chalicelib.colours.rules import pending_action
+from chalicelib.colours.table import ENDS
 from chalicelib.kernel.contract import TIME_PATTERN, TIMESTAMP, iso, maybe_iso
 from chalicelib.kernel.schema import Schema
 
@@ -51,7 +52,13 @@ REASON: Schema = {
             "type": ["string", "null"],
             "format": "date-time",
             "pattern": TIME_PATTERN,
-            "description": "when this reason stops applying; null: until a person acts",
+            "description": "when this reason stops applying; null: see `ends`",
+        },
+        "ends": {
+            "type": "string",
+            "enum": list(ENDS),
+            "description": "how it ends: `date` (at `until`), or with no date: `area_lifted`, "
+            "`negative_test`, `review`, `declaration`, `official`, `vaccination`",
         },
     },
 }
@@ -81,6 +88,7 @@ def reason(item: Reason) -> dict[str, Any]:
         "text": item.text_zh,
         "text_en": item.text_en,
         "until": maybe_iso(item.until),
+        "ends": "date" if item.until is not None else item.ends,
         "required_action": required_action(item.action),
     }
 

@@ -31,7 +31,7 @@ from chalicelib.colours.model import (
     TestResult,
     VaccinationSummary,
 )
-from chalicelib.colours.table import ACTIONS
+from chalicelib.colours.table import ACTIONS, ended_by
 from chalicelib.kernel.dynamo.common import StaleWrite, iso_text, parse_time_text
 from chalicelib.kernel.dynamo.errors import conditional_failed, translate
 from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
@@ -94,6 +94,7 @@ def reasons_to_json(reasons: Iterable[Reason]) -> list[dict[str, Any]]:
             "until": iso_text(r.until),
             "since": iso_text(r.since),
             "action": r.action.code if r.action else None,
+            "ends": r.ends,
         }
         for r in reasons
     ]
@@ -109,6 +110,7 @@ def reasons_from_json(items: Any) -> tuple[Reason, ...]:
             until=parse_time_text(i.get("until")),
             since=parse_time_text(i.get("since")),
             action=_action(i.get("action")),
+            ends=i.get("ends") or ended_by(i["code"]),
         )
         for i in items or ()
     )

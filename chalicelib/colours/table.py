@@ -30,6 +30,17 @@ ACTIONS: dict[str, tuple[str, str]] = {
     ),
 }
 DONE_BY = ("negative_test", "declaration", "")
+# How a reason with no end date ends (the wire's ``ends`` when ``until`` is null; a dated
+# reason's is ``date``): what the citizen can expect instead of a date.
+ENDS = (
+    "date",  # at ``until``
+    "area_lifted",  # when the risk area is lifted
+    "negative_test",  # with a negative test sampled after the reason began
+    "review",  # when a reviewer decides
+    "declaration",  # with a new declaration
+    "official",  # when health officials clear it
+    "vaccination",  # with the doses the policy asks for
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,7 @@ class Rule:
     variant: str = ""
     action: str = ""  # a key of ACTIONS: the pop-up this reason shows
     done_by: str = ""  # one of DONE_BY: what completes the action
+    ends: str = "official"  # one of ENDS: how the reason ends when it has no date
 
     @property
     def key(self) -> str:
@@ -65,6 +77,7 @@ RULES: dict[str, Rule] = {
             Colour.RED,
             "经卫生健康部门判定为密切接触者（接触日期 {date}）",
             "Marked by health officials as a close contact (contact on {date})",
+            ends="negative_test",
         ),
         Rule(
             "status_secondary_contact",
@@ -77,6 +90,7 @@ RULES: dict[str, Rule] = {
             Colour.RED,
             "申报与确诊病例有接触，待审核",
             "Declared contact with a confirmed case; awaiting review",
+            ends="review",
         ),
         Rule(
             "declared_symptoms",
@@ -86,6 +100,7 @@ RULES: dict[str, Rule] = {
             "declaration clears this",
             action="take_test_within_24h",
             done_by="negative_test",
+            ends="negative_test",
         ),
         Rule(
             "abroad_14d",
@@ -107,6 +122,7 @@ RULES: dict[str, Rule] = {
             Colour.RED,
             "14天内到访或居住在高风险区（{place}）",
             "Visited or lives in a high-risk area ({place}) in the last 14 days",
+            ends="area_lifted",
         ),
         Rule(
             "high_risk_area_stay",
@@ -116,6 +132,7 @@ RULES: dict[str, Rule] = {
             variant="city",
             action="report_itinerary",
             done_by="declaration",
+            ends="area_lifted",
         ),
         Rule(
             "medium_risk_area_stay",
@@ -125,6 +142,7 @@ RULES: dict[str, Rule] = {
             "in the last 7 days",
             action="report_itinerary",
             done_by="declaration",
+            ends="area_lifted",
         ),
         Rule(
             "positive_test",
@@ -134,13 +152,18 @@ RULES: dict[str, Rule] = {
             action="call_hotline",
         ),
         Rule(
-            "pending_review", Colour.PENDING, "申报正在审核中", "Your declaration is being reviewed"
+            "pending_review",
+            Colour.PENDING,
+            "申报正在审核中",
+            "Your declaration is being reviewed",
+            ends="review",
         ),
         Rule(
             "partner_region_status",
             Colour.RED,
             "互认地区（{place}）通报为红码{detail}",
             "Partner region {place} reports a red code{detail}",
+            ends="official",
         ),
         Rule(
             "partner_region_status",
@@ -157,19 +180,28 @@ RULES: dict[str, Rule] = {
             "test sampled after the visit clears this",
             action="take_test_within_24h",
             done_by="negative_test",
+            ends="negative_test",
         ),
         Rule(
             "vaccination_incomplete",
             Colour.YELLOW,
             "新冠疫苗接种剂次不足（已接种 {detail} 剂）",
             "Fewer COVID-19 vaccine doses than the policy requires ({detail} given)",
+            ends="vaccination",
         ),
-        Rule("no_declaration", Colour.PENDING, "尚未完成健康申报", "No health declaration yet"),
+        Rule(
+            "no_declaration",
+            Colour.PENDING,
+            "尚未完成健康申报",
+            "No health declaration yet",
+            ends="declaration",
+        ),
         Rule(
             "declaration_rejected",
             Colour.PENDING,
             "健康申报未通过审核，请重新申报",
             "Your declaration was not approved; please declare again",
+            ends="declaration",
         ),
     )
 }
@@ -207,3 +239,12 @@ class Policy:
     # Vaccination changes no colour unless this is above 0: fewer doses than this is
     # yellow (``vaccination_incomplete``). Off by default.
     vaccination_required_doses: int = 0
+
+
+def ended_by(code: str) -> str:
+    """How a reason of ``code`` ends when it has no date (a colour stored before reasons
+    recorded it): its rule's, the first variant's."""
+    for rule in RULES.values():
+        if rule.code == code:
+            return rule.ends
+    return "official"

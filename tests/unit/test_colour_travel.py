@@ -110,7 +110,8 @@ def test_abroad_stays(stays, as_of, expected):
 
 def test_abroad_text_names_the_region():
     r = only(assess(facts(stays=(abroad("HK"),)), POLICY, AS_OF), "abroad_14d")
-    assert "HK" in r.text_en and "HK" in r.text_zh
+    assert "香港" in r.text_zh and "Hong Kong" in r.text_en
+    assert "HK" not in r.text_zh
 
 
 @pytest.mark.parametrize(
