@@ -29,7 +29,14 @@
       "* the city has a medium- or high-risk area now. The card reminds; it gives no colour."],
     action_title: ["请尽快处理", "Action needed"],
     action_ok: ["我知道了", "Got it"],
-    until_person: ["需工作人员解除", "until an official clears it"],
+    until_open: ["结束时间视情况而定", "no set end"],
+    // a dateless reason says what ends it (`ends`, docs/colour-rules.md)
+    ends_area_lifted: ["风险区解除后结束", "ends when the area is lifted"],
+    ends_negative_test: ["核酸检测阴性后结束", "ends with a negative test"],
+    ends_review: ["审核后结束", "ends when it is reviewed"],
+    ends_declaration: ["重新申报后结束", "ends with a new declaration"],
+    ends_vaccination: ["疫苗接种达标后结束", "ends when the doses are on record"],
+    ends_official: ["需工作人员解除", "until health officials clear it"],
     until: ["至", "until"],
     green_when: ["最早可能变化时间：", "The colour can change at the earliest at "],
     left: ["剩余", "Refreshes within"],
@@ -38,6 +45,30 @@
     offline: ["网络不可用：显示已保存的码，保存于 ", "Offline: showing the code saved at "],
     signed_out: ["登录已过期：显示已保存的码", "Signed out: showing the saved code"],
     no_code: ["尚未申报，暂无健康码", "No declaration yet: no code"],
+    no_code_title: ["还没有健康码，请先申报", "No health code yet: declare first"],
+    no_code_text: ["如实填写健康申报后即可生成健康码；需要人工审核的申报，审核期间显示为审核中。",
+      "Fill in the health declaration truthfully and your code appears at once; a declaration that needs a reviewer shows as pending until it is reviewed."],
+    declare_open: ["去申报", "Declare now"],
+    declare_again: ["更新健康申报", "Update my declaration"],
+    declare_title: ["健康申报", "Health declaration"],
+    d_name: ["姓名（与身份证一致）", "Name (as on the ID card)"],
+    d_id_number: ["身份证号", "ID card number"],
+    d_phone: ["手机号", "Mobile number"],
+    d_region: ["现居住地（省/市/区县）", "Where you live (province / city / county)"],
+    d_address: ["详细地址", "Address"],
+    d_symptoms: ["14天内是否有以下症状（可多选，无则不选）",
+      "Symptoms in the last 14 days (tick any; none if you had none)"],
+    d_contact: ["14天内是否接触过确诊病例", "Contact with a confirmed case in the last 14 days"],
+    d_abroad: ["14天内是否有境外旅居史（含港澳台）",
+      "Outside the mainland in the last 14 days (Hong Kong, Macao and Taiwan count)"],
+    d_promise: ["本人承诺以上信息真实准确，如有隐瞒将承担相应责任。",
+      "I confirm that the above is true and complete."],
+    d_submit: ["提交申报", "Submit"],
+    d_done: ["申报已提交", "Declaration submitted"],
+    cancel: ["取消", "Cancel"],
+    yes: ["是", "Yes"],
+    no: ["否", "No"],
+    none: ["无", "None"],
     test: ["核酸", "Test"],
     negative: ["阴性", "negative"],
     positive: ["阳性", "positive"],
@@ -54,6 +85,10 @@
   var shown = null; // the answer on screen: {code, itinerary, latest_test, vaccination, saved_at}
   var timer = null;
   var dismissedAction = null;
+  var noCode = false; // the last answer was 404 no_code: the empty state, no polling
+  var lastStatus = null; // {key, at, kind}: re-worded when the language changes
+  var SYMPTOMS = ["fever", "cough", "sore_throat", "fatigue", "loss_of_taste_or_smell",
+    "shortness_of_breath", "diarrhoea"]; // chalicelib/declarations/rules.py
 
   function cacheKey() { return "yima.citizen.last." + person; }
 
@@ -82,6 +117,11 @@
     return Y.lang() === "en" ? (reason.text_en || reason.text) : reason.text;
   }
 
+  function untilWords(ends) {
+    var key = "ends_" + ends;
+    return ends && Y.t(key) !== key ? Y.t(key) : Y.t("until_open");
+  }
+
   function pendingAction(code) {
     if (code.required_action) return code.required_action;
     var withAction = (code.reasons || []).filter(function (r) { return r.required_action; });
@@ -89,9 +129,15 @@
   }
 
   function render() {
+    renderStatus();
+    if (noCode) { renderNoCode(); return; }
     if (!shown) return;
     var code = shown.code;
     $("app").hidden = false;
+    $("no-code").hidden = true;
+    $("code-card").hidden = false;
+    $("reasons-panel").hidden = false;
+    $("declare-again").hidden = person !== "self";
     $("code-card").setAttribute("data-colour", code.colour);
     $("colour-label").textContent = Y.t("colour_" + code.colour);
     var holder = code.holder || {};
@@ -107,7 +153,7 @@
     (code.reasons || []).forEach(function (reason) {
       var until = reason.until
         ? Y.t("until") + " " + Y.localTime(new Date(reason.until), true)
-        : Y.t("until_person");
+        : untilWords(reason.ends);
       list.appendChild(Y.el("li", { class: "reason reason-" + reason.colour }, [
         Y.el("strong", { text: reasonText(reason) }), " ", Y.el("span", { text: "(" + until + ")" }),
       ]));
@@ -137,14 +183,29 @@
     tick();
   }
 
+  /* No code yet: the way to declare, and the itinerary card, which needs no code. */
+  function renderNoCode() {
+    $("app").hidden = false;
+    $("code-card").hidden = true;
+    $("reasons-panel").hidden = true;
+    $("action").hidden = true;
+    $("no-code").hidden = !$("declare").hidden;
+    renderCard(noCode.itinerary);
+  }
+
   function renderCard(card) {
     $("card").hidden = person !== "self";
     $("card-none").hidden = !!card;
+    $("card-body").hidden = !card;
     $("card-phone").textContent = card ? card.phone_masked : "";
     var cities = $("cities"), countries = $("countries");
     cities.replaceChildren();
     countries.replaceChildren();
     if (!card) return;
+    if (!(card.cities || []).length) cities.appendChild(Y.el("li", { class: "none", text: Y.t("none") }));
+    if (!(card.countries || []).length) {
+      countries.appendChild(Y.el("li", { class: "none", text: Y.t("none") }));
+    }
     (card.cities || []).forEach(function (city) {
       cities.appendChild(Y.el("li", { class: city.starred ? "chip starred" : "chip",
         text: city.name + (city.starred ? " *" : "") }));
@@ -169,9 +230,19 @@
     }
   }
 
-  function status(text, kind) {
-    $("status-line").textContent = text;
-    $("status-line").setAttribute("data-kind", kind);
+  /* The status line, kept as a key and a time so that it follows the language switch. */
+  function status(key, kind, at) {
+    lastStatus = { key: key, kind: kind, at: at || null };
+    renderStatus();
+  }
+  function renderStatus() {
+    var line = $("status-line");
+    if (!lastStatus) { line.textContent = ""; return; }
+    var text = Y.t(lastStatus.key);
+    if (lastStatus.key === "error") text = lastStatus.at;
+    else if (lastStatus.at) text += (lastStatus.key === "offline" ? "" : " ") + Y.localTime(lastStatus.at);
+    line.textContent = text;
+    line.setAttribute("data-kind", lastStatus.kind);
   }
 
   async function refresh() {
@@ -190,8 +261,9 @@
       }
       answer.saved_at = new Date().toISOString();
       shown = answer;
+      noCode = false;
       localStorage.setItem(cacheKey(), JSON.stringify(answer));
-      status(Y.t("online") + " " + Y.localTime(new Date()), "online");
+      status("online", "online", new Date());
       render();
     } catch (exc) {
       if (!(exc instanceof Y.ApiError)) throw exc;
@@ -199,22 +271,77 @@
       try { saved = JSON.parse(localStorage.getItem(cacheKey()) || "null"); } catch (e) { saved = null; }
       if (saved && (!shown || shown.saved_at <= saved.saved_at)) shown = saved;
       if (exc.offline()) {
-        if (shown) status(Y.t("offline") + Y.localTime(new Date(shown.saved_at)), "offline");
+        if (shown) status("offline", "offline", new Date(shown.saved_at));
       } else if (exc.status === 401) {
         session.clear();
         $("signin").hidden = false;
-        if (shown) status(Y.t("signed_out"), "offline");
+        if (shown) status("signed_out", "offline");
       } else if (exc.status === 404) {
-        status(Y.t("no_code"), "error");
+        // no code yet (no_code), or no such person: nothing to poll for until the
+        // citizen declares; a saved code of before is not shown as if current
+        shown = null;
+        noCode = { itinerary: person === "self" ? await itinerary(token) : null };
+        status("no_code", "empty");
       } else {
-        status(exc.message, "error");
+        status("error", "error", exc.message);
       }
       render();
-      if (exc.status === 401) return;
+      if (exc.status === 401 || exc.status === 404) return;
     }
     var untilExpiry = shown ? new Date(shown.code.expires_at).getTime() - Date.now() - 30000 : 0;
     var wait = Math.max(2000, Math.min(POLL_SECONDS * 1000, untilExpiry));
     timer = setTimeout(refresh, wait);
+  }
+
+  async function itinerary(token) {
+    try { return await Y.call("GET", "itinerary", { token: token }); } catch (exc) { return null; }
+  }
+
+  // --- the declaration form (POST /v1/declarations, for the caller) ------------------------
+
+  var regionPicker = null;
+  function buildDeclareForm() {
+    var box = $("d-symptoms");
+    box.replaceChildren();
+    SYMPTOMS.forEach(function (code) {
+      var input = Y.el("input", { type: "checkbox", name: "symptoms", value: code, id: "d-s-" + code });
+      box.appendChild(Y.el("label", { for: "d-s-" + code }, [input, " ",
+        Y.el("span", { "data-label": code, text: Y.label(code) })]));
+    });
+    regionPicker = Y.regionPicker({ id: "d-residence_region", name: "residence_region",
+      required: true, label: Y.t("d_region") });
+    $("d-region-slot").replaceWith(regionPicker);
+  }
+  function openDeclare(open) {
+    $("declare").hidden = !open;
+    $("no-code").hidden = open || !noCode;
+    if (open) $("d-name").focus();
+  }
+  async function submitDeclaration(event) {
+    event.preventDefault();
+    var form = $("declare-form");
+    var body = {
+      name: form.elements.name.value.trim(),
+      id_number: form.elements.id_number.value.trim().toUpperCase(),
+      phone: form.elements.phone.value.trim(),
+      residence_region: form.elements.residence_region.value.trim(),
+      address: form.elements.address.value.trim(),
+      symptoms: Array.prototype.filter.call(form.querySelectorAll("[name=symptoms]"),
+        function (box) { return box.checked; }).map(function (box) { return box.value; }),
+      contact_with_confirmed: form.elements.contact_with_confirmed.value === "yes",
+      abroad_14d: form.elements.abroad_14d.value === "yes",
+    };
+    $("declare-error").textContent = "";
+    try {
+      await Y.call("POST", "declarations", { token: session.token(), body: body });
+      openDeclare(false);
+      noCode = false;
+      person = "self";
+      await loadPeople();
+      refresh();
+    } catch (exc) {
+      $("declare-error").textContent = (exc.field ? exc.field + ": " : "") + exc.message;
+    }
   }
 
   async function loadPeople() {
@@ -259,6 +386,11 @@
       Y.setLang(Y.lang() === "zh" ? "en" : "zh");
       render();
     });
+    buildDeclareForm();
+    $("declare-open").addEventListener("click", function () { openDeclare(true); });
+    $("declare-again").addEventListener("click", function () { openDeclare(true); });
+    $("declare-cancel").addEventListener("click", function () { openDeclare(false); });
+    $("declare-form").addEventListener("submit", submitDeclaration);
     $("action-ok").addEventListener("click", function () {
       var action = shown && pendingAction(shown.code);
       dismissedAction = action ? action.code + ":" + action.text : null;

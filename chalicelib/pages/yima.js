@@ -111,6 +111,9 @@
     (root || document).querySelectorAll("[data-t-placeholder]").forEach(function (node) {
       node.setAttribute("placeholder", t(node.getAttribute("data-t-placeholder")));
     });
+    (root || document).querySelectorAll("[data-label]").forEach(function (node) {
+      node.textContent = label(node.getAttribute("data-label"));
+    });
     document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
   }
   function setLang(next) {
@@ -131,7 +134,219 @@
     role: ["角色", "Role"],
     dev_only: ["仅本地环境：开发登录", "Local stage only: dev login"],
     open_from_app: ["请从小程序打开本页", "Open this page from the mini-program"],
+    region_province: ["省", "Province"],
+    region_city: ["市", "City"],
+    region_county: ["区县", "County"],
+    region_code: ["区划代码", "Division code"],
+    region_typed: ["或输入6位区划代码", "or type the 6-digit code"],
+    none: ["无", "None"],
   });
+
+  // --- codes as words: one table for every enum value the pages show --------------------
+  //
+  // An API value (a status, a category, a symptom, a reason, a state...) reads as its
+  // label in the page's language; a value the table does not know reads as itself, so a
+  // new code on the server shows up raw rather than disappearing.
+
+  var LABELS = {
+    // declaration answers, review reasons and the risk facts a correction withdraws
+    contact_with_confirmed: ["密接确诊病例", "Contact with a confirmed case"],
+    abroad_14d: ["14天内境外", "Abroad in the last 14 days"],
+    symptoms: ["有症状", "Symptoms"],
+    abroad_contradicts_itinerary: ["申报未出境，行程显示境外", "Said not abroad; the itinerary shows abroad"],
+    residence_contradicts_itinerary: ["居住地与行程不符", "Residence not on the itinerary"],
+    correction: ["更正申报", "Correction"],
+    withdraws_risk_fact: ["更正申报：撤回风险申报", "Correction: withdraws a declared risk"],
+    // symptoms
+    fever: ["发热", "Fever"],
+    cough: ["咳嗽", "Cough"],
+    sore_throat: ["咽痛", "Sore throat"],
+    fatigue: ["乏力", "Fatigue"],
+    loss_of_taste_or_smell: ["嗅觉或味觉减退", "Loss of taste or smell"],
+    shortness_of_breath: ["呼吸困难", "Shortness of breath"],
+    diarrhoea: ["腹泻", "Diarrhoea"],
+    // status marks
+    confirmed: ["确诊", "Confirmed"],
+    close_contact: ["密切接触者", "Close contact"],
+    secondary_contact: ["次密接", "Secondary contact"],
+    cleared: ["解除", "Cleared"],
+    // the marks' epidemic categories
+    case_report: ["病例报告", "Case report"],
+    contact_tracing: ["流调追踪", "Contact tracing"],
+    lab_result: ["检测结果", "Lab result"],
+    quarantine_order: ["隔离管控令", "Quarantine order"],
+    // states
+    awaiting_approval: ["待批准", "Awaiting approval"],
+    approved: ["已批准", "Approved"],
+    rejected: ["已驳回", "Rejected"],
+    pending_review: ["待审核", "Pending review"],
+    open: ["待答复", "Open"],
+    upheld: ["申诉成立", "Upheld"],
+    dismissed: ["申诉不成立", "Dismissed"],
+    active: ["已生效", "Active"],
+    held: ["暂缓生效", "Held"],
+    unchanged: ["未变化", "Unchanged"],
+    // colours and risk levels
+    green: ["绿码", "Green"],
+    yellow: ["黄码", "Yellow"],
+    red: ["红码", "Red"],
+    pending: ["审核中", "Pending"],
+    high: ["高风险", "High risk"],
+    medium: ["中风险", "Medium risk"],
+    low: ["低风险", "Low risk"],
+    // roles
+    citizen: ["市民", "Citizen"],
+    reviewer: ["审核员", "Reviewer"],
+    official: ["卫健官员", "Health official"],
+    admin: ["管理员", "Admin"],
+    checkpoint: ["卡口", "Checkpoint"],
+    // venue kinds (chalicelib/venues/rules.py VENUE_KINDS)
+    restaurant: ["餐饮", "Restaurant"],
+    shop: ["商店", "Shop"],
+    market: ["市场", "Market"],
+    office: ["办公场所", "Office"],
+    school: ["学校", "School"],
+    hospital: ["医院", "Hospital"],
+    hotel: ["酒店", "Hotel"],
+    transport: ["交通场站", "Transport"],
+    residential: ["居民小区", "Residential"],
+    public: ["公共场所", "Public place"],
+    other: ["其他", "Other"],
+    // audit actions
+    declaration_submitted: ["提交申报", "Declaration submitted"],
+    declaration_reviewed: ["审核申报", "Declaration reviewed"],
+    status_requested: ["申请状态标记", "Status mark requested"],
+    status_approved: ["批准状态标记", "Status mark approved"],
+    status_withdrawn: ["撤回状态标记", "Status mark withdrawn"],
+    appeal_filed: ["提交申诉", "Appeal filed"],
+    appeal_answered: ["答复申诉", "Appeal answered"],
+    colour_changed: ["码色变化", "Colour changed"],
+    risk_feed_activated: ["风险快照生效", "Risk snapshot activated"],
+    risk_feed_held: ["风险快照暂缓", "Risk snapshot held"],
+    policy_updated: ["更新防疫政策", "Policy updated"],
+    printed_code_issued: ["打印纸质码", "Printed code issued"],
+    trust_list_loaded: ["载入信任列表", "Trust list loaded"],
+    partner_status_received: ["收到互认状态", "Partner status received"],
+    test_result_corrected: ["更正检测结果", "Test result corrected"],
+    care_link_added: ["添加代管", "Care link added"],
+    care_link_ended: ["结束代管", "Care link ended"],
+    care_link_requested: ["申请代管", "Care link requested"],
+    person_moved: ["人员迁移", "Person moved"],
+    phone_moved: ["手机号迁移", "Phone moved"],
+    dispute_appeal_filed: ["提交身份申诉", "Identity dispute filed"],
+    // yes / no
+    yes: ["是", "Yes"],
+    no: ["否", "No"],
+  };
+
+  /* The label of an API value in the page's language; the value itself when unknown. */
+  function label(code) {
+    if (code === null || code === undefined || code === "") return "";
+    var entry = Object.prototype.hasOwnProperty.call(LABELS, code) ? LABELS[code] : null;
+    if (!entry) return String(code);
+    return lang === "en" ? entry[1] : entry[0];
+  }
+
+  // --- divisions: names for codes, and the 省/市/区县 picker ------------------------------
+
+  var regionNames = {};
+  /* A division's name (GET /v1/regions/{code}: 西安市雁塔区), cached; the code itself
+   * when the route does not know it or cannot be reached. */
+  function regionName(code) {
+    if (!code) return Promise.resolve("");
+    if (!regionNames[code]) {
+      regionNames[code] = call("GET", "regions/" + encodeURIComponent(code))
+        .then(function (region) { return region.name || code; })
+        .catch(function () { delete regionNames[code]; return code; });
+    }
+    return regionNames[code];
+  }
+  /* A span that shows the code, then "name (code)" once the name arrives. */
+  function regionText(code) {
+    var node = el("span", { class: "region", "data-code": code || "", text: code || "" });
+    if (code) {
+      regionName(code).then(function (name) {
+        node.textContent = name && name !== code ? name + "（" + code + "）" : code;
+      });
+    }
+    return node;
+  }
+
+  var regionLists = {};
+  function regionChildren(parent) {
+    var key = parent || "";
+    if (!regionLists[key]) {
+      regionLists[key] = call("GET", "regions" + (parent ? "?parent=" + encodeURIComponent(parent) : ""))
+        .catch(function (exc) { delete regionLists[key]; throw exc; });
+    }
+    return regionLists[key];
+  }
+
+  /* Cascading selects (省 → 市 → 区县) over GET /v1/regions?parent=, writing the deepest
+   * division picked into a text input named `name`, which also takes a typed code (the
+   * fallback where the route is missing or the list is slow). Options' values are codes,
+   * their text names. */
+  function regionPicker(options) {
+    var id = options.id;
+    var wrap = el("div", { class: "region-picker", id: id + "-picker" });
+    var levels = ["province", "city", "county"];
+    var selects = levels.map(function (level) {
+      var select = el("select", { id: id + "-" + level, "data-level": level,
+        "aria-label": t("region_" + level) });
+      select.hidden = level !== "province";
+      wrap.appendChild(select);
+      return select;
+    });
+    var typed = el("input", { id: id, name: options.name, autocomplete: "off", inputmode: "numeric",
+      pattern: "[0-9]{6}", placeholder: t("region_typed"), "aria-label": options.label || t("region_code") });
+    if (options.required) typed.required = true;
+    if (options.value) typed.value = options.value;
+    wrap.appendChild(typed);
+
+    function fill(select, answer) {
+      select.replaceChildren(el("option", { value: "", text: "—" + t("region_" + select.getAttribute("data-level")) + "—" }));
+      (answer.items || []).forEach(function (item) {
+        var option = el("option", { value: item.code, text: item.name });
+        option.setAttribute("data-children", item.has_children ? "1" : "0");
+        select.appendChild(option);
+      });
+      select.hidden = !(answer.items || []).length;
+    }
+    async function load(index, parent) {
+      for (var n = index; n < selects.length; n++) {
+        selects[n].replaceChildren();
+        selects[n].hidden = true;
+      }
+      if (index >= selects.length || (index > 0 && !parent)) return;
+      try {
+        fill(selects[index], await regionChildren(parent));
+      } catch (exc) {
+        wrap.classList.add("typed-only"); // no division list here: the typed code stays
+      }
+    }
+    selects.forEach(function (select, index) {
+      select.addEventListener("change", async function () {
+        var picked = select.value;
+        var option = select.selectedOptions[0];
+        if (picked) typed.value = picked;
+        else typed.value = index > 0 ? selects[index - 1].value : "";
+        if (picked && option && option.getAttribute("data-children") === "1") {
+          await load(index + 1, picked);
+        } else {
+          await load(index + 1, null);
+        }
+        typed.dispatchEvent(new Event("input", { bubbles: true }));
+      });
+    });
+    wrap.ready = load(0, null);
+    wrap.input = typed;
+    wrap.reset = function () {
+      typed.value = "";
+      selects[0].value = "";
+      selects.slice(1).forEach(function (select) { select.replaceChildren(); select.hidden = true; });
+    };
+    return wrap;
+  }
 
   // --- small helpers ---------------------------------------------------------------------
 
@@ -177,6 +392,11 @@
     applyWords: applyWords,
     setLang: setLang,
     lang: function () { return lang; },
+    label: label,
+    apiUrl: function (path) { return API + path; },
+    regionName: regionName,
+    regionText: regionText,
+    regionPicker: regionPicker,
     localTime: localTime,
     el: el,
     startClock: startClock,
