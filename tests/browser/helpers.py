@@ -149,7 +149,17 @@ def _launch(playwright: Any, *extra: str) -> Any:
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=[*FLAGS, *extra])
 
 
-DOC_SHOTS = ("citizen", "citizen-offline", "scanner", "console")
+DOC_SHOTS = (
+    "citizen",
+    "citizen-empty",
+    "citizen-offline",
+    "scanner",
+    "console",
+    "console-queue",
+    "console-risk",
+    "console-venue",
+    "console-phone",
+)
 
 
 def _screenshot(page: Any, shots: Path, name: str) -> None:

@@ -134,7 +134,7 @@ def test_an_official_files_a_mark_that_a_second_official_approves(server, browse
     page.select_option("#f-category", "case_report")
     page.fill("#f-note", "病例报告：核酸阳性复核确诊")
     page.click("#view form button[type=submit]")
-    page.wait_for_selector("#flash:has-text('awaiting_approval')")
+    page.wait_for_selector("#flash:has-text('待批准')")  # awaiting_approval, in words
     row = page.locator("#view tbody tr", has_text="病例报告：核酸阳性复核确诊")
     row.wait_for()
     assert row.count() == 1
@@ -163,7 +163,7 @@ def test_an_official_files_a_mark_that_a_second_official_approves(server, browse
     page.select_option("#ask-field-0", "case_report")
     _screenshot(page, shots, "console")  # the queue, and the dialog asking for the reason
     page.click("#ask-ok")
-    page.wait_for_selector("#flash:has-text('approved')")
+    page.wait_for_selector("#flash:has-text('已批准')")
     second.close()
 
     assert server.call("GET", "/v1/code", citizen)["colour"] == "red"
@@ -195,7 +195,7 @@ def test_an_official_confirms_a_snapshot_the_console_lists_from_the_api(server, 
     page.wait_for_selector("#ask-error:not(:empty)")  # the id typed again must match
     page.fill("#ask-field-0", feed["feed_id"])
     page.click("#ask-ok")
-    page.wait_for_selector("#flash:has-text('active')")
+    page.wait_for_selector("#flash:has-text('已生效')")
     page.locator("#view tbody tr", has_text=feed["feed_id"]).wait_for(state="detached")
     context.close()
 
