@@ -28,6 +28,7 @@ from chalicelib.officials.schemas import (
     AUDIT_EVENT,
     MARK,
     MARK_ITEM,
+    MARK_REQUESTED,
     STATUS_APPROVAL,
     STATUS_REQUEST,
 )
@@ -45,7 +46,7 @@ routes = Routes(__name__)
     roles=OFFICIAL,
     tags=("officials",),
     body=STATUS_REQUEST,
-    response=MARK,
+    response=MARK_REQUESTED,
     status=201,
     summary="Request a status mark for a person by ID number; a second official approves",
 )

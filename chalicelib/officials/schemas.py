@@ -55,13 +55,21 @@ STATUS_APPROVAL: Schema = {
     },
 }
 
-MARK: Schema = {
+MARK_REQUESTED: Schema = {
     "type": "object",
-    "required": ["id", "state"],
+    "required": ["id", "state", "status"],
     "properties": {
         "id": {"type": "string"},
         "state": {"type": "string", "enum": ["awaiting_approval", "approved", "withdrawn"]},
         "status": {"type": "string"},
+    },
+}
+
+MARK: Schema = {
+    "type": "object",
+    "required": ["id", "state", "status", "people_recoloured", "colours"],
+    "properties": {
+        **MARK_REQUESTED["properties"],
         "people_recoloured": {"type": "integer"},
         "colours": {"type": "array", "items": {"type": "object"}},
     },
