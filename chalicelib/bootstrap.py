@@ -114,7 +114,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Con
     )  # fmt: skip
     appeals = officials_wire.wire_appeals(
         k, stores=officials, people=people, colours=colours, people_service=people_service,
-        disputes=disputes,
+        disputes=disputes, corrections=reviews,
     )  # fmt: skip
     services: dict[str, Any] = dict(
         auth=auth, colours=colours, declarations=declarations, reviews=reviews, status=status,

@@ -171,6 +171,7 @@ def one_pass(call: Call) -> dict[str, Any]:
     roles=CITIZEN_OR_OFFICIAL,
     tags=("people",),
     body=PRINTED_REQUEST,
+    body_optional=True,  # its only field is optional: no body is the default lifetime
     response=PRINTED,
     status=201,
     errors=(404,),

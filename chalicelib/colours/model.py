@@ -45,6 +45,9 @@ class DeclarationFacts:
     abroad_14d: bool = False
     residence_region: str | None = None
     reviewed_at: datetime | None = None
+    # A correction: the risk facts (WITHDRAWABLE) this declaration withdraws from the
+    # person's earlier declarations; they stop colouring once it is approved.
+    withdraws: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,7 @@ class Reason:
     since: datetime | None = None
     action: RequiredAction | None = None  # the pop-up, while it is not done
     ends: str = "official"  # how it ends when ``until`` is None (table.ENDS)
+    rule: str = ""  # the rule's key in the table (``abroad_14d/declared``): which fired
 
 
 @dataclass(frozen=True)

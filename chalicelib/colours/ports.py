@@ -152,6 +152,9 @@ class DeclarationSeen(Protocol):
     @property
     def reviewed_at(self) -> datetime | None: ...
 
+    @property
+    def withdraws(self) -> tuple[str, ...]: ...
+
 
 class DeclarationHistory(Protocol):
     """A person's declarations, newest first (the declarations capability's store)."""

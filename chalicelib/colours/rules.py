@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from chalicelib.colours.model import (
     Assessment,
     Colour,
+    DeclarationFacts,
     Facts,
     Reason,
     RequiredAction,
@@ -82,6 +83,7 @@ def _reason(
         since=since,
         action=action,
         ends=rule.ends,
+        rule=rule.key,
     )
 
 
@@ -166,13 +168,28 @@ def _declaration(facts: Facts, as_of: datetime, policy: Policy) -> Iterable[Reas
     if decl.status == "pending_review":
         yield _reason("pending_review", None, since=decl.declared_at)
     window_start = days_after(as_of, -policy.window_days)
+    # An approved correction withdraws what the person declared before it (and only
+    # that: a fact declared again after it counts again).
+    withdrawn: dict[str, datetime] = {}
+    for item in (decl, *facts.earlier):
+        if item.status == "approved" and item.declared_at <= as_of:
+            for fact in item.withdraws:
+                withdrawn[fact] = max(withdrawn.get(fact, item.declared_at), item.declared_at)
     for item in (decl, *facts.earlier):
         if item.declared_at > as_of:
             continue
         latest = item is decl
-        if item.contact_with_confirmed and item.status == "pending_review":
+
+        def stands(fact: str, item: DeclarationFacts = item) -> bool:
+            return fact not in withdrawn or withdrawn[fact] < item.declared_at
+
+        if (
+            item.contact_with_confirmed
+            and item.status == "pending_review"
+            and stands("contact_with_confirmed")
+        ):
             yield _reason("declared_contact", None, since=item.declared_at)
-        if item.symptoms and (latest or item.declared_at >= window_start):
+        if item.symptoms and (latest or item.declared_at >= window_start) and stands("symptoms"):
             cleared = any(
                 t.result == "negative" and item.declared_at < t.sampled_at <= as_of
                 for t in facts.tests
@@ -182,10 +199,30 @@ def _declaration(facts: Facts, as_of: datetime, policy: Policy) -> Iterable[Reas
                 # 00:00 on its day + window + 1); the latest's until a negative test.
                 until = None if latest else days_after(item.declared_at, policy.window_days + 1)
                 yield _reason("declared_symptoms", until, since=item.declared_at)
-        if item.abroad_14d:
+        if item.abroad_14d and stands("abroad_14d"):
             end = days_after(item.declared_at, policy.abroad_days)
             if as_of < end:
                 yield _reason("abroad_14d/declared", end, since=item.declared_at)
+
+
+# The risk facts a person declares against themselves, by the rule each colours with: what
+# a correction (a later declaration, or an upheld appeal) may withdraw.
+SELF_DECLARED = {
+    "abroad_14d/declared": "abroad_14d",
+    "declared_contact": "contact_with_confirmed",
+    "declared_symptoms": "symptoms",
+}
+WITHDRAWABLE = tuple(sorted(set(SELF_DECLARED.values())))
+
+
+def self_declared(reasons: Iterable[Reason], as_of: datetime) -> frozenset[str]:
+    """The facts the person's own declarations colour the code with now (WITHDRAWABLE),
+    read from the reasons of their colour."""
+    return frozenset(
+        SELF_DECLARED[r.rule]
+        for r in reasons
+        if r.rule in SELF_DECLARED and (r.until is None or r.until > as_of)
+    )
 
 
 def is_outside_mainland(place: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.colours.model import Reason, RequiredAction, VaccinationSummary
+from chalicelib.colours.model import Reason, RequiredAction, StoredColour, VaccinationSummary
 from chalicelib.colours.rules import pending_action
 from chalicelib.colours.table import ENDS
 from chalicelib.kernel.contract import TIME_PATTERN, TIMESTAMP, iso, maybe_iso
@@ -120,3 +120,30 @@ def test_badge(latest: TestBadge | None) -> dict[str, Any] | None:
         "lab": latest.lab,
         "badge": latest.badge,
     }
+
+
+# A declaration's answers, as staff read them beside a review, an appeal or a mark.
+ANSWERS: Schema = {
+    "type": "object",
+    "required": ["symptoms", "contact_with_confirmed", "abroad_14d", "residence_region"],
+    "properties": {
+        "symptoms": {"type": "array", "items": {"type": "string"}},
+        "contact_with_confirmed": {"type": "boolean"},
+        "abroad_14d": {"type": "boolean"},
+        "residence_region": {"type": "string"},
+    },
+}
+
+
+def answers(d: Any) -> dict[str, Any]:
+    """``d``: a declaration (``colours.ports.DeclarationSeen``)."""
+    return {
+        "symptoms": list(d.symptoms),
+        "contact_with_confirmed": d.contact_with_confirmed,
+        "abroad_14d": d.abroad_14d,
+        "residence_region": d.residence_region,
+    }
+
+
+def current_reasons(colour: StoredColour | None) -> list[dict[str, Any]]:
+    return [reason(r) for r in colour.assessment.reasons] if colour else []

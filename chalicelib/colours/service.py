@@ -24,7 +24,7 @@ from chalicelib.colours.ports import (
     PersonSource,
     StarsACity,
 )
-from chalicelib.colours.rules import assess, summarise
+from chalicelib.colours.rules import assess, self_declared, summarise
 from chalicelib.colours.table import Policy
 from chalicelib.kernel.audit import Audit, AuditEvent
 from chalicelib.kernel.errors import Conflict, NotFound, UpstreamUnavailable
@@ -60,6 +60,7 @@ def _declaration_facts(declaration: DeclarationSeen) -> DeclarationFacts:
         abroad_14d=declaration.abroad_14d,
         residence_region=declaration.residence_region,
         reviewed_at=declaration.reviewed_at,
+        withdraws=tuple(declaration.withdraws),
     )
 
 
@@ -171,6 +172,15 @@ class ColourService:
 
     def current(self, person_id: str) -> StoredColour | None:
         return self.colours.get(person_id)
+
+    def self_declared(self, person_id: str) -> frozenset[str]:
+        """What the person's own declarations colour their code with now (abroad,
+        contact, symptoms): what a correction could withdraw. One read: every fact that
+        ends such a reason (a negative test, the passing days) recolours or dates it."""
+        current = self.colours.get(person_id, consistent=True)
+        if current is None:
+            return frozenset()
+        return self_declared(current.assessment.reasons, self.clock())
 
     def recolour(
         self,

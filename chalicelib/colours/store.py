@@ -31,7 +31,7 @@ from chalicelib.colours.model import (
     TestResult,
     VaccinationSummary,
 )
-from chalicelib.colours.table import ACTIONS, ended_by
+from chalicelib.colours.table import ACTIONS, ended_by, rule_of
 from chalicelib.kernel.dynamo.common import StaleWrite, iso_text, parse_time_text
 from chalicelib.kernel.dynamo.errors import conditional_failed, translate
 from chalicelib.kernel.dynamo.tables import TableMeta, index_meta, table
@@ -95,6 +95,7 @@ def reasons_to_json(reasons: Iterable[Reason]) -> list[dict[str, Any]]:
             "since": iso_text(r.since),
             "action": r.action.code if r.action else None,
             "ends": r.ends,
+            "rule": r.rule,
         }
         for r in reasons
     ]
@@ -111,6 +112,7 @@ def reasons_from_json(items: Any) -> tuple[Reason, ...]:
             since=parse_time_text(i.get("since")),
             action=_action(i.get("action")),
             ends=i.get("ends") or ended_by(i["code"]),
+            rule=i.get("rule") or rule_of(i["code"], i["text_zh"]),
         )
         for i in items or ()
     )

@@ -5,6 +5,7 @@ stored colour can be replayed). ``rules.py`` applies them."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from chalicelib.colours.model import (
@@ -248,3 +249,14 @@ def ended_by(code: str) -> str:
         if rule.code == code:
             return rule.ends
     return "official"
+
+
+def rule_of(code: str, text_zh: str) -> str:
+    """The rule key of a reason stored before reasons recorded it: its code, or the
+    variant whose text it reads (the texts of a code's variants differ in their words)."""
+    for rule in RULES.values():
+        if rule.code == code and rule.variant:
+            pattern = ".*".join(re.escape(p) for p in re.split(r"\{\w+\}", rule.text_zh))
+            if re.match(pattern, text_zh):
+                return rule.key
+    return code

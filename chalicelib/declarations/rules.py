@@ -5,8 +5,9 @@ the itinerary contradicts)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from chalicelib.colours.model import Stay
 from chalicelib.colours.rules import is_outside_mainland
@@ -49,6 +50,9 @@ class Declaration:
     residence_region: str
     created_at: datetime
     review_reasons: tuple[str, ...] = ()
+    # A correction: the risk facts it withdraws from the person's earlier declarations
+    # (abroad_14d, contact_with_confirmed, symptoms); they stop colouring once approved.
+    withdraws: tuple[str, ...] = ()
     reviewed_by: str | None = None
     review_note: str | None = None
     reviewed_at: datetime | None = None
@@ -78,3 +82,36 @@ def review_reasons(
     if cities and answers.residence_region[:4] + "00" not in cities:
         reasons.append("residence_contradicts_itinerary")
     return tuple(reasons)
+
+
+# Why a correction waits for a reviewer (beside the other review reasons).
+WITHDRAWS_DECLARED_RISK = "withdraws_declared_risk"
+
+
+def withdrawn(answers: DeclarationAnswers, declared: frozenset[str]) -> tuple[str, ...]:
+    """The risk facts the person declared (``declared``: what their own declarations
+    colour the code with now) that these answers take back: a correction, which a
+    reviewer approves before the facts stop counting (SPEC, rule corrections)."""
+    takes_back = {
+        "abroad_14d": not answers.abroad_14d,
+        "contact_with_confirmed": not answers.contact_with_confirmed,
+        "symptoms": not answers.symptoms,
+    }
+    return tuple(sorted(fact for fact in declared if takes_back.get(fact, False)))
+
+
+def corrected(latest: Declaration, facts: tuple[str, ...], **decided: Any) -> Declaration:
+    """The approved correction an upheld appeal records: the latest answers with
+    ``facts`` taken back, approved by the reviewer (``decided``: the new id, time and
+    review)."""
+    return replace(
+        latest,
+        symptoms=() if "symptoms" in facts else latest.symptoms,
+        contact_with_confirmed=latest.contact_with_confirmed
+        and "contact_with_confirmed" not in facts,
+        abroad_14d=latest.abroad_14d and "abroad_14d" not in facts,
+        status="approved",
+        review_reasons=(),
+        withdraws=facts,
+        **decided,
+    )

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.colours.schemas import COLOUR, REASON, reason
+from chalicelib.colours.rules import WITHDRAWABLE
+from chalicelib.colours.schemas import ANSWERS, COLOUR, REASON, answers, current_reasons, reason
 from chalicelib.declarations.rules import SYMPTOMS, Declaration
 from chalicelib.declarations.service import DeclarationOutcome, QueueItem
-from chalicelib.kernel.contract import PHONE, TIMESTAMP, iso, maybe_iso
+from chalicelib.kernel.contract import PERSON_SEEN, PHONE, TIMESTAMP, iso, maybe_iso, person_seen
 from chalicelib.kernel.schema import Schema
 
 DECLARE: Schema = {
@@ -76,6 +77,11 @@ DECLARATION: Schema = {
         "abroad_14d": {"type": "boolean"},
         "residence_region": {"type": "string"},
         "review_reasons": {"type": "array", "items": {"type": "string"}},
+        "withdraws": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "a correction: the declared risk facts it takes back",
+        },
         "review_note": {"type": ["string", "null"]},
         "reviewed_at": {"type": ["string", "null"]},
     },
@@ -96,15 +102,35 @@ DECLARED: Schema = {
 }
 
 
+FACTS = {"type": "string", "enum": list(WITHDRAWABLE)}
+
 REVIEW_ITEM: Schema = {
     "type": "object",
-    "required": ["id", "submitted_at", "review_reasons", "person", "answers"],
+    "required": [
+        "id",
+        "submitted_at",
+        "review_reasons",
+        "person",
+        "answers",
+        "reasons",
+        "withdraws",
+    ],
     "properties": {
         "id": {"type": "string"},
         "submitted_at": TIMESTAMP,
         "review_reasons": {"type": "array", "items": {"type": "string"}},
-        "person": {"type": "object"},
-        "answers": {"type": "object"},
+        "person": PERSON_SEEN,
+        "answers": ANSWERS,
+        "reasons": {
+            "type": "array",
+            "items": REASON,
+            "description": "the person's current colour's reasons",
+        },
+        "withdraws": {
+            "type": "array",
+            "items": FACTS,
+            "description": "a correction: the declared risk facts it takes back",
+        },
     },
 }
 
@@ -153,28 +179,22 @@ def declaration(item: Declaration) -> dict[str, Any]:
         "abroad_14d": item.abroad_14d,
         "residence_region": item.residence_region,
         "review_reasons": list(item.review_reasons),
+        "withdraws": list(item.withdraws),
         "review_note": item.review_note,
         "reviewed_at": maybe_iso(item.reviewed_at),
     }
 
 
 def review_item(item: QueueItem) -> dict[str, Any]:
-    d, person = item.declaration, item.person
+    d = item.declaration
     return {
         "id": d.declaration_id,
         "submitted_at": iso(d.created_at),
         "review_reasons": list(d.review_reasons),
-        "person": {
-            "id": d.person_id,
-            "name_masked": person.name_masked if person else None,
-            "id_masked": person.id_masked if person else None,
-        },
-        "answers": {
-            "symptoms": list(d.symptoms),
-            "contact_with_confirmed": d.contact_with_confirmed,
-            "abroad_14d": d.abroad_14d,
-            "residence_region": d.residence_region,
-        },
+        "person": person_seen(d.person_id, item.person),
+        "answers": answers(d),
+        "reasons": current_reasons(item.colour),
+        "withdraws": list(d.withdraws),
     }
 
 

@@ -17,11 +17,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.colours.model import Assessment
+from chalicelib.colours.model import Assessment, StoredColour
 from chalicelib.colours.ports import FactsSource
 from chalicelib.colours.service import ColourService
 from chalicelib.declarations.ports import Declarations
-from chalicelib.declarations.rules import Declaration, DeclarationAnswers, review_reasons
+from chalicelib.declarations.rules import (
+    WITHDRAWS_DECLARED_RISK,
+    Declaration,
+    DeclarationAnswers,
+    corrected,
+    review_reasons,
+    withdrawn,
+)
 from chalicelib.federation.rules import federation_hash
 from chalicelib.kernel.audit import Audit, AuditEvent
 from chalicelib.kernel.divisions import DivisionIndex
@@ -131,6 +138,11 @@ class DeclarationService:
             phone_hash = self.facts.phone_hash_of(user_id)
             stays = self.facts.stays(phone_hash, since=days_after(now, -15)) if phone_hash else []
         review = review_reasons(answers, stays, as_of=now)
+        # A correction (answers taking back a risk fact the person declared) waits for a
+        # reviewer; once approved, the fact stops colouring the code.
+        withdraws = withdrawn(answers, self.colours.self_declared(person.person_id))
+        if withdraws:
+            review = (*review, WITHDRAWS_DECLARED_RISK)
         declaration = Declaration(
             declaration_id="d_" + secrets.token_hex(10),
             person_id=person.person_id,
@@ -142,6 +154,7 @@ class DeclarationService:
             residence_region=answers.residence_region,
             created_at=now,
             review_reasons=review,
+            withdraws=withdraws,
         )
         payload = json.dumps(
             {
@@ -426,6 +439,7 @@ class DeclarationService:
 class QueueItem:
     declaration: Declaration
     person: Person | None
+    colour: StoredColour | None = None  # the person's current colour and its reasons
 
 
 @dataclass
@@ -438,8 +452,89 @@ class ReviewService:
 
     def queue(self, *, limit: int, cursor: str | None) -> Page[QueueItem]:
         page = self.declarations.queue(limit=limit, cursor=cursor)
-        items = tuple(QueueItem(d, self.people.get(d.person_id)) for d in page.items)
+        items = tuple(
+            QueueItem(d, self.people.get(d.person_id), self.colours.current(d.person_id))
+            for d in page.items
+        )
         return Page(items=items, cursor=page.cursor)
+
+    # --- corrections an upheld appeal approves (officials' AppealService) -------------
+
+    def latest(self, person_id: str) -> Declaration | None:
+        return self.declarations.latest(person_id)
+
+    def self_declared(self, person_id: str) -> frozenset[str]:
+        return self.colours.self_declared(person_id)
+
+    def correct(
+        self,
+        reviewer: SessionClaims,
+        person_id: str,
+        facts: tuple[str, ...] | None,
+        *,
+        note: str,
+        appeal_id: str,
+    ) -> tuple[str, ...]:
+        """An upheld appeal approves a correction: the person's pending one (when
+        ``facts`` is None or among what it withdraws), or a new one taking back
+        ``facts`` from their latest answers. What was withdrawn; () for nothing to do.
+        Facts the person's declarations do not colour the code with are refused before
+        anything is written."""
+        latest = self.declarations.latest(person_id)
+        pending = latest if latest and latest.status == "pending_review" else None
+        if (
+            pending is not None
+            and pending.withdraws
+            and (facts is None or set(facts) <= set(pending.withdraws))
+        ):
+            self.decide(reviewer, pending.declaration_id, decision="approve", note=note)
+            return pending.withdraws
+        if not facts:
+            return ()
+        declared = self.colours.self_declared(person_id)
+        if latest is None or not set(facts) <= declared:
+            raise InvalidInput(
+                "only a risk fact the person's own declarations colour the code with can "
+                f"be withdrawn (now: {', '.join(sorted(declared)) or 'none'})",
+                field="withdraw",
+                code="nothing_to_withdraw",
+            )
+        now = self.clock()
+        correction = corrected(
+            latest,
+            tuple(sorted(set(facts))),
+            declaration_id="d_" + secrets.token_hex(10),
+            created_at=now,
+            reviewed_by=reviewer.subject,
+            review_note=note,
+            reviewed_at=now,
+        )
+        payload = self.declarations.payload(latest.declaration_id) or ""
+        self.declarations.add(correction, payload_enc=payload)
+        self.audit.append(
+            AuditEvent(
+                subject_id=person_id,
+                actor=reviewer.subject,
+                actor_role=reviewer.role.value,
+                action="declaration_corrected",
+                at=now,
+                reason=note,
+                before={"declaration": latest.declaration_id},
+                after={
+                    "declaration": correction.declaration_id,
+                    "withdraws": list(correction.withdraws),
+                    "appeal": appeal_id,
+                },
+            )
+        )
+        self.colours.recolour(
+            person_id,
+            actor=reviewer.subject,
+            actor_role=reviewer.role.value,
+            reason="appeal:upheld",
+            fresh=correction,
+        )
+        return correction.withdraws
 
     def decide(
         self, reviewer: SessionClaims, declaration_id: str, *, decision: str, note: str

@@ -65,6 +65,7 @@ class DeclarationRecord(Model):
     abroad_14d = BooleanAttribute(default=False)
     residence_region = UnicodeAttribute()
     review_reasons = ListAttribute(of=UnicodeAttribute, default=list)
+    withdraws = ListAttribute(of=UnicodeAttribute, default=list)  # a correction's facts
     review_queue = UnicodeAttribute(null=True)
     reviewed_by = UnicodeAttribute(null=True)
     review_note = UnicodeAttribute(null=True)
@@ -100,6 +101,7 @@ def _declaration(record: DeclarationRecord) -> Declaration:
         residence_region=record.residence_region,
         created_at=record.created_at,
         review_reasons=tuple(str(x) for x in record.review_reasons or ()),
+        withdraws=tuple(str(x) for x in record.withdraws or ()),
         reviewed_by=record.reviewed_by,
         review_note=record.review_note,
         reviewed_at=record.reviewed_at,
@@ -122,8 +124,12 @@ class DynamoDeclarations:
             abroad_14d=declaration.abroad_14d,
             residence_region=declaration.residence_region,
             review_reasons=list(declaration.review_reasons),
+            withdraws=list(declaration.withdraws),
             review_queue="pending" if declaration.status == "pending_review" else None,
             created_at=declaration.created_at,
+            reviewed_by=declaration.reviewed_by,
+            review_note=declaration.review_note,
+            reviewed_at=declaration.reviewed_at,
         )
         save_new(record, DeclarationRecord.declaration_id.does_not_exist(), what="this declaration")
         self._retire_replaced(declaration.person_id, declaration.declaration_id)
@@ -152,6 +158,15 @@ class DynamoDeclarations:
             except DoesNotExist:
                 return None
         return None if expired(record, self._clock()) else _declaration(record)
+
+    def payload(self, declaration_id: str) -> str | None:
+        """The declaration's encrypted details (name, ID number, phone, address)."""
+        with translate():
+            try:
+                record = DeclarationRecord.get(declaration_id)
+            except DoesNotExist:
+                return None
+        return None if expired(record, self._clock()) else record.payload_enc
 
     def latest(self, person_id: str) -> Declaration | None:
         with translate():

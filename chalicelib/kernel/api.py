@@ -281,7 +281,11 @@ class Api:
                 code="invalid_authorization_header",
                 field="Authorization",
             )
-        claims = services.auth.authenticate(token.strip())
+        try:
+            claims = services.auth.authenticate(token.strip())
+        except Unauthenticated as exc:  # the token is what the header carries: name it
+            exc.field = exc.field or "Authorization"
+            raise
         note(role=claims.role.value)  # a wrong role is logged too
         if claims.role not in op.roles:
             raise Forbidden(

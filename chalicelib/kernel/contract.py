@@ -96,3 +96,24 @@ def page(result: Page[Any], convert: Callable[[Any], dict[str, Any]]) -> dict[st
 
 
 CODE_QUERY: dict[str, Schema] = {"person": {"type": "string", "minLength": 1, "maxLength": 64}}
+
+
+# Whom a staff queue item is about, as the reviewer or official sees them: masked.
+PERSON_SEEN: Schema = {
+    "type": "object",
+    "required": ["id", "name_masked", "id_masked"],
+    "properties": {
+        "id": {"type": "string", "description": "pseudonymous"},
+        "name_masked": {"type": ["string", "null"]},
+        "id_masked": {"type": ["string", "null"]},
+    },
+}
+
+
+def person_seen(person_id: str, person: Any) -> dict[str, Any]:
+    """``person`` is a ``kernel.person.Person`` or None (not filed, or gone)."""
+    return {
+        "id": person_id,
+        "name_masked": person.name_masked if person else None,
+        "id_masked": person.id_masked if person else None,
+    }

@@ -59,6 +59,7 @@ class StatusMarkRecord(Model):
     requested_at = UTCDateTimeAttribute()
     approved_by = UnicodeAttribute(null=True)
     approved_at = UTCDateTimeAttribute(null=True)
+    id_masked = UnicodeAttribute(null=True)
     queue = UnicodeAttribute(null=True)  # "awaiting" while awaiting approval
     by_subject = StatusMarkBySubjectIndex()
     by_queue = StatusMarkQueueIndex()
@@ -78,6 +79,7 @@ def _mark(record: StatusMarkRecord) -> MarkRequest:
         requested_at=record.requested_at,
         approved_by=record.approved_by,
         approved_at=record.approved_at,
+        id_masked=record.id_masked,
     )
 
 
@@ -94,6 +96,7 @@ class DynamoMarks:
             state=mark.state,
             requested_by=mark.requested_by,
             requested_at=mark.requested_at,
+            id_masked=mark.id_masked,
             queue="awaiting" if mark.state == "awaiting_approval" else None,
         )
         save_new(record, StatusMarkRecord.mark_id.does_not_exist(), what="this mark")

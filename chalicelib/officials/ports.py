@@ -9,7 +9,49 @@ from chalicelib.colours.model import (
     StatusMark,
 )
 from chalicelib.kernel.paging import Page
+from chalicelib.kernel.session import SessionClaims
 from chalicelib.officials.rules import Appeal, MarkRequest
+
+
+class Answers(Protocol):
+    """A declaration's answers, as a reviewer reads them beside an appeal."""
+
+    @property
+    def symptoms(self) -> tuple[str, ...]: ...
+
+    @property
+    def contact_with_confirmed(self) -> bool: ...
+
+    @property
+    def abroad_14d(self) -> bool: ...
+
+    @property
+    def residence_region(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def withdraws(self) -> tuple[str, ...]: ...
+
+
+class Corrections(Protocol):
+    """What an upheld appeal may correct: the person's own declarations (the
+    declarations capability's ReviewService)."""
+
+    def latest(self, person_id: str) -> Answers | None: ...
+
+    def self_declared(self, person_id: str) -> frozenset[str]: ...
+
+    def correct(
+        self,
+        reviewer: SessionClaims,
+        person_id: str,
+        facts: tuple[str, ...] | None,
+        *,
+        note: str,
+        appeal_id: str,
+    ) -> tuple[str, ...]: ...
 
 
 class Marks(Protocol):

@@ -22,10 +22,13 @@ from chalicelib.officials import schemas as views
 from chalicelib.officials.schemas import (
     APPEAL,
     APPEAL_ANSWER,
+    APPEAL_ANSWERED,
+    APPEAL_ITEM,
     APPEAL_REQUEST,
     AUDIT_EVENT,
     MARK,
     MARK_ITEM,
+    MARK_REQUESTED,
     STATUS_APPROVAL,
     STATUS_REQUEST,
 )
@@ -43,7 +46,7 @@ routes = Routes(__name__)
     roles=OFFICIAL,
     tags=("officials",),
     body=STATUS_REQUEST,
-    response=MARK,
+    response=MARK_REQUESTED,
     status=201,
     summary="Request a status mark for a person by ID number; a second official approves",
 )
@@ -131,11 +134,12 @@ def appeal_own(call: Call) -> dict[str, Any]:
     roles=REVIEWER,
     tags=("appeals",),
     query=PAGING,
-    response=contract.page_of(APPEAL),
-    summary="Open appeals, oldest first",
+    response=contract.page_of(APPEAL_ITEM),
+    summary="Open appeals, oldest first, each with the person (masked), their latest "
+    "answers and current reasons",
 )
 def appeal_queue(call: Call) -> dict[str, Any]:
-    return contract.page(call.services.appeals.queue(**paging(call)), views.appeal)
+    return contract.page(call.services.appeals.queue(**paging(call)), views.appeal_item)
 
 
 @routes.route(
@@ -144,15 +148,20 @@ def appeal_queue(call: Call) -> dict[str, Any]:
     roles=REVIEWER,
     tags=("appeals",),
     body=APPEAL_ANSWER,
-    response=APPEAL,
+    response=APPEAL_ANSWERED,
     errors=(404, 409),
-    summary="Answer an appeal: upheld or dismissed, with the answer the citizen reads",
+    summary="Answer an appeal: upheld or dismissed, with the answer the citizen reads; an "
+    "upheld one may withdraw risk facts the person declared by mistake",
 )
 def appeal_answer(call: Call) -> dict[str, Any]:
     answered = call.services.appeals.answer(
-        call.who, call.params["appeal_id"], outcome=call.body["outcome"], answer=call.body["answer"]
+        call.who,
+        call.params["appeal_id"],
+        outcome=call.body["outcome"],
+        answer=call.body["answer"],
+        withdraw=call.body.get("withdraw"),
     )
-    return views.appeal(answered)
+    return views.answered(answered)
 
 
 @routes.route(

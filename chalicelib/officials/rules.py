@@ -25,6 +25,7 @@ class MarkRequest:
     requested_at: datetime
     approved_by: str | None = None
     approved_at: datetime | None = None
+    id_masked: str | None = None  # whom it is for, as the approving official sees it
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.colours.rules import WITHDRAWABLE
+from chalicelib.colours.schemas import ANSWERS, REASON, answers, current_reasons
 from chalicelib.kernel.audit import AuditEvent
-from chalicelib.kernel.contract import TIMESTAMP, iso, maybe_iso
+from chalicelib.kernel.contract import PERSON_SEEN, TIMESTAMP, iso, maybe_iso, person_seen
 from chalicelib.kernel.schema import Schema
 from chalicelib.officials.rules import MARK_CATEGORIES, MARK_STATUSES, Appeal, MarkRequest
-from chalicelib.officials.service import MarkOutcome
+from chalicelib.officials.service import AnsweredAppeal, MarkOutcome, Seen
+
+CURRENT_REASONS: Schema = {
+    "type": "array",
+    "items": REASON,
+    "description": "the person's current colour's reasons ([] before they declared)",
+}
 
 STATUS_REQUEST: Schema = {
     "type": "object",
@@ -47,13 +55,21 @@ STATUS_APPROVAL: Schema = {
     },
 }
 
-MARK: Schema = {
+MARK_REQUESTED: Schema = {
     "type": "object",
-    "required": ["id", "state"],
+    "required": ["id", "state", "status"],
     "properties": {
         "id": {"type": "string"},
         "state": {"type": "string", "enum": ["awaiting_approval", "approved", "withdrawn"]},
         "status": {"type": "string"},
+    },
+}
+
+MARK: Schema = {
+    "type": "object",
+    "required": ["id", "state", "status", "people_recoloured", "colours"],
+    "properties": {
+        **MARK_REQUESTED["properties"],
         "people_recoloured": {"type": "integer"},
         "colours": {"type": "array", "items": {"type": "object"}},
     },
@@ -80,6 +96,36 @@ APPEAL: Schema = {
     },
 }
 
+APPEAL_ANSWERED: Schema = {
+    "type": "object",
+    "required": [*APPEAL["required"], "withdrawn"],
+    "properties": {
+        **APPEAL["properties"],
+        "withdrawn": {
+            "type": "array",
+            "items": {"type": "string", "enum": list(WITHDRAWABLE)},
+            "description": "the declared risk facts the upheld appeal took back",
+        },
+    },
+}
+
+APPEAL_ITEM: Schema = {
+    "type": "object",
+    "required": [*APPEAL["required"], "person", "answers", "reasons"],
+    "properties": {
+        **APPEAL["properties"],
+        "person": {
+            "oneOf": [PERSON_SEEN, {"type": "null"}],
+            "description": "whom the appeal is about; null for an identity dispute's appeal",
+        },
+        "answers": {
+            "oneOf": [ANSWERS, {"type": "null"}],
+            "description": "the person's latest declaration's answers",
+        },
+        "reasons": CURRENT_REASONS,
+    },
+}
+
 APPEAL_ANSWER: Schema = {
     "type": "object",
     "required": ["outcome", "answer"],
@@ -87,6 +133,13 @@ APPEAL_ANSWER: Schema = {
     "properties": {
         "outcome": {"type": "string", "enum": ["upheld", "dismissed"]},
         "answer": {"type": "string", "minLength": 1, "maxLength": 2000, "x-text": True},
+        "withdraw": {
+            "type": "array",
+            "items": {"type": "string", "enum": list(WITHDRAWABLE)},
+            "maxItems": len(WITHDRAWABLE),
+            "description": "upheld only: the risk facts the person declared by mistake, "
+            "which stop colouring the code",
+        },
     },
 }
 
@@ -122,6 +175,16 @@ MARK_ITEM: Schema = {
         },
         "requested_by": {"type": "string"},
         "requested_at": TIMESTAMP,
+        "person_masked": {
+            "type": "object",
+            "required": ["name_masked", "id_masked"],
+            "properties": {
+                "name_masked": {"type": ["string", "null"]},
+                "id_masked": {"type": ["string", "null"]},
+            },
+            "description": "whom the mark is for, masked; the name is null before they declared",
+        },
+        "reasons": CURRENT_REASONS,
     },
 }
 
@@ -130,9 +193,16 @@ def mark(item: MarkRequest) -> dict[str, Any]:
     return {"id": item.mark_id, "state": item.state, "status": item.status}
 
 
-def mark_item(item: MarkRequest) -> dict[str, Any]:
+def mark_item(seen: Seen) -> dict[str, Any]:
+    item: MarkRequest = seen.item
+    person = seen.person
     return {
         **mark(item),
+        "person_masked": {
+            "name_masked": person.name_masked if person else None,
+            "id_masked": person.id_masked if person else item.id_masked,
+        },
+        "reasons": current_reasons(seen.colour),
         "category": item.category,
         "note": item.note,
         "contact_date": item.contact_date.isoformat() if item.contact_date else None,
@@ -163,6 +233,21 @@ def appeal(item: Appeal) -> dict[str, Any]:
         "answer": item.answer,
         "answered_at": maybe_iso(item.answered_at),
     }
+
+
+def appeal_item(seen: Seen) -> dict[str, Any]:
+    item: Appeal = seen.item
+    person = seen.person
+    return {
+        **appeal(item),
+        "person": person_seen(person.person_id, person) if person else None,
+        "answers": answers(seen.answers) if seen.answers is not None else None,
+        "reasons": current_reasons(seen.colour),
+    }
+
+
+def answered(outcome: AnsweredAppeal) -> dict[str, Any]:
+    return {**appeal(outcome.appeal), "withdrawn": list(outcome.withdrawn)}
 
 
 def audit_event(item: AuditEvent) -> dict[str, Any]:

@@ -14,23 +14,40 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from chalicelib.colours.model import Assessment, StatusMark
+from chalicelib.colours.model import Assessment, StatusMark, StoredColour
 from chalicelib.colours.service import ColourService
 from chalicelib.kernel.audit import Audit, AuditEvent
 from chalicelib.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.kernel.events import DisputeDecided
 from chalicelib.kernel.paging import Page
 from chalicelib.kernel.person import Person
-from chalicelib.kernel.pii import keyed_hash
+from chalicelib.kernel.pii import keyed_hash, mask_id_number
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.kernel.times import local_day
-from chalicelib.officials.ports import Appeals, Marks
+from chalicelib.officials.ports import Answers, Appeals, Corrections, Marks
 from chalicelib.officials.rules import Appeal, MarkRequest
 from chalicelib.people.ports import People
 
 IdNumberParser = Callable[..., str]
 CONTACT_STATUSES = ("close_contact", "secondary_contact")
 MAX_CONTACT_AGE_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A queue item with whom it is about, as staff see them: the person (masked in the
+    view), their latest answers (appeals) and their current colour with its reasons."""
+
+    item: Any  # the MarkRequest or Appeal
+    person: Person | None
+    colour: StoredColour | None = None
+    answers: Answers | None = None
+
+
+@dataclass(frozen=True)
+class AnsweredAppeal:
+    appeal: Appeal
+    withdrawn: tuple[str, ...] = ()  # the declared facts an upheld appeal took back
 
 
 @dataclass(frozen=True)
@@ -74,6 +91,7 @@ class StatusService:
             note=note,
             contact_date=contact,
             now=now,
+            id_masked=mask_id_number(number),
         )
 
     def file(
@@ -88,6 +106,7 @@ class StatusService:
         now: datetime,
         requested_by: str | None = None,
         reason: str | None = None,
+        id_masked: str | None = None,
     ) -> MarkRequest:
         """Put a checked request in the officials' queue, audited: an official's own, or
         the one a lab's positive result opens (``requested_by`` ``lab:<client>``)."""
@@ -103,6 +122,7 @@ class StatusService:
             state="awaiting_approval",
             requested_by=requested_by or requester.subject,
             requested_at=now,
+            id_masked=id_masked,
         )
         self.marks.add(mark)
         self.audit.append(
@@ -173,10 +193,18 @@ class StatusService:
             )
         return contact
 
-    def queue(self, *, limit: int, cursor: str | None) -> Page[MarkRequest]:
+    def queue(self, *, limit: int, cursor: str | None) -> Page[Seen]:
         """Marks awaiting a second official, oldest first: officials' own requests and the
-        ones a positive lab result opened."""
-        return self.marks.queue(limit=limit, cursor=cursor)
+        ones a positive lab result opened; each with whom it is for (the person filed
+        under the ID number now, if any) and their current colour."""
+        page = self.marks.queue(limit=limit, cursor=cursor)
+        items = []
+        for mark in page.items:
+            held = [mark.person_id] if mark.person_id else self.people.ids_by_id_hash(mark.id_hash)
+            person = self.people.get(held[0]) if held else None
+            colour = self.colours.current(person.person_id) if person else None
+            items.append(Seen(mark, person, colour))
+        return Page(items=tuple(items), cursor=page.cursor)
 
     def approve(
         self,
@@ -259,6 +287,9 @@ class AppealService:
     # appeal; and the account's own person as PeopleService finds it.
     disputes: Any = None
     self_of: Callable[[str], Person | None] | None = None
+    # The person's own declarations, which an upheld appeal may correct (declarations'
+    # ReviewService; set by the composition root).
+    corrections: Corrections | None = None
 
     def file(self, citizen: SessionClaims, text: str) -> Appeal:
         text = text.strip()
@@ -349,17 +380,66 @@ class AppealService:
     def own(self, citizen: SessionClaims, *, limit: int, cursor: str | None) -> Page[Appeal]:
         return self.appeals.for_user(citizen.subject, limit=limit, cursor=cursor)
 
-    def queue(self, *, limit: int, cursor: str | None) -> Page[Appeal]:
-        return self.appeals.queue(limit=limit, cursor=cursor)
+    def queue(self, *, limit: int, cursor: str | None) -> Page[Seen]:
+        """Open appeals, oldest first, each with the person, their latest answers and
+        their current reasons: what the reviewer must read to answer."""
+        page = self.appeals.queue(limit=limit, cursor=cursor)
+        items = []
+        for appeal in page.items:
+            person = self.people.get(appeal.person_id)  # None: a dispute's appeal
+            items.append(
+                Seen(
+                    appeal,
+                    person,
+                    self.colours.current(person.person_id) if person else None,
+                    self.corrections.latest(person.person_id)
+                    if person and self.corrections
+                    else None,
+                )
+            )
+        return Page(items=tuple(items), cursor=page.cursor)
 
     def answer(
-        self, reviewer: SessionClaims, appeal_id: str, *, outcome: str, answer: str
-    ) -> Appeal:
-        if self.appeals.get(appeal_id) is None:
+        self,
+        reviewer: SessionClaims,
+        appeal_id: str,
+        *,
+        outcome: str,
+        answer: str,
+        withdraw: list[str] | None = None,
+    ) -> AnsweredAppeal:
+        """Answer an appeal. Upheld, it approves the person's pending correction, or
+        takes back the declared risk facts ``withdraw`` names (a correction the
+        reviewer records: docs/colour-rules.md); checked before anything is written."""
+        appeal = self.appeals.get(appeal_id)
+        if appeal is None:
             raise NotFound("no such appeal", code="appeal_not_found")
         answer = answer.strip()
         if not answer:
             raise InvalidInput("an answer needs text", field="answer")
+        facts = tuple(sorted(set(withdraw))) if withdraw is not None else None
+        if facts is not None and outcome != "upheld":
+            raise InvalidInput(
+                "only an upheld appeal withdraws declared facts",
+                field="withdraw",
+                code="withdraw_needs_upheld",
+            )
+        person = self.people.get(appeal.person_id)
+        if facts and (person is None or self.corrections is None):
+            raise InvalidInput(
+                "this appeal has no declarations to correct", field="withdraw", code="no_code"
+            )
+        if facts and person is not None and self.corrections is not None:
+            latest = self.corrections.latest(person.person_id)
+            pending = latest.withdraws if latest and latest.status == "pending_review" else ()
+            declared = self.corrections.self_declared(person.person_id) | set(pending)
+            if not set(facts) <= declared:
+                raise InvalidInput(
+                    "only a risk fact the person's own declarations colour the code with "
+                    f"can be withdrawn (now: {', '.join(sorted(declared)) or 'none'})",
+                    field="withdraw",
+                    code="nothing_to_withdraw",
+                )
         now = self.clock()
         answered = self.appeals.answer(
             appeal_id, outcome=outcome, answer=answer, reviewer=reviewer.subject, now=now
@@ -376,7 +456,12 @@ class AppealService:
                 after={"appeal": appeal_id, "state": outcome},
             )
         )
-        return answered
+        withdrawn: tuple[str, ...] = ()
+        if outcome == "upheld" and person is not None and self.corrections is not None:
+            withdrawn = self.corrections.correct(
+                reviewer, person.person_id, facts, note=answer, appeal_id=appeal_id
+            )
+        return AnsweredAppeal(answered, withdrawn)
 
 
 @dataclass

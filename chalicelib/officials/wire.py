@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from chalicelib.colours.service import ColourService
     from chalicelib.identity.disputes import DisputeService
     from chalicelib.kernel.audit import Audit
-    from chalicelib.officials.ports import Marks
+    from chalicelib.officials.ports import Corrections, Marks
     from chalicelib.people.ports import People
     from chalicelib.people.service import PeopleService
 
@@ -55,6 +55,7 @@ def wire_appeals(
     colours: ColourService,
     people_service: PeopleService,
     disputes: DisputeService,
+    corrections: Corrections | None = None,
 ) -> AppealService:
     from chalicelib.officials.appeals_store import DynamoAppeals
 
@@ -66,6 +67,7 @@ def wire_appeals(
         clock=kernel.clock,
         disputes=disputes,
         self_of=people_service.self_of,
+        corrections=corrections,
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -474,3 +474,16 @@ def test_days_sent_as_a_whole_float_are_days(client, guardian, grandpa):
     assert printed.status_code == 201, printed.body
     claims = parse(body(printed)["token"]).claims
     assert claims.expires_at - claims.issued_at == timedelta(days=17)
+
+
+def test_a_printed_code_needs_no_body_its_only_field_being_optional(client, guardian, grandpa):
+    """docs/api.md: `days` is optional, so no body at all is the default 30 days (it
+    answered 400 missing_body)."""
+    response = client.http.post(
+        f"/v1/people/{grandpa}/printed-code", headers={"Authorization": f"Bearer {guardian}"}
+    )
+    assert response.status_code == 201, response.body
+    card = body(response)
+    assert card["kind"] == "printed"
+    issued, expires = (datetime.fromisoformat(card[k]) for k in ("issued_at", "expires_at"))
+    assert timedelta(days=29) < expires - issued <= timedelta(days=31)

@@ -257,7 +257,8 @@ def _signed(header: dict[str, Any], payload: dict[str, Any], key: bytes) -> str:
 
 def _unauthorised(client, token, code=None):
     response = get(client, "/v1/me", token)
-    assert_error(response, 401, code=code)
+    # Every refused token names the header that carried it (docs/api.md, Errors).
+    assert_error(response, 401, code=code, field="Authorization")
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -31,6 +32,23 @@ def test_a_declaration_added_is_read_back(declarations, clock):
 
     assert declarations.get("d_1") == d
     assert declarations.latest("p_1") == d
+
+
+def test_a_correction_keeps_what_it_withdraws_and_who_approved_it(declarations, clock):
+    at = clock()
+    d = replace(
+        declaration("d_fix", at=at),
+        withdraws=("abroad_14d", "symptoms"),
+        reviewed_by="reviewer-1",
+        review_note="ticked by mistake",
+        reviewed_at=at,
+    )
+    declarations.add(d, payload_enc="sealed-details")
+
+    assert declarations.get("d_fix") == d
+    assert declarations.for_person("p_1", limit=5, cursor=None).items == (d,)
+    assert declarations.payload("d_fix") == "sealed-details"
+    assert declarations.payload("d_missing") is None
 
 
 def test_a_persons_declarations_come_newest_first_in_pages(declarations, clock):

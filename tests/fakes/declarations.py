@@ -57,6 +57,10 @@ class FakeDeclarations:
         row = self.rows.get(declaration_id)
         return row.declaration if row and row.live(self._clock()) else None
 
+    def payload(self, declaration_id: str) -> str | None:
+        row = self.rows.get(declaration_id)
+        return row.payload_enc if row and row.live(self._clock()) else None
+
     def latest(self, person_id: str) -> Declaration | None:
         now = self._clock()
         return next((r.declaration for r in self._by_person(person_id) if r.live(now)), None)
