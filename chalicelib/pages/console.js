@@ -88,6 +88,7 @@
     withdraws: ["更正申报：撤回 ", "Correction: withdraws "],
     withdraw_pick: ["申诉成立时撤回以下已申报的风险（可多选）",
       "Upheld: withdraw these declared risks (tick any)"],
+    withdrawn: ["已撤回 ", "Taken back: "],
     withdraw_only_upheld: ["只有申诉成立时才能撤回已申报的风险",
       "Only an upheld appeal withdraws declared risks"],
     sep: ["、", ", "],
@@ -567,7 +568,8 @@
             if (withdraw.length && v.outcome !== "upheld") throw new Error(Y.t("withdraw_only_upheld"));
             if (withdraw.length) body.withdraw = withdraw;
             var done = await api("POST", "admin/appeals/" + encodeURIComponent(row.id), body);
-            return Y.t("answer") + " · " + who + " · " + Y.label(done.state);
+            return Y.t("answer") + " · " + who + " · " + Y.label(done.state) +
+              ((done.withdrawn || []).length ? " · " + Y.t("withdrawn") + listOf(done.withdrawn) : "");
           }, Y.el("p", { class: "quote", text: row.reason }));
         })];
       }));
@@ -608,7 +610,8 @@
               { category: v.category });
             return who + " · " + Y.label(done.status) + " · " + Y.label(done.state);
           }, Y.el("div", {}, [personCell(row.person_masked, row.person),
-            Y.el("p", { class: "quote", text: row.note }), reasonsCell(row.reasons)]));
+            Y.el("p", { class: "quote", text: row.note }),
+            Y.el("p", { class: "muted", text: Y.t("col_reasons") + "：" }), reasonsCell(row.reasons)]));
         })];
       }));
     },

@@ -156,7 +156,7 @@
     abroad_contradicts_itinerary: ["申报未出境，行程显示境外", "Said not abroad; the itinerary shows abroad"],
     residence_contradicts_itinerary: ["居住地与行程不符", "Residence not on the itinerary"],
     correction: ["更正申报", "Correction"],
-    withdraws_risk_fact: ["更正申报：撤回风险申报", "Correction: withdraws a declared risk"],
+    withdraws_declared_risk: ["更正申报：撤回已申报的风险", "Correction: takes back a declared risk"],
     // symptoms
     fever: ["发热", "Fever"],
     cough: ["咳嗽", "Cough"],
@@ -215,6 +215,7 @@
     // audit actions
     declaration_submitted: ["提交申报", "Declaration submitted"],
     declaration_reviewed: ["审核申报", "Declaration reviewed"],
+    declaration_corrected: ["更正申报", "Declaration corrected"],
     status_requested: ["申请状态标记", "Status mark requested"],
     status_approved: ["批准状态标记", "Status mark approved"],
     status_withdrawn: ["撤回状态标记", "Status mark withdrawn"],
@@ -338,7 +339,23 @@
         typed.dispatchEvent(new Event("input", { bubbles: true }));
       });
     });
-    wrap.ready = load(0, null);
+    /* A code given or typed shows in the selects too: 省, its 市, its 区县. */
+    async function sync(code) {
+      if (!/^[0-9]{6}$/.test(code)) return;
+      var path = [code.slice(0, 2) + "0000", code.slice(0, 4) + "00", code];
+      for (var n = 0; n < selects.length; n++) {
+        var select = selects[n];
+        if (!select.querySelector("option[value='" + path[n] + "']")) return;
+        select.value = path[n];
+        if (path[n] === code) {
+          await load(n + 1, null);
+          return;
+        }
+        await load(n + 1, path[n]);
+      }
+    }
+    typed.addEventListener("change", function () { sync(typed.value.trim()); });
+    wrap.ready = load(0, null).then(function () { return sync(typed.value.trim()); });
     wrap.input = typed;
     wrap.reset = function () {
       typed.value = "";
