@@ -273,7 +273,8 @@ def test_the_demo_citizens_have_declared_so_their_page_shows_a_code_at_once(serv
         code = answer.json()["code"]
         seen[subject] = (code["colour"], [r["code"] for r in code["reasons"]])
     assert seen["demo-li"][0] == "red" and "abroad_14d" in seen["demo-li"][1]
-    assert seen["demo-wang"] == ("green", [])
+    assert seen["demo-wang"] == ("green", []), seen
+    assert seen["demo-zhang"][0] == "yellow" and "high_risk_area_stay" in seen["demo-zhang"][1]
 
 
 def test_a_risk_feed_recolours_the_affected_and_spares_bystanders(server):
