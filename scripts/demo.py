@@ -64,7 +64,8 @@ def load(container: Container) -> dict[str, Any]:
         ContentType="application/json",
     )
     accounts = []
-    for person in json.loads((DATA / "citizens.json").read_text()):
+    citizens = json.loads((DATA / "citizens.json").read_text(encoding="utf-8"))
+    for person in citizens:
         session = container.auth.dev_login(
             subject=person["subject"], role=Role(person["role"]), phone=person.get("phone")
         )
@@ -88,9 +89,20 @@ def load(container: Container) -> dict[str, Any]:
 
     sites = container.test_sites.load(read_sites(str(DATA / "test-sites.csv")))
     post = _post_the_gate(container, accounts, now)
+    # The demo citizens declare (after the carrier feed, as a real one would arrive
+    # first), so the citizen page shows each a code at once: the colour the rules give
+    # their answers and stays with the demo risk feed.
+    colours = {}
+    for person, account in zip(citizens, accounts, strict=True):
+        if "declaration" in person:
+            outcome = container.declarations.declare_for(
+                account["user_id"], person["role"], dict(person["declaration"])
+            )
+            colours[person["subject"]] = outcome.assessment.colour.value
     return {
         "risk_feed": f"s3://{settings.feed_bucket}/{settings.feed_key}",
         "accounts": accounts,
+        "colours": colours,
         "checkpoint_post": post,
         "carrier_rows": stays["accepted"],
         "test_sites": sum(sites.values()),

@@ -261,6 +261,22 @@ def test_a_demo_citizen_sees_their_itinerary_card(server):
     assert card["cities"][1]["name"] == "西安市"
 
 
+def test_the_demo_citizens_have_declared_so_their_page_shows_a_code_at_once(server):
+    """The README's demo citizens had no declaration: the citizen page stayed blank and
+    /v1/pass answered 404 (issue 30). Each now has a code with its reasons."""
+    base, _ = server
+    seen = {}
+    for subject in ("demo-zhang", "demo-li", "demo-wang"):
+        token = _login(base, subject=subject)["token"]
+        answer = requests.get(f"{base}/v1/pass", headers=_auth(token), timeout=10)
+        assert answer.status_code == 200, (subject, answer.text)
+        code = answer.json()["code"]
+        seen[subject] = (code["colour"], [r["code"] for r in code["reasons"]])
+    assert seen["demo-li"][0] == "red" and "abroad_14d" in seen["demo-li"][1]
+    assert seen["demo-wang"] == ("green", []), seen
+    assert seen["demo-zhang"][0] == "yellow" and "high_risk_area_stay" in seen["demo-zhang"][1]
+
+
 def test_a_risk_feed_recolours_the_affected_and_spares_bystanders(server):
     from tests.helpers import declaration, make_id_number
 

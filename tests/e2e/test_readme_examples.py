@@ -64,6 +64,27 @@ def test_the_readme_marks_examples_with_promises():
     assert any("issue-token" in commands for commands, _ in steps)
 
 
+@pytest.mark.parametrize(
+    "path", [README, *sorted((ROOT / "docs").glob("*.md"))], ids=lambda p: p.name
+)
+def test_every_code_fence_opens_with_a_language_and_closes_on_a_line_of_its_own(path):
+    """A fence with text after it (```` ``` A checkpoint… ````) cannot close a block: the
+    README rendered the prose after it, and the examples, as one code block."""
+    inside = False
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        stripped = line.strip()
+        if not stripped.startswith("```"):
+            continue
+        if inside:
+            assert stripped == "```", f"{path.name}:{number}: a closing fence stands alone"
+        else:
+            assert re.fullmatch(r"```[a-z0-9+-]+", stripped), (
+                f"{path.name}:{number}: an opening fence names its language: {line!r}"
+            )
+        inside = not inside
+    assert not inside, f"{path.name}: a code block is never closed"
+
+
 def test_promised_matches_parts_in_order_only():
     assert promised('{"colour":"green",…}', '{"colour": "green", "reasons": []}')
     assert not promised('{"colour":"green",…}', '{"colour":"red","reasons":[]}')
