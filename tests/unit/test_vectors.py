@@ -395,3 +395,25 @@ def test_every_valid_venue_vector_is_among_those_pycose_checks():
     valid = {f for f in VENUE_FILES if json.loads(f.read_text())["expected"]["valid"]}
 
     assert valid and valid <= set(VENUE_SIGNED)
+
+
+# --- docs/token.md's worked example is vector 01 ------------------------------------------
+
+
+def _block_after(marker: str, text: str) -> str:
+    """The fenced block that follows ``<!-- marker -->`` in a document."""
+    after = text.split(f"<!-- {marker} -->", 1)[1]
+    return after.split("```", 2)[1].strip()
+
+
+def test_the_worked_example_in_docs_token_md_is_vector_01():
+    doc = (VECTORS.parents[1] / "docs" / "token.md").read_text(encoding="utf-8")
+    vector = json.loads((VECTORS / "01-valid.json").read_text())
+    raw = hc.b45decode(vector["token"].removeprefix(hc.PREFIX))
+    protected, _, payload, signature = hc.cbor_decode(raw)
+
+    assert _block_after("token-example", doc) == vector["token"]
+    assert bytes.fromhex(_block_after("token-bytes", doc).replace("\n", " ")) == raw
+    assert protected.hex() in doc and payload.hex() in doc
+    assert f"{signature[:2].hex(' ')} … {signature[-2:].hex(' ')}" in doc
+    assert vector["keys"]["keys"][0]["public_key"] in doc
