@@ -3,6 +3,10 @@
     python -m chalicelib.verify TOKEN --keys keys.json [--now 2026-11-20T10:00:00+08:00]
     python -m chalicelib.verify TOKEN --keys trust-list.json [--national-root KEY]
 
+A base64url key may start with ``-`` (one key in 64 does): both
+``--national-root KEY`` and ``--national-root=KEY`` take it as the key, never as an
+option.
+
 ``keys.json`` is a saved copy of ``GET /v1/keys`` (our region's codes only),
 ``trust-list.json`` one of ``GET /v1/trust-list``: our keys and the partner
 regions' and the national code's, so codes of other regions verify too
@@ -155,11 +159,39 @@ def verify_offline(
     ).verify(token, now=now)
 
 
+_VALUE_OPTIONS = ("--keys", "--now", "--national-root")
+
+
+def _join_option_values(argv: Sequence[str]) -> list[str]:
+    """``--option VALUE`` as ``--option=VALUE``, so that a value starting with ``-`` (a
+    base64url key such as ``-AbC…``) is read as the value; argparse would take it for
+    an option and stop with "expected one argument". A following option name or help
+    flag is left alone, so a forgotten value is still reported as one."""
+    out: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        if arg == "--":
+            out += [arg, *args]
+            break
+        if arg in _VALUE_OPTIONS:
+            value = next(args, None)
+            if value is None:
+                out.append(arg)
+            elif value in _VALUE_OPTIONS or value in ("-h", "--help", "--"):
+                out += [arg, value]
+            else:
+                out.append(f"{arg}={value}")
+            continue
+        out.append(arg)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m chalicelib.verify",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,  # --national-root, never --national: values are joined by name
     )
     parser.add_argument("token")
     parser.add_argument(
@@ -167,9 +199,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--now", help="ISO time to check against (default: this clock)")
     parser.add_argument(
-        "--national-root", help="the national root public key (base64url) to check the list"
+        "--national-root",
+        metavar="KEY",
+        help="the national root public key (base64url) to check the list; a key that "
+        "starts with - is fine, as --national-root KEY or --national-root=KEY",
     )
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_join_option_values(sys.argv[1:] if argv is None else argv))
     from typing import NoReturn
 
     def fail(message: str) -> NoReturn:  # one line, exit 2: never a traceback

@@ -69,8 +69,19 @@ def _moto() -> Iterator[None]:
     with mock_aws():
         cli.create_tables(settings)
         cli.init_secrets(settings)
+        _signing_key_no_test_key_shares(settings)
         cli.ensure_kms_key(settings)
         yield
+
+
+def _signing_key_no_test_key_shares(settings: Settings) -> None:
+    """The app's code key, with a kid that no test key has (tests/keys.py): a stranger's
+    key in a test is then unknown in every run, not bad_signature 1 run in 65,536."""
+    from chalicelib.cli_secrets import update_secret
+    from tests.keys import code_key
+
+    entry = code_key(datetime.now(UTC))
+    update_secret(settings, lambda doc: {**doc, "code_keys": [entry], "code_active": entry["kid"]})
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@ their codes, trust lists and attestation batches, all signed as the real ones ar
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +28,17 @@ class KeyPair:
     @classmethod
     def new(cls) -> KeyPair:
         return cls(Ed25519Key.generate())
+
+    @classmethod
+    def seeded(cls, label: str, *, b64_first: str | None = None) -> KeyPair:
+        """The same key in every run, derived from ``label``; with ``b64_first``, the first
+        of ``label #0``, ``#1``, ... whose base64url starts with that character (``-``: a
+        key that a command line must not take for an option)."""
+        for n in itertools.count():
+            pair = cls(Ed25519Key(hashlib.sha256(f"{label} #{n}".encode()).digest()))
+            if b64_first is None or pair.public_b64.startswith(b64_first):
+                return pair
+        raise AssertionError("unreachable")
 
     @property
     def public(self) -> bytes:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -80,8 +81,13 @@ class CodeSigner:
         return tuple(k for k in self.keys if k.not_after is None or k.not_after > now)
 
 
-def new_code_key(now: datetime) -> dict[str, Any]:
+def new_code_key(now: datetime, *, avoid: Collection[str] = ()) -> dict[str, Any]:
+    """A fresh random code key whose kid (hex) is none of ``avoid``, the kids in use:
+    ``code_active`` names a key by its kid, and two keys sharing one 2-byte kid (1 time
+    in 65,536) would leave it naming both."""
     private = SigningKey.generate()
+    while kid_for(raw_public(private)).hex() in avoid:
+        private = SigningKey.generate()
     raw = bytes(private)
     return {
         "kid": kid_for(raw_public(private)).hex(),
@@ -118,7 +124,7 @@ def load_signer(doc: dict[str, Any], *, region: str) -> CodeSigner:
 def rotate_code_key(doc: dict[str, Any], *, now: datetime, grace: timedelta) -> dict[str, Any]:
     """Sign with a new key from now on; the old one stays published for ``grace`` (longer
     than any token lives) and is dropped from the secret a day after that."""
-    fresh = new_code_key(now)
+    fresh = new_code_key(now, avoid={str(e.get("kid")) for e in doc.get("code_keys") or []})
     kept = []
     for entry in doc.get("code_keys") or []:
         entry = dict(entry)

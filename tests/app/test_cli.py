@@ -399,3 +399,30 @@ def test_verify_answers_a_bad_now_with_one_line(tmp_path):
     )
 
     assert "--now" in _one_line_exit_2(done)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--national-root", "-AbC"],
+        ["--national-root=-AbC"],
+        ["--keys", "k.json", "--national-root", "-AbC"],
+        ["--national-root", "-AbC", "--", "YM1:X"],
+    ],
+)
+def test_verify_joins_an_option_and_a_value_that_starts_with_a_dash(argv):
+    from chalicelib.verify import _join_option_values
+
+    joined = _join_option_values(argv)
+
+    assert "--national-root=-AbC" in joined and "-AbC" not in joined
+
+
+def test_verify_still_says_a_value_is_missing(tmp_path):
+    keys = tmp_path / "keys.json"
+    keys.write_text('{"keys": []}')
+
+    done = _cli({}, "YM1:XYZ", "--national-root", "--keys", str(keys), module="chalicelib.verify")
+
+    assert done.returncode == 2 and done.stdout == ""
+    assert "argument --national-root: expected one argument" in done.stderr

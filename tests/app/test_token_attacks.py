@@ -42,6 +42,7 @@ from tests.helpers import (
     mark_and_approve,
     post,
 )
+from tests.keys import Ed25519Key
 
 REASONS = {
     "wrong_prefix",
@@ -137,7 +138,7 @@ def test_a_red_code_repainted_green_under_its_old_signature_is_refused(
 
 
 def test_a_code_signed_with_a_key_we_never_published_is_refused(client, checkpoint, code):
-    stranger = SigningKey.generate()
+    stranger = SigningKey(bytes(Ed25519Key.generate()))  # a kid of its own
     claims = _claims(code)
 
     own_kid = _sign_with(stranger, kid_for(raw_public(stranger)), claims)
@@ -150,7 +151,7 @@ def test_a_code_signed_with_a_key_we_never_published_is_refused(client, checkpoi
 def test_codes_from_another_region_are_refused(client, checkpoint, code, container):
     signer = container.codes.signer()
     shanghai = [*_claims(code)[:4], 310100]
-    other_key = SigningKey.generate()
+    other_key = SigningKey(bytes(Ed25519Key.generate()))  # a kid of its own
 
     # Our key never signs for another region (whether the verifier looks for Shanghai's
     # keys and finds none, or finds ours and sees the region differ); Shanghai's own key

@@ -30,7 +30,9 @@ from tests.serial import one_local_stack_at_a_time
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
-NATIONAL_ROOT = KeyPair.new()
+# Seeded, and its base64url starts with "-" (one random key in 64 does, and the offline
+# CLI below once read it as an option): the same key, and the hard case, in every run.
+NATIONAL_ROOT = KeyPair.seeded("yima e2e national root", b64_first="-")
 
 
 def _free_port() -> int:
@@ -195,24 +197,19 @@ def test_a_region_a_code_is_verified_at_a_region_b_checkpoint_and_converted_ther
     # Offline at B: the saved trust list verifies A's code, checked against the root.
     saved = tmp_path / "trust-list.json"
     saved.write_text(requests.get(f"{b}/v1/trust-list", timeout=10).text)
-    offline = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "chalicelib.verify",
-            token,
-            "--keys",
-            str(saved),
-            "--national-root",
-            NATIONAL_ROOT.public_b64,
-        ],
-        cwd=ROOT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert offline.returncode == 0, offline.stdout + offline.stderr
-    assert json.loads(offline.stdout)["region"] == "610100"
+    for root in (
+        ["--national-root", NATIONAL_ROOT.public_b64],
+        [f"--national-root={NATIONAL_ROOT.public_b64}"],
+    ):
+        offline = subprocess.run(
+            [sys.executable, "-m", "chalicelib.verify", token, "--keys", str(saved), *root],
+            cwd=ROOT_DIR,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert offline.returncode == 0, offline.stdout + offline.stderr
+        assert json.loads(offline.stdout)["region"] == "610100"
 
     # The national platform revokes A's key: B refuses A's code at once.
     _trust_a_in_b(regions, version=2, status="revoked")

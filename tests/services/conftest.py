@@ -14,7 +14,7 @@ from chalicelib.colours.table import Policy
 from chalicelib.itinerary.rules import stars_a_city
 from chalicelib.kernel import reference_data
 from chalicelib.kernel.person import Person
-from chalicelib.kernel.signing import CodeSigner, ed25519_verify, load_signer, new_code_key
+from chalicelib.kernel.signing import CodeSigner, ed25519_verify, load_signer
 from chalicelib.people.service import PeopleService
 from tests.conftest import Clock
 from tests.fakes import (
@@ -29,6 +29,7 @@ from tests.fakes import (
     FakePeople,
     FakeScans,
 )
+from tests.keys import code_key
 
 REGION = "610100"
 
@@ -92,7 +93,7 @@ def people_service(stores: Stores, clock: Clock) -> PeopleService:
 
 @pytest.fixture
 def signer(clock: Clock) -> CodeSigner:
-    key = new_code_key(clock())
+    key = code_key(clock())  # a kid no test key has (tests/keys.py)
     return load_signer({"code_keys": [key], "code_active": key["kid"]}, region=REGION)
 
 

@@ -82,3 +82,35 @@ def test_a_small_order_key_cannot_be_used_to_forge_any_message():
     forged = bytes([1]) + bytes(63)
 
     assert not any(ed25519_verify(SMALL_ORDER_KEY, str(i).encode(), forged) for i in range(64))
+
+
+def test_a_rotation_never_draws_a_key_with_a_kid_in_use(monkeypatch):
+    """Two code keys with one 2-byte kid (1 draw in 65,536) would leave code_active naming
+    both; the fresh key is drawn again until its kid is new."""
+    from datetime import UTC, datetime, timedelta
+
+    first, second = signing.private_key(bytes(32)), signing.private_key(bytes([1]) * 32)
+    draws = iter([first, first, second])  # the rotation draws the old key again, then another
+    monkeypatch.setattr(signing.SigningKey, "generate", classmethod(lambda cls: next(draws)))
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    old = signing.new_code_key(now)
+
+    rotated = signing.rotate_code_key(
+        {"code_keys": [old], "code_active": old["kid"]}, now=now, grace=timedelta(hours=1)
+    )
+
+    new_kid = signing.kid_for(signing.raw_public(second)).hex()
+    assert old["kid"] != new_kid  # fixed seeds: the same two kids in every run
+    assert [k["kid"] for k in rotated["code_keys"]] == [old["kid"], new_kid]
+    assert rotated["code_active"] == new_kid
+
+
+def test_the_tests_random_keys_never_share_a_kid():
+    """tests/keys.py: a stranger's key in a test is unknown in every run (a shared kid
+    would make it bad_signature 1 run in 65,536 per key it meets)."""
+    from tests.keys import Ed25519Key, kids_in_use
+
+    before = kids_in_use()
+    drawn = [signing.kid_for(signing.raw_public(Ed25519Key.generate())) for _ in range(3000)]
+
+    assert len(set(drawn)) == len(drawn) and not before & set(drawn)

@@ -143,6 +143,31 @@ def test_a_checkpoint_verifies_partner_codes_offline_from_the_saved_trust_list(
     assert verify_offline(token, tampered, now=clock.now)["reason"] == "untrusted_keys"
 
 
+@pytest.mark.parametrize("form", ["separate", "joined"])
+def test_the_offline_cli_takes_a_national_root_that_starts_with_a_dash(
+    client, trusted, clock, tmp_path, capsys, form
+):
+    """One base64url key in 64 starts with "-", which argparse reads as an option: both
+    ``--national-root KEY`` and ``--national-root=KEY`` must take it as the key."""
+    from chalicelib.verify import main
+
+    saved = tmp_path / "trust-list.json"
+    saved.write_text(json.dumps(body(get(client, "/v1/trust-list"))))
+    token = PARTNER.code("440100", issued_at=clock.now)
+    wrong = KeyPair.seeded("not the national root", b64_first="-").public_b64
+    assert ROOT.public_b64.startswith("-") and wrong.startswith("-")
+
+    def run(root: str) -> tuple[int, dict]:
+        flag = ["--national-root", root] if form == "separate" else [f"--national-root={root}"]
+        code = main([token, "--keys", str(saved), *flag, "--now", clock.now.isoformat()])
+        return code, json.loads(capsys.readouterr().out)
+
+    code, answer = run(ROOT.public_b64)
+    assert (code, answer["valid"], answer["region"]) == (0, True, "440100")
+    code, answer = run(wrong)
+    assert (code, answer["valid"], answer["reason"]) == (1, False, "untrusted_keys")
+
+
 # --- way (b): conversion ---------------------------------------------------------------------
 
 
