@@ -46,7 +46,7 @@ def test_a_matched_person_gets_the_partners_red_until_its_end(
     assert code["colour"] == "red"
     [reason] = code["reasons"]
     assert reason["code"] == "partner_region_status" and reason["until"] == iso(until)
-    assert "440100" in reason["text"]
+    assert "广州市" in reason["text"] and "440100" in reason["text_en"]
     assert code["valid_until"] == iso(until)
     clock.now = until
     citizen = login(client, "traveller")
