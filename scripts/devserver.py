@@ -7,9 +7,9 @@
    starts stand-ins for WeChat's and Alipay's servers (``scripts/standins/``)
    with fresh credentials, written into the secret as the stage's channel
    credentials, so that the WeChat and Alipay logins work with test codes;
-3. serves the API on 127.0.0.1:PORT with a threaded HTTP/1.1 server
-   (``scripts/localhttp.py``) that hands requests to the Chalice app as API
-   Gateway would (``scripts/apigateway.py``): unknown paths 404, unknown
+3. serves the API (the pages are among its routes) on 127.0.0.1:PORT through
+   waitress (``scripts/localhttp.py``), which hands requests to the Chalice app
+   as API Gateway would (``scripts/apigateway.py``): unknown paths 404, unknown
    methods 405, both in the app's error shape, and no dropped keep-alive
    connections. Unlike ``chalice local`` it does not reload on file changes:
    restart it after editing the code.
@@ -250,7 +250,7 @@ def main() -> int:
             remove_stack_file(written)
         for running in (server, channels):
             if running is not None:
-                running.server_close()
+                running.stop()
         moto.stop()
         print("yima: stopped", flush=True)
 

@@ -4,7 +4,8 @@
 unknown method with an HTML 501 (closing the connection with the request body
 unread), the PNG code with a 400 unless Accept named a binary type, and reset
 keep-alive connections whenever its reloader restarted. ``scripts/localhttp.py``
-and ``scripts/apigateway.py`` replace it; these tests hold them to it.
+(waitress) and ``scripts/apigateway.py`` replace it; these tests hold them to it.
+Hostile framing is in ``test_hostile_framing.py``.
 """
 
 from __future__ import annotations
