@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 
-.PHONY: run run-two cli test fuzz lint fmt bench load infra package clean browser-deps screenshots
+.PHONY: run run-two urls cli test fuzz lint fmt bench load infra package clean browser-deps screenshots
 
 # The venv is rebuilt whenever a requirements file changes.
 $(STAMP): requirements.txt requirements-dev.txt
@@ -22,6 +22,11 @@ run: $(STAMP)
 # Two regions that recognise each other's codes: A (610100) on PORT, B (440100) on PORT_B.
 run-two: $(STAMP)
 	$(BIN)/python scripts/run_two.py --port $(PORT) --port-b $(PORT_B)
+
+# The running stack's URLs as shell variables (API, PAGES, STANDINS), from .local/stack.json:
+# eval "$$(make -s urls)". YIMA_LOCAL_STACK=.local/stack-local-b.json for run-two's region B.
+urls: $(STAMP)
+	@$(BIN)/python scripts/stack_urls.py
 
 test: $(STAMP) lint browser-deps
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests

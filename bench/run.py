@@ -41,6 +41,7 @@ BENCHMARKS = [
     "exposure",
     "load",
     "startup",
+    "local_http",
 ]
 
 _GOAL = re.compile(r"^\s*(<=|>=|==|<|>)\s*(-?[0-9.]+)\s*$")

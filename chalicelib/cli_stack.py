@@ -66,9 +66,10 @@ def _running(pid: object, endpoint: str) -> bool:
         return False
 
 
-def local_stack_env(path: Path | None = None) -> dict[str, str]:
-    """The variables of the stack ``make run`` is running, from its stack file; a
-    UsageError saying to run ``make run`` when there is none or it has stopped."""
+def local_stack(path: Path | None = None) -> dict[str, Any]:
+    """The stack file of the stack ``make run`` is running (``$YIMA_LOCAL_STACK``, or
+    :func:`stack_file`); a UsageError saying to run ``make run`` when there is none or
+    it has stopped."""
     configured = os.environ.get("YIMA_LOCAL_STACK")
     path = path or (Path(configured) if configured else stack_file())
     hint = "start it with `make run` (or set YIMA_STAGE and the stage's variables)"
@@ -82,6 +83,13 @@ def local_stack_env(path: Path | None = None) -> dict[str, str]:
         raise UsageError(f"{path} is not a stack file `make run` wrote: {hint}") from None
     if not _running(pid, env.get("YIMA_AWS_ENDPOINT", "")):
         raise UsageError(f"{path} is stale: the local stack (pid {pid}) is not running; {hint}")
+    return {**document, "env": env}
+
+
+def local_stack_env(path: Path | None = None) -> dict[str, str]:
+    """The variables of the stack ``make run`` is running, from its stack file; a
+    UsageError saying to run ``make run`` when there is none or it has stopped."""
+    env: dict[str, str] = local_stack(path)["env"]
     # moto takes any credentials; these only keep botocore from looking for real ones
     return {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", **env}
 

@@ -13,7 +13,8 @@ local``, this answers as API Gateway does:
   ``method_not_allowed`` with ``Allow`` (``chalice local`` gave an HTML 501).
 
 The app is switched to Chalice's ``LocalChalice`` class, as ``chalice local``
-does, so that ``app.current_request`` is per thread: the server is threaded.
+does, so that ``app.current_request`` is per thread: the server (waitress) answers
+from a pool of threads.
 """
 
 from __future__ import annotations

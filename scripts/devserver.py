@@ -7,17 +7,18 @@
    starts stand-ins for WeChat's and Alipay's servers (``scripts/standins/``)
    with fresh credentials, written into the secret as the stage's channel
    credentials, so that the WeChat and Alipay logins work with test codes;
-3. serves the API on 127.0.0.1:PORT with a threaded HTTP/1.1 server
-   (``scripts/localhttp.py``) that hands requests to the Chalice app as API
-   Gateway would (``scripts/apigateway.py``): unknown paths 404, unknown
+3. serves the API (the pages are among its routes) on 127.0.0.1:PORT through
+   waitress (``scripts/localhttp.py``), which hands requests to the Chalice app
+   as API Gateway would (``scripts/apigateway.py``): unknown paths 404, unknown
    methods 405, both in the app's error shape, and no dropped keep-alive
    connections. Unlike ``chalice local`` it does not reload on file changes:
    restart it after editing the code.
 
 Once it answers, it writes ``.local/stack.json`` (``stack-<stage>.json`` for another
-stage; in ``$YIMA_LOCAL_STATE`` if set): the stage's settings, endpoints and moto's port,
-never a key, so that ``python -m chalicelib.cli`` finds the running stack by itself. It
-removes the file when it stops.
+stage; in ``$YIMA_LOCAL_STATE`` if set): the stage's settings, its URLs (the API, the
+pages, the stand-ins) and moto's port, never a key, so that ``python -m chalicelib.cli``
+finds the running stack by itself and ``make urls`` prints its URLs. It removes the file
+when it stops.
 
 Ctrl-C (or SIGTERM) stops everything it started.
 
@@ -103,9 +104,10 @@ def api_handlers(stage: str) -> list[Handler]:
 def write_stack_file(
     stage: str, env: dict[str, str], *, moto_port: int, api: str, channels: str
 ) -> Path:
-    """What the operator commands need to reach this stack (``chalicelib.cli``): no keys,
-    those stay in the stand-in's Secrets Manager."""
+    """What the operator commands need to reach this stack (``chalicelib.cli``), and its
+    URLs for people (``make urls``): no keys, those stay in the stand-in's Secrets Manager."""
     from chalicelib.cli import LOCAL_STACK_VARIABLES, stack_file
+    from scripts import standins
 
     path = stack_file(stage)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -113,7 +115,8 @@ def write_stack_file(
         "stage": stage,
         "pid": os.getpid(),
         "api": api,
-        "channels": channels,
+        "pages": f"{api}/v1/pages/",
+        "standins": standins.urls_for_people(channels),
         "moto_port": moto_port,
         "region": env["AWS_REGION"],
         "table_prefix": env["YIMA_TABLE_PREFIX"],
@@ -250,7 +253,7 @@ def main() -> int:
             remove_stack_file(written)
         for running in (server, channels):
             if running is not None:
-                running.server_close()
+                running.stop()
         moto.stop()
         print("yima: stopped", flush=True)
 

@@ -88,6 +88,12 @@ def urls(base: str) -> dict[str, str]:
     }
 
 
+def urls_for_people(base: str) -> dict[str, str]:
+    """Where a person reaches the stand-ins (``.local/stack.json``, ``make urls``): their
+    base URL, WeChat's API root and Alipay's gateway."""
+    return {"url": base, "wechat": base + wechat.PREFIX, "alipay": base + alipay.GATEWAY}
+
+
 def describe(stand_ins: StandIns, base: str) -> str:
     return json.dumps(
         {

@@ -4,7 +4,8 @@
 unknown method with an HTML 501 (closing the connection with the request body
 unread), the PNG code with a 400 unless Accept named a binary type, and reset
 keep-alive connections whenever its reloader restarted. ``scripts/localhttp.py``
-and ``scripts/apigateway.py`` replace it; these tests hold them to it.
+(waitress) and ``scripts/apigateway.py`` replace it; these tests hold them to it.
+Hostile framing is in ``test_hostile_framing.py``.
 """
 
 from __future__ import annotations
@@ -309,3 +310,61 @@ def test_many_short_connections_at_once(server):
         statuses = list(pool.map(one, range(160)))
 
     assert statuses.count(200) == 160, sorted(set(statuses))
+
+
+# --- the stack's URLs, for people ----------------------------------------------------------
+
+
+def test_make_urls_gives_the_api_the_pages_and_the_stand_ins(server):
+    """``make urls`` (scripts/stack_urls.py) reads them from the stack file, so that nobody
+    copies the stand-ins' free port from the start-up lines by hand."""
+    import os
+    import shlex
+    import subprocess
+    import sys
+
+    env = {**os.environ, "YIMA_LOCAL_STATE": str(server.state_dir)}
+    env.pop("YIMA_LOCAL_STACK", None)
+    env.pop("YIMA_STAGE", None)
+    done = subprocess.run(
+        [sys.executable, "scripts/stack_urls.py"],
+        cwd=stack.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 0, done.stderr
+    urls = dict(shlex.split(line)[0].split("=", 1) for line in done.stdout.splitlines())
+    assert urls == {
+        "API": server.base,
+        "PAGES": f"{server.base}/v1/pages/",
+        "STANDINS": server.channels,
+    }
+    page = requests.get(urls["PAGES"] + "citizen.html", timeout=30)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    phone = requests.post(
+        urls["STANDINS"] + "/alipay/phone", json={"mobile": "13812345678"}, timeout=30
+    )
+    assert phone.status_code == 200 and "sign" in phone.json(), phone.text
+
+
+def test_make_urls_without_a_running_stack_says_to_run_it(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "YIMA_LOCAL_STATE": str(tmp_path)}
+    env.pop("YIMA_LOCAL_STACK", None)
+    done = subprocess.run(
+        [sys.executable, "scripts/stack_urls.py"],
+        cwd=stack.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 2 and done.stdout == ""
+    assert "make run" in done.stderr and "Traceback" not in done.stderr
