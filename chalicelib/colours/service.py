@@ -95,10 +95,7 @@ class ColourService:
         they are read back through are eventually consistent, so a write must not be
         missed by the recolour that follows it.
         """
-        recent = list(self.declarations.for_person(person.person_id, limit=25, cursor=None).items)
-        if fresh is not None:
-            recent = [d for d in recent if d.declaration_id != fresh.declaration_id] + [fresh]
-        recent.sort(key=lambda d: d.created_at, reverse=True)
+        recent, earlier = self._declarations(person.person_id, now, fresh)
         marks = list(self.marks.approved_for(person.id_hash))
         if fresh_mark is not None and fresh_mark not in marks:
             marks.append(fresh_mark)
@@ -107,14 +104,13 @@ class ColourService:
             self.facts.phone_hash_of(person.owner_user_id) if person.relation == "self" else None
         )
         feed_id, areas = self.facts.active_risk(fresh=True)
-        earlier = [d for d in recent[1:] if d.created_at >= since or d.status == "pending_review"]
         return Facts(
-            declared_at=tuple(d.created_at for d in recent),
+            declared_at=tuple(d.declared_at for d in recent),
             exposures=tuple(self.facts.exposures(person.person_id)),
             vaccinations=tuple(self.facts.vaccinations(person.id_hash)),
             marks=tuple(marks),
-            declaration=_declaration_facts(recent[0]) if recent else None,
-            earlier=tuple(_declaration_facts(d) for d in earlier),
+            declaration=recent[0] if recent else None,
+            earlier=earlier,
             stays=tuple(self.facts.stays(phone_hash, since=since)) if phone_hash else (),
             scans=tuple(self.facts.scans(person.person_id, since=since)),
             risk_areas=areas,
@@ -173,14 +169,38 @@ class ColourService:
     def current(self, person_id: str) -> StoredColour | None:
         return self.colours.get(person_id)
 
+    def _declarations(
+        self, person_id: str, now: datetime, fresh: DeclarationSeen | None = None
+    ) -> tuple[list[DeclarationFacts], tuple[DeclarationFacts, ...]]:
+        """The person's declarations, newest first, and those of them that still count
+        beside the latest: the window's, and any still pending."""
+        recent = list(self.declarations.for_person(person_id, limit=25, cursor=None).items)
+        if fresh is not None:
+            recent = [d for d in recent if d.declaration_id != fresh.declaration_id] + [fresh]
+        recent.sort(key=lambda d: d.created_at, reverse=True)
+        since = days_after(now, -(self.policy.window_days + 1))
+        earlier = [d for d in recent[1:] if d.created_at >= since or d.status == "pending_review"]
+        return (
+            [_declaration_facts(d) for d in recent],
+            tuple(_declaration_facts(d) for d in earlier),
+        )
+
     def self_declared(self, person_id: str) -> frozenset[str]:
         """What the person's own declarations colour their code with now (abroad,
-        contact, symptoms): what a correction could withdraw. One read: every fact that
-        ends such a reason (a negative test, the passing days) recolours or dates it."""
-        current = self.colours.get(person_id, consistent=True)
-        if current is None:
+        contact, symptoms): what a correction could withdraw. Read afresh from their
+        declarations and tests, never from the stored colour, which may still hold a
+        former holder's answers when the person has just changed hands."""
+        person = self.people.get(person_id)
+        if person is None:
             return frozenset()
-        return self_declared(current.assessment.reasons, self.clock())
+        now = self.clock()
+        recent, earlier = self._declarations(person_id, now)
+        if not recent:
+            return frozenset()
+        facts = Facts(
+            declaration=recent[0], earlier=earlier, tests=tuple(self.facts.tests(person.id_hash))
+        )
+        return self_declared(assess(facts, self.policy, now).reasons, now)
 
     def recolour(
         self,

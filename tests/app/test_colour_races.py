@@ -76,12 +76,16 @@ def test_declaring_again_does_not_clear_what_was_declared_before(client, clock):
 
     clean = body(post(client, "/v1/declarations", declaration(), token))
 
-    assert clean["status"] == "approved"
+    # Taking the answers back is a correction (issue 30): it waits for a reviewer, and
+    # until one approves it what was declared before still colours the code.
+    assert clean["status"] == "pending_review"
+    assert clean["review_reasons"] == ["withdraws_declared_risk"]
     assert clean["colour"] == "red"
     assert {r["code"] for r in clean["reasons"]} == {
         "declared_contact",
         "declared_symptoms",
         "abroad_14d",
+        "pending_review",
     }
 
 
