@@ -35,8 +35,6 @@ CAFE = {
     "lng": 108.95,
     "kind": "restaurant",
 }
-# Until chalicelib/kernel/pdf.py knows STSong-Light's widths, every test here fails.
-pytestmark = pytest.mark.xfail(strict=True, reason="issue 30: text drawn a full em a glyph")
 GRANDPA = {"name": "王老汉", "id_number": make_id_number("11010119400101123")}
 
 
