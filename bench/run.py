@@ -35,6 +35,7 @@ sys.path.insert(0, str(HERE.parent))
 BENCHMARKS = [
     "cold_import",
     "package",
+    "pdf",
     "codes",
     "carrier",
     "recolour",

@@ -9,7 +9,8 @@ everything else is drawn here with no new dependency:
 - PDF: a one-page A5 PDF 1.4 written by hand: the modules as filled
   rectangles, the texts in the PDF's predefined Chinese font ``STSong-Light``
   (``UniGB-UTF16-H``, ``chalicelib/kernel/pdf.py``), which every reader ships,
-  so nothing is embedded and the file stays a few kilobytes.
+  so nothing is embedded and the file stays a few kilobytes; every line is
+  measured with the font's widths and centred, and shrinks or wraps to fit.
 
 Imported only by the poster routes.
 """
@@ -20,11 +21,14 @@ import io
 
 import png
 
-from chalicelib.kernel.pdf import one_page, text_hex
+from chalicelib.kernel import pdf as pdf_page
 from chalicelib.kernel.qr import matrix
 
 TITLE_ZH = "场所码 · 请扫码登记"
 TITLE_EN = "Venue code: scan to check in"
+# The PDF's title has a space where the SVG's has "·": the readers' stand-ins for the
+# unembedded STSong-Light draw "·" at the left of its full-width cell, a stray gap.
+TITLE_ZH_PDF = "场所码 请扫码登记"
 
 
 def _escape(text: str) -> str:
@@ -84,37 +88,34 @@ def png_image(token: str, *, scale: int = 10) -> bytes:
 
 
 def pdf(token: str, name: str, address: str, venue_id: str) -> bytes:
-    """One A5 page (420 × 595 pt): title, the QR, the venue's name, address and id."""
-    grid = matrix(token)
-    size = len(grid)
-    width, height = 420.0, 595.0
-    module = 320.0 / size
-    left, top = (width - module * size) / 2, 470.0
-    ops = ["0 g"]
-    for y, row in enumerate(grid):
-        x = 0
-        while x < size:
-            if not row[x]:
-                x += 1
-                continue
-            start = x
-            while x < size and row[x]:
-                x += 1
-            ops.append(
-                f"{left + start * module:.2f} {top - (y + 1) * module:.2f} "
-                f"{(x - start) * module:.2f} {module:.2f} re"
-            )
-    ops.append("f")
+    """One A5 page (420 × 595 pt): the title in Chinese and English, the QR, the venue's
+    name, address and id, each line centred and measured with the font's widths. A long
+    name or address shrinks, then wraps (the schemas' 80 and 200 characters fit); the QR
+    gives up height to them, never below 240 pt."""
+    width, height, margin = 420.0, 595.0, 30.0
+    measure = width - 2 * margin
 
-    def line(text: str, font: str, points: float, y: float) -> None:
-        # CJK glyphs are about one em wide, Latin ones about half: centre on that estimate.
-        ems = sum(1.0 if ord(c) > 0x2E7F else 0.5 for c in text)
-        x = max(20.0, (width - ems * points) / 2)
-        ops.append(f"BT /{font} {points:g} Tf {x:.2f} {y:.2f} Td {text_hex(text)} Tj ET")
+    def fitted(text: str, size: float, smallest: float, max_lines: int) -> pdf_page.Block:
+        return pdf_page.fit(
+            text, measure=measure, size=size, smallest=smallest, max_lines=max_lines
+        )
 
-    line(TITLE_ZH, "F1", 22, 530)
-    line(TITLE_EN, "F1", 12, 505)
-    line(name[:40], "F1", 18, 115)
-    line(address[:60], "F1", 11, 90)
-    line(venue_id, "F1", 9, 65)
-    return one_page(width, height, "\n".join(ops).encode("ascii"))
+    above = [fitted(TITLE_ZH_PDF, 24, 16, 1), fitted(TITLE_EN, 13, 10, 1)]
+    below = [fitted(name, 18, 11, 4), fitted(address, 12, 8, 8), fitted(venue_id, 9, 7, 1)]
+    gap = 12.0  # around the QR; half of it between the lines under it
+    text = sum(lines.height for lines in above + below)
+    room = height - 2 * margin - text - 2 * gap - (len(below) - 1) * gap / 2
+    side = max(240.0, min(320.0, room))
+    ops: list[str] = []
+    top = height - margin
+    for lines in above:
+        drawn, top = pdf_page.block(lines, top=top, left=margin, measure=measure, align="centre")
+        ops.extend(drawn)
+    top -= gap
+    ops.append(pdf_page.qr_modules(matrix(token), left=(width - side) / 2, top=top, side=side))
+    top -= side + gap
+    for lines in below:
+        drawn, top = pdf_page.block(lines, top=top, left=margin, measure=measure, align="centre")
+        ops.extend(drawn)
+        top -= gap / 2
+    return pdf_page.one_page(width, height, "\n".join(ops).encode("ascii"))
