@@ -463,8 +463,19 @@ class ReviewService:
     def latest(self, person_id: str) -> Declaration | None:
         return self.declarations.latest(person_id)
 
-    def self_declared(self, person_id: str) -> frozenset[str]:
-        return self.colours.self_declared(person_id)
+    def check_withdrawal(self, person_id: str, facts: tuple[str, ...]) -> None:
+        """InvalidInput naming ``withdraw`` unless every fact is one the person's own
+        declarations colour the code with now (or their waiting correction takes back)."""
+        latest = self.declarations.latest(person_id)
+        pending = latest.withdraws if latest and latest.status == "pending_review" else ()
+        declared = self.colours.self_declared(person_id) | set(pending)
+        if latest is None or not set(facts) <= declared:
+            raise InvalidInput(
+                "only a risk fact the person's own declarations colour the code with can "
+                f"be withdrawn (now: {', '.join(sorted(declared)) or 'none'})",
+                field="withdraw",
+                code="nothing_to_withdraw",
+            )
 
     def correct(
         self,
@@ -491,14 +502,8 @@ class ReviewService:
             return pending.withdraws
         if not facts:
             return ()
-        declared = self.colours.self_declared(person_id)
-        if latest is None or not set(facts) <= declared:
-            raise InvalidInput(
-                "only a risk fact the person's own declarations colour the code with can "
-                f"be withdrawn (now: {', '.join(sorted(declared)) or 'none'})",
-                field="withdraw",
-                code="nothing_to_withdraw",
-            )
+        self.check_withdrawal(person_id, facts)
+        assert latest is not None  # checked: a person with nothing declared has nothing
         now = self.clock()
         correction = corrected(
             latest,

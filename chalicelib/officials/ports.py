@@ -8,40 +8,19 @@ from typing import Protocol
 from chalicelib.colours.model import (
     StatusMark,
 )
+from chalicelib.colours.ports import DeclarationSeen
 from chalicelib.kernel.paging import Page
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.officials.rules import Appeal, MarkRequest
-
-
-class Answers(Protocol):
-    """A declaration's answers, as a reviewer reads them beside an appeal."""
-
-    @property
-    def symptoms(self) -> tuple[str, ...]: ...
-
-    @property
-    def contact_with_confirmed(self) -> bool: ...
-
-    @property
-    def abroad_14d(self) -> bool: ...
-
-    @property
-    def residence_region(self) -> str: ...
-
-    @property
-    def status(self) -> str: ...
-
-    @property
-    def withdraws(self) -> tuple[str, ...]: ...
 
 
 class Corrections(Protocol):
     """What an upheld appeal may correct: the person's own declarations (the
     declarations capability's ReviewService)."""
 
-    def latest(self, person_id: str) -> Answers | None: ...
+    def latest(self, person_id: str) -> DeclarationSeen | None: ...
 
-    def self_declared(self, person_id: str) -> frozenset[str]: ...
+    def check_withdrawal(self, person_id: str, facts: tuple[str, ...]) -> None: ...
 
     def correct(
         self,

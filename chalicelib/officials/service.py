@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.colours.model import Assessment, StatusMark, StoredColour
+from chalicelib.colours.ports import DeclarationSeen
 from chalicelib.colours.service import ColourService
 from chalicelib.kernel.audit import Audit, AuditEvent
 from chalicelib.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -24,7 +25,7 @@ from chalicelib.kernel.person import Person
 from chalicelib.kernel.pii import keyed_hash, mask_id_number
 from chalicelib.kernel.session import SessionClaims
 from chalicelib.kernel.times import local_day
-from chalicelib.officials.ports import Answers, Appeals, Corrections, Marks
+from chalicelib.officials.ports import Appeals, Corrections, Marks
 from chalicelib.officials.rules import Appeal, MarkRequest
 from chalicelib.people.ports import People
 
@@ -41,7 +42,7 @@ class Seen:
     item: Any  # the MarkRequest or Appeal
     person: Person | None
     colour: StoredColour | None = None
-    answers: Answers | None = None
+    answers: DeclarationSeen | None = None
 
 
 @dataclass(frozen=True)
@@ -430,16 +431,7 @@ class AppealService:
                 "this appeal has no declarations to correct", field="withdraw", code="no_code"
             )
         if facts and person is not None and self.corrections is not None:
-            latest = self.corrections.latest(person.person_id)
-            pending = latest.withdraws if latest and latest.status == "pending_review" else ()
-            declared = self.corrections.self_declared(person.person_id) | set(pending)
-            if not set(facts) <= declared:
-                raise InvalidInput(
-                    "only a risk fact the person's own declarations colour the code with "
-                    f"can be withdrawn (now: {', '.join(sorted(declared)) or 'none'})",
-                    field="withdraw",
-                    code="nothing_to_withdraw",
-                )
+            self.corrections.check_withdrawal(person.person_id, facts)
         now = self.clock()
         answered = self.appeals.answer(
             appeal_id, outcome=outcome, answer=answer, reviewer=reviewer.subject, now=now
