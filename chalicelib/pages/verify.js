@@ -163,12 +163,20 @@
       var kid = header.get(4);
       if (!isBytes(kid) || kid.length === 0) throw new Error("no key id");
       var body = cborDecode(payload);
-      if (!Array.isArray(body) || body.length !== 5) throw new Error("claims shape");
+      if (!Array.isArray(body) || (body.length !== 5 && body.length !== 6)) {
+        throw new Error("claims shape");
+      }
+      // A sixth claim is the kind: only a printed code (纸质码) has one, kind 1, colour
+      // always pending (1) and a lifetime up to 30 days (docs/token.md).
+      var printed = body.length === 6;
+      if (printed && body[5] !== 1) throw new Error("unknown code kind");
       var holder = body[0], colour = body[1], iat = body[2], lifetime = body[3];
       var region = body[4];
+      var maxLifetime = printed ? 30 * 24 * 60 : 23;
       if (!(isBytes(holder) && holder.length === 8 && isInt(colour) && colour >= 0 &&
             colour <= 3 && isInt(iat) && iat >= 0 && isInt(lifetime) && lifetime >= 1 &&
-            lifetime <= 23 && isInt(region) && region >= 100000 && region <= 999999 &&
+            lifetime <= maxLifetime && (!printed || colour === 1) &&
+            isInt(region) && region >= 100000 && region <= 999999 &&
             signature.length === 64)) {
         throw new Error("claim values");
       }
@@ -188,6 +196,7 @@
         expires_at: new Date((iat + lifetime * 60) * 1000),
         lifetime_minutes: lifetime,
         region: String(region),
+        kind: printed ? "printed" : "live",
       },
     };
   }

@@ -80,7 +80,8 @@ def test_the_javascript_verifier_gives_every_vectors_outcome(server, browser):
             const iso = (d) => d.toISOString().replace(".000Z", "Z");
             out.push({valid: r.valid, reason: r.reason || null, claims: r.claims ? {
               holder: r.claims.holder, colour: r.claims.colour, region: r.claims.region,
-              issued_at: iso(r.claims.issued_at), expires_at: iso(r.claims.expires_at)} : null});
+              issued_at: iso(r.claims.issued_at), expires_at: iso(r.claims.expires_at),
+              kind: r.claims.kind} : null});
           }
           return out;
         }""",

@@ -157,10 +157,14 @@ def test_declaration_review_and_two_official_mark_over_http(server):
         headers=_auth(citizen),
         timeout=10,
         json=declaration(
-            id_number=id_number, contact_with_confirmed=True, residence_region="610103"
+            id_number=id_number,
+            contact_with_confirmed=True,
+            symptoms=["fever"],  # still feverish: this declaration takes nothing back
+            residence_region="610103",
         ),
     )
     assert contact.json()["status"] == "pending_review"
+    assert contact.json()["review_reasons"] == ["contact_with_confirmed"]
     reviewer = _login(base, subject="e2e-reviewer", role="reviewer")["token"]
     queue = requests.get(f"{base}/v1/admin/reviews", headers=_auth(reviewer), timeout=10).json()
     assert contact.json()["id"] in [item["id"] for item in queue["items"]]
@@ -170,8 +174,9 @@ def test_declaration_review_and_two_official_mark_over_http(server):
         headers=_auth(reviewer),
         timeout=10,
     )
-    # Approving the contact claim does not clear the fever declared before: that waits
-    # for a negative test, whatever the citizen declares next.
+    # Approving the contact claim does not clear the fever: that waits for a negative
+    # test (or, had the citizen answered "no fever", a correction a reviewer approves:
+    # tests/app/test_corrections.py).
     assert decided.status_code == 200 and decided.json()["colour"] == "yellow"
     assert [r["code"] for r in decided.json()["reasons"]] == ["declared_symptoms"]
 
