@@ -403,7 +403,8 @@ def test_every_valid_venue_vector_is_among_those_pycose_checks():
 def _block_after(marker: str, text: str) -> str:
     """The fenced block that follows ``<!-- marker -->`` in a document."""
     after = text.split(f"<!-- {marker} -->", 1)[1]
-    return after.split("```", 2)[1].strip()
+    block = after.split("```", 2)[1]
+    return block.split("\n", 1)[1].strip()  # past the fence's language (```text)
 
 
 def test_the_worked_example_in_docs_token_md_is_vector_01():
