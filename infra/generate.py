@@ -33,6 +33,7 @@ if str(ROOT) not in sys.path:
 
 from chalicelib import datamodel  # noqa: E402 - needs the repo root on sys.path
 from chalicelib.kernel.dynamo.tables import ttl_attribute  # noqa: E402
+from infra import ops  # noqa: E402
 from infra.iam import APP, POLICY_STAGES, lambda_policy  # noqa: E402
 
 DEPLOYED_STAGES = ("dev", "prod")
@@ -42,6 +43,9 @@ RECOLOUR_FUNCTION = "Recolour"  # the logical id Chalice gives @app.on_sqs_messa
 RECOLOUR_EVENT = "RecolourSqsEventSource"
 
 RESOURCES_FILE = ROOT / "infra" / "resources.json"
+BACKUP_VAULT_ARN_PATTERN = (
+    r"^arn:aws-cn:backup:cn-(north|northwest)-1:[0-9]{12}:backup-vault:[A-Za-z0-9_.-]+$"
+)
 
 
 def policy_file(stage: str) -> Path:
@@ -91,9 +95,19 @@ def table_resource(model: type[Any]) -> dict[str, Any]:
             for name in sorted(definitions)
         ],
         "KeySchema": _key_schema(schema["key_schema"]),
-        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+        # The window reaches back no further than the data is kept (infra/ops.py).
+        "PointInTimeRecoverySpecification": {
+            "PointInTimeRecoveryEnabled": True,
+            "RecoveryPeriodInDays": ops.pitr_days(datamodel.logical_names()[model]),
+        },
         "SSESpecification": {"SSEEnabled": True},
-        "DeletionProtectionEnabled": {"Fn::If": ["IsProd", True, False]},
+        # People's data: protected in every stage (turn it off by hand to delete a table);
+        # public data (risk feeds, test sites, venues, trust lists) in prod only.
+        "DeletionProtectionEnabled": (
+            True
+            if ops.holds_people(datamodel.logical_names()[model])
+            else {"Fn::If": ["IsProd", True, False]}
+        ),
         "Tags": _tags(),
     }
     if schema["local_secondary_indexes"]:
@@ -122,6 +136,7 @@ def _queues() -> dict[str, Any]:
         "RecolourDeadLetterQueue": _deleted(
             {
                 "Type": "AWS::SQS::Queue",
+                "Metadata": ops.dead_letter_queue_waiver("RecolourQueue's redrive target"),
                 "Properties": {
                     "QueueName": _sub(f"{APP}-${{Stage}}-recolour-dlq"),
                     "MessageRetentionPeriod": 14 * 24 * 3600,  # the maximum
@@ -369,6 +384,12 @@ def _cached_paths() -> dict[str, Any]:
     return paths
 
 
+def method_setting_path(path: str) -> str:
+    """A stage's MethodSettings name a resource as ``/`` then the path with every ``/``
+    as ``~1``: ``/v1/keys`` is ``/~1v1~1keys``."""
+    return "/" + path.replace("/", "~1")
+
+
 def _method_settings() -> list[dict[str, Any]]:
     throttle = {"ThrottlingRateLimit": API_RATE_LIMIT, "ThrottlingBurstLimit": API_BURST_LIMIT}
     settings: list[dict[str, Any]] = [
@@ -377,7 +398,7 @@ def _method_settings() -> list[dict[str, Any]]:
     for path, (ttl, _in_path, _in_query) in CACHED_ROUTES.items():
         settings.append(
             {
-                "ResourcePath": path.replace("/", "~1"),
+                "ResourcePath": method_setting_path(path),
                 "HttpMethod": "GET",
                 "CachingEnabled": True,
                 "CacheTtlInSeconds": ttl,
@@ -397,20 +418,105 @@ def _method_settings() -> list[dict[str, Any]]:
 BINARY_MEDIA_TYPES = ["*/*"]
 
 
-def _rest_api_overlay() -> dict[str, Any]:
+# One JSON line per request in the API's access log: no source IP (personal data), the
+# request id joins it to the function's log lines.
+ACCESS_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "requestTime": "$context.requestTimeEpoch",
+        "httpMethod": "$context.httpMethod",
+        "resourcePath": "$context.resourcePath",
+        "status": "$context.status",
+        "responseLatency": "$context.responseLatency",
+        "integrationLatency": "$context.integration.latency",
+        "integrationStatus": "$context.integration.status",
+        "errorType": "$context.error.responseType",
+    },
+    separators=(",", ":"),
+)
+
+
+def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _rest_api_overlay(alias_paths: dict[str, Any]) -> dict[str, Any]:
     # No Type: this only deep-merges into the resource `chalice package` emits.
     return {
         "Properties": {
+            # The name CloudWatch's AWS/ApiGateway metrics carry (ApiName), for the alarms.
+            "Name": _sub(f"{APP}-${{Stage}}"),
             "DefinitionBody": {
                 "x-amazon-apigateway-binary-media-types": BINARY_MEDIA_TYPES,
                 "x-amazon-apigateway-gateway-responses": gateway_responses(),
-                "paths": _cached_paths(),
+                "paths": _deep_merge(_cached_paths(), alias_paths),
             },
             "CacheClusterEnabled": True,
             "CacheClusterSize": CACHE_CLUSTER_SIZE,
             "MethodSettings": _method_settings(),
+            "AccessLogSetting": {
+                "DestinationArn": {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]},
+                "Format": ACCESS_LOG_FORMAT,
+            },
         }
     }
+
+
+def _api_access_log_group() -> dict[str, Any]:
+    return {
+        "ApiAccessLogGroup": _deleted(
+            {
+                "Type": "AWS::Logs::LogGroup",
+                "Properties": {
+                    "LogGroupName": _sub(f"/aws/apigateway/{APP}-${{Stage}}-access"),
+                    "RetentionInDays": ops.LOG_RETENTION_DAYS,
+                    "Tags": _tags(),
+                },
+            }
+        )
+    }
+
+
+# --- the functions Chalice packages ---------------------------------------------------------
+
+
+def chalice_functions() -> dict[str, tuple[str, list[str]]]:
+    """Every function ``chalice package`` emits: logical id -> (kind, its event names).
+
+    Read from the app (``app.py``) as Chalice reads it: one function for every route
+    (``APIHandler``), one per schedule and queue handler, named as Chalice names them.
+    """
+    from chalice.app import ScheduledEventConfig, SQSEventConfig
+    from chalice.utils import to_cfn_resource_name
+
+    from app import app
+
+    functions: dict[str, tuple[str, list[str]]] = {}
+    if app.routes:
+        functions[ops.API_FUNCTION] = ("api", [])
+    for source in app.event_sources:
+        name = to_cfn_resource_name(source.name)
+        if isinstance(source, ScheduledEventConfig):
+            functions[name] = ("schedule", [f"{name}Event"])
+        elif isinstance(source, SQSEventConfig):
+            functions[name] = ("sqs", [f"{name}SqsEventSource"])
+        else:  # pragma: no cover - a new kind of handler needs its overlay decided
+            raise NotImplementedError(f"{source.name}: {type(source).__name__}")
+    if app.pure_lambda_functions:  # pragma: no cover
+        raise NotImplementedError("@app.lambda_function handlers need an overlay")
+    return functions
+
+
+def chalice_routes() -> dict[str, list[str]]:
+    from app import app
+
+    return {path: sorted(methods) for path, methods in sorted(app.routes.items())}
 
 
 def _recolour_overlay() -> dict[str, Any]:
@@ -453,8 +559,29 @@ def tables_template() -> dict[str, Any]:
     resources.update(_bucket())
     resources.update(_secret())
     resources.update(_data_key())
-    resources[REST_API_ID] = _rest_api_overlay()
-    resources[RECOLOUR_FUNCTION] = _recolour_overlay()
+    resources.update(ops.schedule_dead_letter_queue())
+    resources.update(_api_access_log_group())
+    alias_paths, permission = ops.api_alias_overlays(chalice_routes())
+    resources[REST_API_ID] = _rest_api_overlay(alias_paths)
+    resources[ops.API_INVOKE_PERMISSION] = permission
+
+    functions = chalice_functions()
+    for function, (kind, events) in functions.items():
+        overlay = ops.function_overlay(function, kind, events)
+        if function == RECOLOUR_FUNCTION:
+            overlay = _deep_merge(_recolour_overlay(), overlay)
+        resources[function] = overlay
+        resources[f"{function}LogGroup"] = ops.log_group(function)
+    resources.update(ops.peak_concurrency())
+
+    queues = [k for k, v in resources.items() if v.get("Type") == "AWS::SQS::Queue"]
+    dead_letter_queues = [q for q in queues if "RedrivePolicy" not in resources[q]["Properties"]]
+    alarms = ops.alarms(list(functions), dead_letter_queues)
+    resources.update(ops.alarm_topic())
+    resources.update(alarms)
+    resources.update(ops.dashboard(list(functions), dead_letter_queues, sorted(alarms)))
+    tables = {datamodel.logical_names()[m]: table_logical_id(m) for m in datamodel.all_models()}
+    resources.update(ops.backups(tables))
     outputs.update(
         {
             "RecolourQueueUrl": {"Value": {"Ref": "RecolourQueue"}},
@@ -462,13 +589,17 @@ def tables_template() -> dict[str, Any]:
             "FeedBucketName": {"Value": {"Ref": "FeedBucket"}},
             "AppSecretArn": {"Value": {"Ref": "AppSecret"}},
             "DataKeyArn": {"Value": {"Fn::GetAtt": ["DataKey", "Arn"]}},
+            "AlarmTopicArn": {"Value": {"Ref": ops.ALARM_TOPIC}},
+            "BackupVaultArn": {"Value": {"Fn::GetAtt": ["BackupVault", "BackupVaultArn"]}},
         }
     )
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": (
             "Yima: the resources Chalice does not create (DynamoDB tables from the pynamodb "
-            "models, recolour queue, feed bucket, application secret, gateway responses). "
+            "models, recolour queue, feed bucket, application secret, gateway responses), "
+            "and what runs it as a service (alarms, dashboard, backups, aliases with canary "
+            "deploys, concurrency). "
             "Generated by infra/generate.py; do not edit by hand."
         ),
         "Parameters": {
@@ -477,7 +608,25 @@ def tables_template() -> dict[str, Any]:
                 "AllowedValues": list(DEPLOYED_STAGES),
                 "Default": "dev",
                 "Description": "Must equal the stage given to `chalice package --stage`.",
-            }
+            },
+            "BackupCopyVaultArn": {
+                "Type": "String",
+                "Description": (
+                    "The backup vault in the other China region that each daily backup is "
+                    "copied to: arn:aws-cn:backup:<cn-north-1 or cn-northwest-1>:<account>:"
+                    "backup-vault:yima-<stage>-backups (the same stack's vault there)."
+                ),
+                "AllowedPattern": BACKUP_VAULT_ARN_PATTERN,
+            },
+            "PeakProvisionedConcurrency": {
+                "Type": "Number",
+                "Default": 10,
+                "MinValue": 1,
+                "Description": (
+                    "Provisioned concurrency of the API function's alias from 06:30 to 09:30 "
+                    "Beijing time (docs/capacity.md sizes the morning peak)."
+                ),
+            },
         },
         "Conditions": {"IsProd": {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}},
         "Resources": resources,

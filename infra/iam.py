@@ -102,5 +102,13 @@ def lambda_policy(stage: str) -> dict[str, Any]:
                 "Action": list(SQS_ACTIONS),
                 "Resource": [f"{arn}:sqs:*:*:{prefix}recolour"],
             },
+            {
+                # Lambda's on-failure destination of the scheduled functions sends with
+                # the function's role (infra/ops.py, ScheduleDeadLetterQueue).
+                "Sid": "ScheduleFailures",
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage"],
+                "Resource": [f"{arn}:sqs:*:*:{prefix}schedule-dlq"],
+            },
         ],
     }
