@@ -22,9 +22,10 @@ What this decides:
   own switch); tests and ``make run`` keep them on: pytest captures stdout, and the local
   console shows them among the log lines.
 - Powertools' ``Metrics`` class keeps one metric set shared by every instance and every
-  thread; ``make run`` serves requests on threads. Each flush here builds its own
-  provider instead (Powertools' ``EphemeralMetrics``), from the points this invocation
-  gathered in a context variable, so two requests never share a line.
+  thread; ``make run`` serves requests on threads. Each thread here has its own provider
+  instead (Powertools' ``EphemeralMetrics``), cleared before each line and filled from
+  the points this invocation gathered in a context variable, so two requests never
+  share a line.
 
 Nothing here imports Powertools or reads the environment until the first flush
 (importing the app stays free of both: tests/unit/test_import_hygiene.py).
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
@@ -91,8 +93,10 @@ class _Point:
     dimensions: tuple[tuple[str, str], ...]
 
 
-# The points of the invocation being served (None: outside a scope, write at once).
+# The points of the invocation being served (None: outside a scope, dropped).
 _GATHERED: ContextVar[list[_Point] | None] = ContextVar("yima_metrics", default=None)
+# Each thread's EMF provider (a Lambda container has one thread; make run serves on many).
+_THREAD = threading.local()
 
 
 def emit(name: str, value: float = 1, **dimensions: str) -> None:
@@ -178,9 +182,13 @@ def _write(points: list[_Point]) -> None:
                 values[0] += point.value
             else:
                 values.append(point.value)
+        provider = getattr(_THREAD, "provider", None)
+        if provider is None:  # building one costs more than the line it writes: one a thread
+            provider = _THREAD.provider = AmazonCloudWatchEMFProvider(service=SERVICE)
+        provider.namespace = namespace
         lines = []
         for (total, dimensions), by_name in groups.items():
-            provider = AmazonCloudWatchEMFProvider(namespace=namespace, service=SERVICE)
+            provider.clear_metrics()
             for dimension, text in dimensions:
                 provider.add_dimension(name=dimension, value=text)
             if total and dimensions:
@@ -195,6 +203,7 @@ def _write(points: list[_Point]) -> None:
             lines.append(json.dumps(line, separators=(",", ":")))
         print("\n".join(lines))
     except Exception as exc:
+        _THREAD.provider = None  # whatever it held: the next flush starts from a new one
         _failed(exc)
 
 
