@@ -19,7 +19,7 @@ from chalicelib.declarations import routes as declarations
 from chalicelib.federation import routes as federation
 from chalicelib.identity import routes as identity
 from chalicelib.itinerary import routes as itinerary
-from chalicelib.kernel import meta
+from chalicelib.kernel import meta, metrics
 from chalicelib.kernel.api import Api
 from chalicelib.labs import routes as labs
 from chalicelib.officials import routes as officials
@@ -51,28 +51,32 @@ for capability in (
 @app.schedule(Rate(10, unit=Rate.MINUTES))
 def refresh_risk_areas(event: Any) -> dict[str, Any]:
     """Pull the feed object from S3 and recolour the people it affects."""
-    return bootstrap.get_container().risk.refresh_scheduled()
+    with metrics.scope():  # each background invocation writes its own metrics as it ends
+        return bootstrap.get_container().risk.refresh_scheduled()
 
 
 @app.on_sqs_message(queue="yima-recolour", batch_size=1)
 def recolour(event: Any) -> None:
     """Recompute the people in each message; a failure makes SQS redeliver the chunk."""
-    container = bootstrap.get_container()
-    for record in event:
-        counts = container.risk.process(json.loads(record.body))
-        if counts.get("failed"):
-            raise RuntimeError(f"{counts['failed']} people failed; SQS will redeliver")
+    with metrics.scope():  # written even when the chunk fails and SQS redelivers it
+        container = bootstrap.get_container()
+        for record in event:
+            counts = container.risk.process(json.loads(record.body))
+            if counts.get("failed"):
+                raise RuntimeError(f"{counts['failed']} people failed; SQS will redeliver")
 
 
 @app.schedule(Rate(10, unit=Rate.MINUTES))
 def expire_due(event: Any) -> dict[str, Any]:
     """Recolour the people whose colour can change now (valid_until has passed)."""
-    container = bootstrap.get_container()
-    return container.risk.expire_due(container.colours.colours)
+    with metrics.scope():
+        container = bootstrap.get_container()
+        return container.risk.expire_due(container.colours.colours)
 
 
 @app.schedule(Cron(5, 16, "*", "*", "?", "*"))
 def expire_due_at_midnight(event: Any) -> dict[str, Any]:
     """00:05 Asia/Shanghai (16:05 UTC): day-counted reasons end at local midnight."""
-    container = bootstrap.get_container()
-    return container.risk.expire_due(container.colours.colours)
+    with metrics.scope():
+        container = bootstrap.get_container()
+        return container.risk.expire_due(container.colours.colours)

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Protocol
 
 from chalicelib.codes.rules import Post, scan_place
-from chalicelib.codes.service import ScanLog, Signer, Verification, log_scan
+from chalicelib.codes.service import ScanLog, Signer, Verification, counted, log_scan
 from chalicelib.codes.token import KIND_PRINTED, CodeClaims, build
 from chalicelib.colours.model import Colour
 from chalicelib.colours.ports import Colours
@@ -185,9 +185,13 @@ class GateService:
         number = self.parse_id_number(id_number, today=local_day(now), field="id_number")
         place = scan_place(self.posts(checkpoint.subject), venue_id)
         held = self.people.ids_by_id_hash(keyed_hash(self.hash_key, "id", number))
-        if not held:
-            return Verification(valid=False, reason="unknown_person")
-        return self._answer(checkpoint, held[0], place)
+        verification = (
+            self._answer(checkpoint, held[0], place)
+            if held
+            else Verification(valid=False, reason="unknown_person")
+        )
+        counted(verification)  # as CodeService.verify counts a token's
+        return verification
 
     # -- shared ----------------------------------------------------------------------
 

@@ -36,7 +36,7 @@ from chalicelib.codes.token import (
 from chalicelib.colours.model import Colour, StoredColour
 from chalicelib.colours.ports import Colours
 from chalicelib.colours.service import ColourService
-from chalicelib.kernel import retention
+from chalicelib.kernel import metrics, retention
 from chalicelib.kernel.divisions import DivisionIndex
 from chalicelib.kernel.errors import NotFound
 from chalicelib.kernel.events import Publish, Scanned, nobody
@@ -99,6 +99,12 @@ class Verification:
     issuer: str | None = None  # local | partner | national: who signed the code
     converted_from: str | None = None  # the region whose code this one was converted from
     kind: str | None = None  # printed: a printed code, checked against the online colour
+
+
+def counted(verification: Verification) -> None:
+    """One ``Verifications`` datapoint: ``valid`` or ``invalid`` (the reason stays in the
+    answer; the metric's dimension is the outcome only)."""
+    metrics.emit("Verifications", outcome="valid" if verification.valid else "invalid")
 
 
 def log_scan(
@@ -193,9 +199,11 @@ class CodeService:
             lifetime_minutes=self.lifetime_minutes,
             region=self.region,
         )
+        token = build(claims, kid=signer.kid, sign=signer.sign)
+        metrics.emit("CodesIssued", colour=claims.colour.value)
         return ShownCode(
             stored=stored,
-            token=build(claims, kid=signer.kid, sign=signer.sign),
+            token=token,
             claims=claims,
             latest_test=badge_of(stored.latest_test, now),
         )
@@ -209,6 +217,14 @@ class CodeService:
         return scan_place(self.posts(checkpoint.subject), venue_id)
 
     def verify(self, checkpoint: SessionClaims, token: str, venue_id: str | None) -> Verification:
+        """A checkpoint's scan of a code (ours, a partner's, a printed one): counted in
+        ``Verifications`` by outcome once it has one (a refused venue is an error, not an
+        outcome)."""
+        verification = self._verify(checkpoint, token, venue_id)
+        counted(verification)
+        return verification
+
+    def _verify(self, checkpoint: SessionClaims, token: str, venue_id: str | None) -> Verification:
         place = self.place(checkpoint, venue_id)
         now = self.clock()
         try:

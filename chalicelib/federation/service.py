@@ -49,6 +49,7 @@ from chalicelib.federation.rules import (
     sign_document,
 )
 from chalicelib.itinerary.service import Idempotency
+from chalicelib.kernel import metrics
 from chalicelib.kernel.audit import Audit, AuditEvent
 from chalicelib.kernel.errors import Conflict, InvalidInput, UpstreamUnavailable
 from chalicelib.kernel.keys import PublicKey
@@ -272,6 +273,7 @@ class FederationService:
         )
         signer = self.signer()
         local_token = build(claims, kid=signer.kid, sign=signer.sign)
+        metrics.emit("CodesIssued", colour=claims.colour.value)  # a code of ours, as shown
         conversion = Conversion(
             holder_id=claims.holder,
             source_region=source.region,

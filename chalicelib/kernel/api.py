@@ -25,8 +25,11 @@ that:
 The HTTP middleware adds a request id, writes one structured log line per
 request (:func:`request_line`: method, route template, status, duration, the
 caller's role, and an error's code and field; never the body, the path as sent
-or the query string), and rewrites the few errors Chalice produces before a
-view runs (405, 415) into the same shape.
+or the query string), writes the request's metrics (``Requests`` and ``Latency`` by
+route template and status class, ``ServerErrors``, and ``RequestsShed`` when the shedder
+answers; with whatever the services emitted while serving it: docs/metrics.md), and
+rewrites the few errors Chalice produces before a view runs (405, 415) into the same
+shape.
 
 Routes that produce a binary type (the PNG code) are answered by the middleware
 itself: Chalice refuses a binary answer unless the Accept header names a binary
@@ -49,6 +52,7 @@ from urllib.parse import unquote
 
 from chalice import Response
 
+from chalicelib.kernel import metrics
 from chalicelib.kernel.errors import (
     ConfigError,
     DomainError,
@@ -153,6 +157,7 @@ class Api:
         # (resource path, method) → handler, for the routes that answer a binary type
         self._binary: dict[tuple[str, str], Callable[..., Response]] = {}
         self._shedder: Shedder | None = None
+        self._templates: set[tuple[str, str]] | None = None  # (path, method) of every route
         app.register_middleware(self._middleware, "http")
 
     def register(self, routes: Routes) -> None:
@@ -197,7 +202,11 @@ class Api:
             services = self._container()
             shedder = self._shed(services)
             if shedder is not None:
-                shedder.admit()
+                try:
+                    shedder.admit()
+                except DomainError as exc:  # throttled (429) or overloaded (503)
+                    metrics.emit("RequestsShed", reason=exc.code)
+                    raise
         except DomainError as exc:
             return error_response(exc)
         except ConfigError as exc:
@@ -318,41 +327,57 @@ class Api:
     # -- middleware -----------------------------------------------------------
 
     def _middleware(self, event: Any, get_response: Callable[[Any], Response]) -> Response:
-        started = time.perf_counter()
-        context = getattr(event, "context", None) or {}
-        request_id = str(context.get("requestId") or uuid.uuid4())
-        route = (str(context.get("resourcePath")), str(getattr(event, "method", "")))
-        noted: dict[str, Any] = {"request_id": request_id, "role": None}
-        token = _NOTED.set(noted)
-        try:
-            binary = self._binary.get(route)
-            if binary is not None:  # see the module's docstring: any Accept gets the image
-                response = binary(**(getattr(event, "uri_params", None) or {}))
-            else:
-                response = get_response(event)
-            response = normalise_chalice_error(response)
-        except Exception:  # past the views' own guard: still our shape, still one line
-            logger().exception(
-                "unhandled error", extra={"request_id": request_id, "route": route[0]}
+        with metrics.scope():  # this request's metrics, written as it ends
+            started = time.perf_counter()
+            context = getattr(event, "context", None) or {}
+            request_id = str(context.get("requestId") or uuid.uuid4())
+            route = (str(context.get("resourcePath")), str(getattr(event, "method", "")))
+            noted: dict[str, Any] = {"request_id": request_id, "role": None}
+            token = _NOTED.set(noted)
+            try:
+                binary = self._binary.get(route)
+                if binary is not None:  # see the module's docstring: any Accept gets the image
+                    response = binary(**(getattr(event, "uri_params", None) or {}))
+                else:
+                    response = get_response(event)
+                response = normalise_chalice_error(response)
+            except Exception:  # past the views' own guard: still our shape, still one line
+                logger().exception(
+                    "unhandled error", extra={"request_id": request_id, "route": route[0]}
+                )
+                response = json_response(
+                    error_body("internal_error", "an internal error occurred"), 500
+                )
+            finally:
+                _NOTED.reset(token)
+            response.headers["X-Request-Id"] = request_id
+            duration_ms = round((time.perf_counter() - started) * 1000, 2)
+            logger().info(
+                "request",
+                extra=request_line(
+                    request_id=request_id,
+                    method=route[1] or None,
+                    route=context.get("resourcePath"),
+                    response=response,
+                    duration_ms=duration_ms,
+                    role=noted["role"],
+                ),
             )
-            response = json_response(
-                error_body("internal_error", "an internal error occurred"), 500
-            )
-        finally:
-            _NOTED.reset(token)
-        response.headers["X-Request-Id"] = request_id
-        logger().info(
-            "request",
-            extra=request_line(
-                request_id=request_id,
-                method=route[1] or None,
-                route=context.get("resourcePath"),
-                response=response,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                role=noted["role"],
-            ),
-        )
-        return response
+            self._measure(route, response.status_code, duration_ms)
+            return response
+
+    def _measure(self, route: tuple[str, str], status: int, duration_ms: float) -> None:
+        """The request's metrics: ``Requests``, ``Latency``, and ``ServerErrors`` for a 5xx,
+        by route template. A path that matched no declared route is ``other``: the
+        dimension never holds what a caller typed."""
+        if self._templates is None or len(self._templates) != len(self.operations):
+            self._templates = {(op.path, op.method) for op in self.operations}
+        path, method = route
+        name = f"{method} {path}" if (path, method) in self._templates else metrics.OTHER
+        metrics.emit("Requests", route=name, status=metrics.status_class(status))
+        metrics.emit("Latency", duration_ms, route=name)
+        if status >= 500:
+            metrics.emit("ServerErrors", route=name)
 
 
 class _Handler:

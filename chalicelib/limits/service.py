@@ -20,8 +20,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from chalicelib.kernel import metrics
 from chalicelib.kernel.errors import RateLimited, UpstreamUnavailable
-from chalicelib.kernel.limits import LimitGroup, Rate, counter_key, window_end
+from chalicelib.kernel.limits import (
+    STAFF_LOOKUP_BURST,
+    LimitGroup,
+    Rate,
+    counter_key,
+    window_end,
+)
 from chalicelib.kernel.pii import keyed_hash
 from chalicelib.kernel.roles import Role
 
@@ -103,6 +110,12 @@ class RateLimiter:
         if limits.alert is not None and subject and role in STAFF:
             count = self._hit(group, "alert", subject, limits.alert, now, shared=limits.shared)
             if count == limits.alert.count + 1:  # the first request past it: one line per window
+                metrics.emit(
+                    "StaffBurstAlerts"
+                    if limits.alert_name == STAFF_LOOKUP_BURST
+                    else "CheckpointBurstAlerts",
+                    group=group,
+                )
                 self.log().warning(
                     limits.alert_name.replace("_", " "),
                     extra={

@@ -7,19 +7,38 @@ worker looks up), ten messages per SendMessageBatch call; the
 redelivers a chunk whose handler failed (recomputing is idempotent).
 ``InlineRecolourQueue`` recolours at once, in the same process: ``chalice
 local`` runs no queue consumers, so the local stack and the API tests use it.
+
+A feed's people carry ``arrived_at`` (when the feed came in) in each message, from
+which the worker measures ``RecolourLagSeconds``; every message sent counts in
+``RecolourChunksQueued`` (docs/metrics.md).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
+
+from chalicelib.kernel import metrics
+from chalicelib.kernel.times import rfc3339
 
 CHUNK = 100
 
 
 def chunks(items: list[str], size: int = CHUNK) -> list[list[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _source(
+    actor: str | None, actor_role: str | None, arrived_at: datetime | None, people: list[str]
+) -> dict[str, str]:
+    """What a message of people carries besides them: the audited source of a scan's
+    recolour, and a feed's arrival (only with people to recolour: no lag for nobody)."""
+    source = {"actor": actor, "actor_role": actor_role} if actor and actor_role else {}
+    if arrived_at is not None and people:
+        source["arrived_at"] = rfc3339(arrived_at)
+    return source
 
 
 class SqsRecolourQueue:
@@ -40,9 +59,11 @@ class SqsRecolourQueue:
         reason: str,
         actor: str | None = None,
         actor_role: str | None = None,
+        arrived_at: datetime | None = None,
     ) -> dict[str, int]:
-        """``actor``: the source the recolour is audited with (a scan's checkpoint)."""
-        source = {"actor": actor, "actor_role": actor_role} if actor and actor_role else {}
+        """``actor``: the source the recolour is audited with (a scan's checkpoint);
+        ``arrived_at``: the feed's arrival, for the worker's lag."""
+        source = _source(actor, actor_role, arrived_at, person_ids)
         self._send("person_ids", person_ids, reason, **source)
         return {"queued": len(person_ids)}
 
@@ -68,6 +89,7 @@ class SqsRecolourQueue:
             MessageBody=json.dumps(body),
             DelaySeconds=max(0, min(900, delay_seconds)),
         )
+        metrics.emit("RecolourChunksQueued", 1)
         return {"queued_rescans": len(regions)}
 
     def _send(self, kind: str, items: list[str], reason: str, **source: str) -> None:
@@ -77,18 +99,25 @@ class SqsRecolourQueue:
             {"Id": str(n), "MessageBody": json.dumps({kind: part, "reason": reason, **source})}
             for n, part in enumerate(chunks(items))
         ]
-        for start in range(0, len(messages), 10):
-            batch = messages[start : start + 10]
-            for _attempt in range(3):
-                result = self._client().send_message_batch(
-                    QueueUrl=self._queue_url(), Entries=batch
-                )
-                failed = {f["Id"] for f in result.get("Failed", [])}
-                batch = [m for m in batch if m["Id"] in failed]
-                if not batch:
-                    break
-            if batch:
-                raise UpstreamUnavailable("the recolour queue refused messages; try again")
+        queued = 0  # the messages SQS took, counted even when a later batch fails
+        try:
+            for start in range(0, len(messages), 10):
+                batch = messages[start : start + 10]
+                sending = len(batch)
+                for _attempt in range(3):
+                    result = self._client().send_message_batch(
+                        QueueUrl=self._queue_url(), Entries=batch
+                    )
+                    failed = {f["Id"] for f in result.get("Failed", [])}
+                    batch = [m for m in batch if m["Id"] in failed]
+                    if not batch:
+                        break
+                queued += sending - len(batch)
+                if batch:
+                    raise UpstreamUnavailable("the recolour queue refused messages; try again")
+        finally:
+            if queued:
+                metrics.emit("RecolourChunksQueued", queued)
 
 
 class InlineRecolourQueue:
@@ -104,8 +133,9 @@ class InlineRecolourQueue:
         reason: str,
         actor: str | None = None,
         actor_role: str | None = None,
+        arrived_at: datetime | None = None,
     ) -> dict[str, int]:
-        source = {"actor": actor, "actor_role": actor_role} if actor and actor_role else {}
+        source = _source(actor, actor_role, arrived_at, person_ids)
         return self._process({"person_ids": person_ids, "reason": reason, **source})
 
     def submit_phones(self, phone_hashes: list[str], *, reason: str) -> dict[str, int]:

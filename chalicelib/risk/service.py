@@ -22,11 +22,12 @@ import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from chalicelib.colours.model import RiskArea
 from chalicelib.colours.rules import city_of
+from chalicelib.kernel import metrics
 from chalicelib.kernel.audit import Audit, AuditEvent
 from chalicelib.kernel.divisions import DivisionIndex
 from chalicelib.kernel.errors import Conflict, InvalidInput, NotFound
@@ -95,9 +96,11 @@ class RecolourQueue(Protocol):
         reason: str,
         actor: str | None = None,
         actor_role: str | None = None,
+        arrived_at: datetime | None = None,
     ) -> dict[str, int]:
         """Hand people to the recolour worker; returns counts (queued / recoloured / failed).
-        ``actor``/``actor_role``: the source the recolour is audited with (a scan's)."""
+        ``actor``/``actor_role``: the source the recolour is audited with (a scan's).
+        ``arrived_at``: when the feed that caused it arrived (its recolour lag's start)."""
         ...
 
     def submit_phones(self, phone_hashes: list[str], *, reason: str) -> dict[str, int]:
@@ -176,7 +179,21 @@ class RiskService:
     # -- the recolour worker ----------------------------------------------------------
 
     def process(self, message: dict[str, Any]) -> dict[str, int]:
-        """One queue message: people by id, or phones / ID hashes whose people to find."""
+        """One queue message: people by id, or phones / ID hashes whose people to find.
+
+        Metrics: ``RecolourFailed`` (the people whose recolour failed: SQS redelivers the
+        chunk), and for a feed's chunk the ``RecolourLagSeconds`` from the feed's arrival
+        (``arrived_at``, carried in the message) to this chunk's last person; the
+        largest over a feed's chunks is its lag to the last person recoloured."""
+        counts = self._recolour(message)
+        metrics.emit("RecolourFailed", counts.get("failed", 0))
+        arrived = _arrival(message.get("arrived_at"))
+        if arrived is not None:
+            lag = (self.clock() - arrived).total_seconds()
+            metrics.emit("RecolourLagSeconds", max(0.0, lag))
+        return counts
+
+    def _recolour(self, message: dict[str, Any]) -> dict[str, int]:
         reason = str(message.get("reason") or "queued")
         if reason.startswith("risk_feed:"):
             self.expect_feed(reason.removeprefix("risk_feed:").removesuffix(":rescan"))
@@ -221,7 +238,12 @@ class RiskService:
                     {"state": "invalid", "field": exc.field, "error": exc.message}, started
                 )
             return self._apply(
-                snapshot, actor="system", role="system", scheduled=True, started=started
+                snapshot,
+                actor="system",
+                role="system",
+                scheduled=True,
+                started=started,
+                arrived=now,
             )
         finally:
             self.lease.release("refresh_risk_areas", owner=owner)
@@ -229,8 +251,9 @@ class RiskService:
     def push(self, official: SessionClaims, document: Any) -> dict[str, Any]:
         """An official's snapshot: stored at once, held if suspicious, else applied."""
         started = time.perf_counter()
+        arrived = self.clock()
         snapshot = parse_feed(
-            document, divisions=self.divisions(), previous=self.feeds.active(), now=self.clock()
+            document, divisions=self.divisions(), previous=self.feeds.active(), now=arrived
         )
         return self._apply(
             snapshot,
@@ -238,6 +261,7 @@ class RiskService:
             role=official.role.value,
             scheduled=False,
             started=started,
+            arrived=arrived,
         )
 
     def held(
@@ -308,7 +332,14 @@ class RiskService:
     # -- plan and apply ------------------------------------------------------------------
 
     def _apply(
-        self, snapshot: Snapshot, *, actor: str, role: str, scheduled: bool, started: float
+        self,
+        snapshot: Snapshot,
+        *,
+        actor: str,
+        role: str,
+        scheduled: bool,
+        started: float,
+        arrived: datetime,
     ) -> dict[str, Any]:
         now = self.clock()
         active = self.feeds.active()
@@ -343,7 +374,12 @@ class RiskService:
                 # The same snapshot, stored by a run that stopped before switching the
                 # pointer (a crash, a lost race): finish that run instead of refusing.
                 return self._activate(
-                    snapshot, actor=actor, role=role, started=started, previous=active
+                    snapshot,
+                    actor=actor,
+                    role=role,
+                    started=started,
+                    previous=active,
+                    arrived=arrived,
                 )
             raise Conflict(
                 f"snapshot {snapshot.feed_id} is already stored ({state})",
@@ -376,7 +412,9 @@ class RiskService:
                 },
                 started,
             )
-        return self._activate(snapshot, actor=actor, role=role, started=started, previous=active)
+        return self._activate(
+            snapshot, actor=actor, role=role, started=started, previous=active, arrived=arrived
+        )
 
     def _activate(
         self,
@@ -388,7 +426,11 @@ class RiskService:
         previous: Snapshot | None = None,
         confirmed: bool = False,
         reason: str | None = None,
+        arrived: datetime | None = None,
     ) -> dict[str, Any]:
+        """Switch to the snapshot and queue the people it affects. ``arrived``: when the
+        feed came in (the pull's or the push's start; a held one's confirmation), the start
+        of its ``RecolourLagSeconds``."""
         now = self.clock()
         if confirmed:
             previous = self.feeds.active()
@@ -397,7 +439,9 @@ class RiskService:
         )
         change = diff(previous.areas if previous else (), snapshot.areas)
         people = self.affected_people(change.changed_regions, now)
-        counts = self.queue.submit(sorted(people), reason=f"risk_feed:{snapshot.feed_id}")
+        counts = self.queue.submit(
+            sorted(people), reason=f"risk_feed:{snapshot.feed_id}", arrived_at=arrived or now
+        )
         raised = sorted({a.region_code for a in change.raised})
         if raised and self.scan_cache_seconds:
             # Scans made while a checkpoint's container still holds the older snapshot
@@ -467,3 +511,15 @@ class RiskService:
         # (or CloudWatch Logs Insights) reads report.state, report.failed directly
         get_logger().info(job, extra={"report": dict(report)})
         return report
+
+
+def _arrival(value: Any) -> datetime | None:
+    """A message's ``arrived_at`` (RFC 3339), or None: absent (not a feed's chunk) or
+    unreadable (a lag not measured never fails a recolour)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
