@@ -8,7 +8,6 @@ API invoking the alias, and a daily backup copied to the other China region.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from pathlib import Path
@@ -17,17 +16,10 @@ from typing import Any
 import pytest
 
 from chalicelib.kernel import retention
+from tests.unit.test_infra import _load
 
 ROOT = Path(__file__).resolve().parents[2]
 RESOURCES = ROOT / "infra" / "resources.json"
-
-
-def _load(name: str, path: Path) -> Any:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 generate = _load("infra_generate_ops", ROOT / "infra" / "generate.py")
