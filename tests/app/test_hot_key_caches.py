@@ -162,7 +162,7 @@ def test_a_worker_with_a_stale_pointer_colours_from_the_feed_its_message_names(
     deployed_cache.current()  # cached: no feed yet
     before = deployed_cache.__dict__.copy()
     queued = []
-    container.risk.queue.submit = lambda ids, reason: queued.append((ids, reason)) or {}
+    container.risk.queue.submit = lambda ids, reason, **_: queued.append((ids, reason)) or {}
     pushed = post(
         client,
         "/v1/feeds/risk-areas",
