@@ -72,8 +72,9 @@ def all_models() -> tuple[type[Model], ...]:
 
 def logical_names() -> dict[type[Model], str]:
     """Every table's model and its logical (unprefixed) name, in :data:`TABLES` order."""
+    models = all_models()  # first: it imports the stores, which register their tables
     names = tables.logical_names()
-    return {model: names[model] for model in all_models()}
+    return {model: names[model] for model in models}
 
 
 def bind(*, table_prefix: str, region: str, host: str | None) -> None:

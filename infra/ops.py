@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from chalicelib.federation.store import CONVERSION_RETENTION
 from chalicelib.kernel import retention
 
 APP = "yima"
@@ -73,7 +74,7 @@ PITR_MAX_DAYS = 35  # DynamoDB's longest point-in-time recovery window
 # longest a restore may reach back, from retention.py's reasons.
 PITR_DAYS_PER_ITEM = {
     "partner_status": 30,  # an attestation lives until valid_until, at most 30 days
-    "conversions": 1,  # a day after the conversion
+    "conversions": CONVERSION_RETENTION.days,  # as long as the scans of the code
     "runtime": PITR_MAX_DAYS,  # wrapped data keys have no expiry: losing one loses data
     "printed_codes": 31,  # a day after the printed code's expiry, 30 days at most
     "care_requests": 7,  # an unanswered request lapses after a week

@@ -90,7 +90,8 @@ RULES: Mapping[str, Rule] = {
     ),
     "idempotency": Rule(
         timedelta(hours=24),
-        "the batch's first arrival",
+        "the batch's first arrival (a partner region's attestation batch: 48 hours, "
+        "federation/service.BATCH_IDEMPOTENCY_TTL, as such a batch may arrive 24 hours old)",
         "retries come within minutes; a later resend rewrites the same items",
     ),
     "declarations": Rule(
@@ -118,8 +119,9 @@ RULES: Mapping[str, Rule] = {
     ),
     "conversions": Rule(
         None,
-        "per item: the conversion",
-        "a checkpoint needs it only while the converted code lives (minutes)",
+        "per item: 15 days after the conversion (federation/store.CONVERSION_RETENTION)",
+        "a checkpoint needs it while the converted code lives (minutes); it is kept as "
+        "long as the scans of that code, which name its holder id",
     ),
     "runtime": Rule(
         None,

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.federation.store import CONVERSION_RETENTION
 from chalicelib.kernel import retention
 from tests.unit.test_infra import _load
 
@@ -46,7 +47,7 @@ def _retention_days(table: str) -> int:
     if keep is None:  # per item: the reasons in retention.py, read in infra/ops.py
         return {
             "partner_status": 30,
-            "conversions": 1,
+            "conversions": CONVERSION_RETENTION.days,  # the store's expiry
             "runtime": 10_000,
             "printed_codes": 31,
             "care_requests": 7,
