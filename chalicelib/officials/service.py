@@ -387,7 +387,7 @@ class AppealService:
         page = self.appeals.queue(limit=limit, cursor=cursor)
         items = []
         for appeal in page.items:
-            person = self.people.get(appeal.person_id)  # None: a dispute's appeal
+            person = self._appealed(appeal)
             items.append(
                 Seen(
                     appeal,
@@ -399,6 +399,13 @@ class AppealService:
                 )
             )
         return Page(items=tuple(items), cursor=page.cursor)
+
+    def _appealed(self, appeal: Appeal) -> Person | None:
+        """The person an appeal is about, while its filer still holds them; None for a
+        dispute's appeal, or once the person moved to another account (a squatter's old
+        appeal never shows, nor corrects, the new holder's data)."""
+        person = self.people.get(appeal.person_id)
+        return person if person is not None and person.owner_user_id == appeal.user_id else None
 
     def answer(
         self,
@@ -425,7 +432,14 @@ class AppealService:
                 field="withdraw",
                 code="withdraw_needs_upheld",
             )
-        person = self.people.get(appeal.person_id)
+        person = self._appealed(appeal)
+        if facts and person is None and self.people.get(appeal.person_id) is not None:
+            raise InvalidInput(
+                "the person has moved to another account since this appeal was filed: "
+                "it can correct nothing of theirs",
+                field="withdraw",
+                code="appeal_filer_moved",
+            )
         if facts and (person is None or self.corrections is None):
             raise InvalidInput(
                 "this appeal has no declarations to correct", field="withdraw", code="no_code"

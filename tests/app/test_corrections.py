@@ -297,3 +297,59 @@ def test_the_second_official_sees_whom_a_mark_is_for(client, citizen):
     assert unknown["person_masked"]["id_masked"].endswith(stranger[-4:])
     assert stranger not in str(unknown)
     assert unknown["reasons"] == []
+
+
+def test_an_appeal_filed_by_a_former_holder_corrects_nothing_of_the_person(client, reviewer, clock):
+    """The attack: a squatter appeals while holding someone's ID number, then loses the
+    person to its owner, who declares a stay abroad. Upholding the squatter's old appeal
+    must not withdraw the owner's answers (nor approve their correction)."""
+    victim_id = make_id_number("61011319850101123")
+    squatter = login(client, "squatter", phone="13822223333")
+    _declare(client, squatter, name="李四", id_number=victim_id, phone="13822223333")
+    appeal = _appeal(client, squatter, reason="请撤回")
+    victim = body(
+        post(
+            client,
+            "/v1/auth/dev",
+            {"subject": "victim", "phone": "13911112222", "vouched_id_number": victim_id},
+        )
+    )["token"]
+    clock.now += timedelta(hours=1)
+    moved = _declare(
+        client, victim, name="李四", id_number=victim_id, phone="13911112222", abroad_14d=True
+    )
+    assert moved["colour"] == "red"
+
+    refused = post(
+        client,
+        f"/v1/admin/appeals/{appeal['id']}",
+        {"outcome": "upheld", "answer": "同意", "withdraw": ["abroad_14d"]},
+        reviewer,
+    )
+    assert_error(refused, 400, code="appeal_filer_moved", field="withdraw")
+    answered = post(
+        client,
+        f"/v1/admin/appeals/{appeal['id']}",
+        {"outcome": "upheld", "answer": "同意"},
+        reviewer,
+    )
+    assert answered.status_code == 200 and body(answered)["withdrawn"] == []
+    colour, reasons = _codes(client, victim)
+    assert colour == "red" and "abroad_14d" in reasons
+
+
+def test_the_queue_shows_no_person_for_a_former_holders_appeal(client, reviewer, clock):
+    victim_id = make_id_number("61011319850101123")
+    squatter = login(client, "squatter", phone="13822223333")
+    _declare(client, squatter, name="李四", id_number=victim_id, phone="13822223333")
+    appeal = _appeal(client, squatter, reason="请撤回")
+    owner = {"subject": "victim", "phone": "13911112222", "vouched_id_number": victim_id}
+    victim = body(post(client, "/v1/auth/dev", owner))["token"]
+    _declare(client, victim, name="李四", id_number=victim_id, phone="13911112222")
+
+    item = next(
+        i
+        for i in body(get(client, "/v1/admin/appeals", reviewer))["items"]
+        if i["id"] == appeal["id"]
+    )
+    assert (item["person"], item["answers"], item["reasons"]) == (None, None, [])
